@@ -1,0 +1,54 @@
+# phongtrao: `make demo` to try it, `make test` to check it. Both are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+export PHONGTRAO_DEV := 1
+
+.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick system-packages clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the tests need: PostgreSQL 15 (initdb, pg_ctl).
+system-packages:
+	@if ! command -v initdb >/dev/null && ! test -x /usr/lib/postgresql/15/bin/initdb; then \
+		echo "Installing PostgreSQL from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_admin_units
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: $(STAMP)
+	$(VENV)/bin/pytest
+
+test-postgres: $(STAMP) system-packages
+	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest
+
+test: lint check test-sqlite test-postgres
+
+bench: $(STAMP) system-packages
+	$(PY) bench/run.py --tiers 1m,10m,100m --write docs/benchmarks.md
+
+bench-quick: $(STAMP) system-packages
+	$(PY) bench/run.py --tiers 1m --quick
+
+clean:
+	rm -rf $(VENV) db.sqlite3

@@ -1,0 +1,169 @@
+"""Periods, data values with their full history, targets and validation rules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from phongtrao.catalog.models import Indicator
+from phongtrao.orgs.models import Unit
+
+VALUE_FIELD = {"max_digits": 24, "decimal_places": 4}
+
+
+class Period(models.Model):
+    """A reporting period stored once per code (DHIS2 keeps a period table too)."""
+
+    code = models.CharField("mã kỳ", max_length=20, unique=True)
+    period_type = models.CharField("loại kỳ", max_length=30)
+    start = models.DateField("từ ngày")
+    end = models.DateField("đến ngày")
+
+    class Meta:
+        ordering = ["start", "end"]
+        verbose_name = "kỳ báo cáo"
+        verbose_name_plural = "kỳ báo cáo"
+        indexes = [models.Index(fields=["start", "end"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DataValue(models.Model):
+    """The current value of (indicator, unit, period); every change is in DataValueAudit."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ")
+    value = models.DecimalField("giá trị", **VALUE_FIELD)
+    comment = models.TextField("ghi chú", blank=True)
+    follow_up = models.BooleanField("cần theo dõi", default=False)
+    # Raised by one on every change: a save that names an older version is a conflict.
+    version = models.PositiveIntegerField("phiên bản", default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("cập nhật lúc")
+
+    class Meta:
+        verbose_name = "số liệu"
+        verbose_name_plural = "số liệu"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "indicator", "period"], name="datavalue_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.unit_id}/{self.period_id} = {self.value}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Nhập mới"
+    UPDATE = "update", "Sửa"
+    DELETE = "delete", "Xóa"
+
+
+class DataValueAudit(models.Model):
+    """One change to a value: who, when, old, new. Rows are only ever added."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT)
+    action = models.CharField("thao tác", max_length=10, choices=AuditAction.choices)
+    old_value = models.DecimalField("giá trị cũ", null=True, blank=True, **VALUE_FIELD)
+    new_value = models.DecimalField("giá trị mới", null=True, blank=True, **VALUE_FIELD)
+    version = models.PositiveIntegerField("phiên bản sau thay đổi")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField("lúc")
+    source = models.CharField("nguồn", max_length=30, default="web")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "lịch sử số liệu"
+        verbose_name_plural = "lịch sử số liệu"
+        indexes = [models.Index(fields=["unit", "indicator", "period"])]
+
+
+class Target(models.Model):
+    """A target (chỉ tiêu giao/đăng ký) for a period, or for a multi-year phase."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị")
+    period = models.ForeignKey(
+        Period, null=True, blank=True, on_delete=models.PROTECT, verbose_name="kỳ"
+    )
+    phase = models.CharField("giai đoạn", max_length=9, blank=True, help_text="ví dụ 2021-2025")
+    value = models.DecimalField("chỉ tiêu", **VALUE_FIELD)
+    note = models.CharField("căn cứ", max_length=255, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "chỉ tiêu giao"
+        verbose_name_plural = "chỉ tiêu giao"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"],
+                condition=models.Q(period__isnull=False),
+                name="target_unique_period",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "phase"],
+                condition=models.Q(period__isnull=True),
+                name="target_unique_phase",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(period__isnull=False) & models.Q(phase=""))
+                | (models.Q(period__isnull=True) & ~models.Q(phase="")),
+                name="target_period_xor_phase",
+            ),
+        ]
+
+
+class Operator(models.TextChoices):
+    LE = "<=", "nhỏ hơn hoặc bằng"
+    LT = "<", "nhỏ hơn"
+    EQ = "==", "bằng"
+    NE = "!=", "khác"
+    GE = ">=", "lớn hơn hoặc bằng"
+    GT = ">", "lớn hơn"
+
+
+class MissingValueStrategy(models.TextChoices):
+    SKIP_IF_ANY_MISSING = "SKIP_IF_ANY_VALUE_MISSING", "Bỏ qua nếu thiếu bất kỳ giá trị nào"
+    SKIP_IF_ALL_MISSING = "SKIP_IF_ALL_VALUES_MISSING", "Bỏ qua nếu thiếu tất cả giá trị"
+    NEVER_SKIP = "NEVER_SKIP", "Luôn kiểm tra (thiếu coi là 0)"
+
+
+class ValidationRule(models.Model):
+    """A rule across indicators or periods, kept as data.
+
+    Each side is an expression over indicator codes; `CODE[-1]` is the value of the
+    previous period: `HV_TONG == HV_TONG[-1] + HV_KETNAP - HV_GIAM`.
+    """
+
+    code = models.CharField("mã", max_length=50, unique=True)
+    message = models.CharField("thông báo khi vi phạm", max_length=500)
+    left = models.CharField("vế trái", max_length=500)
+    operator = models.CharField("so sánh", max_length=2, choices=Operator.choices)
+    right = models.CharField("vế phải", max_length=500)
+    missing_value_strategy = models.CharField(
+        "khi thiếu số liệu",
+        max_length=30,
+        choices=MissingValueStrategy.choices,
+        default=MissingValueStrategy.SKIP_IF_ANY_MISSING,
+    )
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "quy tắc kiểm tra"
+        verbose_name_plural = "quy tắc kiểm tra"
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.operator} {self.right}"
