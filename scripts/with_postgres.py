@@ -45,9 +45,22 @@ def main() -> int:
             os.chown(path, user.pw_uid, user.pw_gid)
     try:
         subprocess.run(
-            [*prefix, pg_tool("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *prefix,
+                pg_tool("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         options = (
             f"-k {sock} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
@@ -55,16 +68,28 @@ def main() -> int:
             f"-c work_mem=32MB -c maintenance_work_mem=512MB {os.environ.get('PG_EXTRA', '')}"
         )
         subprocess.run(
-            [*prefix, pg_tool("pg_ctl"), "-D", str(data), "-o", options, "-l",
-             str(workdir / "server.log"), "-w", "start"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *prefix,
+                pg_tool("pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(workdir / "server.log"),
+                "-w",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         env = dict(os.environ, DATABASE_URL=f"postgres://postgres@/postgres?host={sock}")
         return subprocess.run(command, env=env).returncode
     finally:
         subprocess.run(
             [*prefix, pg_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -30,3 +30,6 @@ class Rollup(models.Model):
                 fields=["unit", "period", "indicator"], name="rollup_unique_key"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.indicator_id}/{self.period_id} = {self.value}"

@@ -32,16 +32,25 @@ class Period(models.Model):
 class DataValue(models.Model):
     """The current value of (indicator, unit, period); every change is in DataValueAudit."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ")
+    # The unique key (unit, indicator, period) is the index: no index per foreign key on
+    # the largest table, which would slow every import and serve no query.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu", db_index=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị", db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ", db_index=False)
     value = models.DecimalField("giá trị", **VALUE_FIELD)
     comment = models.TextField("ghi chú", blank=True)
     follow_up = models.BooleanField("cần theo dõi", default=False)
     # Raised by one on every change: a save that names an older version is a conflict.
     version = models.PositiveIntegerField("phiên bản", default=1)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField("cập nhật lúc")
 
@@ -67,15 +76,20 @@ class AuditAction(models.TextChoices):
 class DataValueAudit(models.Model):
     """One change to a value: who, when, old, new. Rows are only ever added."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, db_index=False)
     action = models.CharField("thao tác", max_length=10, choices=AuditAction.choices)
     old_value = models.DecimalField("giá trị cũ", null=True, blank=True, **VALUE_FIELD)
     new_value = models.DecimalField("giá trị mới", null=True, blank=True, **VALUE_FIELD)
     version = models.PositiveIntegerField("phiên bản sau thay đổi")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField("lúc")
     source = models.CharField("nguồn", max_length=30, default="web")
@@ -85,6 +99,9 @@ class DataValueAudit(models.Model):
         verbose_name = "lịch sử số liệu"
         verbose_name_plural = "lịch sử số liệu"
         indexes = [models.Index(fields=["unit", "indicator", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.old_value} → {self.new_value}"
 
 
 class Target(models.Model):
@@ -123,6 +140,9 @@ class Target(models.Model):
                 name="target_period_xor_phase",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.unit_id}/{self.period_id or self.phase} = {self.value}"
 
 
 class Operator(models.TextChoices):

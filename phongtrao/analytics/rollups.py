@@ -1,0 +1,251 @@
+"""Keeping roll-ups fresh: every change to a raw value is pushed to its ancestors at once.
+
+A unit's contribution to a period P for an indicator is computed from its own raw values
+inside P, as the indicator aggregates over time: the sum, the last value (stocks such as
+members) or the first. When a value changes, the contribution before and after is computed
+for P = the value's period and each quarter, half-year and year containing it, and the
+difference is added to the roll-up rows of every ancestor of the unit. The work is
+proportional to depth × containers, whatever the size of the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from django.db import connection
+
+from phongtrao import periods
+from phongtrao.catalog.models import TimeAggregation
+from phongtrao.data.models import DataValue, Period
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One raw value that changed: `old` or `new` is None where it did not exist."""
+
+    unit_id: int
+    unit_path: str
+    indicator_id: int
+    aggregation: str
+    period: Period
+    old: Decimal | None
+    new: Decimal | None
+
+
+def period_rows(codes: Iterable[str]) -> dict[str, Period]:
+    """The Period rows for these codes, created when missing."""
+    wanted = set(codes)
+    found = {p.code: p for p in Period.objects.filter(code__in=wanted)}
+    missing = [periods.parse(code) for code in wanted - found.keys()]
+    if missing:
+        Period.objects.bulk_create(
+            [
+                Period(code=p.code, period_type=p.period_type.name, start=p.start, end=p.end)
+                for p in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found.update({p.code: p for p in Period.objects.filter(code__in=[m.code for m in missing])})
+    return found
+
+
+@lru_cache(maxsize=4096)
+def container_codes(code: str) -> tuple[str, ...]:
+    """The period itself and the wider periods whose roll-ups it feeds."""
+    period = periods.parse(code)
+    return (code, *(p.code for p in periods.rollup_containers(period)))
+
+
+def contribution(
+    aggregation: str, values: Sequence[tuple[Period, Decimal]], container: Period
+) -> tuple[Decimal, int]:
+    """A unit's amount for one indicator over `container`, and how many values fed it."""
+    inside = [(p, v) for p, v in values if p.start >= container.start and p.end <= container.end]
+    if not inside:
+        return ZERO, 0
+    if aggregation == TimeAggregation.SUM:
+        return sum((v for _, v in inside), ZERO), len(inside)
+    if aggregation == TimeAggregation.LAST:
+        return max(inside, key=lambda pv: (pv[0].end, pv[0].start))[1], len(inside)
+    return min(inside, key=lambda pv: (pv[0].start, pv[0].end))[1], len(inside)
+
+
+def _deltas_for_group(
+    changes: Sequence[Change], containers: dict[str, Period], context: list[tuple[Period, Decimal]]
+) -> dict[int, tuple[Decimal, int]]:
+    """Per container period id: the change in one (unit, indicator)'s contribution.
+
+    `context` holds the unit's stored values of the indicator around the changed periods.
+    """
+    first = changes[0]
+    codes = {c for change in changes for c in container_codes(change.period.code)}
+    result: dict[int, tuple[Decimal, int]] = {}
+    if first.aggregation == TimeAggregation.SUM:
+        # Sums are linear: no need to look at the other values.
+        for change in changes:
+            amount = (change.new or ZERO) - (change.old or ZERO)
+            count = (change.new is not None) - (change.old is not None)
+            for code in container_codes(change.period.code):
+                pid = containers[code].pk
+                prev_amount, prev_count = result.get(pid, (ZERO, 0))
+                result[pid] = (prev_amount + amount, prev_count + count)
+        return result
+    # The context may be read before or after the changes were written: rebuild both sides.
+    changed_ids = {change.period.pk for change in changes}
+    unchanged = [(p, v) for p, v in context if p.pk not in changed_ids]
+    before = unchanged + [(c.period, c.old) for c in changes if c.old is not None]
+    after = unchanged + [(c.period, c.new) for c in changes if c.new is not None]
+    for code in codes:
+        container = containers[code]
+        amount_before, count_before = contribution(first.aggregation, before, container)
+        amount_after, count_after = contribution(first.aggregation, after, container)
+        result[container.pk] = (amount_after - amount_before, count_after - count_before)
+    return result
+
+
+def rollup_apply(changes: Sequence[Change]) -> None:
+    """Push raw value changes to the roll-ups of every ancestor, in the caller's transaction.
+
+    The caller holds the lock on the unit, so that the other values of a stock indicator
+    (read here to find the last or first value) cannot change underneath.
+    """
+    if not changes:
+        return
+    containers = period_rows({c for ch in changes for c in container_codes(ch.period.code)})
+    groups: dict[tuple[int, int], list[Change]] = defaultdict(list)
+    for change in changes:
+        groups[(change.unit_id, change.indicator_id)].append(change)
+    contexts = _stock_contexts(
+        [group for group in groups.values() if group[0].aggregation != TimeAggregation.SUM],
+        containers,
+    )
+
+    own: dict[tuple[int, int, int], tuple[Decimal, int]] = {}
+    for (unit_id, indicator_id), group in groups.items():
+        deltas = _deltas_for_group(group, containers, contexts.get((unit_id, indicator_id), []))
+        for period_id, delta in deltas.items():
+            if delta[0] or delta[1]:
+                own[(unit_id, indicator_id, period_id)] = delta
+    lifted = _lift(own, [change.unit_path for change in changes])
+    rollup_increment(sorted((u, i, p, a, c) for (u, i, p), (a, c) in lifted.items()))
+
+
+def _lift(
+    own: dict[tuple[int, int, int], tuple[Decimal, int]], paths: Iterable[str]
+) -> dict[tuple[int, int, int], tuple[Decimal, int]]:
+    """Carry each unit's change up the tree one level at a time.
+
+    Returns the change of every ancestor's roll-up (its descendants' total). Going level by
+    level merges siblings early, so the work shrinks as it climbs.
+    """
+    parent_of: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
+    for path in set(paths):
+        ids = [int(part) for part in path.strip("/").split("/")]
+        for depth, unit_id in enumerate(ids):
+            depth_of[unit_id] = depth
+            if depth:
+                parent_of[unit_id] = ids[depth - 1]
+    levels: list[dict[tuple[int, int, int], list[Decimal | int]]] = [
+        {} for _ in range(max(depth_of.values(), default=0) + 1)
+    ]
+    for key, (amount, count) in own.items():
+        levels[depth_of[key[0]]][key] = [amount, count]
+    lifted: dict[tuple[int, int, int], list[Decimal | int]] = {}
+    for depth in range(len(levels) - 1, 0, -1):
+        above = levels[depth - 1]
+        for (unit_id, indicator_id, period_id), (amount, count) in levels[depth].items():
+            if not amount and not count:
+                continue
+            key = (parent_of[unit_id], indicator_id, period_id)
+            for bucket in (above, lifted):
+                slot = bucket.get(key)
+                if slot is None:
+                    bucket[key] = [amount, count]
+                else:
+                    slot[0] += amount
+                    slot[1] += count
+    return {
+        key: (Decimal(amount), int(count))
+        for key, (amount, count) in lifted.items()
+        if amount or count
+    }
+
+
+def _stock_contexts(
+    groups: Sequence[Sequence[Change]], containers: dict[str, Period]
+) -> dict[tuple[int, int], list[tuple[Period, Decimal]]]:
+    """The stored values of each (unit, indicator) of stock type over the containers' span."""
+    result: dict[tuple[int, int], list[tuple[Period, Decimal]]] = defaultdict(list)
+    for start in range(0, len(groups), 500):
+        chunk = groups[start : start + 500]
+        unit_ids = {g[0].unit_id for g in chunk}
+        indicator_ids = {g[0].indicator_id for g in chunk}
+        spans = [containers[c] for g in chunk for ch in g for c in container_codes(ch.period.code)]
+        low = min(p.start for p in spans)
+        high = max(p.end for p in spans)
+        rows = DataValue.objects.filter(
+            unit_id__in=unit_ids,
+            indicator_id__in=indicator_ids,
+            period__start__gte=low,
+            period__end__lte=high,
+        ).select_related("period")
+        wanted = {(g[0].unit_id, g[0].indicator_id) for g in chunk}
+        for row in rows:
+            key = (row.unit_id, row.indicator_id)
+            if key in wanted:
+                result[key].append((row.period, row.value))
+    return result
+
+
+UPSERT_INCREMENT = """
+INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (unit_id, period_id, indicator_id) DO UPDATE
+SET value = analytics_rollup.value + excluded.value,
+    count = analytics_rollup.count + excluded.count
+"""
+
+
+def rollup_increment(rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None:
+    """Add (unit, indicator, period, amount, count) to the roll-up rows, creating them.
+
+    Rows are written in key order so that concurrent writers lock in the same order.
+    """
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 1000:
+            _increment_by_copy(cursor, rows)
+        else:
+            cursor.executemany(UPSERT_INCREMENT, [(u, i, p, str(a), c) for u, i, p, a, c in rows])
+
+
+def _increment_by_copy(cursor: object, rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None:
+    """PostgreSQL: stream the increments with COPY, then merge them in one statement."""
+    raw = cursor.cursor  # type: ignore[attr-defined]  # psycopg cursor under Django's wrapper
+    raw.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_delta "
+        "(unit_id bigint, indicator_id bigint, period_id bigint, value numeric, count bigint) "
+        "ON COMMIT DELETE ROWS"
+    )
+    with raw.copy(
+        "COPY rollup_delta (unit_id, indicator_id, period_id, value, count) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+    raw.execute(
+        "INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count) "
+        "SELECT unit_id, indicator_id, period_id, value, count FROM rollup_delta "
+        "ORDER BY unit_id, indicator_id, period_id "
+        "ON CONFLICT (unit_id, period_id, indicator_id) DO UPDATE "
+        "SET value = analytics_rollup.value + excluded.value, "
+        "count = analytics_rollup.count + excluded.count"
+    )
+    raw.execute("TRUNCATE rollup_delta")

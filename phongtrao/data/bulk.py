@@ -1,0 +1,278 @@
+"""Writing many values at once: imports, the demo, the benchmark.
+
+The same rules as `services.datavalues_save` (types checked, every change audited, roll-ups
+maintained in the same transaction, all or nothing), done set-wise: values go in by COPY on
+PostgreSQL and by executemany on SQLite, and roll-ups are lifted once per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from phongtrao.analytics.rollups import Change, rollup_apply
+from phongtrao.catalog.models import Indicator
+from phongtrao.data.models import AuditAction, DataValue, Period
+from phongtrao.data.validation import check_value
+
+
+@dataclass(frozen=True)
+class BulkValue:
+    """One value to write; `value` None deletes it."""
+
+    unit_id: int
+    unit_path: str
+    indicator: Indicator
+    period: Period
+    value: Decimal | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class BulkProblem:
+    index: int
+    item: BulkValue
+    reason: str
+
+
+@dataclass
+class BulkResult:
+    imported: int = 0
+    updated: int = 0
+    deleted: int = 0
+    ignored: int = 0
+    problems: list[BulkProblem] = field(default_factory=list)
+
+
+class BulkRejected(Exception):
+    """Some values were refused and, the import being atomic, nothing was written."""
+
+    def __init__(self, result: BulkResult) -> None:
+        self.result = result
+        super().__init__(f"{len(result.problems)} giá trị không hợp lệ; không ghi giá trị nào.")
+
+
+def _chunks(items: Iterable[BulkValue], size: int) -> Iterator[list[BulkValue]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@transaction.atomic
+def datavalues_import(
+    *,
+    values: Iterable[BulkValue],
+    user: Any = None,
+    source: str = "import",
+    create: bool = True,
+    update: bool = True,
+    chunk_size: int = 50_000,
+    progress: Callable[[int], None] | None = None,
+) -> BulkResult:
+    """Write many values in one transaction: all or nothing.
+
+    `create`/`update` follow DHIS2's import strategies (CREATE, UPDATE, CREATE_AND_UPDATE);
+    a value that the strategy does not allow is ignored. Values of the wrong type raise
+    `BulkRejected` naming each one, and nothing is written.
+    """
+    result = BulkResult()
+    user_id = getattr(user, "pk", None)
+    offset = 0
+    for chunk in _chunks(values, chunk_size):
+        _write_chunk(chunk, offset, result, user_id, source, create, update)
+        offset += len(chunk)
+        if progress:
+            progress(len(chunk))
+    if result.problems:
+        raise BulkRejected(result)
+    return result
+
+
+def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, Decimal, int]]:
+    """Stored (id, value, version) for the keys in the chunk."""
+    unit_ids = {v.unit_id for v in chunk}
+    query = DataValue.objects.filter(
+        indicator_id__in={v.indicator.pk for v in chunk},
+        period_id__in={v.period.pk for v in chunk},
+    )
+    if len(unit_ids) <= 500:
+        query = query.filter(unit_id__in=unit_ids)
+    else:
+        query = query.filter(unit_id__gte=min(unit_ids), unit_id__lte=max(unit_ids))
+    wanted = {(v.unit_id, v.indicator.pk, v.period.pk) for v in chunk}
+    found = {}
+    for pk, unit_id, indicator_id, period_id, value, version in query.values_list(
+        "pk", "unit_id", "indicator_id", "period_id", "value", "version"
+    ).iterator(chunk_size=10_000):
+        key = (unit_id, indicator_id, period_id)
+        if key in wanted:
+            found[key] = (pk, value, version)
+    return found
+
+
+def _write_chunk(
+    chunk: list[BulkValue],
+    offset: int,
+    result: BulkResult,
+    user_id: int | None,
+    source: str,
+    create: bool,
+    update: bool,
+) -> None:
+    existing = _existing(chunk)
+    now = timezone.now()
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    deletes: list[int] = []
+    audits: list[tuple[Any, ...]] = []
+    changes: list[Change] = []
+    seen: set[tuple[int, int, int]] = set()
+    for index, item in enumerate(chunk, start=offset):
+        key = (item.unit_id, item.indicator.pk, item.period.pk)
+        if key in seen:
+            result.problems.append(BulkProblem(index, item, "Giá trị bị lặp lại trong tệp."))
+            continue
+        seen.add(key)
+        if item.indicator.formula:
+            reason = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
+            result.problems.append(BulkProblem(index, item, reason))
+            continue
+        if item.value is not None:
+            message = check_value(item.indicator, item.value)
+            if message:
+                result.problems.append(BulkProblem(index, item, message))
+                continue
+        stored = existing.get(key)
+        if item.value is None:
+            if stored is None:
+                result.ignored += 1
+                continue
+            deletes.append(stored[0])
+            action, old, version = AuditAction.DELETE, stored[1], stored[2] + 1
+            result.deleted += 1
+        elif stored is None:
+            if not create:
+                result.ignored += 1
+                continue
+            inserts.append(
+                (
+                    item.indicator.pk,
+                    item.unit_id,
+                    item.period.pk,
+                    item.value,
+                    item.comment,
+                    False,
+                    1,
+                    user_id,
+                    now,
+                )
+            )
+            action, old, version = AuditAction.CREATE, None, 1
+            result.imported += 1
+        else:
+            if not update or stored[1] == item.value:
+                result.ignored += 1
+                continue
+            updates.append((item.value, user_id, now, stored[0]))
+            action, old, version = AuditAction.UPDATE, stored[1], stored[2] + 1
+            result.updated += 1
+        audits.append(
+            (
+                item.indicator.pk,
+                item.unit_id,
+                item.period.pk,
+                action,
+                old,
+                item.value,
+                version,
+                user_id,
+                now,
+                source,
+            )
+        )
+        changes.append(
+            Change(
+                item.unit_id,
+                item.unit_path,
+                item.indicator.pk,
+                item.indicator.time_aggregation,
+                item.period,
+                old,
+                item.value,
+            )
+        )
+    if result.problems:
+        return  # the whole import will be refused: don't spend time writing
+    _insert("data_datavalue", DATAVALUE_COLUMNS, inserts)
+    _insert("data_datavalueaudit", AUDIT_COLUMNS, audits)
+    with connection.cursor() as cursor:
+        if updates:
+            cursor.executemany(
+                "UPDATE data_datavalue SET value = %s, version = version + 1, updated_by_id = %s, "
+                "updated_at = %s WHERE id = %s",
+                updates,
+            )
+    for start in range(0, len(deletes), 500):
+        DataValue.objects.filter(pk__in=deletes[start : start + 500]).delete()
+    rollup_apply(changes)
+
+
+DATAVALUE_COLUMNS = (
+    "indicator_id",
+    "unit_id",
+    "period_id",
+    "value",
+    "comment",
+    "follow_up",
+    "version",
+    "updated_by_id",
+    "updated_at",
+)
+AUDIT_COLUMNS = (
+    "indicator_id",
+    "unit_id",
+    "period_id",
+    "action",
+    "old_value",
+    "new_value",
+    "version",
+    "user_id",
+    "at",
+    "source",
+)
+
+
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows fast: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("%s" for _ in columns)
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                [tuple(_sqlite(v) for v in row) for row in rows],
+            )
+
+
+def _sqlite(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+__all__ = ["BulkProblem", "BulkRejected", "BulkResult", "BulkValue", "datavalues_import"]

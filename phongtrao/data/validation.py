@@ -1,0 +1,138 @@
+"""Checks on values, with messages in Vietnamese.
+
+Three kinds: one value against its type (`check_value`), an "of which" value against its
+parent (`check_breakdowns`, blocking a save), and the rules kept as data across indicators
+and periods (`rules_run`, reported as violations on the unit's totals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from phongtrao import expressions, periods
+from phongtrao.catalog.models import Indicator, ValueType
+from phongtrao.data.models import DataValue, MissingValueStrategy, Operator, Period, ValidationRule
+from phongtrao.orgs.models import Unit
+from phongtrao.vn import format_number
+
+COUNT_TYPES = {ValueType.INTEGER, ValueType.MONEY}
+
+
+def check_value(indicator: Indicator, value: Decimal) -> str | None:
+    """Why `value` cannot be a value of `indicator`, or None when it can."""
+    if not value.is_finite():
+        return "Giá trị không phải là số."
+    if indicator.value_type in COUNT_TYPES:
+        if value != value.to_integral_value():
+            unit = "đồng" if indicator.value_type == ValueType.MONEY else indicator.unit_label
+            return f"Số {unit} phải là số nguyên, không có phần thập phân."
+        if value < 0:
+            return "Giá trị không được âm."
+    if indicator.value_type == ValueType.DECIMAL and value < 0:
+        return "Giá trị không được âm."
+    if indicator.value_type == ValueType.PERCENT and not (0 <= value <= 100):
+        return "Tỷ lệ phải từ 0 đến 100%."
+    if abs(value) >= Decimal(10) ** 19:
+        return "Giá trị quá lớn."
+    return None
+
+
+def check_breakdowns(
+    *, unit: Unit, period: Period, new_values: Mapping[Indicator, Decimal | None]
+) -> dict[str, list[str]]:
+    """ "Of which" values above their parent, with the new values laid over the stored ones."""
+    touched = list(new_values)
+    related = {i.parent_id for i in touched if i.parent_id} | {i.pk for i in touched}
+    family = list(
+        Indicator.objects.filter(pk__in=related) | Indicator.objects.filter(parent_id__in=related)
+    )
+    stored = {
+        dv.indicator_id: dv.value
+        for dv in DataValue.objects.filter(unit=unit, period=period, indicator__in=family)
+    }
+    merged: dict[int, Decimal | None] = {**stored, **{i.pk: v for i, v in new_values.items()}}
+    by_id = {i.pk: i for i in family}
+    errors: dict[str, list[str]] = {}
+    for child in family:
+        if child.parent_id is None or child.parent_id not in by_id:
+            continue
+        value, parent_value = merged.get(child.pk), merged.get(child.parent_id)
+        if value is None or parent_value is None or value <= parent_value:
+            continue
+        parent = by_id[child.parent_id]
+        code = child.code if child in new_values else parent.code
+        errors.setdefault(code, []).append(
+            f"“{_short(child)}” ({format_number(value)}) không được lớn hơn "
+            f"“{_short(parent)}” ({format_number(parent_value)})."
+        )
+    return errors
+
+
+def _short(indicator: Indicator) -> str:
+    name = indicator.name
+    return name.removeprefix("Trong đó: ").removeprefix("trong đó: ")
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: ValidationRule
+    left: Decimal | None
+    right: Decimal | None
+
+    @property
+    def message(self) -> str:
+        left = "—" if self.left is None else format_number(self.left)
+        right = "—" if self.right is None else format_number(self.right)
+        return f"{self.rule.message} (vế trái {left}, vế phải {right})"
+
+
+COMPARE = {
+    Operator.LE: lambda a, b: a <= b,
+    Operator.LT: lambda a, b: a < b,
+    Operator.EQ: lambda a, b: a == b,
+    Operator.NE: lambda a, b: a != b,
+    Operator.GE: lambda a, b: a >= b,
+    Operator.GT: lambda a, b: a > b,
+}
+
+
+def rules_run(unit: Unit, period: Period | str) -> list[Violation]:
+    """Evaluate every active rule on the unit's totals for the period (and the one before)."""
+    from phongtrao.analytics.selectors import period_row, unit_totals
+
+    row = period_row(period)
+    rules = list(ValidationRule.objects.filter(active=True))
+    parsed = [(r, expressions.parse(r.left), expressions.parse(r.right)) for r in rules]
+    refs = {ref for _, left, right in parsed for ref in left.references | right.references}
+    by_code = Indicator.objects.in_bulk({ref.code for ref in refs}, field_name="code")
+    offsets = {ref.offset for ref in refs}
+    values: dict[expressions.Ref, Decimal | None] = {}
+    for offset in offsets:
+        target = periods.parse(row.code)
+        for _ in range(-offset):
+            target = target.previous()
+        wanted = [by_code[ref.code] for ref in refs if ref.offset == offset]
+        totals = unit_totals(unit, target.code, wanted)
+        for ref in refs:
+            if ref.offset == offset:
+                total = totals[by_code[ref.code].pk]
+                values[ref] = total.value if total.count else None
+    violations = []
+    for rule, left, right in parsed:
+        used = [values[ref] for ref in left.references | right.references]
+        missing = [v for v in used if v is None]
+        if missing and rule.missing_value_strategy == MissingValueStrategy.SKIP_IF_ANY_MISSING:
+            continue
+        if len(missing) == len(used) and (
+            rule.missing_value_strategy == MissingValueStrategy.SKIP_IF_ALL_MISSING
+        ):
+            continue
+        left_value = left.evaluate(values)
+        right_value = right.evaluate(values)
+        if left_value is None or right_value is None:
+            continue
+        if not COMPARE[Operator(rule.operator)](left_value, right_value):
+            violations.append(Violation(rule, left_value, right_value))
+    return violations
