@@ -1,0 +1,66 @@
+"""Reads of units and editions: which unit a code means on a day, subtrees, ancestors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from phongtrao.orgs.models import Edition, Unit
+
+
+def _valid_on(at: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_from__lte": at}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": at})
+    )
+
+
+def edition_at(at: dt.date) -> Edition:
+    """The hierarchy edition in force on `at` (the latest one if editions overlap).
+
+    Raises Edition.DoesNotExist when no edition covers the day.
+    """
+    edition = Edition.objects.filter(_valid_on(at)).order_by("-valid_from").first()
+    if edition is None:
+        raise Edition.DoesNotExist(f"Không có phiên bản cơ cấu nào có hiệu lực ngày {at:%d/%m/%Y}.")
+    return edition
+
+
+def unit_resolve(code: str, at: dt.date) -> Unit:
+    """The unit that `code` meant on `at`.
+
+    Codes are reused across editions ("75" is Đồng Nai before and after 1/7/2025, with other
+    communes), so the unit is the one whose edition and own validity both cover the day.
+    Raises Unit.DoesNotExist when there is none.
+    """
+    unit = (
+        Unit.objects.filter(_valid_on(at), _valid_on(at, "edition__"), code=code)
+        .select_related("edition")
+        .order_by("-edition__valid_from")
+        .first()
+    )
+    if unit is None:
+        raise Unit.DoesNotExist(f"Không có đơn vị mã “{code}” có hiệu lực ngày {at:%d/%m/%Y}.")
+    return unit
+
+
+def unit_descendants(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
+    """The unit's subtree, found by the prefix of the materialised path, parents first."""
+    units = Unit.objects.filter(path__startswith=unit.path)
+    if not include_self:
+        units = units.exclude(pk=unit.pk)
+    return units
+
+
+def unit_children(unit: Unit) -> QuerySet[Unit]:
+    """The units directly under `unit`, in the order of their official codes."""
+    return Unit.objects.filter(parent=unit).order_by("code", "name")
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    """The unit's ancestors from the root down to its parent (one query, none for a root)."""
+    ids = unit.ancestor_ids
+    if not ids:
+        return []
+    by_id = Unit.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
