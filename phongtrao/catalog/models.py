@@ -89,7 +89,7 @@ class Form(models.Model):
     name = models.CharField("tên biểu mẫu", max_length=255)
     period_type = models.CharField("loại kỳ", max_length=20, choices=PeriodType.choices)
     level = models.PositiveSmallIntegerField("cấp báo cáo", choices=Level.choices)
-    indicators = models.ManyToManyField(
+    indicators: models.ManyToManyField[Indicator, FormIndicator] = models.ManyToManyField(
         Indicator, through="FormIndicator", related_name="forms", verbose_name="chỉ tiêu"
     )
     # Days after the period's end when entry closes (0: no deadline).
@@ -114,3 +114,7 @@ class FormIndicator(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["form", "indicator"], name="form_indicator_unique"),
         ]
+
+    def __str__(self) -> str:
+        # Reads both relations: list them with select_related("form", "indicator").
+        return f"{self.form.code}: {self.indicator.code}"
