@@ -24,7 +24,7 @@ system-packages:
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_admin_units
+	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

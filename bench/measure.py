@@ -15,7 +15,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,6 +68,7 @@ def build_branches(edition: Edition) -> list[Unit]:
         created = Unit.objects.bulk_create(branches, batch_size=5000)
         parents = {c.pk: c.path for c in communes}
         for unit in created:
+            assert unit.parent_id is not None
             unit.path = f"{parents[unit.parent_id]}{unit.pk}/"
         Unit.objects.bulk_update(created, ["path"], batch_size=5000)
     return list(Unit.objects.filter(edition=edition, level=Level.BRANCH).order_by("id"))
@@ -94,7 +95,7 @@ def generate(
                 yield BulkValue(unit.pk, unit.path, indicator, period, Decimal(rng.randint(0, 500)))
 
 
-def timed(fn, repeat: int) -> list[float]:
+def timed(fn: Callable[[int], object], repeat: int) -> list[float]:
     samples = []
     for i in range(repeat):
         start = time.perf_counter()

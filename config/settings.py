@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "phongtrao.catalog",
     "phongtrao.data",
     "phongtrao.analytics",
+    "phongtrao.demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from phongtrao.catalog.models import Indicator
-from phongtrao.data.models import VALUE_FIELD, Period
+from phongtrao.data.models import Period
 from phongtrao.orgs.models import Unit
 
 
@@ -13,14 +13,20 @@ class Rollup(models.Model):
     """The total of a unit's descendants' values for an indicator over a period.
 
     The unit's own values are not in it: a total is `Rollup + own values`, read together.
-    Kept only for units with descendants and for the periods that contain the raw ones
-    (the raw period itself, its quarter, half-year and year).
+    Kept for units down to the district level, for the period of each raw value and the
+    month, quarter, half-year and year containing it.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False)
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False)
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, db_index=False)
-    value = models.DecimalField(**VALUE_FIELD)
+    # A cache the services maintain from values whose references the database checks: no
+    # foreign-key constraints of its own, which would cost three lookups per row written.
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False, db_constraint=False)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
+    value = models.DecimalField(max_digits=24, decimal_places=4)
     # How many descendant (unit, period) values fed it: 0 means "nobody reported".
     count = models.BigIntegerField(default=0)
 

@@ -1,5 +1,7 @@
 """Keeping roll-ups fresh: every change to a raw value is pushed to its ancestors at once.
 
+Kept for the units at the levels where a subtree is large (central, province, district).
+
 A unit's contribution to a period P for an indicator is computed from its own raw values
 inside P, as the indicator aggregates over time: the sum, the last value (stocks such as
 members) or the first. When a value changes, the contribution before and after is computed
@@ -21,8 +23,13 @@ from django.db import connection
 from phongtrao import periods
 from phongtrao.catalog.models import TimeAggregation
 from phongtrao.data.models import DataValue, Period
+from phongtrao.orgs.models import Level, Unit
 
 ZERO = Decimal(0)
+# Roll-ups are kept for the central, province and district levels, whose subtrees are large;
+# a commune's subtree (its chi hội and tổ) is small enough to sum when asked.
+ROLLUP_MAX_LEVEL = Level.DISTRICT
+Key = tuple[int, int, int]  # (unit id, indicator id, period id)
 
 
 @dataclass(frozen=True)
@@ -92,20 +99,20 @@ def _deltas_for_group(
             amount = (change.new or ZERO) - (change.old or ZERO)
             count = (change.new is not None) - (change.old is not None)
             for code in container_codes(change.period.code):
-                pid = containers[code].pk
+                pid = containers[code].id
                 prev_amount, prev_count = result.get(pid, (ZERO, 0))
                 result[pid] = (prev_amount + amount, prev_count + count)
         return result
     # The context may be read before or after the changes were written: rebuild both sides.
-    changed_ids = {change.period.pk for change in changes}
-    unchanged = [(p, v) for p, v in context if p.pk not in changed_ids]
+    changed_ids = {change.period.id for change in changes}
+    unchanged = [(p, v) for p, v in context if p.id not in changed_ids]
     before = unchanged + [(c.period, c.old) for c in changes if c.old is not None]
     after = unchanged + [(c.period, c.new) for c in changes if c.new is not None]
     for code in codes:
         container = containers[code]
         amount_before, count_before = contribution(first.aggregation, before, container)
         amount_after, count_after = contribution(first.aggregation, after, container)
-        result[container.pk] = (amount_after - amount_before, count_after - count_before)
+        result[container.id] = (amount_after - amount_before, count_after - count_before)
     return result
 
 
@@ -126,7 +133,7 @@ def rollup_apply(changes: Sequence[Change]) -> None:
         containers,
     )
 
-    own: dict[tuple[int, int, int], tuple[Decimal, int]] = {}
+    own: dict[Key, tuple[Decimal, int]] = {}
     for (unit_id, indicator_id), group in groups.items():
         deltas = _deltas_for_group(group, containers, contexts.get((unit_id, indicator_id), []))
         for period_id, delta in deltas.items():
@@ -137,45 +144,27 @@ def rollup_apply(changes: Sequence[Change]) -> None:
 
 
 def _lift(
-    own: dict[tuple[int, int, int], tuple[Decimal, int]], paths: Iterable[str]
-) -> dict[tuple[int, int, int], tuple[Decimal, int]]:
-    """Carry each unit's change up the tree one level at a time.
+    own: dict[Key, tuple[Decimal, int]], paths: Iterable[str]
+) -> dict[Key, tuple[Decimal, int]]:
+    """Add each unit's change to the roll-ups of its ancestors that keep them."""
+    keepers = _keeping_ancestors(paths)
+    lifted: dict[Key, tuple[Decimal, int]] = {}
+    for (unit_id, indicator_id, period_id), (amount, count) in own.items():
+        for ancestor in keepers[unit_id]:
+            key = (ancestor, indicator_id, period_id)
+            old = lifted.get(key)
+            lifted[key] = (amount, count) if old is None else (old[0] + amount, old[1] + count)
+    return {key: delta for key, delta in lifted.items() if delta[0] or delta[1]}
 
-    Returns the change of every ancestor's roll-up (its descendants' total). Going level by
-    level merges siblings early, so the work shrinks as it climbs.
-    """
-    parent_of: dict[int, int] = {}
-    depth_of: dict[int, int] = {}
-    for path in set(paths):
-        ids = [int(part) for part in path.strip("/").split("/")]
-        for depth, unit_id in enumerate(ids):
-            depth_of[unit_id] = depth
-            if depth:
-                parent_of[unit_id] = ids[depth - 1]
-    levels: list[dict[tuple[int, int, int], list[Decimal | int]]] = [
-        {} for _ in range(max(depth_of.values(), default=0) + 1)
-    ]
-    for key, (amount, count) in own.items():
-        levels[depth_of[key[0]]][key] = [amount, count]
-    lifted: dict[tuple[int, int, int], list[Decimal | int]] = {}
-    for depth in range(len(levels) - 1, 0, -1):
-        above = levels[depth - 1]
-        for (unit_id, indicator_id, period_id), (amount, count) in levels[depth].items():
-            if not amount and not count:
-                continue
-            key = (parent_of[unit_id], indicator_id, period_id)
-            for bucket in (above, lifted):
-                slot = bucket.get(key)
-                if slot is None:
-                    bucket[key] = [amount, count]
-                else:
-                    slot[0] += amount
-                    slot[1] += count
-    return {
-        key: (Decimal(amount), int(count))
-        for key, (amount, count) in lifted.items()
-        if amount or count
-    }
+
+def _keeping_ancestors(paths: Iterable[str]) -> dict[int, list[int]]:
+    """For each unit on these paths, its strict ancestors whose level keeps roll-ups."""
+    chains = {path: [int(part) for part in path.strip("/").split("/")] for path in set(paths)}
+    ids = {unit_id for chain in chains.values() for unit_id in chain[:-1]}
+    keeping = set(
+        Unit.objects.filter(pk__in=ids, level__lte=ROLLUP_MAX_LEVEL).values_list("pk", flat=True)
+    )
+    return {chain[-1]: [a for a in chain[:-1] if a in keeping] for chain in chains.values()}
 
 
 def _stock_contexts(

@@ -16,7 +16,13 @@ from django.db import connection
 
 from phongtrao import expressions, periods
 from phongtrao.analytics.models import Rollup
-from phongtrao.analytics.rollups import ZERO, container_codes, contribution, period_rows
+from phongtrao.analytics.rollups import (
+    ROLLUP_MAX_LEVEL,
+    ZERO,
+    container_codes,
+    contribution,
+    period_rows,
+)
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import DataValue, Period, Target
 from phongtrao.orgs.models import Unit
@@ -90,11 +96,12 @@ def unit_totals(
     """Totals of the unit's subtree (itself included) for these indicators over `period`.
 
     Read from the roll-ups plus the unit's own values: two queries whatever the data size.
-    Periods the roll-ups do not keep (financial years, April half-years) are summed naively.
+    Periods the roll-ups do not keep (financial years, April half-years) and units below the
+    levels that keep roll-ups (communes, chi hội: small subtrees) are summed from raw values.
     """
     row = period_row(period)
     raw, by_code = _raw_indicators(indicators)
-    if row.period_type not in ROLLED_UP_TYPES:
+    if row.period_type not in ROLLED_UP_TYPES or unit.level > ROLLUP_MAX_LEVEL:
         return _derive(indicators, _naive_raw(unit, row, raw), by_code)
     totals: dict[int, Total] = {
         r.indicator_id: Total(r.value, r.count)
@@ -173,7 +180,7 @@ NAIVE_PICK = (
     + "WINDOW w AS (PARTITION BY dv.unit_id, dv.indicator_id)"
     ") ranked WHERE ranked.pick = 1 GROUP BY ranked.indicator_id"
 )
-NAIVE_ORDER = {
+NAIVE_ORDER: dict[str, str] = {
     TimeAggregation.LAST: 'p."end" DESC, p.start DESC',
     TimeAggregation.FIRST: 'p.start ASC, p."end" ASC',
 }
@@ -280,25 +287,37 @@ def unit_completeness(unit: Unit, period: Period | str) -> Completeness:
     children = list(
         Unit.objects.filter(parent=unit, valid_from__lte=row.end).exclude(valid_to__lt=row.start)
     )
-    ids = [c.pk for c in children]
-    below = set(
-        Rollup.objects.filter(unit_id__in=ids, period=row, count__gt=0)
+    keeping = [c.pk for c in children if c.level <= ROLLUP_MAX_LEVEL]
+    done = set(
+        Rollup.objects.filter(unit_id__in=keeping, period=row, count__gt=0)
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    own = set(
-        DataValue.objects.filter(
-            unit_id__in=ids, period__start__gte=row.start, period__end__lte=row.end
-        )
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
-    done = below | own
+    rest = [c.pk for c in children if c.pk not in done]
+    if rest:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                COMPLETENESS_SQL.format(marks=",".join("%s" for _ in rest)),
+                [*rest, row.start, row.end],
+            )
+            done.update(unit_id for (unit_id,) in cursor.fetchall())
     return Completeness(
         expected=len(children),
         reported=[c for c in children if c.pk in done],
         missing=[c for c in children if c.pk not in done],
     )
+
+
+# Children without roll-ups: does any unit of their (small) subtree have a value in the period?
+COMPLETENESS_SQL = """
+SELECT c.id FROM orgs_unit c
+WHERE c.id IN ({marks}) AND EXISTS (
+    SELECT 1 FROM orgs_unit d
+    JOIN data_datavalue dv ON dv.unit_id = d.id
+    JOIN data_period p ON p.id = dv.period_id
+    WHERE d.path LIKE c.path || '%%' AND p.start >= %s AND p."end" <= %s
+)
+"""
 
 
 __all__ = [

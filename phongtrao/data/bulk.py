@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -92,21 +91,35 @@ def datavalues_import(
             progress(len(chunk))
     if result.problems:
         raise BulkRejected(result)
+    if offset >= LARGE_IMPORT:
+        _refresh_statistics()
     return result
+
+
+LARGE_IMPORT = 100_000
+
+
+def _refresh_statistics() -> None:
+    """After a large import, let the query planner see the new sizes of the tables."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE data_datavalue, analytics_rollup")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")
 
 
 def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, Decimal, int]]:
     """Stored (id, value, version) for the keys in the chunk."""
     unit_ids = {v.unit_id for v in chunk}
     query = DataValue.objects.filter(
-        indicator_id__in={v.indicator.pk for v in chunk},
-        period_id__in={v.period.pk for v in chunk},
+        indicator_id__in={v.indicator.id for v in chunk},
+        period_id__in={v.period.id for v in chunk},
     )
     if len(unit_ids) <= 500:
         query = query.filter(unit_id__in=unit_ids)
     else:
         query = query.filter(unit_id__gte=min(unit_ids), unit_id__lte=max(unit_ids))
-    wanted = {(v.unit_id, v.indicator.pk, v.period.pk) for v in chunk}
+    wanted = {(v.unit_id, v.indicator.id, v.period.id) for v in chunk}
     found = {}
     for pk, unit_id, indicator_id, period_id, value, version in query.values_list(
         "pk", "unit_id", "indicator_id", "period_id", "value", "version"
@@ -127,7 +140,10 @@ def _write_chunk(
     update: bool,
 ) -> None:
     existing = _existing(chunk)
-    now = timezone.now()
+    now: Any = timezone.now()
+    if connection.vendor == "sqlite":
+        # Adapted once here rather than once per row by the driver.
+        now = connection.ops.adapt_datetimefield_value(now)
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     deletes: list[int] = []
@@ -135,17 +151,18 @@ def _write_chunk(
     changes: list[Change] = []
     seen: set[tuple[int, int, int]] = set()
     for index, item in enumerate(chunk, start=offset):
-        key = (item.unit_id, item.indicator.pk, item.period.pk)
+        indicator, period = item.indicator, item.period
+        key = (item.unit_id, indicator.id, period.id)
         if key in seen:
             result.problems.append(BulkProblem(index, item, "Giá trị bị lặp lại trong tệp."))
             continue
         seen.add(key)
-        if item.indicator.formula:
+        if indicator.formula:
             reason = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
             result.problems.append(BulkProblem(index, item, reason))
             continue
         if item.value is not None:
-            message = check_value(item.indicator, item.value)
+            message = check_value(indicator, item.value)
             if message:
                 result.problems.append(BulkProblem(index, item, message))
                 continue
@@ -163,9 +180,9 @@ def _write_chunk(
                 continue
             inserts.append(
                 (
-                    item.indicator.pk,
+                    indicator.id,
                     item.unit_id,
-                    item.period.pk,
+                    period.id,
                     item.value,
                     item.comment,
                     False,
@@ -185,9 +202,9 @@ def _write_chunk(
             result.updated += 1
         audits.append(
             (
-                item.indicator.pk,
+                indicator.id,
                 item.unit_id,
-                item.period.pk,
+                period.id,
                 action,
                 old,
                 item.value,
@@ -201,8 +218,8 @@ def _write_chunk(
             Change(
                 item.unit_id,
                 item.unit_path,
-                item.indicator.pk,
-                item.indicator.time_aggregation,
+                indicator.id,
+                indicator.time_aggregation,
                 item.period,
                 old,
                 item.value,
@@ -263,16 +280,8 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -
             marks = ", ".join("%s" for _ in columns)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
-                [tuple(_sqlite(v) for v in row) for row in rows],
+                rows,
             )
-
-
-def _sqlite(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
 
 
 __all__ = ["BulkProblem", "BulkRejected", "BulkResult", "BulkValue", "datavalues_import"]

@@ -8,8 +8,6 @@ from django.db import models
 from phongtrao.catalog.models import Indicator
 from phongtrao.orgs.models import Unit
 
-VALUE_FIELD = {"max_digits": 24, "decimal_places": 4}
-
 
 class Period(models.Model):
     """A reporting period stored once per code (DHIS2 keeps a period table too)."""
@@ -39,7 +37,7 @@ class DataValue(models.Model):
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị", db_index=False)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ", db_index=False)
-    value = models.DecimalField("giá trị", **VALUE_FIELD)
+    value = models.DecimalField("giá trị", max_digits=24, decimal_places=4)
     comment = models.TextField("ghi chú", blank=True)
     follow_up = models.BooleanField("cần theo dõi", default=False)
     # Raised by one on every change: a save that names an older version is a conflict.
@@ -76,12 +74,22 @@ class AuditAction(models.TextChoices):
 class DataValueAudit(models.Model):
     """One change to a value: who, when, old, new. Rows are only ever added."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, db_index=False)
+    # Rows copy the keys of a value the database has just checked, and are never updated:
+    # no foreign-key constraints, which would double the cost of every import.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, db_index=False, db_constraint=False)
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     action = models.CharField("thao tác", max_length=10, choices=AuditAction.choices)
-    old_value = models.DecimalField("giá trị cũ", null=True, blank=True, **VALUE_FIELD)
-    new_value = models.DecimalField("giá trị mới", null=True, blank=True, **VALUE_FIELD)
+    old_value = models.DecimalField(
+        "giá trị cũ", null=True, blank=True, max_digits=24, decimal_places=4
+    )
+    new_value = models.DecimalField(
+        "giá trị mới", null=True, blank=True, max_digits=24, decimal_places=4
+    )
     version = models.PositiveIntegerField("phiên bản sau thay đổi")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +98,7 @@ class DataValueAudit(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     at = models.DateTimeField("lúc")
     source = models.CharField("nguồn", max_length=30, default="web")
@@ -113,7 +122,7 @@ class Target(models.Model):
         Period, null=True, blank=True, on_delete=models.PROTECT, verbose_name="kỳ"
     )
     phase = models.CharField("giai đoạn", max_length=9, blank=True, help_text="ví dụ 2021-2025")
-    value = models.DecimalField("chỉ tiêu", **VALUE_FIELD)
+    value = models.DecimalField("chỉ tiêu", max_digits=24, decimal_places=4)
     note = models.CharField("căn cứ", max_length=255, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -61,7 +61,7 @@ def test_format_dateline(moment: datetime, expected: str) -> None:
 
 def test_format_dateline_needs_a_time() -> None:
     with pytest.raises(TypeError, match="datetime"):
-        format_dateline(date(2024, 3, 20))  # type: ignore[arg-type]
+        format_dateline(date(2024, 3, 20))
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ def test_parse_number_refuses_with_vietnamese_message(text: str, fragments: list
 
 def test_parse_number_refuses_non_strings() -> None:
     with pytest.raises(TypeError):
-        parse_number(1633)  # type: ignore[arg-type]
+        parse_number(1633)
 
 
 @pytest.mark.parametrize(

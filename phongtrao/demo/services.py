@@ -1,0 +1,27 @@
+"""Setting up the demonstration installation."""
+
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+DEFAULT_PASSWORD = "phongtrao-demo"  # noqa: S105 - a published demo password, by design
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+@transaction.atomic
+def demo_admin_ensure(*, username: str = "admin") -> AbstractBaseUser:
+    """The demo administrator, created once; its password is reset to DEMO_PASSWORD."""
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(
+        username=username, defaults={"is_staff": True, "is_superuser": True}
+    )
+    user.set_password(demo_password())
+    user.save()
+    return user
