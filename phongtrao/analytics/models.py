@@ -39,3 +39,25 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.indicator_id}/{self.period_id} = {self.value}"
+
+
+class Activity(models.Model):
+    """How many raw values a unit's descendants hold for a period.
+
+    Kept for every unit with descendants (communes included), so completeness — which
+    children reported — is one indexed read however deep the tree.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, db_index=False, db_constraint=False)
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period"], name="activity_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.period_id}: {self.count}"

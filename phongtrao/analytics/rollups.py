@@ -139,8 +139,26 @@ def rollup_apply(changes: Sequence[Change]) -> None:
         for period_id, delta in deltas.items():
             if delta[0] or delta[1]:
                 own[(unit_id, indicator_id, period_id)] = delta
-    lifted = _lift(own, [change.unit_path for change in changes])
+    paths = [change.unit_path for change in changes]
+    lifted = _lift(own, paths)
     rollup_increment(sorted((u, i, p, a, c) for (u, i, p), (a, c) in lifted.items()))
+    activity_increment(_activity(own, paths))
+
+
+def _activity(
+    own: dict[Key, tuple[Decimal, int]], paths: Iterable[str]
+) -> list[tuple[int, int, int]]:
+    """Changes of value counts per (ancestor, period), for every ancestor of the units."""
+    chains = {int(path.strip("/").split("/")[-1]): path for path in set(paths)}
+    per_unit: dict[tuple[int, int], int] = defaultdict(int)
+    for (unit_id, _, period_id), (_, count) in own.items():
+        if count:
+            per_unit[(unit_id, period_id)] += count
+    totals: dict[tuple[int, int], int] = defaultdict(int)
+    for (unit_id, period_id), count in per_unit.items():
+        for part in chains[unit_id].strip("/").split("/")[:-1]:
+            totals[(int(part), period_id)] += count
+    return sorted((u, p, c) for (u, p), c in totals.items() if c)
 
 
 def _lift(
@@ -214,6 +232,19 @@ def rollup_increment(rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None
             _increment_by_copy(cursor, rows)
         else:
             cursor.executemany(UPSERT_INCREMENT, [(u, i, p, str(a), c) for u, i, p, a, c in rows])
+
+
+ACTIVITY_INCREMENT = """
+INSERT INTO analytics_activity (unit_id, period_id, count) VALUES (%s, %s, %s)
+ON CONFLICT (unit_id, period_id) DO UPDATE SET count = analytics_activity.count + excluded.count
+"""
+
+
+def activity_increment(rows: Sequence[tuple[int, int, int]]) -> None:
+    """Add (unit, period, count) to the activity rows, creating them."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(ACTIVITY_INCREMENT, rows)
 
 
 def _increment_by_copy(cursor: object, rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import connection
 
 from phongtrao import expressions, periods
-from phongtrao.analytics.models import Rollup
+from phongtrao.analytics.models import Activity, Rollup
 from phongtrao.analytics.rollups import (
     ROLLUP_MAX_LEVEL,
     ZERO,
@@ -148,14 +148,23 @@ def _naive_raw(unit: Unit, period: Period, indicators: Sequence[Indicator]) -> d
     by_aggregation: dict[str, list[int]] = defaultdict(list)
     for indicator in indicators:
         by_aggregation[indicator.time_aggregation].append(indicator.pk)
-    prefix = unit.path + "%"
+    # SQLite's LIKE ignores case and so cannot use the index on path; GLOB can.
+    operator, prefix = (
+        ("GLOB", unit.path + "*")
+        if connection.vendor == "sqlite"
+        else (
+            "LIKE",
+            unit.path + "%",
+        )
+    )
     with connection.cursor() as cursor:
         for aggregation, ids in by_aggregation.items():
             marks = ",".join("%s" for _ in ids)
             sql = NAIVE_SUM if aggregation == TimeAggregation.SUM else NAIVE_PICK
             order = NAIVE_ORDER.get(aggregation, "")
             cursor.execute(
-                sql.format(marks=marks, order=order), [prefix, period.start, period.end, *ids]
+                sql.format(marks=marks, order=order, match=operator),
+                [prefix, period.start, period.end, *ids],
             )
             for indicator_id, value, count in cursor.fetchall():
                 result[indicator_id] = Total(Decimal(value), int(count))
@@ -166,7 +175,7 @@ NAIVE_WHERE = """
 FROM data_datavalue dv
 JOIN orgs_unit u ON u.id = dv.unit_id
 JOIN data_period p ON p.id = dv.period_id
-WHERE u.path LIKE %s AND p.start >= %s AND p."end" <= %s AND dv.indicator_id IN ({marks})
+WHERE u.path {match} %s AND p.start >= %s AND p."end" <= %s AND dv.indicator_id IN ({marks})
 """
 NAIVE_SUM = (
     "SELECT dv.indicator_id, SUM(dv.value), COUNT(*) " + NAIVE_WHERE + "GROUP BY dv.indicator_id"
@@ -287,37 +296,19 @@ def unit_completeness(unit: Unit, period: Period | str) -> Completeness:
     children = list(
         Unit.objects.filter(parent=unit, valid_from__lte=row.end).exclude(valid_to__lt=row.start)
     )
-    keeping = [c.pk for c in children if c.level <= ROLLUP_MAX_LEVEL]
-    done = set(
-        Rollup.objects.filter(unit_id__in=keeping, period=row, count__gt=0)
-        .values_list("unit_id", flat=True)
-        .distinct()
+    ids = [c.pk for c in children]
+    below = Activity.objects.filter(unit_id__in=ids, period=row, count__gt=0)
+    own = DataValue.objects.filter(
+        unit_id__in=ids, period__start__gte=row.start, period__end__lte=row.end
     )
-    rest = [c.pk for c in children if c.pk not in done]
-    if rest:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                COMPLETENESS_SQL.format(marks=",".join("%s" for _ in rest)),
-                [*rest, row.start, row.end],
-            )
-            done.update(unit_id for (unit_id,) in cursor.fetchall())
+    done = set(below.values_list("unit_id", flat=True)) | set(
+        own.values_list("unit_id", flat=True).distinct()
+    )
     return Completeness(
         expected=len(children),
         reported=[c for c in children if c.pk in done],
         missing=[c for c in children if c.pk not in done],
     )
-
-
-# Children without roll-ups: does any unit of their (small) subtree have a value in the period?
-COMPLETENESS_SQL = """
-SELECT c.id FROM orgs_unit c
-WHERE c.id IN ({marks}) AND EXISTS (
-    SELECT 1 FROM orgs_unit d
-    JOIN data_datavalue dv ON dv.unit_id = d.id
-    JOIN data_period p ON p.id = dv.period_id
-    WHERE d.path LIKE c.path || '%%' AND p.start >= %s AND p."end" <= %s
-)
-"""
 
 
 __all__ = [

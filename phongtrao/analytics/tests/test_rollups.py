@@ -223,3 +223,46 @@ def test_concurrent_saves_in_many_units_lose_no_roll_up(small_tree, indicators):
     assert not errors
     total = unit_totals(small_tree["vn"], "2023", [hd])[hd.pk]
     assert (total.value, total.count) == (360, 36)
+
+
+@pytest.mark.django_db
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(shape=tree_shapes, ops=operations)
+def test_rebuild_gives_the_rows_the_incremental_path_keeps(shape, ops, indicators_by_code):
+    from phongtrao.analytics.models import Activity, Rollup
+    from phongtrao.analytics.rebuild import rollups_rebuild
+
+    old, _ = editions_ensure()
+    run = next(counter)
+    root = unit_create(edition=old, code=f"R{run}", name="Gốc", level=Level.PROVINCE)
+    units = [root]
+    for i, parent_pick in enumerate(shape):
+        parent = units[parent_pick % len(units)]
+        if parent.level >= Level.GROUP:
+            parent = root
+        units.append(
+            unit_create(
+                edition=old, code=f"R{run}-{i}", name=f"Đơn vị {i}", level=parent.level + 1,
+                parent=parent,
+            )
+        )
+    for unit_pick, code, period, value in ops:
+        datavalue_save(
+            indicator=indicators_by_code[code],
+            unit=units[unit_pick % len(units)],
+            period=period_get(period),
+            value=None if value is None else Decimal(value),
+        )
+
+    def rows():
+        rollups = {
+            (r.unit_id, r.indicator_id, r.period_id): (r.value, r.count)
+            for r in Rollup.objects.all()
+            if r.count
+        }
+        activity = {(a.unit_id, a.period_id): a.count for a in Activity.objects.all() if a.count}
+        return rollups, activity
+
+    incremental = rows()
+    rollups_rebuild()
+    assert rows() == incremental
