@@ -82,20 +82,27 @@ def build_branches(edition: Edition) -> list[Unit]:
 def cells(
     leaves: list[Unit], indicators: list[Indicator], months: list[str], total: int, seed: int
 ) -> Iterator[tuple[Unit, Indicator, Period, Decimal]]:
-    """About `total` monthly values spread over leaves, months and indicators at random."""
+    """About `total` monthly values spread over leaves, months and indicators at random.
+
+    The periods are read before the first value is asked for (a COPY may be under way then).
+    """
     rng = random.Random(seed)
     period_by_code = period_rows(months)
     density = total / (len(leaves) * len(months) * len(indicators))
     per_cell = min(len(indicators), density * len(indicators))
     whole, fraction = int(per_cell), per_cell - int(per_cell)
-    for unit in leaves:
-        for month in months:
-            k = whole + (1 if rng.random() < fraction else 0)
-            if not k:
-                continue
-            period = period_by_code[month]
-            for indicator in rng.sample(indicators, k):
-                yield unit, indicator, period, Decimal(rng.randint(0, 500))
+
+    def generate() -> Iterator[tuple[Unit, Indicator, Period, Decimal]]:
+        for unit in leaves:
+            for month in months:
+                k = whole + (1 if rng.random() < fraction else 0)
+                if not k:
+                    continue
+                period = period_by_code[month]
+                for indicator in rng.sample(indicators, k):
+                    yield unit, indicator, period, Decimal(rng.randint(0, 500))
+
+    return generate()
 
 
 def load_base(leaves: list[Unit], indicators: list[Indicator], total: int) -> int:

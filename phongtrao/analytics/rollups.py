@@ -83,35 +83,24 @@ def contribution(
     return min(inside, key=lambda pv: (pv[0].start, pv[0].end))[1], len(inside)
 
 
-def _deltas_for_group(
+def _stock_deltas(
     changes: Sequence[Change], containers: dict[str, Period], context: list[tuple[Period, Decimal]]
 ) -> dict[int, tuple[Decimal, int]]:
-    """Per container period id: the change in one (unit, indicator)'s contribution.
+    """Per container period id: the change in one (unit, stock indicator)'s contribution.
 
-    `context` holds the unit's stored values of the indicator around the changed periods.
+    `context` holds the unit's stored values of the indicator around the changed periods; it
+    may be read before or after the changes were written, so both sides are rebuilt from it.
     """
-    first = changes[0]
-    codes = {c for change in changes for c in container_codes(change.period.code)}
-    result: dict[int, tuple[Decimal, int]] = {}
-    if first.aggregation == TimeAggregation.SUM:
-        # Sums are linear: no need to look at the other values.
-        for change in changes:
-            amount = (change.new or ZERO) - (change.old or ZERO)
-            count = (change.new is not None) - (change.old is not None)
-            for code in container_codes(change.period.code):
-                pid = containers[code].id
-                prev_amount, prev_count = result.get(pid, (ZERO, 0))
-                result[pid] = (prev_amount + amount, prev_count + count)
-        return result
-    # The context may be read before or after the changes were written: rebuild both sides.
+    aggregation = changes[0].aggregation
     changed_ids = {change.period.id for change in changes}
     unchanged = [(p, v) for p, v in context if p.id not in changed_ids]
     before = unchanged + [(c.period, c.old) for c in changes if c.old is not None]
     after = unchanged + [(c.period, c.new) for c in changes if c.new is not None]
-    for code in codes:
+    result: dict[int, tuple[Decimal, int]] = {}
+    for code in {c for change in changes for c in container_codes(change.period.code)}:
         container = containers[code]
-        amount_before, count_before = contribution(first.aggregation, before, container)
-        amount_after, count_after = contribution(first.aggregation, after, container)
+        amount_before, count_before = contribution(aggregation, before, container)
+        amount_after, count_after = contribution(aggregation, after, container)
         result[container.id] = (amount_after - amount_before, count_after - count_before)
     return result
 
@@ -125,64 +114,70 @@ def rollup_apply(changes: Sequence[Change]) -> None:
     if not changes:
         return
     containers = period_rows({c for ch in changes for c in container_codes(ch.period.code)})
-    groups: dict[tuple[int, int], list[Change]] = defaultdict(list)
-    for change in changes:
-        groups[(change.unit_id, change.indicator_id)].append(change)
-    contexts = _stock_contexts(
-        [group for group in groups.values() if group[0].aggregation != TimeAggregation.SUM],
-        containers,
-    )
-
+    container_ids = {
+        code: tuple(containers[c].id for c in container_codes(code))
+        for code in {ch.period.code for ch in changes}
+    }
     own: dict[Key, tuple[Decimal, int]] = {}
-    for (unit_id, indicator_id), group in groups.items():
-        deltas = _deltas_for_group(group, containers, contexts.get((unit_id, indicator_id), []))
+    stocks: dict[tuple[int, int], list[Change]] = defaultdict(list)
+    for change in changes:
+        if change.aggregation != TimeAggregation.SUM:
+            stocks[(change.unit_id, change.indicator_id)].append(change)
+            continue
+        # Sums are linear: the change adds the same difference to every container.
+        amount = (change.new or ZERO) - (change.old or ZERO)
+        count = (change.new is not None) - (change.old is not None)
+        for period_id in container_ids[change.period.code]:
+            key = (change.unit_id, change.indicator_id, period_id)
+            old = own.get(key)
+            own[key] = (amount, count) if old is None else (old[0] + amount, old[1] + count)
+    contexts = _stock_contexts(list(stocks.values()), containers)
+    for (unit_id, indicator_id), group in stocks.items():
+        deltas = _stock_deltas(group, containers, contexts.get((unit_id, indicator_id), []))
         for period_id, delta in deltas.items():
-            if delta[0] or delta[1]:
-                own[(unit_id, indicator_id, period_id)] = delta
-    paths = [change.unit_path for change in changes]
-    lifted = _lift(own, paths)
-    rollup_increment(sorted((u, i, p, a, c) for (u, i, p), (a, c) in lifted.items()))
-    activity_increment(_activity(own, paths))
-
-
-def _activity(
-    own: dict[Key, tuple[Decimal, int]], paths: Iterable[str]
-) -> list[tuple[int, int, int]]:
-    """Changes of value counts per (ancestor, period), for every ancestor of the units."""
-    chains = {int(path.strip("/").split("/")[-1]): path for path in set(paths)}
-    per_unit: dict[tuple[int, int], int] = defaultdict(int)
-    for (unit_id, _, period_id), (_, count) in own.items():
-        if count:
-            per_unit[(unit_id, period_id)] += count
-    totals: dict[tuple[int, int], int] = defaultdict(int)
-    for (unit_id, period_id), count in per_unit.items():
-        for part in chains[unit_id].strip("/").split("/")[:-1]:
-            totals[(int(part), period_id)] += count
-    return sorted((u, p, c) for (u, p), c in totals.items() if c)
+            own[(unit_id, indicator_id, period_id)] = delta
+    rollups, activity = _lift(own, {change.unit_path for change in changes})
+    rollup_increment(sorted((u, p, i, a, c) for (u, i, p), (a, c) in rollups.items()))
+    activity_increment(sorted((u, p, c) for (u, p), c in activity.items()))
 
 
 def _lift(
     own: dict[Key, tuple[Decimal, int]], paths: Iterable[str]
-) -> dict[Key, tuple[Decimal, int]]:
-    """Add each unit's change to the roll-ups of its ancestors that keep them."""
-    keepers = _keeping_ancestors(paths)
-    lifted: dict[Key, tuple[Decimal, int]] = {}
-    for (unit_id, indicator_id, period_id), (amount, count) in own.items():
-        for ancestor in keepers[unit_id]:
-            key = (ancestor, indicator_id, period_id)
-            old = lifted.get(key)
-            lifted[key] = (amount, count) if old is None else (old[0] + amount, old[1] + count)
-    return {key: delta for key, delta in lifted.items() if delta[0] or delta[1]}
+) -> tuple[dict[Key, tuple[Decimal, int]], dict[tuple[int, int], int]]:
+    """Carry each unit's change to its ancestors.
 
-
-def _keeping_ancestors(paths: Iterable[str]) -> dict[int, list[int]]:
-    """For each unit on these paths, its strict ancestors whose level keeps roll-ups."""
-    chains = {path: [int(part) for part in path.strip("/").split("/")] for path in set(paths)}
-    ids = {unit_id for chain in chains.values() for unit_id in chain[:-1]}
+    Returns the changes of the roll-ups (ancestors at the levels that keep them) and of the
+    activity counts (every ancestor), without the entries that did not change.
+    """
+    chains = {
+        ids[-1]: ids for ids in ([int(part) for part in p.strip("/").split("/")] for p in paths)
+    }
     keeping = set(
-        Unit.objects.filter(pk__in=ids, level__lte=ROLLUP_MAX_LEVEL).values_list("pk", flat=True)
+        Unit.objects.filter(
+            pk__in={a for ids in chains.values() for a in ids[:-1]}, level__lte=ROLLUP_MAX_LEVEL
+        ).values_list("pk", flat=True)
     )
-    return {chain[-1]: [a for a in chain[:-1] if a in keeping] for chain in chains.values()}
+    rollups: dict[Key, tuple[Decimal, int]] = {}
+    per_unit: dict[tuple[int, int], int] = defaultdict(int)
+    for (unit_id, indicator_id, period_id), (amount, count) in own.items():
+        if not amount and not count:
+            continue
+        per_unit[(unit_id, period_id)] += count
+        for ancestor in chains[unit_id][:-1]:
+            if ancestor not in keeping:
+                continue
+            key = (ancestor, indicator_id, period_id)
+            old = rollups.get(key)
+            rollups[key] = (amount, count) if old is None else (old[0] + amount, old[1] + count)
+    activity: dict[tuple[int, int], int] = defaultdict(int)
+    for (unit_id, period_id), count in per_unit.items():
+        if count:
+            for ancestor in chains[unit_id][:-1]:
+                activity[(ancestor, period_id)] += count
+    return (
+        {key: delta for key, delta in rollups.items() if delta[0] or delta[1]},
+        {key: count for key, count in activity.items() if count},
+    )
 
 
 def _stock_contexts(
@@ -190,82 +185,90 @@ def _stock_contexts(
 ) -> dict[tuple[int, int], list[tuple[Period, Decimal]]]:
     """The stored values of each (unit, indicator) of stock type over the containers' span."""
     result: dict[tuple[int, int], list[tuple[Period, Decimal]]] = defaultdict(list)
+    periods_by_id: dict[int, Period] = {}
     for start in range(0, len(groups), 500):
         chunk = groups[start : start + 500]
-        unit_ids = {g[0].unit_id for g in chunk}
-        indicator_ids = {g[0].indicator_id for g in chunk}
         spans = [containers[c] for g in chunk for ch in g for c in container_codes(ch.period.code)]
-        low = min(p.start for p in spans)
-        high = max(p.end for p in spans)
         rows = DataValue.objects.filter(
-            unit_id__in=unit_ids,
-            indicator_id__in=indicator_ids,
-            period__start__gte=low,
-            period__end__lte=high,
-        ).select_related("period")
+            unit_id__in={g[0].unit_id for g in chunk},
+            indicator_id__in={g[0].indicator_id for g in chunk},
+            period__start__gte=min(p.start for p in spans),
+            period__end__lte=max(p.end for p in spans),
+        ).values_list("unit_id", "indicator_id", "period_id", "value")
+        found = list(rows)
+        missing = {period_id for _, _, period_id, _ in found} - periods_by_id.keys()
+        periods_by_id.update(Period.objects.in_bulk(missing))
         wanted = {(g[0].unit_id, g[0].indicator_id) for g in chunk}
-        for row in rows:
-            key = (row.unit_id, row.indicator_id)
-            if key in wanted:
-                result[key].append((row.period, row.value))
+        for unit_id, indicator_id, period_id, value in found:
+            if (unit_id, indicator_id) in wanted:
+                result[(unit_id, indicator_id)].append((periods_by_id[period_id], value))
     return result
 
 
-UPSERT_INCREMENT = """
-INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count)
-VALUES (%s, %s, %s, %s, %s)
-ON CONFLICT (unit_id, period_id, indicator_id) DO UPDATE
-SET value = analytics_rollup.value + excluded.value,
-    count = analytics_rollup.count + excluded.count
-"""
+@dataclass(frozen=True)
+class Counter:
+    """A table of running totals: key columns, and columns that increments are added to."""
+
+    table: str
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+    sum_types: tuple[str, ...]
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(self.keys + self.sums)
+
+    def upsert(self, source: str) -> str:
+        added = ", ".join(f"{c} = {self.table}.{c} + excluded.{c}" for c in self.sums)
+        return (
+            f"INSERT INTO {self.table} ({self.columns}) {source} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {added}"
+        )
+
+
+ROLLUPS = Counter(
+    "analytics_rollup",
+    ("unit_id", "period_id", "indicator_id"),
+    ("value", "count"),
+    ("numeric", "bigint"),
+)
+ACTIVITY = Counter("analytics_activity", ("unit_id", "period_id"), ("count",), ("bigint",))
 
 
 def rollup_increment(rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None:
-    """Add (unit, indicator, period, amount, count) to the roll-up rows, creating them.
-
-    Rows are written in key order so that concurrent writers lock in the same order.
-    """
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > 1000:
-            _increment_by_copy(cursor, rows)
-        else:
-            cursor.executemany(UPSERT_INCREMENT, [(u, i, p, str(a), c) for u, i, p, a, c in rows])
-
-
-ACTIVITY_INCREMENT = """
-INSERT INTO analytics_activity (unit_id, period_id, count) VALUES (%s, %s, %s)
-ON CONFLICT (unit_id, period_id) DO UPDATE SET count = analytics_activity.count + excluded.count
-"""
+    """Add (unit, period, indicator, amount, count) to the roll-up rows, creating them."""
+    _increment(ROLLUPS, rows)
 
 
 def activity_increment(rows: Sequence[tuple[int, int, int]]) -> None:
     """Add (unit, period, count) to the activity rows, creating them."""
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(ACTIVITY_INCREMENT, rows)
+    _increment(ACTIVITY, rows)
 
 
-def _increment_by_copy(cursor: object, rows: Sequence[tuple[int, int, int, Decimal, int]]) -> None:
-    """PostgreSQL: stream the increments with COPY, then merge them in one statement."""
-    raw = cursor.cursor  # type: ignore[attr-defined]  # psycopg cursor under Django's wrapper
-    raw.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_delta "
-        "(unit_id bigint, indicator_id bigint, period_id bigint, value numeric, count bigint) "
-        "ON COMMIT DELETE ROWS"
-    )
-    with raw.copy(
-        "COPY rollup_delta (unit_id, indicator_id, period_id, value, count) FROM STDIN"
-    ) as copy:
-        for row in rows:
-            copy.write_row(row)
-    raw.execute(
-        "INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count) "
-        "SELECT unit_id, indicator_id, period_id, value, count FROM rollup_delta "
-        "ORDER BY unit_id, indicator_id, period_id "
-        "ON CONFLICT (unit_id, period_id, indicator_id) DO UPDATE "
-        "SET value = analytics_rollup.value + excluded.value, "
-        "count = analytics_rollup.count + excluded.count"
-    )
-    raw.execute("TRUNCATE rollup_delta")
+def _increment(counter: Counter, rows: Sequence[tuple[int | Decimal, ...]]) -> None:
+    """Add the rows' sums to the counter's rows, creating missing ones.
+
+    Rows come sorted by key, so concurrent writers lock rows in the same order. Many rows
+    on PostgreSQL are streamed with COPY into a temporary table and merged in one statement.
+    """
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(rows) <= 1000:
+            marks = ", ".join(["%s"] * (len(counter.keys) + len(counter.sums)))
+            cursor.executemany(counter.upsert(f"VALUES ({marks})"), rows)
+            return
+        raw = cursor.cursor  # psycopg's own cursor under Django's wrapper, for COPY
+        delta = f"{counter.table}_delta"
+        types = [f"{c} bigint" for c in counter.keys] + [
+            f"{c} {t}" for c, t in zip(counter.sums, counter.sum_types, strict=True)
+        ]
+        raw.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {delta} ({', '.join(types)}) ON COMMIT DELETE ROWS"
+        )
+        with raw.copy(f"COPY {delta} ({counter.columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        ordered = f"SELECT {counter.columns} FROM {delta} ORDER BY {counter.columns}"  # noqa: S608
+        raw.execute(counter.upsert(ordered))
+        raw.execute(f"TRUNCATE {delta}")

@@ -15,7 +15,7 @@ from phongtrao import expressions, periods
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.models import DataValue, MissingValueStrategy, Operator, Period, ValidationRule
 from phongtrao.orgs.models import Unit
-from phongtrao.vn import format_number
+from phongtrao.vn import format_number, parse_number, parse_percent
 
 COUNT_TYPES = {ValueType.INTEGER, ValueType.MONEY}
 
@@ -37,6 +37,21 @@ def check_value(indicator: Indicator, value: Decimal) -> str | None:
     if abs(value) >= Decimal(10) ** 19:
         return "Giá trị quá lớn."
     return None
+
+
+def parse_value(indicator: Indicator, text: str) -> Decimal:
+    """A value typed by a Vietnamese user (`1.633`, `4,2`), checked against the indicator.
+
+    Raises ValueError with a Vietnamese message; an ambiguous entry is refused, never guessed.
+    """
+    if indicator.value_type == ValueType.PERCENT:
+        value = parse_percent(text)
+    else:
+        value = parse_number(text)
+    message = check_value(indicator, value)
+    if message:
+        raise ValueError(message)
+    return value
 
 
 def check_breakdowns(

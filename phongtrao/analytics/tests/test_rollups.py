@@ -242,7 +242,10 @@ def test_rebuild_gives_the_rows_the_incremental_path_keeps(shape, ops, indicator
             parent = root
         units.append(
             unit_create(
-                edition=old, code=f"R{run}-{i}", name=f"Đơn vị {i}", level=parent.level + 1,
+                edition=old,
+                code=f"R{run}-{i}",
+                name=f"Đơn vị {i}",
+                level=parent.level + 1,
                 parent=parent,
             )
         )

@@ -44,3 +44,36 @@ def test_rules_across_periods_on_membership_stock(small_tree, indicators):
         unit=unit, period=period_get("2023"), values={indicators["HV_GIAM"]: Decimal(584)}
     )
     assert [v.rule.code for v in rules_run(small_tree["province"], "2023")] == ["HV_TONG_BIEN_DONG"]
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "expected"),
+    [
+        ("TT_DOT", "1.633", Decimal(1633)),
+        ("TT_LUOT", "116.572", Decimal(116572)),
+        ("TH_KP", "4.236.500.000", Decimal(4236500000)),
+        ("CS_TOT_TL", "90%", Decimal(90)),
+        ("CS_TOT_TL", "87,5", Decimal("87.5")),
+    ],
+)
+def test_values_read_as_vietnamese_users_type_them(indicators, code, typed, expected):
+    from phongtrao.data.validation import parse_value
+
+    assert parse_value(indicators[code], typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "message"),
+    [
+        ("TT_DOT", "4,200", "4.200"),  # ambiguous: 4,2 or 4.200
+        ("TT_DOT", "1.63", "phân cách hàng nghìn"),
+        ("TT_DOT", "4,2", "số nguyên"),
+        ("TT_DOT", "-3", "không được âm"),
+        ("TT_DOT", "mười", "Không đọc được"),
+    ],
+)
+def test_ambiguous_or_malformed_entries_are_refused(indicators, code, typed, message):
+    from phongtrao.data.validation import parse_value
+
+    with pytest.raises(ValueError, match=message):
+        parse_value(indicators[code], typed)
