@@ -46,7 +46,7 @@ from phongtrao.data.services import datavalue_save, target_set  # noqa: E402
 from phongtrao.orgs.models import Edition, Kind, Level, Unit, uid_from  # noqa: E402
 
 TIERS = {"1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
-IMPORT_SAMPLE = 500_000  # values imported through the service at every tier
+IMPORT_SAMPLE = 200_000  # values imported through the service at every tier
 YEARS = (2022, 2023, 2024, 2025)  # 48 months of data; the report asks 2025 against 2024
 BRANCHES_PER_COMMUNE = 10
 
