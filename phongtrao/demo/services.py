@@ -8,6 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+# The Bình Phước data set lives in its own module; it is a demo service too.
+from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+
 DEFAULT_PASSWORD = "phongtrao-demo"  # noqa: S105 - a published demo password, by design
 
 
@@ -25,3 +28,6 @@ def demo_admin_ensure(*, username: str = "admin") -> AbstractBaseUser:
     user.set_password(demo_password())
     user.save()
     return user
+
+
+__all__ = ["demo_admin_ensure", "demo_binh_phuoc_load", "demo_password"]

@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from phongtrao.analytics.selectors import unit_totals
+from phongtrao.catalog.models import Indicator
+from phongtrao.data.models import DataValueAudit
 from phongtrao.orgs.models import Unit
 
 
@@ -12,7 +15,13 @@ from phongtrao.orgs.models import Unit
 def test_load_demo_twice_gives_a_working_admin(capsys, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "mat-khau-thu")
     call_command("load_demo", verbosity=0)
-    call_command("load_demo", verbosity=0)
-    assert "admin / mật khẩu: mat-khau-thu" in capsys.readouterr().out
+    audits = DataValueAudit.objects.count()
+    call_command("load_demo", verbosity=1)
+    out = capsys.readouterr().out
+    assert "admin / mật khẩu: mat-khau-thu" in out
+    assert "Hội LHPN tỉnh Bình Phước (111 cơ sở Hội): thêm mới 0, cập nhật 0" in out
     assert authenticate(username="admin", password="mat-khau-thu") is not None
-    assert Unit.objects.filter(code="70", edition__code="2008").exists()
+    assert DataValueAudit.objects.count() == audits
+    province = Unit.objects.get(code="70", edition__code="2008")
+    members = Indicator.objects.get(code="HV_TONG")
+    assert unit_totals(province, "2023", [members])[members.pk].value == 180_833

@@ -4,16 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandParser, call_command
 
+from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
 from phongtrao.demo.services import demo_admin_ensure, demo_password
+from phongtrao.vn import format_number
 
 
 class Command(BaseCommand):
-    help = "Nạp dữ liệu mẫu: đơn vị hành chính, tài khoản quản trị."
+    help = (
+        "Nạp dữ liệu mẫu: đơn vị hành chính, số liệu năm 2021-2023 của Hội LHPN tỉnh "
+        "Bình Phước, tài khoản quản trị."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=2023, help="Hạt giống phân bổ số liệu cho các xã."
+        )
+        parser.add_argument(
+            "--restore",
+            action="store_true",
+            help="Ghi đè lại số liệu mẫu lên các giá trị đã bị sửa (có ghi nhật ký).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("load_admin_units", verbosity=options["verbosity"])
+        result = demo_binh_phuoc_load(seed=options["seed"], restore=options["restore"])
+        if options["verbosity"] > 0:
+            values = result.values
+            self.stdout.write(
+                f"Số liệu mẫu {result.province.union_name} ({result.communes} cơ sở Hội): "
+                f"thêm mới {format_number(values.imported)}, "
+                f"cập nhật {format_number(values.updated)}, "
+                f"giữ nguyên {format_number(values.ignored)} giá trị; "
+                f"chỉ tiêu giao: đặt {result.targets_set}, giữ nguyên {result.targets_kept}."
+            )
         user = demo_admin_ensure()
         self.stdout.write(
             f"Tài khoản quản trị: {user.get_username()} / mật khẩu: {demo_password()}"
