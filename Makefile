@@ -15,11 +15,19 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests need: PostgreSQL 15 (initdb, pg_ctl).
+# Debian packages the tests need: PostgreSQL 15 (initdb, pg_ctl); Pango and fonts with
+# Vietnamese glyphs for WeasyPrint (PDF reports; Liberation Serif stands in for Times New Roman).
 system-packages:
 	@if ! command -v initdb >/dev/null && ! test -x /usr/lib/postgresql/15/bin/initdb; then \
 		echo "Installing PostgreSQL from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@if [ "$$(/sbin/ldconfig -p | grep -cE 'libpangoft2-1.0.so.0|libharfbuzz-subset.so.0 ')" -lt 2 ] \
+		|| ! fc-list 2>/dev/null | grep -q "Liberation Serif"; then \
+		echo "Installing Pango and fonts with Vietnamese glyphs (reports as PDF)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+			fonts-liberation2 fonts-dejavu-core >/dev/null; \
 	fi
 
 demo: $(STAMP)
@@ -36,7 +44,7 @@ check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) system-packages
 	$(VENV)/bin/pytest
 
 test-postgres: $(STAMP) system-packages

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "phongtrao.data",
     "phongtrao.analytics",
     "phongtrao.demo",
+    "phongtrao.reports",
 ]
 
 MIDDLEWARE = [

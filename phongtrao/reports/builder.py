@@ -1,0 +1,289 @@
+"""Building a unit's report for a period: figures, narrative, appendix, document header.
+
+`report_build` reads everything once (one `unit_report` call for the whole catalog, one
+completeness query) and renders the narrative from the templates in
+``templates/reports/narrative/`` (or the directories of the ``REPORTS_TEMPLATE_DIRS``
+setting, searched first, where an organisation keeps its own wording). The result, a
+`Report`, is what every output format (md, html, pdf, docx, xlsx) lays out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.utils import timezone
+
+from phongtrao import periods
+from phongtrao.analytics.selectors import (
+    Completeness,
+    ReportRow,
+    unit_completeness,
+    unit_report,
+)
+from phongtrao.catalog.models import Indicator, Section
+from phongtrao.catalog.selectors import indicators_by_code
+from phongtrao.orgs.models import Level, Unit
+from phongtrao.reports.figures import Figure, FigureSet
+from phongtrao.reports.templatetags.narrative import PARAGRAPH_BREAK
+from phongtrao.vn import format_number, format_percent, format_place_date
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+#: Administrative prefixes of unit names, longest first: "Thị xã Bình Long" -> "thị xã".
+NAME_PREFIXES = (
+    "Thành phố",
+    "Thị trấn",
+    "Thị xã",
+    "Đặc khu",
+    "Phường",
+    "Huyện",
+    "Quận",
+    "Tỉnh",
+    "Xã",
+)
+CAPITAL = "Hà Nội"
+
+
+@dataclass(frozen=True)
+class Header:
+    """The heading block of an administrative document (Nghị định 30/2020, Phụ lục I)."""
+
+    parent_name: str  # "HỘI LHPN TỈNH BÌNH PHƯỚC"
+    issuer: str  # "BAN THƯỜNG VỤ"
+    number: str  # "Số:      /BC-BTV"
+    nation: str
+    motto: str
+    place_date: str  # "Bình Phước, ngày 28 tháng 11 năm 2026"
+    title: str  # "BÁO CÁO"
+    subtitle: str  # "Kết quả công tác Hội và phong trào phụ nữ năm 2023"
+    signer_role: str  # "TM. BAN THƯỜNG VỤ"
+    signer_title: str  # "CHỦ TỊCH"
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """One section of the narrative as printed: its heading and paragraphs."""
+
+    heading: str
+    paragraphs: list[str]
+
+
+@dataclass(frozen=True)
+class AppendixRow:
+    """One indicator of the appendix table, as text and as numbers (for the workbook)."""
+
+    section: str
+    figure: Figure
+    indicator: Indicator
+    data: ReportRow
+    name: str
+    unit_label: str
+    value: str
+    last_year: str
+    change: str
+    target: str
+    pct: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything an output format lays out, already worded and formatted."""
+
+    unit: Unit
+    period: periods.Period
+    header: Header
+    intro: list[str]
+    sections: list[SectionText]
+    appendix: list[AppendixRow]
+    appendix_title: str
+    completeness: Completeness
+    completeness_text: str
+    figures: FigureSet
+
+
+def unit_place(unit: Unit) -> tuple[str, str]:
+    """The unit's place name and its kind: ("Bình Phước", "tỉnh"), ("Lộc Thái", "xã")."""
+    if unit.level == Level.CENTRAL:
+        return CAPITAL, "quốc"
+    for prefix in NAME_PREFIXES:
+        if unit.name.startswith(prefix + " "):
+            return unit.name[len(prefix) + 1 :].strip(), prefix.lower()
+    return unit.name, ""
+
+
+@functools.cache
+def narrative_engine() -> Engine:
+    """The template engine of the narrative: plain text, no HTML escaping.
+
+    Officers' own templates (``REPORTS_TEMPLATE_DIRS``) are searched before the defaults.
+    """
+    dirs = [*getattr(settings, "REPORTS_TEMPLATE_DIRS", []), TEMPLATES_DIR]
+    return Engine(
+        dirs=[str(d) for d in dirs],
+        autoescape=False,
+        builtins=["phongtrao.reports.templatetags.narrative"],
+    )
+
+
+#: Spaces left before punctuation where a template line ended before a clause.
+_SPACE_BEFORE = re.compile(r"\s+([,;.:)])")
+
+
+def _tidy(text: str) -> str:
+    """One paragraph on one line, no space before punctuation, ended by a full stop."""
+    text = _SPACE_BEFORE.sub(r"\1", " ".join(text.split())).replace("( ", "(")
+    if text.endswith((";", ",", ":")):
+        text = text[:-1] + "."
+    return text
+
+
+def _paragraphs(text: str) -> list[str]:
+    parts = (_tidy(part) for part in text.split(PARAGRAPH_BREAK))
+    return [part for part in parts if part]
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return narrative_engine().get_template(name).render(Context(context))
+
+
+def _header(unit: Unit, period: periods.Period, issued: dt.date) -> Header:
+    place, _ = unit_place(unit)
+    issuer, role = (
+        ("BAN CHẤP HÀNH", "TM. BAN CHẤP HÀNH")
+        if unit.level >= Level.COMMUNE
+        else ("BAN THƯỜNG VỤ", "TM. BAN THƯỜNG VỤ")
+    )
+    code = "BC-BCH" if unit.level >= Level.COMMUNE else "BC-BTV"
+    return Header(
+        parent_name=unit.union_name.upper(),
+        issuer=issuer,
+        number=f"Số:        /{code}",
+        nation="CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        motto="Độc lập - Tự do - Hạnh phúc",
+        place_date=format_place_date(place, issued),
+        title="BÁO CÁO",
+        subtitle=f"Kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}",
+        signer_role=role,
+        signer_title="CHỦ TỊCH",
+    )
+
+
+def format_millions(amount: Decimal) -> str:
+    """An amount of đồng in millions, as report tables give money: "4.236,5"."""
+    text = format_number(amount / 10**6, decimals=1)
+    return text[:-2] if text.endswith(",0") else text
+
+
+def _appendix_row(section: str, figure: Figure) -> AppendixRow:
+    row = figure.row
+    assert row is not None and figure.indicator is not None
+    full: Callable[[Decimal], str] = format_number
+    unit_label = figure.indicator.unit_label
+    if figure.is_percent:
+        full = format_percent
+    elif figure.is_money and unit_label == "đồng":
+        full, unit_label = format_millions, "triệu đồng"
+    return AppendixRow(
+        section=section,
+        figure=figure,
+        indicator=figure.indicator,
+        data=row,
+        name=figure.indicator.name,
+        unit_label=unit_label,
+        value=full(row.value) if row.count else "",
+        last_year=full(row.last_year) if row.last_year is not None else "",
+        change=full(row.change) if row.change is not None and row.count else "",
+        target=full(row.target) if row.target is not None else "",
+        pct=figure.pct,
+        count=row.count,
+    )
+
+
+def report_build(unit: Unit, period_code: str, *, issued: dt.date | None = None) -> Report:
+    """The report of `unit` (its whole subtree) for the period `period_code` ("2023").
+
+    `issued` is the date of the document (today in Vietnam by default). Raises
+    `periods.PeriodError` for an invalid period code.
+    """
+    period = periods.parse(period_code)
+    catalog = indicators_by_code()
+    rows = unit_report(unit, period.code, list(catalog.values()))
+    figures = FigureSet(rows)
+    completeness = unit_completeness(unit, period.code)
+    place, kind = unit_place(unit)
+    completeness_text = (
+        f"{len(completeness.reported)}/{completeness.expected} đơn vị trực thuộc đã báo cáo "
+        f"(đạt {format_percent(completeness.pct)})"
+        if completeness.expected
+        else ""
+    )
+    context: dict[str, Any] = {
+        "f": figures,
+        "unit": unit,
+        "union_name": unit.union_name,
+        "union_short": f"Hội LHPN {kind}".strip(),
+        "place": place,
+        "kind": kind,
+        "scope": f"toàn {kind}" if kind else "toàn đơn vị",
+        "yearly": period.period_type == periods.PeriodType.YEARLY,
+        "period": period,
+        "period_label": period.label_vi(),
+        "last_year_label": period.same_period_last_year().label_vi(),
+        "completeness": completeness,
+        "completeness_text": completeness_text,
+        "missing_names": ", ".join(u.name for u in completeness.missing),
+    }
+    sections: list[SectionText] = []
+    appendix: list[AppendixRow] = []
+    for section in Section.objects.order_by("number"):
+        section_figures = [figures[c] for c, i in catalog.items() if i.section_id == section.pk]
+        appendix += [_appendix_row(section.name, fig) for fig in section_figures]
+        paragraphs = _section_paragraphs(section, section_figures, context)
+        if paragraphs:
+            heading = f"{len(sections) + 1}. {section.name}"
+            sections.append(SectionText(heading=heading, paragraphs=paragraphs))
+    return Report(
+        unit=unit,
+        period=period,
+        header=_header(unit, period, issued or timezone.localdate()),
+        intro=_paragraphs(_render("reports/narrative/intro.txt", context)),
+        sections=sections,
+        appendix=appendix,
+        appendix_title=f"Số liệu các chỉ tiêu {period.label_vi()}",
+        completeness=completeness,
+        completeness_text=completeness_text,
+        figures=figures,
+    )
+
+
+def _section_paragraphs(
+    section: Section, section_figures: list[Figure], context: dict[str, Any]
+) -> list[str]:
+    """The section's paragraphs, or none when it has no figure worth a sentence."""
+    figures: FigureSet = context["f"]
+    try:
+        template = narrative_engine().get_template(
+            f"reports/narrative/section_{section.number}.txt"
+        )
+    except TemplateDoesNotExist:
+        # A section the organisation added without wording: list its figures plainly.
+        shown = [fig for fig in section_figures if fig.present]
+        if not shown:
+            return []
+        template = narrative_engine().get_template("reports/narrative/section_generic.txt")
+        context = {**context, "section_figures": shown}
+    with figures.tracking() as used:
+        text = template.render(Context({**context, "section": section}))
+    if used and not figures.any_shown(used):
+        return []
+    return _paragraphs(text)

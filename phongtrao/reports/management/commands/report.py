@@ -1,0 +1,57 @@
+"""manage.py report UNIT PERIOD --format md|html|docx|pdf|xlsx --output FILE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from phongtrao.orgs.models import Edition, Unit
+from phongtrao.periods import PeriodError
+from phongtrao.reports.builder import report_build
+from phongtrao.reports.formats import FORMATS, report_render
+from phongtrao.reports.selectors import report_unit
+from phongtrao.vn import format_number
+
+TEXT_FORMATS = {"md", "html"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Lập báo cáo kết quả công tác Hội của một đơn vị trong một kỳ (md, html, docx, pdf, xlsx)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("unit", help="mã đơn vị, ví dụ 70 (tỉnh Bình Phước)")
+        parser.add_argument("period", help="mã kỳ báo cáo, ví dụ 2023, 2023S1, 2023Q4")
+        parser.add_argument(
+            "--format", choices=FORMATS, default="md", help="định dạng (mặc định md)"
+        )
+        parser.add_argument(
+            "--output", type=Path, help="tệp kết quả (md, html: mặc định in ra màn hình)"
+        )
+        parser.add_argument("--edition", help="phiên bản cơ cấu: 2008 (trước 7/2025) hoặc 2025")
+        parser.add_argument("--date", type=dt.date.fromisoformat, help="ngày ban hành (YYYY-MM-DD)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        fmt: str = options["format"]
+        output: Path | None = options["output"]
+        if output is None and fmt not in TEXT_FORMATS:
+            raise CommandError(f"Định dạng {fmt} cần tùy chọn --output TỆP.")
+        try:
+            unit = report_unit(options["unit"], options["period"], options["edition"])
+        except PeriodError as error:
+            raise CommandError(error.message_vi) from error
+        except (Unit.DoesNotExist, Edition.DoesNotExist) as error:
+            raise CommandError(str(error)) from error
+        content = report_render(report_build(unit, options["period"], issued=options["date"]), fmt)
+        if output is None:
+            self.stdout.write(content.decode(), ending="")
+            return
+        output.write_bytes(content)
+        self.stderr.write(
+            f"Đã ghi báo cáo của {unit.union_name} vào {output} "
+            f"({format_number(len(content))} byte)."
+        )

@@ -1,0 +1,118 @@
+"""The demo's report: every figure the Bình Phước 2023 article prints, as it prints it.
+
+Uses the demo loader of `phongtrao.demo` (skipped while it is missing). The units and the
+demo are loaded once for the module inside a transaction rolled back at its end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from phongtrao.analytics.selectors import unit_totals
+from phongtrao.catalog.models import Indicator, Section, ValueType
+from phongtrao.catalog.selectors import indicators_by_code
+from phongtrao.orgs.models import Unit
+from phongtrao.orgs.selectors import unit_children
+from phongtrao.reports.builder import format_millions
+from phongtrao.vn import format_number, format_percent
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+FIGURES = "binh-phuoc-2023-figures.csv"
+
+
+def figures_path() -> Path:
+    """The shared seed's list when the workspace has it, else the copy carried here."""
+    shared = Path(settings.BASE_DIR).parent / "shared" / "seed" / FIGURES
+    return shared if shared.exists() else Path(__file__).parent / "data" / FIGURES
+
+
+def demo_loader() -> Callable[..., Any] | None:
+    try:
+        from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+    except ImportError:
+        return None
+    return demo_binh_phuoc_load
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
+    loader = demo_loader()
+    if loader is None:
+        pytest.skip("phongtrao.demo.binh_phuoc.demo_binh_phuoc_load chưa có: chưa có dữ liệu mẫu")
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_admin_units", verbosity=0)
+        loader()
+        yield
+        transaction.set_rollback(True)
+
+
+def report_md(code: str) -> str:
+    out = io.StringIO()
+    call_command("report", code, "2023", "--format", "md", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_report_prints_every_published_figure(demo):
+    md = report_md("70")
+    with figures_path().open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 73
+    missing = [(r["code"], r["as_published"]) for r in rows if r["as_published"] not in md]
+    assert missing == []
+    assert "gần 1.293 tỷ đồng (tăng 242 tỷ đồng so với cùng kỳ năm 2022)" in md
+
+
+def appendix_values(md: str) -> list[str]:
+    """The "Kết quả" column of the appendix, in table order (section rows skipped)."""
+    table = md.split("## Phụ lục")[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    return [r.split(" | ")[2] for r in rows[1:] if not r.startswith("| **")]
+
+
+def expected_values(unit: Unit) -> list[str]:
+    catalog = indicators_by_code()
+    ordered: list[Indicator] = [
+        i
+        for s in Section.objects.order_by("number")
+        for i in catalog.values()
+        if i.section_id == s.pk
+    ]
+    totals = unit_totals(unit, "2023", ordered)
+    texts = []
+    for indicator in ordered:
+        total = totals[indicator.pk]
+        if not total.count:
+            texts.append("")
+        elif indicator.value_type == ValueType.MONEY:
+            texts.append(format_millions(total.value))
+        elif indicator.value_type == ValueType.PERCENT:
+            texts.append(format_percent(total.value))
+        else:
+            texts.append(format_number(total.value))
+    return texts
+
+
+def test_district_and_commune_reports_are_their_own_roll_ups(demo):
+    province = Unit.objects.get(code="70", edition__code="2008")
+    district = unit_children(province).first()
+    commune = unit_children(district).first()
+    for unit in (district, commune):
+        md = report_md(unit.code)
+        assert f"**{unit.union_name.upper()}**" in md
+        assert appendix_values(md) == expected_values(unit)
+        activities = unit_totals(unit, "2023", [indicators_by_code()["TH_HD"]])
+        count = next(iter(activities.values()))
+        if count.count:
+            assert (
+                f"đã tổ chức được {format_number(count.value, leading_zero=True)} hoạt động" in md
+            )
