@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,13 @@ def pg_tool(name: str) -> str:
     return found
 
 
+def stop_on_signal(signum: int, frame: object) -> None:
+    # Turn SIGTERM into an exception so that the server is stopped and the directory removed.
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_on_signal)
     command = sys.argv[1:]
     if not command:
         sys.exit("usage: with_postgres.py CMD [ARGS...]")

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -32,9 +33,11 @@ ROLLUP_MAX_LEVEL = Level.DISTRICT
 Key = tuple[int, int, int]  # (unit id, indicator id, period id)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One raw value that changed: `old` or `new` is None where it did not exist."""
+class Change(NamedTuple):
+    """One raw value that changed: `old` or `new` is None where it did not exist.
+
+    A named tuple rather than a dataclass: imports build one per value.
+    """
 
     unit_id: int
     unit_path: str

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,9 +22,8 @@ from phongtrao.data.models import AuditAction, DataValue, Period
 from phongtrao.data.validation import check_value
 
 
-@dataclass(frozen=True)
-class BulkValue:
-    """One value to write; `value` None deletes it."""
+class BulkValue(NamedTuple):
+    """One value to write; `value` None deletes it. (A named tuple: one is built per value.)"""
 
     unit_id: int
     unit_path: str
