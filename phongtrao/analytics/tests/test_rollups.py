@@ -18,7 +18,7 @@ from phongtrao.analytics.selectors import (
 )
 from phongtrao.data.models import DataValue
 from phongtrao.data.services import ValueConflict, datavalue_save, period_get, target_set
-from phongtrao.orgs.models import Level
+from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.services import editions_ensure, unit_create
 
 PERIODS = ["202301", "202302", "202306", "202312", "2023Q1", "2023Q3", "2023S2", "2023", "202401"]
@@ -40,10 +40,8 @@ operations = st.lists(
 counter = iter(range(10**9))
 
 
-@pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(shape=tree_shapes, ops=operations)
-def test_rollups_equal_brute_force_sums(shape, ops, indicators_by_code):
+def random_tree(shape: list[int]) -> list[Unit]:
+    """A province with units below it; each entry of `shape` picks the parent of one unit."""
     old, _ = editions_ensure()
     run = next(counter)
     root = unit_create(edition=old, code=f"P{run}", name="Gốc", level=Level.PROVINCE)
@@ -61,6 +59,11 @@ def test_rollups_equal_brute_force_sums(shape, ops, indicators_by_code):
                 parent=parent,
             )
         )
+    return units
+
+
+def apply_history(units: list[Unit], ops, indicators_by_code) -> None:
+    """Saves, updates and deletes (value None) in the given order."""
     for unit_pick, code, period, value in ops:
         datavalue_save(
             indicator=indicators_by_code[code],
@@ -68,6 +71,14 @@ def test_rollups_equal_brute_force_sums(shape, ops, indicators_by_code):
             period=period_get(period),
             value=None if value is None else Decimal(value),
         )
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(shape=tree_shapes, ops=operations)
+def test_rollups_equal_brute_force_sums(shape, ops, indicators_by_code):
+    units = random_tree(shape)
+    apply_history(units, ops, indicators_by_code)
     wanted = [indicators_by_code[c] for c in CODES]
     for unit in units:
         for asked in ASKED:
@@ -232,30 +243,7 @@ def test_rebuild_gives_the_rows_the_incremental_path_keeps(shape, ops, indicator
     from phongtrao.analytics.models import Activity, Rollup
     from phongtrao.analytics.rebuild import rollups_rebuild
 
-    old, _ = editions_ensure()
-    run = next(counter)
-    root = unit_create(edition=old, code=f"R{run}", name="Gốc", level=Level.PROVINCE)
-    units = [root]
-    for i, parent_pick in enumerate(shape):
-        parent = units[parent_pick % len(units)]
-        if parent.level >= Level.GROUP:
-            parent = root
-        units.append(
-            unit_create(
-                edition=old,
-                code=f"R{run}-{i}",
-                name=f"Đơn vị {i}",
-                level=parent.level + 1,
-                parent=parent,
-            )
-        )
-    for unit_pick, code, period, value in ops:
-        datavalue_save(
-            indicator=indicators_by_code[code],
-            unit=units[unit_pick % len(units)],
-            period=period_get(period),
-            value=None if value is None else Decimal(value),
-        )
+    apply_history(random_tree(shape), ops, indicators_by_code)
 
     def rows():
         rollups = {
