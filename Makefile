@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # Debian packages the tests need: PostgreSQL 15 (initdb, pg_ctl); Pango and fonts with
-# Vietnamese glyphs for WeasyPrint (PDF reports; Liberation Serif stands in for Times New Roman).
+# Vietnamese glyphs for WeasyPrint (PDF reports; Liberation Serif stands in for Times New Roman);
+# Chromium for the browser tests (Playwright drives Debian's build, never downloads its own).
 system-packages:
 	@if ! command -v initdb >/dev/null && ! test -x /usr/lib/postgresql/15/bin/initdb; then \
 		echo "Installing PostgreSQL from Debian's packages"; \
@@ -29,11 +30,16 @@ system-packages:
 			libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 			fonts-liberation2 fonts-dejavu-core >/dev/null; \
 	fi
+	@if ! command -v chromium >/dev/null; then \
+		echo "Installing Chromium from Debian's packages (browser tests with Playwright)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	# --insecure: runserver serves the static files (CSS) although DEBUG is off.
+	$(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

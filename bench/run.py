@@ -39,7 +39,8 @@ here. Then:
 (all 73 indicators, 2025 and 2024, targets, achievement, completeness of its communes) from
 the roll-ups, cycling over the provinces; *naive*: the same figures summed from the raw values
 of the subtree at query time; *save*: one value saved by `datavalue_save` with its roll-ups.
-Before timing, the report and the naive sum are checked equal."""
+Before timing, the report and the naive sum are checked equal. What limits the import, and
+the way to the goal: `docs/architecture.md`, "Performance"."""
 
 
 def run_tier(database: str, tier: str, quick: bool) -> dict[str, Any]:

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "phongtrao.analytics",
     "phongtrao.demo",
     "phongtrao.reports",
+    "axes",
+    "phongtrao.accounts",
+    "phongtrao.entry",
+    "phongtrao.exchange",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,3 +117,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Accounts: Django's password hashing, login rate limiting (django-axes), expiring sessions.
+AUTHENTICATION_BACKENDS = [
+    "phongtrao.accounts.backends.LoginRateLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "entry:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+# A session ends after SESSION_MINUTES without a request (sliding), and with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MINUTES", "120")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+# Production behind HTTPS sets SECURE_COOKIES=1; the demo runs on plain http://127.0.0.1.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False

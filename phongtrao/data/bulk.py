@@ -14,11 +14,12 @@ from itertools import islice
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from phongtrao.analytics.rollups import Change, rollup_apply
 from phongtrao.catalog.models import Indicator
-from phongtrao.data.models import AuditAction, DataValue, Period
+from phongtrao.data.models import LOCKED_STATUSES, AuditAction, DataValue, Period, Submission
 from phongtrao.data.validation import check_value
 
 
@@ -109,15 +110,11 @@ def _refresh_statistics() -> None:
 
 def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, Decimal, int]]:
     """Stored (id, value, version) for the keys in the chunk."""
-    unit_ids = {v.unit_id for v in chunk}
     query = DataValue.objects.filter(
+        _units_filter({v.unit_id for v in chunk}),
         indicator_id__in={v.indicator.id for v in chunk},
         period_id__in={v.period.id for v in chunk},
     )
-    if len(unit_ids) <= 500:
-        query = query.filter(unit_id__in=unit_ids)
-    else:
-        query = query.filter(unit_id__gte=min(unit_ids), unit_id__lte=max(unit_ids))
     wanted = {(v.unit_id, v.indicator.id, v.period.id) for v in chunk}
     found = {}
     for pk, unit_id, indicator_id, period_id, value, version in query.values_list(
@@ -127,6 +124,23 @@ def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, D
         if key in wanted:
             found[key] = (pk, value, version)
     return found
+
+
+def _locked(chunk: list[BulkValue]) -> set[tuple[int, int, int]]:
+    """(unit, period, indicator) of the chunk that belong to a submitted or approved report."""
+    submissions = Submission.objects.filter(
+        _units_filter({v.unit_id for v in chunk}),
+        status__in=LOCKED_STATUSES,
+        period_id__in={v.period.id for v in chunk},
+    ).values_list("unit_id", "period_id", "form__formindicator__indicator_id")
+    return {(u, p, i) for u, p, i in submissions if i is not None}
+
+
+def _units_filter(unit_ids: set[int]) -> Q:
+    """Units of a chunk: listed when few, else their id range (filtered again by the caller)."""
+    if len(unit_ids) <= 500:
+        return Q(unit_id__in=unit_ids)
+    return Q(unit_id__gte=min(unit_ids), unit_id__lte=max(unit_ids))
 
 
 def _write_chunk(
@@ -139,6 +153,7 @@ def _write_chunk(
     update: bool,
 ) -> None:
     existing = _existing(chunk)
+    locked = _locked(chunk)
     now: Any = timezone.now()
     if connection.vendor == "sqlite":
         # Adapted once here rather than once per row by the driver.
@@ -156,6 +171,10 @@ def _write_chunk(
             result.problems.append(BulkProblem(index, item, "Giá trị bị lặp lại trong tệp."))
             continue
         seen.add(key)
+        if (item.unit_id, period.id, indicator.id) in locked:
+            reason = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
+            result.problems.append(BulkProblem(index, item, reason))
+            continue
         if indicator.formula:
             reason = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
             result.problems.append(BulkProblem(index, item, reason))

@@ -196,3 +196,57 @@ class ValidationRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.left} {self.operator} {self.right}"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", "Đang nhập"
+    SUBMITTED = "submitted", "Đã gửi, chờ duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    RETURNED = "returned", "Bị trả lại"
+
+
+# While a report waits for approval or is approved, its values cannot change.
+LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+
+class Submission(models.Model):
+    """Where a unit's report (form, unit, period) stands: draft → submitted → approved."""
+
+    form = models.ForeignKey(
+        "catalog.Form", on_delete=models.PROTECT, verbose_name="biểu mẫu", related_name="+"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ")
+    status = models.CharField(
+        "trạng thái",
+        max_length=10,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DRAFT,
+    )
+    # Why it was returned or unlocked, as the approver wrote it.
+    reason = models.TextField("lý do", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField("gửi lúc", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField("duyệt/trả lại lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "báo cáo nộp"
+        verbose_name_plural = "báo cáo nộp"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "unit", "period"], name="submission_unique_report"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "period", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.unit_id}/{self.period_id}: {self.status}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES

@@ -16,6 +16,7 @@ from phongtrao.analytics.rollups import Change, period_rows, rollup_apply
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
 from phongtrao.data.validation import check_breakdowns, check_value
+from phongtrao.data.workflow import lock_check
 from phongtrao.orgs.models import Unit
 
 
@@ -93,9 +94,10 @@ def datavalues_save(
                 errors.setdefault(indicator.code, []).append(message)
     if errors:
         raise ValidationError(errors)
-
     # One writer per unit at a time: stock roll-ups read the unit's other values.
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    # Values of a submitted or approved report are locked (raises DataLocked).
+    lock_check(unit=unit, period=period, indicators=values)
     current = {
         dv.indicator_id: dv
         for dv in DataValue.objects.select_for_update(of=("self",))

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandParser, call_command
 
 from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
-from phongtrao.demo.services import demo_admin_ensure, demo_password
+from phongtrao.demo.services import demo_admin_ensure, demo_password, demo_users_ensure
 from phongtrao.vn import format_number
 
 
@@ -43,3 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Tài khoản quản trị: {user.get_username()} / mật khẩu: {demo_password()}"
         )
+        for username, unit_name, roles in demo_users_ensure():
+            self.stdout.write(
+                f"Tài khoản cán bộ: {username} / mật khẩu: {demo_password()} "
+                f"({unit_name}; quyền: {roles})"
+            )

@@ -1,0 +1,132 @@
+"""The one answer to "may this user see / change this unit's data".
+
+Every view, export, API endpoint and command that touches unit data asks here. A user sees
+and changes only the subtree of their own unit (a prefix of the materialised path);
+superusers see everything. A unit outside the subtree is answered with 404, as if it did
+not exist: the existence of other units' data is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from phongtrao.accounts.models import Membership
+from phongtrao.orgs.models import Unit
+
+NOT_FOUND = "Không tìm thấy đơn vị."
+
+
+def membership_of(user: Any) -> Membership | None:
+    """The user's membership (unit and roles), or None; cached on the user by Django."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        membership: Membership = user.membership
+    except ObjectDoesNotExist:
+        return None
+    return membership
+
+
+def _in_subtree(membership: Membership, unit: Unit) -> bool:
+    return unit.path.startswith(membership.unit.path)
+
+
+def _is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def unit_may_view(user: Any, unit: Unit) -> bool:
+    """Whether `user` may see the data of `unit` (own subtree; superusers everything)."""
+    if _is_superuser(user):
+        return True
+    membership = membership_of(user)
+    return membership is not None and user.is_active and _in_subtree(membership, unit)
+
+
+def unit_may_change(user: Any, unit: Unit) -> bool:
+    """Whether `user` may enter or correct the data of `unit` (own subtree, role nhập liệu)."""
+    if _is_superuser(user):
+        return True
+    membership = membership_of(user)
+    return bool(
+        membership is not None
+        and user.is_active
+        and membership.may_enter
+        and _in_subtree(membership, unit)
+    )
+
+
+def unit_may_approve(user: Any, unit: Unit) -> bool:
+    """Whether `user` may approve, return or unlock the reports of `unit`.
+
+    Approval is the level above's: the unit must lie strictly below the user's own unit.
+    """
+    if _is_superuser(user):
+        return True
+    membership = membership_of(user)
+    return bool(
+        membership is not None
+        and user.is_active
+        and membership.may_approve
+        and _in_subtree(membership, unit)
+        and unit.pk != membership.unit_id
+    )
+
+
+def unit_may_administer(user: Any, unit: Unit) -> bool:
+    """Whether `user` may create accounts and set roles for `unit` (own subtree, quản trị)."""
+    if _is_superuser(user):
+        return True
+    membership = membership_of(user)
+    return bool(
+        membership is not None
+        and user.is_active
+        and membership.may_administer
+        and _in_subtree(membership, unit)
+    )
+
+
+def units_visible(user: Any) -> QuerySet[Unit]:
+    """Every unit whose data `user` may see."""
+    if _is_superuser(user):
+        return Unit.objects.all()
+    membership = membership_of(user)
+    if membership is None or not user.is_active:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=membership.unit.path)
+
+
+def access_unit(user: Any, unit_or_id_or_uid: Unit | int | str, *, change: bool = False) -> Unit:
+    """The unit, if `user` may see it (and change it, with `change=True`).
+
+    Accepts a Unit, its id or its uid. Raises Http404 for a unit that does not exist or lies
+    outside the user's subtree, and PermissionDenied (403) for a visible unit the user may
+    not change.
+    """
+    unit: Unit | None
+    if isinstance(unit_or_id_or_uid, Unit):
+        unit = unit_or_id_or_uid
+    elif isinstance(unit_or_id_or_uid, int):
+        unit = Unit.objects.filter(pk=unit_or_id_or_uid).select_related("edition").first()
+    else:
+        unit = Unit.objects.filter(uid=unit_or_id_or_uid).select_related("edition").first()
+    if unit is None or not unit_may_view(user, unit):
+        raise Http404(NOT_FOUND)
+    if change and not unit_may_change(user, unit):
+        raise PermissionDenied("Bạn không có quyền nhập hoặc sửa số liệu của đơn vị này.")
+    return unit
+
+
+__all__ = [
+    "access_unit",
+    "membership_of",
+    "unit_may_administer",
+    "unit_may_approve",
+    "unit_may_change",
+    "unit_may_view",
+    "units_visible",
+]

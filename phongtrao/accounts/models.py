@@ -1,0 +1,105 @@
+"""Who a user is in the organisation (a unit and roles) and the security audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from phongtrao.orgs.models import Unit
+
+
+class Role(models.TextChoices):
+    ENTER = "enter", "Nhập liệu"
+    APPROVE = "approve", "Duyệt"
+    VIEW = "view", "Xem"
+    EDITOR = "editor", "Biên tập"
+    ADMINISTER = "administer", "Quản trị"
+
+
+class Membership(models.Model):
+    """A user belongs to one unit and acts on its subtree with these roles."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name="người dùng",
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="memberships", verbose_name="đơn vị"
+    )
+    may_enter = models.BooleanField("nhập liệu", default=False)
+    may_approve = models.BooleanField("duyệt", default=False)
+    may_view = models.BooleanField("xem", default=True)
+    is_editor = models.BooleanField("biên tập", default=False)
+    may_administer = models.BooleanField("quản trị", default=False)
+
+    class Meta:
+        verbose_name = "thành viên đơn vị"
+        verbose_name_plural = "thành viên đơn vị"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.unit_id}"
+
+    @property
+    def roles(self) -> set[Role]:
+        flags = {
+            Role.ENTER: self.may_enter,
+            Role.APPROVE: self.may_approve,
+            Role.VIEW: self.may_view,
+            Role.EDITOR: self.is_editor,
+            Role.ADMINISTER: self.may_administer,
+        }
+        return {role for role, on in flags.items() if on}
+
+    def roles_label(self) -> str:
+        return ", ".join(str(role.label) for role in Role if role in self.roles)
+
+
+ROLE_FIELDS: dict[Role, str] = {
+    Role.ENTER: "may_enter",
+    Role.APPROVE: "may_approve",
+    Role.VIEW: "may_view",
+    Role.EDITOR: "is_editor",
+    Role.ADMINISTER: "may_administer",
+}
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", "Đăng nhập"
+    LOGIN_FAILED = "login_failed", "Đăng nhập sai"
+    LOCKED_OUT = "locked_out", "Bị khóa đăng nhập tạm thời"
+    LOGOUT = "logout", "Đăng xuất"
+    ROLE_CHANGE = "role_change", "Thay đổi quyền"
+    SUBMIT = "submit", "Gửi báo cáo"
+    APPROVE = "approve", "Duyệt báo cáo"
+    RETURN = "return", "Trả lại báo cáo"
+    UNLOCK = "unlock", "Mở khóa báo cáo"
+
+
+class AuditLog(models.Model):
+    """One security-relevant action. Rows are only ever added."""
+
+    at = models.DateTimeField("lúc", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="người thực hiện",
+    )
+    # Kept as typed: a failed login names a user who may not exist.
+    username = models.CharField("tên đăng nhập", max_length=150, blank=True)
+    action = models.CharField("thao tác", max_length=20, choices=AuditAction.choices)
+    target = models.CharField("đối tượng", max_length=255, blank=True)
+    detail = models.TextField("chi tiết", blank=True)
+    ip_address = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "nhật ký an ninh"
+        verbose_name_plural = "nhật ký an ninh"
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.username} {self.get_action_display()}"

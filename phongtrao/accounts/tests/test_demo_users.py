@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from phongtrao.accounts.access import unit_may_approve, unit_may_change, unit_may_view
+from phongtrao.demo.services import demo_users_ensure
+from phongtrao.orgs.models import Unit
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_demo_officers_sit_in_their_units(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "mat-khau-thu")
+    call_command("load_admin_units", verbosity=0)
+    listed = demo_users_ensure()
+    assert [name for name, _, _ in listed] == ["canbo_tinh", "canbo_huyen", "canbo_xa", "canbo_xa2"]
+    assert listed[2][1] == "Hội LHPN xã Lộc Thái"
+    request = RequestFactory().post("/dang-nhap/")
+    users = {
+        name: authenticate(request, username=name, password="mat-khau-thu") for name, _, _ in listed
+    }
+    assert all(users.values())
+    loc_thai = Unit.objects.get(code="25297", edition__code="2008")
+    assert unit_may_change(users["canbo_xa"], loc_thai)
+    assert not unit_may_view(users["canbo_xa2"], loc_thai)
+    assert unit_may_approve(users["canbo_huyen"], loc_thai)
+    assert unit_may_approve(users["canbo_tinh"], loc_thai)
+    assert not unit_may_change(users["canbo_huyen"], loc_thai)
+    assert users["canbo_xa2"].membership.unit.parent != loc_thai.parent
+    assert demo_users_ensure() == listed  # idempotent

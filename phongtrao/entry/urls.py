@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from phongtrao.entry import views
+
+app_name = "entry"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mo/", views.report_open, name="open"),
+    path(
+        "tinh-hinh/<str:form_code>/<str:unit_uid>/<str:period>/",
+        views.completeness,
+        name="completeness",
+    ),
+    path("<str:form_code>/<str:unit_uid>/<str:period>/", views.report, name="report"),
+    path(
+        "<str:form_code>/<str:unit_uid>/<str:period>/lich-su/<str:indicator_code>/",
+        views.history,
+        name="history",
+    ),
+    path(
+        "<str:form_code>/<str:unit_uid>/<str:period>/<str:step>/",
+        views.report_step,
+        name="step",
+    ),
+]

@@ -1,0 +1,407 @@
+"""Importing a dataValueSet (DHIS2 JSON, XML, CSV or ADX) as DHIS2 would.
+
+The file is read as a stream; each value's identifiers are resolved through small caches
+(indicators, units, periods) and checked (type, derived indicator, disaggregation, "of which"
+within a chunk); what passes is written by `data.bulk.datavalues_import` in one transaction.
+What does not pass becomes a conflict in DHIS2's import summary. With atomicMode ALL (the
+default) one conflict means nothing is written; a dry run is the same import rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from typing import IO, Any
+
+from django.db import transaction
+
+from phongtrao.catalog.models import Indicator
+from phongtrao.data.bulk import BulkRejected, BulkResult, BulkValue, datavalues_import
+from phongtrao.data.models import DataValue, Period
+from phongtrao.data.services import period_get
+from phongtrao.data.validation import check_value
+from phongtrao.exchange.formats import (
+    DEFAULT_COC_NAMES,
+    Format,
+    IdScheme,
+    Strategy,
+    scheme_parse,
+    strategy_parse,
+)
+from phongtrao.exchange.readers import RawValue, Reader, ReadError, reader_for
+from phongtrao.orgs.models import Unit
+from phongtrao.orgs.selectors import unit_resolve
+
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# Conflicts kept in the summary: the rest are counted, not listed (a bad million-value file
+# must not fill the memory with messages).
+MAX_CONFLICTS = 1000
+MAX_INDEXES = 100
+CHECK_CHUNK = 10_000
+
+
+@dataclass
+class ImportConflict:
+    object: str
+    value: str
+    indexes: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"object": self.object, "value": self.value, "indexes": self.indexes}
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, in DHIS2's shape (`as_dict`)."""
+
+    status: str = "SUCCESS"
+    description: str = ""
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    deleted: int = 0
+    conflicts: list[ImportConflict] = field(default_factory=list)
+    conflict_count: int = 0  # values in conflict, listed or not
+    read: int = 0
+    dry_run: bool = False
+    strategy: str = Strategy.CREATE_AND_UPDATE
+    atomic: bool = True
+    _by_key: dict[tuple[str, str], ImportConflict] = field(default_factory=dict, repr=False)
+
+    def conflict(self, obj: str, reason: str, index: int | None = None) -> None:
+        """Record that the value at `index` cannot be imported because of `obj`."""
+        self.conflict_count += 1
+        key = (obj, reason)
+        found = self._by_key.get(key)
+        if found is None:
+            if len(self.conflicts) >= MAX_CONFLICTS:
+                return
+            found = ImportConflict(obj, reason)
+            self._by_key[key] = found
+            self.conflicts.append(found)
+        if index is not None and len(found.indexes) < MAX_INDEXES:
+            found.indexes.append(index)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "responseType": "ImportSummary",
+            "status": self.status,
+            "description": self.description,
+            "importOptions": {
+                "dryRun": self.dry_run,
+                "importStrategy": self.strategy,
+                "atomicMode": "ALL" if self.atomic else "NONE",
+            },
+            "importCount": {
+                "imported": self.imported,
+                "updated": self.updated,
+                "ignored": self.ignored,
+                "deleted": self.deleted,
+            },
+            "conflicts": [c.as_dict() for c in self.conflicts],
+        }
+
+
+class _Refused(enum.Enum):
+    """A value in conflict (already recorded in the summary)."""
+
+    REFUSED = 0
+
+
+class _Rollback(Exception):
+    """Leave the import's transaction without writing anything."""
+
+
+class _Resolver:
+    """Turns RawValues into BulkValues, with caches; refusals go to the summary."""
+
+    def __init__(
+        self,
+        *,
+        reader: Reader,
+        summary: ImportSummary,
+        strategy: Strategy,
+        id_scheme: IdScheme | None,
+        data_element_id_scheme: IdScheme | None,
+        org_unit_id_scheme: IdScheme | None,
+        unit_allowed: Callable[[Unit], bool] | None = None,
+    ) -> None:
+        self.reader = reader
+        self.unit_allowed = unit_allowed
+        self.summary = summary
+        self.strategy = strategy
+        self.given = (id_scheme, data_element_id_scheme, org_unit_id_scheme)
+        self.de_scheme = IdScheme.UID
+        self.ou_scheme = IdScheme.UID
+        self.indicators: dict[str, Indicator] = {}
+        self.periods: dict[str, Period | str] = {}
+        self.units: dict[tuple[str, dt.date], tuple[int, str] | None] = {}
+
+    def start(self) -> None:
+        """Fix the identifier schemes (options first, then the file's header), load indicators."""
+        header = self.reader.header
+        given_id, given_de, given_ou = self.given
+        id_scheme = given_id or scheme_parse(header.get("idScheme")) or IdScheme.UID
+        self.de_scheme = given_de or scheme_parse(header.get("dataElementIdScheme")) or id_scheme
+        self.ou_scheme = given_ou or scheme_parse(header.get("orgUnitIdScheme")) or id_scheme
+        key = "uid" if self.de_scheme == IdScheme.UID else "code"
+        self.indicators = {getattr(i, key): i for i in Indicator.objects.all()}
+
+    def values(self) -> Iterator[BulkValue]:
+        started = False
+        raws = iter(self.reader)
+        while True:
+            chunk = list(islice(raws, CHECK_CHUNK))
+            if not chunk:
+                return
+            if not started:
+                self.start()
+                started = True
+            self.summary.read += len(chunk)
+            resolved = [(raw, self.resolve(raw)) for raw in chunk]
+            yield from self._breakdowns_checked(
+                [(raw, item) for raw, item in resolved if item is not None]
+            )
+
+    def resolve(self, raw: RawValue) -> BulkValue | None:
+        summary = self.summary
+        if raw.extra:
+            summary.conflict(
+                raw.extra,
+                "Số liệu phân tổ (category option) không được hỗ trợ: phongtrao chỉ nhận "
+                "số liệu không phân tổ.",
+                raw.index,
+            )
+            return None
+        for combo, what in (
+            (raw.category_option_combo, "categoryOptionCombo"),
+            (raw.attribute_option_combo, "attributeOptionCombo"),
+        ):
+            if combo not in DEFAULT_COC_NAMES:
+                summary.conflict(
+                    combo,
+                    f"Tổ hợp phân tổ ({what}) “{combo}” không được hỗ trợ: phongtrao chỉ nhận "
+                    "tổ hợp mặc định (default).",
+                    raw.index,
+                )
+                return None
+        indicator = self.indicators.get(raw.data_element)
+        if indicator is None:
+            summary.conflict(
+                raw.data_element or "dataElement",
+                f"Không có chỉ tiêu (dataElement) nào có mã {self.de_scheme} “{raw.data_element}”.",
+                raw.index,
+            )
+            return None
+        if indicator.formula:
+            summary.conflict(
+                raw.data_element,
+                f"Chỉ tiêu “{indicator.code}” được tính theo công thức, không nhập trực tiếp.",
+                raw.index,
+            )
+            return None
+        period = self._period(raw.period)
+        if isinstance(period, str):
+            summary.conflict(raw.period or "period", period, raw.index)
+            return None
+        unit = self._unit(raw.org_unit, period)
+        if unit is None:
+            summary.conflict(
+                raw.org_unit or "orgUnit",
+                f"Không có đơn vị (orgUnit) nào có mã {self.ou_scheme} “{raw.org_unit}” "
+                f"có hiệu lực trong kỳ {period.code} mà bạn được nhập số liệu.",
+                raw.index,
+            )
+            return None
+        value = self._value(raw, indicator, unit, period)
+        if value is _Refused.REFUSED:
+            return None
+        return BulkValue(
+            unit_id=unit[0],
+            unit_path=unit[1],
+            indicator=indicator,
+            period=period,
+            value=value,
+            comment=raw.comment,
+        )
+
+    def _value(
+        self, raw: RawValue, indicator: Indicator, unit: tuple[int, str], period: Period
+    ) -> Decimal | None | _Refused:
+        """The value to write, None to delete, REFUSED when in conflict."""
+        if raw.deleted or self.strategy == Strategy.DELETE:
+            return None
+        if raw.value is None:
+            # DHIS2: an empty value deletes a stored one, and is a conflict otherwise.
+            stored = DataValue.objects.filter(
+                unit_id=unit[0], indicator=indicator, period=period
+            ).exists()
+            if stored:
+                return None
+            self.summary.conflict(
+                raw.data_element,
+                "Thiếu giá trị (value): không có số liệu để nhập và không có số liệu cũ để xóa.",
+                raw.index,
+            )
+            return _Refused.REFUSED
+        if not NUMBER.fullmatch(raw.value):
+            self.summary.conflict(
+                raw.data_element, f"Giá trị “{raw.value[:50]}” không phải là số.", raw.index
+            )
+            return _Refused.REFUSED
+        try:
+            value = Decimal(raw.value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            value = Decimal("NaN")
+        message = check_value(indicator, value)
+        if message:
+            self.summary.conflict(
+                raw.data_element, f"Giá trị “{raw.value}” không hợp lệ: {message}", raw.index
+            )
+            return _Refused.REFUSED
+        return value
+
+    def _period(self, code: str) -> Period | str:
+        found = self.periods.get(code)
+        if found is None:
+            try:
+                found = period_get(code)
+            except ValueError as error:
+                message = getattr(error, "message_vi", str(error))
+                found = f"Kỳ (period) “{code}” không hợp lệ: {message}"
+            if len(self.periods) < 100_000:
+                self.periods[code] = found
+        return found
+
+    def _unit(self, key: str, period: Period) -> tuple[int, str] | None:
+        at = period.end
+        cache_key = (key, at if self.ou_scheme == IdScheme.CODE else dt.date.min)
+        if cache_key in self.units:
+            return self.units[cache_key]
+        unit: Unit | None
+        if self.ou_scheme == IdScheme.UID:
+            unit = Unit.objects.filter(uid=key).only("id", "path", "uid").first()
+        else:
+            try:
+                unit = unit_resolve(key, at)
+            except Unit.DoesNotExist:
+                unit = None
+        if unit is not None and self.unit_allowed is not None and not self.unit_allowed(unit):
+            unit = None  # outside the user's subtree: answered as if it did not exist
+        found = None if unit is None else (unit.pk, unit.path)
+        if len(self.units) < 200_000:
+            self.units[cache_key] = found
+        return found
+
+    def _breakdowns_checked(self, items: list[tuple[RawValue, BulkValue]]) -> Iterable[BulkValue]:
+        """Drop "of which" values larger than their parent given in the same chunk."""
+        by_key: dict[tuple[int, int, int], Decimal | None] = {
+            (b.unit_id, b.period.pk, b.indicator.pk): b.value for _, b in items
+        }
+        kept = []
+        for raw, item in items:
+            parent_id = item.indicator.parent_id
+            if parent_id is not None and item.value is not None:
+                parent_value = by_key.get((item.unit_id, item.period.pk, parent_id))
+                if parent_value is not None and item.value > parent_value:
+                    self.summary.conflict(
+                        raw.data_element,
+                        f"Số liệu “trong đó” của chỉ tiêu “{item.indicator.code}” "
+                        f"({item.value.normalize():f}) lớn hơn chỉ tiêu cha "
+                        f"({parent_value.normalize():f}).",
+                        raw.index,
+                    )
+                    continue
+            kept.append(item)
+        return kept
+
+
+def datavalueset_import(
+    *,
+    stream: IO[bytes],
+    format: Format | str,
+    id_scheme: IdScheme | str | None = None,
+    data_element_id_scheme: IdScheme | str | None = None,
+    org_unit_id_scheme: IdScheme | str | None = None,
+    dry_run: bool = False,
+    strategy: Strategy | str = Strategy.CREATE_AND_UPDATE,
+    atomic: bool = True,
+    user: Any = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = 50_000,
+    unit_allowed: Callable[[Unit], bool] | None = None,
+) -> ImportSummary:
+    """Import a dataValueSet from a binary stream; return DHIS2's import summary.
+
+    Identifier schemes given here win over the file's header (`idScheme` on the XML root),
+    which wins over UID. `strategy` is DHIS2's importStrategy. With `atomic` (atomicMode ALL)
+    any conflict leaves the database untouched (status ERROR); without it the values in
+    conflict are ignored and the others written (status WARNING). `dry_run` does everything
+    but commit. A malformed file (or an XML entity bomb) is an ERROR and writes nothing.
+    `progress(n)` is told of every n values written; `chunk_size` values are written at a time
+    (memory use follows it, not the size of the file). `unit_allowed(unit)` says whether the
+    user may change the unit's data (the API passes the access helper): a unit refused is a
+    conflict worded as an unknown unit, so other subtrees stay invisible.
+    """
+    fmt = Format(format)
+    chosen = strategy_parse(str(strategy))
+    summary = ImportSummary(dry_run=dry_run, strategy=chosen, atomic=atomic)
+    reader = reader_for(fmt, stream)
+    resolver = _Resolver(
+        reader=reader,
+        summary=summary,
+        strategy=chosen,
+        id_scheme=scheme_parse(id_scheme),
+        data_element_id_scheme=scheme_parse(data_element_id_scheme),
+        org_unit_id_scheme=scheme_parse(org_unit_id_scheme),
+        unit_allowed=unit_allowed,
+    )
+    result = BulkResult()
+    try:
+        with transaction.atomic():
+            result = datavalues_import(
+                values=resolver.values(),
+                user=user,
+                source="import",
+                create=chosen != Strategy.UPDATE,
+                update=chosen != Strategy.CREATE,
+                progress=progress,
+                chunk_size=chunk_size,
+            )
+            if dry_run or (atomic and summary.conflict_count):
+                raise _Rollback
+    except _Rollback:
+        pass
+    except ReadError as error:
+        summary.conflict(fmt.value, str(error))
+        return _refused(summary, str(error))
+    except BulkRejected as rejected:
+        for problem in rejected.result.problems:
+            summary.conflict(problem.item.indicator.uid, problem.reason)
+        return _refused(summary, str(rejected))
+    summary.imported, summary.updated = result.imported, result.updated
+    summary.deleted, summary.ignored = result.deleted, result.ignored
+    if summary.conflict_count:
+        if atomic:
+            return _refused(summary, "Có xung đột: không ghi giá trị nào (atomicMode=ALL).")
+        summary.ignored += summary.conflict_count
+        written = summary.imported + summary.updated + summary.deleted
+        summary.status = "WARNING" if written else "ERROR"
+        summary.description = "Đã nhập các giá trị hợp lệ; các giá trị có xung đột bị bỏ qua."
+    else:
+        summary.description = "Nhập thử: không ghi giá trị nào." if dry_run else "Đã nhập xong."
+    return summary
+
+
+def _refused(summary: ImportSummary, description: str) -> ImportSummary:
+    """Nothing was written: every value read counts as ignored."""
+    summary.status = "ERROR"
+    summary.description = description
+    summary.imported = summary.updated = summary.deleted = 0
+    summary.ignored = summary.read
+    return summary

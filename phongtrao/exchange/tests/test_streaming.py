@@ -1,0 +1,141 @@
+"""A large file is read and imported in bounded memory: nothing holds the whole of it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
+from phongtrao.data.models import DataValue
+from phongtrao.exchange.formats import Format
+from phongtrao.exchange.readers import reader_for
+from phongtrao.exchange.services import datavalueset_import
+from phongtrao.orgs.models import Edition, Level
+from phongtrao.orgs.services import unit_create
+
+N_INDICATORS, N_UNITS, N_MONTHS = 20, 100, 100  # 200,000 values
+
+
+def months() -> list[str]:
+    return [f"{2010 + m // 12}{m % 12 + 1:02d}" for m in range(N_MONTHS)]
+
+
+def keys(indicators: list[str], units: list[str]):
+    for period in months():
+        for unit in units:
+            for indicator in indicators:
+                yield indicator, period, unit
+
+
+@pytest.fixture
+def big_catalog(db):
+    section = Section.objects.create(number=97, name="Thử tải lớn")
+    indicators = [f"BigInd{i:05d}" for i in range(N_INDICATORS)]
+    Indicator.objects.bulk_create(
+        Indicator(
+            uid=uid,
+            code=uid,
+            section=section,
+            name=uid,
+            unit_label="lượt",
+            value_type=ValueType.INTEGER,
+            time_aggregation=TimeAggregation.SUM,
+        )
+        for uid in indicators
+    )
+    edition = Edition.objects.create(code="BIG", name="Thử", valid_from=dt.date(2000, 1, 1))
+    root = unit_create(edition=edition, code="BIG", name="Gốc", level=Level.PROVINCE)
+    units = [
+        unit_create(
+            edition=edition,
+            code=f"B{i}",
+            name=f"Xã {i}",
+            level=Level.COMMUNE,
+            parent=root,
+            uid=f"BigUnit{i:04d}",
+        ).uid
+        for i in range(N_UNITS)
+    ]
+    return indicators, units
+
+
+def write_csv(path: Path, indicators: list[str], units: list[str]) -> None:
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        for n, (de, pe, ou) in enumerate(keys(indicators, units)):
+            writer.writerow((de, pe, ou, "", "", n % 1000, "", "", "", "false"))
+
+
+def write_json(path: Path, indicators: list[str], units: list[str]) -> None:
+    with path.open("w") as out:
+        out.write('{"dataValues": [')
+        for n, (de, pe, ou) in enumerate(keys(indicators, units)):
+            item = {"dataElement": de, "period": pe, "orgUnit": ou, "value": str(n % 1000)}
+            out.write(("," if n else "") + json.dumps(item))
+        out.write("]}")
+
+
+def test_json_and_csv_are_read_in_constant_memory(tmp_path):
+    """Traced over the first 60,000 values (tracing is slow), then read to the end."""
+    indicators = [f"BigInd{i:05d}" for i in range(N_INDICATORS)]
+    units = [f"BigUnit{i:04d}" for i in range(N_UNITS)]
+    for fmt, writer in ((Format.JSON, write_json), (Format.CSV, write_csv)):
+        path = tmp_path / f"big.{fmt.value}"
+        writer(path, indicators, units)
+        peaks = []
+        count = 0
+        tracemalloc.start()
+        try:
+            with path.open("rb") as stream:
+                for count, _ in enumerate(reader_for(fmt, stream), start=1):
+                    if count % 20_000 == 0 and tracemalloc.is_tracing():
+                        peaks.append(tracemalloc.get_traced_memory()[1])
+                        if len(peaks) == 3:
+                            tracemalloc.stop()
+        finally:
+            tracemalloc.stop()
+
+        assert count == N_INDICATORS * N_UNITS * N_MONTHS
+        # Holding the file would cost at least its size (9 MB of CSV, 18 MB of JSON), and
+        # several times that as parsed values.
+        assert peaks[-1] < 1_500_000 < path.stat().st_size / 6, (fmt, peaks)
+        assert peaks[-1] < peaks[0] * 1.1, (fmt, peaks)
+
+
+@pytest.mark.django_db
+def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog):
+    """Memory stops growing after the first chunks: it follows the chunk, not the file.
+
+    Traced for the first 50,000 values only (tracing is slow); the rest runs untraced.
+    """
+    indicators, units = big_catalog
+    path = tmp_path / "big.csv"
+    write_csv(path, indicators, units)
+    peaks: list[int] = []
+
+    def progress(written: int) -> None:
+        if tracemalloc.is_tracing():
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            if len(peaks) == 5:
+                tracemalloc.stop()
+
+    tracemalloc.start()
+    try:
+        with path.open("rb") as stream:
+            summary = datavalueset_import(
+                stream=stream, format="dhis2-csv", chunk_size=10_000, progress=progress
+            )
+    finally:
+        tracemalloc.stop()
+
+    assert (summary.status, summary.imported) == ("SUCCESS", 200_000)
+    assert DataValue.objects.count() == 200_000
+    assert len(peaks) == 5
+    # Holding the 200,000 parsed values would take well over 50 MB.
+    assert peaks[-1] < 25_000_000, peaks
+    assert peaks[-1] < peaks[1] * 1.25, peaks
