@@ -145,6 +145,7 @@ def main() -> None:
         type=Path,
         help="render from the result lines of earlier runs instead of measuring",
     )
+    parser.add_argument("--note", default="", help="conditions of the runs, written as is")
     args = parser.parse_args()
     if args.from_logs:
         results = [
@@ -165,7 +166,7 @@ def main() -> None:
     if args.write:
         args.write.write_text(
             "# Benchmarks\n\n"
-            f"Machine: {machine()}. {time.strftime('%Y-%m-%d')}. {note}\n\n"
+            f"Machine: {machine()}. {time.strftime('%Y-%m-%d')}. {note} {args.note}\n\n"
             f"{GOALS}\n\n{markdown(results)}\n\n{goals(results)}\n\n{METHOD}\n"
         )
     first_tier = results[0]["tier"]

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("phongtrao.accounts.urls")),
     path("nhap-lieu/", include("phongtrao.entry.urls")),
     path("api/", include("phongtrao.exchange.urls")),
+    path("bao-cao/", include("phongtrao.reports.urls")),
     # Officers land on their entry list (the sign-in page first when not signed in).
     path("", RedirectView.as_view(url="/nhap-lieu/", permanent=False)),
 ]

@@ -52,6 +52,7 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
         "period": "2023",
         "indicator_code": indicator.code,
         "step": "approve",
+        "fmt": "md",
         "app_label": "data",
         "model_name": "datavalue",
         "object_id": str(value.pk),
