@@ -18,7 +18,7 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMAT_LABELS = {
+FORMAT_LABELS = {  # in the order offered: the document first, the raw text last
     "pdf": "PDF (để in, gửi)",
     "docx": "Word (để sửa)",
     "xlsx": "Excel (bảng số liệu)",
@@ -45,7 +45,7 @@ def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpRespons
         {
             "unit": unit,
             "period": parsed,
-            "formats": [(fmt, FORMAT_LABELS[fmt]) for fmt in FORMATS],
+            "formats": list(FORMAT_LABELS.items()),
         },
     )
 
