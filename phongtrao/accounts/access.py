@@ -39,25 +39,27 @@ def _is_superuser(user: Any) -> bool:
     return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
 
 
-def unit_may_view(user: Any, unit: Unit) -> bool:
-    """Whether `user` may see the data of `unit` (own subtree; superusers everything)."""
-    if _is_superuser(user):
-        return True
-    membership = membership_of(user)
-    return membership is not None and user.is_active and _in_subtree(membership, unit)
-
-
-def unit_may_change(user: Any, unit: Unit) -> bool:
-    """Whether `user` may enter or correct the data of `unit` (own subtree, role nhập liệu)."""
+def _member_may(user: Any, unit: Unit, role: str | None) -> bool:
+    """An active member whose subtree holds `unit` and who has `role` (None: any role)."""
     if _is_superuser(user):
         return True
     membership = membership_of(user)
     return bool(
         membership is not None
         and user.is_active
-        and membership.may_enter
+        and (role is None or getattr(membership, role))
         and _in_subtree(membership, unit)
     )
+
+
+def unit_may_view(user: Any, unit: Unit) -> bool:
+    """Whether `user` may see the data of `unit` (own subtree; superusers everything)."""
+    return _member_may(user, unit, None)
+
+
+def unit_may_change(user: Any, unit: Unit) -> bool:
+    """Whether `user` may enter or correct the data of `unit` (own subtree, role nhập liệu)."""
+    return _member_may(user, unit, "may_enter")
 
 
 def unit_may_approve(user: Any, unit: Unit) -> bool:
@@ -68,26 +70,14 @@ def unit_may_approve(user: Any, unit: Unit) -> bool:
     if _is_superuser(user):
         return True
     membership = membership_of(user)
-    return bool(
-        membership is not None
-        and user.is_active
-        and membership.may_approve
-        and _in_subtree(membership, unit)
-        and unit.pk != membership.unit_id
+    return _member_may(user, unit, "may_approve") and unit.pk != getattr(
+        membership, "unit_id", None
     )
 
 
 def unit_may_administer(user: Any, unit: Unit) -> bool:
     """Whether `user` may create accounts and set roles for `unit` (own subtree, quản trị)."""
-    if _is_superuser(user):
-        return True
-    membership = membership_of(user)
-    return bool(
-        membership is not None
-        and user.is_active
-        and membership.may_administer
-        and _in_subtree(membership, unit)
-    )
+    return _member_may(user, unit, "may_administer")
 
 
 def units_visible(user: Any) -> QuerySet[Unit]:
