@@ -19,7 +19,6 @@ from phongtrao.analytics.models import Activity, Rollup
 from phongtrao.analytics.rollups import (
     ROLLUP_MAX_LEVEL,
     ZERO,
-    container_codes,
     contribution,
     period_rows,
 )
@@ -315,7 +314,6 @@ __all__ = [
     "Completeness",
     "ReportRow",
     "Total",
-    "container_codes",
     "unit_completeness",
     "unit_report",
     "unit_totals",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from phongtrao.analytics.rollups import Change, rollup_apply
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import LOCKED_STATUSES, AuditAction, DataValue, Period, Submission
-from phongtrao.data.validation import check_value
+from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_value
 
 
 class BulkValue(NamedTuple):
@@ -176,8 +176,7 @@ def _write_chunk(
             result.problems.append(BulkProblem(index, item, reason))
             continue
         if indicator.formula:
-            reason = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
-            result.problems.append(BulkProblem(index, item, reason))
+            result.problems.append(BulkProblem(index, item, DERIVED_NOT_ENTERED))
             continue
         if item.value is not None:
             message = check_value(indicator, item.value)

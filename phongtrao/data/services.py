@@ -15,7 +15,7 @@ from phongtrao import periods
 from phongtrao.analytics.rollups import Change, period_rows, rollup_apply
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
-from phongtrao.data.validation import check_breakdowns, check_value
+from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check
 from phongtrao.orgs.models import Unit
 
@@ -83,9 +83,7 @@ def datavalues_save(
     comments = comments or {}
     derived = [i.code for i in values if i.formula]
     if derived:
-        raise ValidationError(
-            {code: "Chỉ tiêu tính theo công thức, không nhập trực tiếp." for code in derived}
-        )
+        raise ValidationError({code: DERIVED_NOT_ENTERED for code in derived})
     errors: dict[str, list[str]] = {}
     for indicator, value in values.items():
         if value is not None:

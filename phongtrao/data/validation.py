@@ -18,6 +18,7 @@ from phongtrao.orgs.models import Unit
 from phongtrao.vn import format_number, parse_number, parse_percent
 
 COUNT_TYPES = {ValueType.INTEGER, ValueType.MONEY}
+DERIVED_NOT_ENTERED = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
 
 
 def check_value(indicator: Indicator, value: Decimal) -> str | None:
