@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("nhap-lieu/", include("phongtrao.entry.urls")),
     path("api/", include("phongtrao.exchange.urls")),
     path("bao-cao/", include("phongtrao.reports.urls")),
+    path("thi-dua/", include("phongtrao.emulation.urls")),
     # Officers land on their entry list (the sign-in page first when not signed in).
     path("", RedirectView.as_view(url="/nhap-lieu/", permanent=False)),
 ]
