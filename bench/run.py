@@ -133,6 +133,21 @@ def goals(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+SECTIONS_MARK = "<!-- The sections below come from docs/benchmarks/*.md. -->"
+
+
+def sections(doc: Path) -> str:
+    """The other benchmarks' sections (portal, entry, exchange...), each kept in its own file."""
+    files = sorted((doc.parent / "benchmarks").glob("*.md"))
+    return "\n\n".join(f.read_text().strip() for f in files)
+
+
+def sections_write(doc: Path) -> None:
+    """Rewrite only the sections part of the benchmarks document, keeping the core tiers."""
+    core = doc.read_text().split(SECTIONS_MARK)[0].rstrip()
+    doc.write_text(f"{core}\n\n{SECTIONS_MARK}\n\n{sections(doc)}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiers", default="1m")
@@ -146,7 +161,15 @@ def main() -> None:
         help="render from the result lines of earlier runs instead of measuring",
     )
     parser.add_argument("--note", default="", help="conditions of the runs, written as is")
+    parser.add_argument(
+        "--sections-only",
+        action="store_true",
+        help="with --write: refresh only the other benchmarks' sections (docs/benchmarks/*.md)",
+    )
     args = parser.parse_args()
+    if args.sections_only and args.write:
+        sections_write(args.write)
+        return
     if args.from_logs:
         results = [
             json.loads(line)
@@ -169,6 +192,7 @@ def main() -> None:
             f"Machine: {machine()}. {time.strftime('%Y-%m-%d')}. {note} {args.note}\n\n"
             f"{GOALS}\n\n{markdown(results)}\n\n{goals(results)}\n\n{METHOD}\n"
         )
+        sections_write(args.write)
     first_tier = results[0]["tier"]
     summary = {
         r["database"]: {
