@@ -1,0 +1,348 @@
+"""The news portal on Wagtail: home, nested categories, articles, and their readers' marks.
+
+Page content (title, body, dates) lives in Wagtail pages with their revisions and moderation.
+What readers add (views, ratings, comments) lives in plain models beside the pages, so that
+publishing a revision never overwrites a counter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Page
+from wagtail.search import index
+
+from phongtrao.orgs.models import Unit
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+class HomePage(Page):
+    """The portal's front page: the latest articles and each top category's newest."""
+
+    intro = RichTextField("giới thiệu", blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["portal.CategoryPage"]
+    max_count = 1
+    template = "portal/home_page.html"
+
+    class Meta:
+        verbose_name = "trang chủ cổng thông tin"
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        # An article is found by its full path in one query, instead of one query (and one
+        # more for the specific page) per path segment: the article page is the hot path.
+        if path_components:
+            article = article_at(self.url_path + "/".join(path_components) + "/")
+            if article is not None:
+                if not article.live:
+                    raise Http404
+                return article.route(request, [])
+        return super().route(request, path_components)
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from phongtrao.portal import selectors
+
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
+        context["latest"] = selectors.articles_latest(limit=7)
+        context["sections"] = selectors.home_sections(self)
+        return context
+
+
+class CategoryPage(Page):
+    """A category of articles ("Tin tức - Sự kiện"); categories nest to any depth."""
+
+    intro: models.TextField[str, str] = models.TextField("giới thiệu", blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage", "portal.CategoryPage"]
+    subpage_types = ["portal.CategoryPage", "portal.ArticlePage"]
+    template = "portal/category_page.html"
+
+    class Meta:
+        verbose_name = "chuyên mục"
+        verbose_name_plural = "chuyên mục"
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from phongtrao.portal import selectors
+
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
+        context["articles"] = selectors.category_articles_page(self, request.GET.get("trang"))
+        context["subcategories"] = self.get_children().live().type(CategoryPage).specific()
+        return context
+
+
+class ArticlePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "portal.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(Page):
+    """A news article: the seed page's "HỘI LIÊN HIỆP PHỤ NỮ TỈNH BÌNH PHƯỚC NHẬN BẰNG KHEN..."."""
+
+    summary: models.TextField[str, str] = models.TextField("tóm tắt", blank=True)
+    body = StreamField(
+        [
+            ("heading", blocks.CharBlock(label="Tiêu đề mục", form_classname="title")),
+            ("paragraph", blocks.RichTextBlock(label="Đoạn văn")),
+            (
+                "image",
+                blocks.StructBlock(
+                    [
+                        ("image", ImageChooserBlock(label="Ảnh")),
+                        ("caption", blocks.CharBlock(label="Chú thích ảnh", required=False)),
+                    ],
+                    label="Ảnh có chú thích",
+                    icon="image",
+                ),
+            ),
+            (
+                "document",
+                blocks.StructBlock(
+                    [
+                        ("document", DocumentChooserBlock(label="Tài liệu")),
+                        ("title", blocks.CharBlock(label="Tên hiển thị", required=False)),
+                    ],
+                    label="Tài liệu đính kèm",
+                    icon="doc-full",
+                ),
+            ),
+        ],
+        verbose_name="nội dung",
+        blank=True,
+    )
+    published_at: models.DateTimeField[dt.datetime, dt.datetime] = models.DateTimeField(
+        "ngày giờ đăng", default=timezone.now, db_index=True
+    )
+    author: models.CharField[str, str] = models.CharField("tác giả", max_length=200, blank=True)
+    source: models.CharField[str, str] = models.CharField(
+        "nguồn tin", max_length=200, blank=True, help_text="Ví dụ: KHÁNH LIÊN -BDVTU"
+    )
+    feed_image: models.ForeignKey[Any, Any] = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="ảnh đại diện",
+    )
+    attachment: models.ForeignKey[Any, Any] = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="tài liệu đính kèm",
+    )
+    tags = ClusterTaggableManager("từ khóa", through=ArticlePageTag, blank=True)
+    allow_comments: models.BooleanField[bool, bool] = models.BooleanField(
+        "cho phép bình luận", default=True
+    )
+    # A report published as an article: which unit and period it came from.
+    report_unit: models.ForeignKey[Unit | None, Unit | None] = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="đơn vị báo cáo",
+    )
+    report_period: models.CharField[str, str] = models.CharField(
+        "kỳ báo cáo", max_length=20, blank=True
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("feed_image"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("published_at"),
+                FieldPanel("author"),
+                FieldPanel("source"),
+                FieldPanel("tags"),
+                FieldPanel("attachment"),
+                FieldPanel("allow_comments"),
+            ],
+            heading="Thông tin bài viết",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("report_unit", read_only=True), FieldPanel("report_period")],
+            heading="Báo cáo nguồn",
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("source"),
+        index.FilterField("published_at"),
+    ]
+    parent_page_types = ["portal.CategoryPage"]
+    subpage_types: list[str] = []
+    template = "portal/article_page.html"
+
+    class Meta:
+        verbose_name = "bài viết"
+        verbose_name_plural = "bài viết"
+        indexes = [models.Index(fields=["report_unit", "report_period"])]
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from phongtrao.portal import views
+
+        context: dict[str, Any] = super().get_context(request, *args, **kwargs)
+        context.update(views.article_context(request, self))
+        return context
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        from phongtrao.portal import views
+
+        views.article_count_view(request, self)
+        response = super().serve(request, *args, **kwargs)
+        views.article_remember_seen(request, response, self)
+        return response
+
+
+# Articles already loaded by this process, by address, with the row state they were loaded at.
+_articles: dict[str, tuple[tuple[Any, ...], ArticlePage]] = {}
+_ARTICLES_KEPT = 2000
+
+
+def article_at(url_path: str) -> ArticlePage | None:
+    """The article at this address, or None for another kind of page or no page.
+
+    One cheap query reads the page row's state (live, last publication, latest revision);
+    the article object loaded earlier is reused while that state is unchanged, so that a
+    published change, an unpublication or a move is seen at once.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, content_type_id, live, last_published_at, latest_revision_id "
+            "FROM wagtailcore_page WHERE url_path = %s",
+            [url_path],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] != ContentType.objects.get_for_model(ArticlePage).pk:
+        return None
+    hit = _articles.get(url_path)
+    if hit is not None and hit[0] == tuple(row):
+        return hit[1]
+    article: ArticlePage | None = ArticlePage.objects.filter(pk=row[0]).first()
+    if article is None:
+        return None
+    if len(_articles) >= _ARTICLES_KEPT:
+        _articles.clear()
+    _articles[url_path] = (tuple(row), article)
+    return article
+
+
+def articles_forget() -> None:
+    _articles.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# What readers add
+
+
+class ArticleStats(models.Model):
+    """The counters of one article, changed only by atomic increments (never read-modify-write).
+
+    `comments_version` moves whenever the approved comments change, so the rendered list can
+    be cached under a key that a stale copy never matches.
+    """
+
+    article = models.OneToOneField(
+        ArticlePage,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stats",
+        verbose_name="bài viết",
+    )
+    views = models.PositiveIntegerField("lượt xem", default=0)
+    rating_total = models.PositiveIntegerField("tổng điểm", default=0)
+    rating_count = models.PositiveIntegerField("số lượt đánh giá", default=0)
+    comment_count = models.PositiveIntegerField("số bình luận đã duyệt", default=0)
+    comments_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "số liệu bài viết"
+        verbose_name_plural = "số liệu bài viết"
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.views} lượt xem"
+
+
+class Rating(models.Model):
+    """One reader's 1-5 mark of an article: one per browser session or signed-in user."""
+
+    article = models.ForeignKey(
+        ArticlePage, on_delete=models.CASCADE, related_name="ratings", verbose_name="bài viết"
+    )
+    # "u:<user id>" for a member, "s:<browser session id>" for a guest.
+    voter = models.CharField("người đánh giá", max_length=64)
+    score = models.PositiveSmallIntegerField("điểm")
+    created_at = models.DateTimeField("lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "đánh giá"
+        verbose_name_plural = "đánh giá"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "voter"], name="rating_one_per_voter"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.score}"
+
+
+class Comment(models.Model):
+    """A reader's comment: plain text, shown once approved."""
+
+    article = models.ForeignKey(
+        ArticlePage, on_delete=models.CASCADE, related_name="comments", verbose_name="bài viết"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="thành viên",
+    )
+    name = models.CharField("họ và tên", max_length=100)
+    body = models.TextField("nội dung")
+    approved = models.BooleanField("đã duyệt", default=False, db_index=True)
+    created_at = models.DateTimeField("lúc gửi", default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
+    # The sender's browser session ("s:<id>") or member ("u:<id>"), for the rate limit.
+    sender = models.CharField("người gửi", max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "bình luận"
+        verbose_name_plural = "bình luận"
+        indexes = [models.Index(fields=["article", "approved", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.body[:40]}"

@@ -1,0 +1,339 @@
+"""Writes of the portal: counting views, rating, commenting, publishing a report as an article.
+
+Counters change only by atomic increments in the database (`SET views = views + 1`), so N
+readers add exactly N whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.html import escape, strip_tags
+from django.utils.text import slugify
+from wagtail.documents.models import Document
+from wagtail.models import Collection, CollectionViewRestriction, Page
+
+from phongtrao import periods
+from phongtrao.accounts.access import membership_of, unit_may_view
+from phongtrao.orgs.models import Unit
+from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment, Rating
+from phongtrao.reports.builder import Report
+from phongtrao.vn import format_number
+
+COMMENT_MAX_LENGTH = 2000
+NAME_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Counters:
+    """An article's counters as read in one query."""
+
+    views: int = 0
+    rating_total: int = 0
+    rating_count: int = 0
+    comment_count: int = 0
+    comments_version: int = 0
+
+
+def vn_slug(text: str, max_length: int = 80) -> str:
+    """An ASCII page address from Vietnamese: "Hoạt động Hội cơ sở" -> "hoat-dong-hoi-co-so"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return slugify(text)[:max_length].strip("-") or "bai-viet"
+
+
+class PortalError(ValueError):
+    """Input a reader must correct; the message is Vietnamese and shown as is."""
+
+
+class AlreadyRated(PortalError):
+    pass
+
+
+class CommentRejected(PortalError):
+    pass
+
+
+COUNTER_COLUMNS = "views, rating_total, rating_count, comment_count, comments_version"
+
+
+def _stats_increment(article_id: int, assignments: str, params: list[Any]) -> Counters:
+    """UPDATE ... RETURNING on the article's counters row, created first if missing."""
+    table = ArticleStats._meta.db_table
+    sql = (
+        f"UPDATE {table} SET {assignments} WHERE article_id = %s "  # noqa: S608 - fixed names
+        f"RETURNING {COUNTER_COLUMNS}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, article_id])
+        row = cursor.fetchone()
+        if row is None:
+            ArticleStats.objects.bulk_create(
+                [ArticleStats(article_id=article_id)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [*params, article_id])
+            row = cursor.fetchone()
+    assert row is not None
+    return Counters(*row)
+
+
+def article_view_add(*, article_id: int) -> Counters:
+    """Count one view of the article; returns the counters after it (one query)."""
+    return _stats_increment(article_id, "views = views + 1", [])
+
+
+@transaction.atomic
+def rating_add(*, article: ArticlePage, voter: str, score: int) -> Counters:
+    """Record `voter`'s mark (1-5) of `article`; a voter marks an article once.
+
+    Raises PortalError for a mark outside 1-5 and AlreadyRated for a second mark, the
+    database's unique constraint being the judge under concurrency.
+    """
+    if score not in range(1, 6):
+        raise PortalError("Điểm đánh giá phải từ 1 đến 5.")
+    try:
+        with transaction.atomic():
+            Rating.objects.create(article=article, voter=voter, score=score)
+    except IntegrityError:
+        raise AlreadyRated("Bạn đã đánh giá bài viết này rồi.") from None
+    return _stats_increment(
+        article.pk,
+        "rating_total = rating_total + %s, rating_count = rating_count + 1",
+        [score],
+    )
+
+
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def comment_text_clean(text: str) -> str:
+    """Plain text only: tags stripped, spaces collapsed, at most one blank line in a row."""
+    text = strip_tags(text).replace("\r\n", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def comment_rate_limit() -> tuple[int, dt.timedelta]:
+    """How many comments one sender may post within which time (settings, 3 in 10 minutes)."""
+    count = int(getattr(settings, "PORTAL_COMMENT_RATE_COUNT", 3))
+    minutes = float(getattr(settings, "PORTAL_COMMENT_RATE_MINUTES", 10))
+    return count, dt.timedelta(minutes=minutes)
+
+
+@transaction.atomic
+def comment_post(
+    *,
+    article: ArticlePage,
+    name: str,
+    body: str,
+    user: Any = None,
+    ip_address: str | None = None,
+    sender: str = "",
+) -> Comment:
+    """A reader's comment on `article`, held for moderation unless a member's (setting).
+
+    Guests' comments wait for an editor; members' are shown at once when
+    PORTAL_MEMBER_COMMENTS_APPROVED is on (default). Text only, length and rate limited.
+    Raises CommentRejected with the reason; nothing is saved then.
+    """
+    if not article.allow_comments:
+        raise CommentRejected("Bài viết này không nhận bình luận.")
+    member = bool(user is not None and user.is_authenticated and user.is_active)
+    name = comment_text_clean(name).replace("\n", " ")
+    if not name and member:
+        name = user.get_full_name() or user.get_username()
+    body = comment_text_clean(body)
+    if not name:
+        raise CommentRejected("Vui lòng nhập họ và tên.")
+    if len(name) > NAME_MAX_LENGTH:
+        raise CommentRejected(f"Họ và tên dài quá {NAME_MAX_LENGTH} ký tự.")
+    if not body:
+        raise CommentRejected("Vui lòng nhập nội dung bình luận.")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise CommentRejected(
+            f"Bình luận dài {format_number(len(body))} ký tự, "
+            f"quá giới hạn {format_number(COMMENT_MAX_LENGTH)} ký tự."
+        )
+    limit, window = comment_rate_limit()
+    who = Q(sender=sender) if sender else Q(pk__in=[])
+    if ip_address:
+        who |= Q(ip_address=ip_address)
+    recent = Comment.objects.filter(who, created_at__gte=timezone.now() - window).count()
+    if recent >= limit:
+        minutes = int(window.total_seconds() // 60)
+        raise CommentRejected(
+            f"Bạn đã gửi {limit} bình luận trong {minutes} phút qua. Vui lòng thử lại sau."
+        )
+    approved = member and bool(getattr(settings, "PORTAL_MEMBER_COMMENTS_APPROVED", True))
+    comment = Comment.objects.create(
+        article=article,
+        user=user if member else None,
+        name=name,
+        body=body,
+        approved=approved,
+        ip_address=ip_address or None,
+        sender=sender,
+    )
+    if approved:
+        comments_recount(article_id=article.pk)
+    return comment
+
+
+@transaction.atomic
+def comments_recount(*, article_id: int) -> None:
+    """Set the article's approved-comment count from the comments, and move its version."""
+    count = Comment.objects.filter(article_id=article_id, approved=True).count()
+    ArticleStats.objects.bulk_create([ArticleStats(article_id=article_id)], ignore_conflicts=True)
+    ArticleStats.objects.filter(article_id=article_id).update(
+        comment_count=count, comments_version=F("comments_version") + 1
+    )
+
+
+@transaction.atomic
+def comments_moderate(*, comment_ids: list[int], approved: bool) -> int:
+    """Approve (or withdraw) comments; the counts of their articles follow. Returns how many."""
+    comments = Comment.objects.filter(pk__in=comment_ids)
+    articles = set(comments.values_list("article_id", flat=True))
+    changed = comments.exclude(approved=approved).update(approved=approved)
+    for article_id in articles:
+        comments_recount(article_id=article_id)
+    return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing a report
+
+
+def may_publish_reports(user: Any, unit: Unit) -> bool:
+    """Editors (role biên tập) who may see the unit, and superusers."""
+    if not unit_may_view(user, unit):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    membership = membership_of(user)
+    return bool(membership is not None and membership.is_editor)
+
+
+def report_category() -> Page:
+    """Where reports land as drafts: the first category in tree order (the editor may move it)."""
+    category = CategoryPage.objects.order_by("path").first()
+    if category is None:
+        raise PortalError("Cổng thông tin chưa có chuyên mục nào để đăng bài.")
+    return category
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    article: ArticlePage
+    created: bool
+
+
+@transaction.atomic
+def article_from_report(
+    *, user: Any, unit: Unit, period_code: str, parent: Page | None = None
+) -> PublishedReport:
+    """A DRAFT article from the unit's report: the narrative as the body, the PDF attached.
+
+    Only an editor who may see the unit may do it (PermissionDenied otherwise). A draft
+    already made from the same report and not yet published is returned as is, so a second
+    click does not make a second draft. An editor reviews and publishes it in the admin.
+    """
+    if not may_publish_reports(user, unit):
+        raise PermissionDenied("Bạn không có quyền biên tập cổng thông tin cho đơn vị này.")
+    try:
+        period = periods.parse(period_code)
+    except ValueError:
+        raise PortalError("Kỳ báo cáo không hợp lệ.") from None
+    existing = ArticlePage.objects.filter(
+        report_unit=unit, report_period=period.code, live=False
+    ).first()
+    if existing is not None:
+        return PublishedReport(article=existing, created=False)
+    report, document = report_document_create(unit=unit, period=period, user=user)
+    title = f"Báo cáo kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}"
+    body: list[tuple[str, Any]] = [("paragraph", _rich(p)) for p in report.intro]
+    for section in report.sections:
+        body.append(("heading", section.heading))
+        body += [("paragraph", _rich(p)) for p in section.paragraphs]
+    article = ArticlePage(
+        title=f"{unit.union_name}: {title}",
+        slug=vn_slug(f"bao-cao-{unit.union_name}-{period.code}-{document.pk}"),
+        summary=report.intro[0] if report.intro else "",
+        body=body,
+        author="",
+        source=unit.union_name.upper(),
+        attachment=document,
+        report_unit=unit,
+        report_period=period.code,
+        live=False,
+    )
+    (parent or report_category()).add_child(instance=article)
+    article.save_revision(user=user, log_action=True)
+    ArticleStats.objects.get_or_create(article=article)
+    return PublishedReport(article=article, created=True)
+
+
+PRIVATE_COLLECTION = "Báo cáo chờ xuất bản"
+
+
+def report_collection() -> Collection:
+    """Where the PDFs of draft articles wait: a collection only editors may open.
+
+    A unit's report is for its own subtree until an editor publishes it; its document
+    leaves this collection when the article is published (`report_document_release`).
+    """
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=PRIVATE_COLLECTION).first()
+    if collection is None:
+        collection = root.add_child(instance=Collection(name=PRIVATE_COLLECTION))
+        restriction = CollectionViewRestriction.objects.create(
+            collection=collection, restriction_type=CollectionViewRestriction.GROUPS
+        )
+        restriction.groups.set(Group.objects.filter(name__in=["Moderators", "Editors"]))
+    return collection
+
+
+@transaction.atomic
+def report_document_release(*, article: ArticlePage) -> bool:
+    """Make a published article's report PDF public (out of the editors-only collection)."""
+    document = article.attachment
+    if document is None or document.collection.name != PRIVATE_COLLECTION:
+        return False
+    document.collection = Collection.get_first_root_node()
+    document.save(update_fields=["collection"])
+    return True
+
+
+def report_document_create(
+    *, unit: Unit, period: periods.Period, user: Any = None, private: bool = True
+) -> tuple[Report, Document]:
+    """The unit's report for the period, and its PDF stored as a Wagtail document (in the
+    editors-only collection unless `private=False`)."""
+    from phongtrao.reports.builder import report_build
+    from phongtrao.reports.formats import report_render
+
+    report = report_build(unit, period.code)
+    pdf = report_render(report, "pdf")
+    title = f"Báo cáo kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}"
+    document = Document(
+        collection=report_collection() if private else Collection.get_first_root_node(),
+        title=f"{title} - {unit.union_name}",
+        uploaded_by_user=user if getattr(user, "is_authenticated", False) else None,
+    )
+    document.file.save(f"bao-cao-{unit.code}-{period.code}.pdf", ContentFile(pdf), save=False)
+    document.save()
+    return report, document
+
+
+def _rich(text: str) -> str:
+    return f"<p>{escape(text)}</p>"

@@ -1,0 +1,50 @@
+"""Template helpers of the portal: the menu, Vietnamese dates and numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.conf import settings
+from wagtail.models import Site
+
+from phongtrao.portal import selectors
+from phongtrao.vn import format_date_short, format_dateline, format_number
+
+register = template.Library()
+
+
+@register.simple_tag
+def portal_menu() -> list[selectors.MenuItem]:
+    return selectors.portal_menu()
+
+
+@register.simple_tag
+def portal_latest() -> list[selectors.ArticleLink]:
+    return selectors.latest_links()
+
+
+@register.simple_tag(takes_context=True)
+def portal_name(context: template.Context) -> str:
+    """The Wagtail site's name ("Hội Liên hiệp Phụ nữ tỉnh Bình Phước"), else the setting."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    return str(getattr(site, "site_name", "") or settings.WAGTAIL_SITE_NAME)
+
+
+@register.filter
+def dateline(value: dt.datetime | None) -> str:
+    """ "Thứ tư - 20/03/2024 11:23"."""
+    return format_dateline(value) if value else ""
+
+
+@register.filter
+def date_vn(value: dt.datetime | None) -> str:
+    """ "20/03/2024"."""
+    return format_date_short(value) if value else ""
+
+
+@register.filter
+def number_vn(value: int | None) -> str:
+    """ "1.633"."""
+    return format_number(value or 0)

@@ -1,0 +1,90 @@
+"""A small portal: home, "Tin tức - Sự kiện" > "Hoạt động Hội cơ sở", and a few articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from wagtail.models import Page, Site
+
+from phongtrao.portal.models import ArticlePage, CategoryPage, HomePage, articles_forget
+from phongtrao.portal.views import site_cache_clear
+from phongtrao.vn import VIETNAM_TZ
+
+SEED_AT = dt.datetime(2024, 3, 20, 11, 23, tzinfo=VIETNAM_TZ)
+BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Pictures and PDFs made by the tests go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    site_cache_clear()
+    articles_forget()
+    yield
+    cache.clear()
+    site_cache_clear()
+    articles_forget()
+
+
+def publish(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def article(parent, title, when, **fields):
+    fields.setdefault("slug", f"bai-{when:%Y%m%d%H%M}")
+    return publish(parent, ArticlePage(title=title, published_at=when, **fields))
+
+
+@pytest.fixture
+def portal(db):
+    cache.clear()
+    site_cache_clear()
+    articles_forget()
+    root = Page.get_first_root_node()
+    home = HomePage(title="Hội LHPN tỉnh Thử", slug="trang-chu")
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
+    )
+    news = publish(home, CategoryPage(title="Tin tức - Sự kiện", slug="tin-tuc-su-kien"))
+    base = publish(news, CategoryPage(title="Hoạt động Hội cơ sở", slug="hoat-dong-hoi-co-so"))
+    other = publish(home, CategoryPage(title="Phụ nữ khởi nghiệp", slug="phu-nu-khoi-nghiep"))
+    seed = article(
+        base,
+        "HỘI LIÊN HIỆP PHỤ NỮ TỈNH THỬ NHẬN BẰNG KHEN",
+        SEED_AT,
+        summary="Trong năm 2023, Hội Liên hiệp Phụ nữ tỉnh luôn nhận được sự quan tâm.",
+        body=[
+            ("heading", "Kết quả thực hiện nhiệm vụ thường xuyên"),
+            ("paragraph", "<p>Kết quả: đã tuyên truyền 1.633 đợt với 116.572 hội viên.</p>"),
+        ],
+        source="KHÁNH LIÊN -BDVTU",
+    )
+    older = article(base, "Tin cũ hơn trong chuyên mục", SEED_AT - dt.timedelta(days=20))
+    newer = article(base, "Tin mới hơn trong chuyên mục", SEED_AT + dt.timedelta(days=5))
+    elsewhere = article(
+        other,
+        "Trao giải cuộc thi khởi nghiệp",
+        SEED_AT - dt.timedelta(days=3),
+        summary="Dự án chế biến hạt điều đoạt giải nhất.",
+    )
+    return {
+        "home": home,
+        "news": news,
+        "base": base,
+        "other": other,
+        "seed": seed,
+        "older": older,
+        "newer": newer,
+        "elsewhere": elsewhere,
+    }

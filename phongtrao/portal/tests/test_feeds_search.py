@@ -1,0 +1,52 @@
+"""RSS per category, sitemap.xml, search, the print view."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rss_per_category(client, portal):
+    response = client.get(f"/rss/{portal['base'].pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    xml = response.content.decode()
+    assert "HỘI LIÊN HIỆP PHỤ NỮ TỈNH THỬ NHẬN BẰNG KHEN" in xml
+    assert "Trao giải cuộc thi khởi nghiệp" not in xml
+    assert xml.index("Tin mới hơn") < xml.index("Tin cũ hơn")  # newest first
+    whole = client.get("/rss/").content.decode()
+    assert "Trao giải cuộc thi khởi nghiệp" in whole
+    assert client.get("/rss/999999/").status_code == 404
+    assert client.get(f"/rss/{portal['seed'].pk}/").status_code == 404  # not a category
+
+
+def test_sitemap_lists_the_published_pages(client, portal):
+    draft = portal["older"]
+    draft.unpublish()
+    xml = client.get("/sitemap.xml").content.decode()
+    assert portal["seed"].url in xml
+    assert portal["base"].url in xml
+    assert "tin-cu-hon" not in xml and draft.url_path.split("/")[-2] not in xml
+
+
+def test_search_finds_articles_by_their_words(client, portal):
+    response = client.get("/tim-kiem/", {"q": "hạt điều"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Trao giải cuộc thi khởi nghiệp" in html
+    assert "NHẬN BẰNG KHEN" not in html
+    assert "Không tìm thấy" in client.get("/tim-kiem/", {"q": "xyzxyz"}).content.decode()
+    assert "Nhập từ khóa" in client.get("/tim-kiem/").content.decode()
+
+
+def test_print_view_is_clean(client, portal):
+    seed = portal["seed"]
+    response = client.get(f"/bai-viet/{seed.pk}/in/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Thứ tư - 20/03/2024 11:23" in html and "1.633 đợt" in html
+    assert "traffic" not in html and "comment-form" not in html
+    seed.unpublish()
+    assert Client().get(f"/bai-viet/{seed.pk}/in/").status_code == 404

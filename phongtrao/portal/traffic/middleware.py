@@ -1,0 +1,93 @@
+"""Counts portal page views as visits, cheaply: a browser is known by a small cookie of its
+own (no Django session is created for guests) and touches the database at most once a
+minute; robots are known by user agent and address."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from phongtrao.portal.traffic.bots import is_bot
+from phongtrao.portal.traffic.models import VisitorKind
+from phongtrao.portal.traffic.services import visit_record, visit_window
+
+VISITOR_COOKIE = "pt_visitor"
+# token.seconds-since-epoch-of-the-last-write.kind
+_VISITOR_VALUE = re.compile(r"([A-Za-z0-9_-]{22})\.(\d{1,12})\.([1-3])")
+# Pages of the reporting side and technical paths are not portal pages.
+DEFAULT_EXCLUDED_PREFIXES = (
+    "/admin/",
+    "/cms/",
+    "/api/",
+    "/static/",
+    "/media/",
+    "/phien/",
+    "/lien-ket/",
+    "/nhap-lieu/",
+    "/bao-cao/",
+    "/thi-dua/",
+    "/dang-nhap/",
+    "/dang-xuat/",
+    "/tai-khoan/",
+)
+
+
+def counted_page(request: HttpRequest, response: HttpResponse) -> bool:
+    """A portal page read successfully: GET, 200, HTML, outside the excluded paths."""
+    if request.method != "GET" or response.status_code != 200:
+        return False
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    excluded = getattr(settings, "TRAFFIC_EXCLUDED_PREFIXES", DEFAULT_EXCLUDED_PREFIXES)
+    return not request.path_info.startswith(tuple(excluded))
+
+
+def _kind(request: HttpRequest) -> VisitorKind:
+    # Without a session cookie the visitor is a guest: no need to load the user.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return VisitorKind.GUEST
+    return VisitorKind.MEMBER if request.user.is_authenticated else VisitorKind.GUEST
+
+
+def visit_count(request: HttpRequest, response: HttpResponse) -> None:
+    """Record the request's visitor; refresh the browser's cookie when the database was told."""
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    if is_bot(user_agent):
+        address = request.META.get("REMOTE_ADDR", "")
+        digest = hashlib.blake2b(f"{user_agent}|{address}".encode(), digest_size=16).hexdigest()
+        visit_record(key=f"b{digest}", kind=VisitorKind.BOT)
+        return
+    kind, now = _kind(request), int(time.time())
+    found = _VISITOR_VALUE.fullmatch(request.COOKIES.get(VISITOR_COOKIE, ""))
+    touch = getattr(settings, "TRAFFIC_TOUCH_SECONDS", 60)
+    if found and int(found[3]) == kind and 0 <= now - int(found[2]) < touch:
+        return  # seen less than a minute ago: "đang truy cập" is still true
+    token = found[1] if found else secrets.token_urlsafe(16)
+    visit_record(key=f"v{token}", kind=kind)
+    response.set_cookie(
+        VISITOR_COOKIE,
+        f"{token}.{now}.{int(kind)}",
+        max_age=int(visit_window().total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+class VisitCountingMiddleware:
+    """After the view: count the visit when the response is a portal page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if counted_page(request, response):
+            visit_count(request, response)
+        return response

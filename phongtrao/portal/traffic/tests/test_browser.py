@@ -1,0 +1,110 @@
+"""The blocks and the session notice in a real browser (Debian's Chromium, Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+
+CHROMIUM = shutil.which("chromium")
+PASSWORD = "mat-khau-dai-123"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.urls("phongtrao.portal.traffic.tests.urls"),
+]
+
+
+@pytest.fixture
+def member(db):
+    """Created before the browser starts: tests ask for their database fixtures before
+    `browser_page` (a query made while Playwright's loop runs gets a connection of its own
+    that outlives the test)."""
+    return get_user_model().objects.create_user("thanh_vien", password=PASSWORD)
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if CHROMIUM is None:
+        pytest.skip("needs Debian's chromium: make system-packages")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        yield context.new_page()
+        browser.close()
+
+
+def sign_in(page, base):
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("thanh_vien")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(base + "/nhap-lieu/")
+
+
+@pytest.fixture
+def article_path(portal):
+    """The portal's real article page (its fixtures), read before the browser starts."""
+    return portal["seed"].get_url()
+
+
+def test_the_statistics_block_shows_on_the_article(
+    article_path, live_server, settings, browser_page
+):
+    settings.TRAFFIC_STATS_CACHE_SECONDS = 0  # see this very visit at once
+    page = browser_page
+    page.goto(live_server.url + article_path)
+    assert page.get_by_text("Thứ tư - 20/03/2024 11:23").is_visible()  # the article's date line
+    block = page.get_by_role("region", name="Thống kê truy cập")
+    assert block.is_visible()
+    page.reload()
+    rows = block.get_by_role("listitem")
+    assert rows.filter(has_text="Đang truy cập").inner_text().split()[-1] == "1"
+    assert rows.filter(has_text="Khách viếng thăm").inner_text().split()[-1] == "1"
+    assert rows.filter(has_text="Hôm nay").inner_text().split()[-1] == "1"
+    assert rows.filter(has_text="Tổng lượt truy cập").inner_text().split()[-1] == "1"
+
+
+def test_clicking_the_bar_keeps_the_session_alive(member, live_server, settings, browser_page):
+    settings.SESSION_COOKIE_AGE = 10
+    settings.SESSION_WARNING_SECONDS = 6
+    page, base = browser_page, live_server.url
+    sign_in(page, base)
+    loaded = time.monotonic()  # the session now ends 10 s after this page's request
+    bar = page.get_by_role("alert")
+    keep = bar.get_by_role("button", name="Bấm vào đây để duy trì trạng thái đăng nhập")
+    keep.wait_for(state="visible", timeout=8000)
+    assert "Thời gian chờ:" in keep.inner_text()
+    first = int(page.locator(".session-notice-seconds").inner_text())
+    assert 1 <= first <= 6
+    page.wait_for_timeout(1200)
+    assert int(page.locator(".session-notice-seconds").inner_text()) < first  # counts down
+    keep.focus()
+    with page.expect_response("**/phien/gia-han/") as extended:
+        page.keyboard.press("Enter")  # the keyboard works as well as a click
+    assert extended.value.json()["expires_in"] == 10
+    assert bar.is_hidden()
+    # Past the original expiry the user is still signed in.
+    time.sleep(max(0.0, loaded + 11.5 - time.monotonic()))
+    page.goto(base + "/trang-thu/")
+    assert page.locator("#who").inner_text() == "thanh_vien"
+
+
+def test_at_zero_the_user_is_signed_out(member, live_server, settings, browser_page):
+    settings.SESSION_COOKIE_AGE = 5
+    settings.SESSION_WARNING_SECONDS = 3
+    page, base = browser_page, live_server.url
+    sign_in(page, base)
+    with page.expect_response("**/phien/ket-thuc/", timeout=10000) as ended:
+        pass
+    assert ended.value.json()["signed_in"] is False
+    again = page.get_by_role("link", name="Đăng nhập lại")
+    again.wait_for(state="visible")
+    assert "dang-nhap" in again.get_attribute("href")
+    page.goto(base + "/trang-thu/")
+    assert page.locator("#who").inner_text() == "Khách"

@@ -1,0 +1,62 @@
+"""Exact counts under concurrency: many threads, each with its own database connection."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from phongtrao.portal.traffic.models import DailyVisits, Link, Presence, VisitorKind
+from phongtrao.portal.traffic.services import link_click_record, visit_record
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 16
+
+
+def run_in_threads(work, items):
+    def call(item):
+        try:
+            return work(item)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(call, items))
+
+
+def visits():
+    return DailyVisits.objects.aggregate(n=Sum("visits"))["n"] or 0
+
+
+def test_distinct_visitors_add_exactly_one_visit_each():
+    counted = run_in_threads(
+        lambda i: visit_record(key=f"v{i:021d}", kind=VisitorKind.GUEST), range(800)
+    )
+    assert all(counted)
+    assert visits() == 800
+    assert Presence.objects.count() == 800
+
+
+def test_one_visitor_hammering_adds_one_visit_per_window():
+    at = timezone.now()
+    counted = run_in_threads(
+        lambda i: visit_record(key="vSame", kind=VisitorKind.GUEST, at=at), range(400)
+    )
+    assert counted.count(True) == 1
+    later = at + timedelta(minutes=31)
+    counted = run_in_threads(
+        lambda i: visit_record(key="vSame", kind=VisitorKind.GUEST, at=later), range(400)
+    )
+    assert counted.count(True) == 1
+    assert visits() == 2
+
+
+def test_link_clicks_are_not_lost():
+    link = Link.objects.create(title="Hội LHPN Việt Nam", url="https://hoilhpn.org.vn/")
+    run_in_threads(lambda i: link_click_record(link=link), range(500))
+    link.refresh_from_db()
+    assert link.clicks == 500

@@ -1,0 +1,377 @@
+"""The portal's views: the article page's counting and context, rating, comments, print, search.
+
+Anonymous readers get no database session: the articles already counted in this browser
+session are kept in a signed session cookie, and the reader's identity for rating and the
+comment rate limit is a random id in another signed session cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http.request import split_domain_port
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.wagtail_hooks import check_view_restrictions
+
+from phongtrao.accounts.access import access_unit
+from phongtrao.portal import selectors, services
+from phongtrao.portal.forms import CommentForm
+from phongtrao.portal.models import ArticlePage
+from phongtrao.portal.services import Counters, PortalError
+from phongtrao.portal.traffic.bots import is_bot
+from phongtrao.vn import format_dateline, format_number
+
+SEEN_COOKIE = "pt_seen"
+READER_COOKIE = "pt_reader"
+SEEN_KEEP = 100  # the most recent articles remembered per browser session
+_SALT = "phongtrao.portal"
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving the page tree
+
+# The sites and their home pages, as of the state of their rows (see _site_for_request).
+_sites: dict[Any, Any] = {}
+_SITES_STATE_SQL = (
+    "SELECT s.id, s.hostname, s.port, s.site_name, s.root_page_id, s.is_default_site, "
+    "p.live, p.last_published_at, p.latest_revision_id "
+    "FROM wagtailcore_site s JOIN wagtailcore_page p ON p.id = s.root_page_id ORDER BY s.id"
+)
+
+
+def site_cache_clear() -> None:
+    _sites.clear()
+
+
+def _site_for_request(request: HttpRequest) -> Any:
+    """The Wagtail site of the request, with its home page object, reused by this process.
+
+    Wagtail looks the site up (one query) and loads its home page (another) on every
+    request; the portal's pages are the hot path, so both are kept while one plain query
+    says that no site and no home page changed since (so a change shows at once).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_SITES_STATE_SQL)
+        state = tuple(tuple(row) for row in cursor.fetchall())
+    if _sites.get("state") != state:
+        _sites.clear()
+        _sites["state"] = state
+    key = (split_domain_port(request.get_host())[0], request.get_port())
+    if key not in _sites:
+        site = Site.find_for_request(request)
+        if site is not None:
+            site.root_page = site.root_page.specific
+        _sites[key] = site
+    return _sites[key]
+
+
+def _any_view_restriction() -> bool:
+    """Whether any page has a view restriction (private, password, groups): one plain query."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {PageViewRestriction._meta.db_table} LIMIT 1")  # noqa: S608
+        return cursor.fetchone() is not None
+
+
+def serve(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Wagtail's page serving (wagtail.views.serve), made cheaper for the hot article page.
+
+    The site and its home page are reused for a while (see _site_for_request), and Wagtail's
+    view-restriction check (two queries per page) runs only when some page has a
+    restriction at all, which one plain query tells. Every other hook runs as in Wagtail.
+    """
+    request._wagtail_site = _site_for_request(request)  # type: ignore[attr-defined]
+    route = Page.route_for_request(request, path)
+    if route is None:
+        raise Http404
+    page, args, kwargs = route
+    check_restrictions = _any_view_restriction()
+
+    def chain(page: Any, request: HttpRequest, args: Any, kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase = page.serve(request, *args, **kwargs)
+        return response
+
+    for wrap in reversed(hooks.get_hooks("on_serve_page")):
+        if wrap is check_view_restrictions and not check_restrictions:
+            continue
+        chain = wrap(chain)
+    for hook in hooks.get_hooks("before_serve_page"):
+        result = hook(page, request, args, kwargs)
+        if isinstance(result, HttpResponseBase):
+            return result
+    return chain(page, request, args, kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is reading
+
+
+def _seen(request: HttpRequest) -> list[int]:
+    raw = request.get_signed_cookie(SEEN_COOKIE, default="", salt=_SALT) or ""
+    return [int(part) for part in raw.split(".") if part.isdigit()]
+
+
+def reader_key(request: HttpRequest) -> str:
+    """ "u:<id>" for a signed-in member, "s:<random id>" for this guest's browser session."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    token = request.get_signed_cookie(READER_COOKIE, default="", salt=_SALT)
+    if not token:
+        token = getattr(request, "_portal_new_reader", "") or secrets.token_urlsafe(16)
+        request._portal_new_reader = token  # type: ignore[attr-defined]
+    return f"s:{token}"
+
+
+def _set_session_cookie(response: HttpResponseBase, name: str, value: str) -> None:
+    # No max_age: the cookie ends with the browser session, like NukeViet's view counter.
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=_SALT,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def _remember_reader(request: HttpRequest, response: HttpResponseBase) -> None:
+    token = getattr(request, "_portal_new_reader", "")
+    if token:
+        _set_session_cookie(response, READER_COOKIE, token)
+
+
+# ---------------------------------------------------------------------------------------------
+# The article page (served by Wagtail; these are called from ArticlePage)
+
+
+def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
+    """Count this view unless this browser session saw the article already or a robot asks."""
+    counters: Counters
+    if (
+        request.method == "GET"
+        and not getattr(request, "is_preview", False)
+        and not is_bot(request.headers.get("User-Agent", ""))
+        and article.pk not in _seen(request)
+    ):
+        counters = services.article_view_add(article_id=article.pk)
+        request._portal_counted = True  # type: ignore[attr-defined]
+    else:
+        counters = selectors.article_counters(article.pk)
+    request._portal_counters = counters  # type: ignore[attr-defined]
+    return counters
+
+
+def article_remember_seen(
+    request: HttpRequest, response: HttpResponseBase, article: ArticlePage
+) -> None:
+    if getattr(request, "_portal_counted", False):
+        seen = [pk for pk in _seen(request) if pk != article.pk][-(SEEN_KEEP - 1) :]
+        _set_session_cookie(response, SEEN_COOKIE, ".".join(map(str, [*seen, article.pk])))
+
+
+def rating_text(counters: Counters) -> str:
+    return (
+        f"Tổng số điểm của bài viết là: {format_number(counters.rating_total)} "
+        f"trong {format_number(counters.rating_count)} đánh giá"
+    )
+
+
+def rating_average(counters: Counters) -> float:
+    return counters.rating_total / counters.rating_count if counters.rating_count else 0.0
+
+
+ARTICLE_SECONDS = 120
+
+
+def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters) -> str:
+    """The article's part of the page: rendered once per published version and approved
+    comments (cached), the counters and the CSRF token filled in for each request."""
+    preview = bool(getattr(request, "is_preview", False))
+    stamp = article.last_published_at.timestamp() if article.last_published_at else 0
+    key = f"portal:article:{article.pk}:{stamp}:{counters.comments_version}"
+    html: str | None = None if preview else cache.get(key)
+    if html is None:
+        newer, older = selectors.article_related(article)
+        html = render_to_string(
+            "portal/includes/article_full.html",
+            {
+                "page": article,
+                "request": request if preview else None,
+                "dateline": format_dateline(article.published_at),
+                "newer": newer,
+                "older": older,
+                "comments": selectors.article_comments(article.pk, counters.comments_version),
+                "stars": range(1, 6),
+            },
+        )
+        if not preview:
+            cache.set(key, html, ARTICLE_SECONDS)
+    average = rating_average(counters)
+    return (
+        html.replace("@@VIEWS@@", format_number(counters.views))
+        .replace("@@COMMENTS@@", format_number(counters.comment_count))
+        .replace("@@RATING@@", rating_text(counters))
+        .replace("@@PERCENT@@", str(round(average * 20)))
+        .replace("@@CSRF@@", get_token(request))
+    )
+
+
+def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any]:
+    """What the article template shows: the article part (see _article_html)."""
+    counters: Counters | None = getattr(request, "_portal_counters", None)
+    if counters is None:
+        counters = selectors.article_counters(article.pk)
+    return {
+        "counters": counters,
+        "article_html": mark_safe(_article_html(request, article, counters)),  # noqa: S308
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Rating and comments
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _live_article(page_id: int) -> ArticlePage:
+    article: ArticlePage = get_object_or_404(ArticlePage.objects.live(), pk=page_id)
+    return article
+
+
+@require_POST
+def article_rate(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A reader's 1-5 mark: JSON for fetch(), a redirect back to the article for a plain form."""
+    article = _live_article(page_id)
+    voter = reader_key(request)
+    score_text = request.POST.get("score", "")
+    status = 200
+    try:
+        score = int(score_text) if score_text.isdigit() else 0
+        counters = services.rating_add(article=article, voter=voter, score=score)
+        message, ok = "Cảm ơn bạn đã đánh giá bài viết.", True
+    except PortalError as error:
+        counters = selectors.article_counters(article.pk)
+        message, ok = str(error), False
+        status = 409 if isinstance(error, services.AlreadyRated) else 400
+    response: HttpResponse
+    if _wants_json(request):
+        average = rating_average(counters)
+        response = JsonResponse(
+            {
+                "ok": ok,
+                "message": message,
+                "text": rating_text(counters),
+                "total": counters.rating_total,
+                "count": counters.rating_count,
+                "percent": round(average * 20),
+            },
+            status=status,
+        )
+    else:
+        (messages.success if ok else messages.error)(request, message)
+        response = redirect(f"{article.url}#danh-gia")
+    _remember_reader(request, response)
+    return response
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@require_POST
+def article_comment(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A reader's comment; guests' wait for moderation. JSON for fetch(), else a redirect."""
+    article = _live_article(page_id)
+    form = CommentForm(request.POST)
+    ok, held = False, False
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            comment = services.comment_post(
+                article=article,
+                name=form.cleaned_data["name"],
+                body=form.cleaned_data["body"],
+                user=request.user,
+                ip_address=_client_ip(request),
+                sender=reader_key(request),
+            )
+            ok, held = True, not comment.approved
+            message = (
+                "Bình luận của bạn đã được gửi và đang chờ duyệt. "
+                "Bình luận sẽ hiển thị sau khi ban biên tập duyệt."
+                if held
+                else "Bình luận của bạn đã được đăng."
+            )
+        except PortalError as error:
+            message = str(error)
+    response: HttpResponse
+    if _wants_json(request):
+        response = JsonResponse(
+            {"ok": ok, "held": held, "message": message}, status=200 if ok else 400
+        )
+    else:
+        (messages.success if ok else messages.error)(request, message)
+        response = redirect(f"{article.url}#binh-luan")
+    _remember_reader(request, response)
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Print, search
+
+
+def article_print(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A clean printable page of a published article."""
+    article = _live_article(page_id)
+    return render(
+        request,
+        "portal/article_print.html",
+        {"page": article, "dateline": format_dateline(article.published_at)},
+    )
+
+
+def search(request: HttpRequest) -> TemplateResponse:
+    """ "Tìm kiếm": published articles matching the words typed."""
+    query = request.GET.get("q", "")[:200]
+    results = selectors.articles_search(query, request.GET.get("trang"))
+    return TemplateResponse(request, "portal/search.html", {"query": query, "results": results})
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing a report (the action on the report page)
+
+
+@login_required
+@require_POST
+def report_publish(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
+    """Make a draft article of the unit's report and open it in the editor's admin."""
+    unit = access_unit(request.user, unit_uid)
+    try:
+        result = services.article_from_report(user=request.user, unit=unit, period_code=period)
+    except PortalError as error:
+        messages.error(request, str(error))
+        return redirect("reports:page", unit_uid=unit.uid, period=period)
+    messages.success(
+        request,
+        "Đã tạo bài viết nháp từ báo cáo; biên tập viên xem lại và xuất bản."
+        if result.created
+        else "Báo cáo này đã có bài viết nháp đang chờ xuất bản.",
+    )
+    return redirect("wagtailadmin_pages:edit", result.article.pk)
