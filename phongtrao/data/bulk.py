@@ -32,6 +32,7 @@ class BulkValue(NamedTuple):
     period: Period
     value: Decimal | None
     comment: str = ""
+    follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,10 @@ def _refresh_statistics() -> None:
             cursor.execute("PRAGMA optimize")
 
 
-def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, Decimal, int]]:
-    """Stored (id, value, version) for the keys in the chunk."""
+def _existing(
+    chunk: list[BulkValue],
+) -> dict[tuple[int, int, int], tuple[int, Decimal, int, bool]]:
+    """Stored (id, value, version, follow-up) for the keys in the chunk."""
     query = DataValue.objects.filter(
         _units_filter({v.unit_id for v in chunk}),
         indicator_id__in={v.indicator.id for v in chunk},
@@ -117,12 +120,12 @@ def _existing(chunk: list[BulkValue]) -> dict[tuple[int, int, int], tuple[int, D
     )
     wanted = {(v.unit_id, v.indicator.id, v.period.id) for v in chunk}
     found = {}
-    for pk, unit_id, indicator_id, period_id, value, version in query.values_list(
-        "pk", "unit_id", "indicator_id", "period_id", "value", "version"
+    for pk, unit_id, indicator_id, period_id, value, version, follow_up in query.values_list(
+        "pk", "unit_id", "indicator_id", "period_id", "value", "version", "follow_up"
     ).iterator(chunk_size=10_000):
         key = (unit_id, indicator_id, period_id)
         if key in wanted:
-            found[key] = (pk, value, version)
+            found[key] = (pk, value, version, follow_up)
     return found
 
 
@@ -161,6 +164,7 @@ def _write_chunk(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     deletes: list[int] = []
+    follow_ups: list[tuple[bool, int]] = []
     audits: list[tuple[Any, ...]] = []
     changes: list[Change] = []
     seen: set[tuple[int, int, int]] = set()
@@ -202,7 +206,7 @@ def _write_chunk(
                     period.id,
                     item.value,
                     item.comment,
-                    False,
+                    item.follow_up,
                     1,
                     user_id,
                     now,
@@ -211,10 +215,19 @@ def _write_chunk(
             action, old, version = AuditAction.CREATE, None, 1
             result.imported += 1
         else:
-            if not update or stored[1] == item.value:
+            if not update:
                 result.ignored += 1
                 continue
-            updates.append((item.value, user_id, now, stored[0]))
+            if stored[1] == item.value:
+                if stored[3] == item.follow_up:
+                    result.ignored += 1
+                else:
+                    # Only the follow-up mark changed: not a change of the value (no new
+                    # version, no audit row, no roll-up change).
+                    follow_ups.append((item.follow_up, stored[0]))
+                    result.updated += 1
+                continue
+            updates.append((item.value, item.follow_up, user_id, now, stored[0]))
             action, old, version = AuditAction.UPDATE, stored[1], stored[2] + 1
             result.updated += 1
         audits.append(
@@ -249,10 +262,12 @@ def _write_chunk(
     with connection.cursor() as cursor:
         if updates:
             cursor.executemany(
-                "UPDATE data_datavalue SET value = %s, version = version + 1, updated_by_id = %s, "
-                "updated_at = %s WHERE id = %s",
+                "UPDATE data_datavalue SET value = %s, follow_up = %s, version = version + 1, "
+                "updated_by_id = %s, updated_at = %s WHERE id = %s",
                 updates,
             )
+        if follow_ups:
+            cursor.executemany("UPDATE data_datavalue SET follow_up = %s WHERE id = %s", follow_ups)
     for start in range(0, len(deletes), 500):
         DataValue.objects.filter(pk__in=deletes[start : start + 500]).delete()
     rollup_apply(changes)

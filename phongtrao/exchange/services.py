@@ -130,8 +130,10 @@ class _Resolver:
         data_element_id_scheme: IdScheme | None,
         org_unit_id_scheme: IdScheme | None,
         unit_allowed: Callable[[Unit], bool] | None = None,
+        on_read: Callable[[int], None] | None = None,
     ) -> None:
         self.reader = reader
+        self.on_read = on_read
         self.unit_allowed = unit_allowed
         self.summary = summary
         self.strategy = strategy
@@ -163,6 +165,9 @@ class _Resolver:
                 self.start()
                 started = True
             self.summary.read += len(chunk)
+            if self.on_read is not None:
+                self.on_read(len(chunk))
+            self._units_prefetch(chunk)
             resolved = [(raw, self.resolve(raw)) for raw in chunk]
             yield from self._breakdowns_checked(
                 [(raw, item) for raw, item in resolved if item is not None]
@@ -228,6 +233,7 @@ class _Resolver:
             period=period,
             value=value,
             comment=raw.comment,
+            follow_up=raw.follow_up,
         )
 
     def _value(
@@ -277,6 +283,27 @@ class _Resolver:
             if len(self.periods) < 100_000:
                 self.periods[code] = found
         return found
+
+    def _units_prefetch(self, chunk: list[RawValue]) -> None:
+        """Read the chunk's new units by uid in a few queries (not one query per unit)."""
+        if self.ou_scheme != IdScheme.UID:
+            return  # codes resolve at a date, one by one
+        keys = {raw.org_unit for raw in chunk} - {key for key, _ in self.units}
+        keys.discard("")
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 900):
+            batch = ordered[start : start + 900]
+            found = {u.uid: u for u in Unit.objects.filter(uid__in=batch).only("id", "path", "uid")}
+            for key in batch:
+                unit = found.get(key)
+                if (
+                    unit is not None
+                    and self.unit_allowed is not None
+                    and not self.unit_allowed(unit)
+                ):
+                    unit = None  # outside the user's subtree: answered as if it did not exist
+                if len(self.units) < 200_000:
+                    self.units[(key, dt.date.min)] = None if unit is None else (unit.pk, unit.path)
 
     def _unit(self, key: str, period: Period) -> tuple[int, str] | None:
         at = period.end
@@ -335,6 +362,7 @@ def datavalueset_import(
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 50_000,
     unit_allowed: Callable[[Unit], bool] | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import a dataValueSet from a binary stream; return DHIS2's import summary.
 
@@ -343,7 +371,8 @@ def datavalueset_import(
     any conflict leaves the database untouched (status ERROR); without it the values in
     conflict are ignored and the others written (status WARNING). `dry_run` does everything
     but commit. A malformed file (or an XML entity bomb) is an ERROR and writes nothing.
-    `progress(n)` is told of every n values written; `chunk_size` values are written at a time
+    `progress(n)` is told of every n values written, `on_read(n)` of every n values read;
+    `chunk_size` values are written at a time
     (memory use follows it, not the size of the file). `unit_allowed(unit)` says whether the
     user may change the unit's data (the API passes the access helper): a unit refused is a
     conflict worded as an unknown unit, so other subtrees stay invisible.
@@ -360,6 +389,7 @@ def datavalueset_import(
         data_element_id_scheme=scheme_parse(data_element_id_scheme),
         org_unit_id_scheme=scheme_parse(org_unit_id_scheme),
         unit_allowed=unit_allowed,
+        on_read=on_read,
     )
     result = BulkResult()
     try:

@@ -1,15 +1,36 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import path
 
-from phongtrao.exchange import views
+from phongtrao.exchange import jobs, openapi, pages, views
 
 app_name = "exchange"
 urlpatterns = [
     path("dataValueSets", views.data_value_sets, name="data-value-sets"),
-    re_path(
-        r"^dataValueSets\.(?P<extension>json|xml|csv|adx)$",
-        views.data_value_sets,
-        name="data-value-sets-format",
-    ),
+    path("dataValueSets.json", views.data_value_sets, {"extension": "json"}),
+    path("dataValueSets.xml", views.data_value_sets, {"extension": "xml"}),
+    path("dataValueSets.csv", views.data_value_sets, {"extension": "csv"}),
+    path("dataValueSets.adx", views.data_value_sets, {"extension": "adx"}),
+    path("analytics", views.analytics, name="analytics"),
+    path("analytics.json", views.analytics),
+    path("organisationUnits", views.organisation_units, name="organisation-units"),
+    path("organisationUnits.json", views.organisation_units),
+    path("organisationUnits/<str:uid>", views.organisation_units, name="organisation-unit"),
+    path("dataElements", views.data_elements, name="data-elements"),
+    path("dataElements.json", views.data_elements),
+    path("dataElements/<str:uid>", views.data_elements, name="data-element"),
+    path("dataSets", views.data_sets, name="data-sets"),
+    path("dataSets.json", views.data_sets),
+    path("dataSets/<str:uid>", views.data_sets, name="data-set"),
+    path("system/info", views.system_info, name="system-info"),
+    path("system/info.json", views.system_info),
+    path("me", views.me, name="me"),
+    path("me.json", views.me),
+    path("schema/", openapi.schema_view, name="schema"),
+    # Pages for signed-in people (HTML, session and CSRF as every page).
+    path("ma-truy-cap/", pages.tokens, name="tokens"),
+    path("ma-truy-cap/<int:pk>/thu-hoi/", pages.token_delete, name="token-delete"),
+    path("nhap-tep/", jobs.upload, name="import-upload"),
+    path("nhap-tep/<int:pk>/", jobs.job_page, name="import-job"),
+    path("nhap-tep/<int:pk>/tien-do/", jobs.job_progress, name="import-progress"),
 ]

@@ -1,47 +1,36 @@
-"""DHIS2's `/api/dataValueSets`: POST to import, GET to export, through the access helper.
+"""DHIS2's Web API: `/api/dataValueSets` (POST to import, GET to export), the analytics
+and metadata reads, `/api/system/info` and `/api/me`, all through the access helper.
 
-Clients authenticate with HTTP Basic (as DHIS2 clients do); GET also accepts a signed-in
-session. A POST is not session-authenticated, so the endpoint needs no CSRF token.
+Every endpoint authenticates through `webapi.api_endpoint` (token, Basic, session reads).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
 
 from phongtrao import periods
-from phongtrao.accounts.access import access_unit, unit_may_change
+from phongtrao.accounts.access import access_unit, membership_of, unit_may_change
+from phongtrao.analytics.query import AnalyticsError, analytics_grid
 from phongtrao.catalog.models import Form
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
     Format,
-    FormatError,
     IdScheme,
     scheme_parse,
     strategy_parse,
 )
+from phongtrao.exchange.metadata import MetadataError, metadata_list, metadata_object
 from phongtrao.exchange.selectors import export_rows
 from phongtrao.exchange.services import datavalueset_import
+from phongtrao.exchange.webapi import api_endpoint, flag, json_response, message
 from phongtrao.exchange.writers import datavalueset_write
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
-
-REALM = 'Basic realm="phongtrao", charset="UTF-8"'
 
 MEDIA_FORMATS = {
     "application/json": Format.JSON,
@@ -51,87 +40,39 @@ MEDIA_FORMATS = {
     "application/csv": Format.CSV,
     "application/adx+xml": Format.ADX,
 }
+# The DHIS2 version whose Web API these endpoints follow.
+API_VERSION = "2.40.0"
 EXTENSIONS = {"json": Format.JSON, "xml": Format.XML, "csv": Format.CSV, "adx": Format.ADX}
 
 
-def _message(status: int, message: str, response: dict[str, Any] | None = None) -> JsonResponse:
-    """DHIS2's WebMessage envelope."""
-    body: dict[str, Any] = {
-        "httpStatus": "OK" if status < 300 else ("Conflict" if status == 409 else "Error"),
-        "httpStatusCode": status,
-        "status": "OK" if status < 300 else "ERROR",
-        "message": message,
-    }
-    if response is not None:
-        body["response"] = response
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def _basic_user(request: HttpRequest) -> Any:
-    header = request.headers.get("Authorization", "")
-    kind, _, encoded = header.partition(" ")
-    if kind.lower() != "basic" or not encoded:
-        return None
-    try:
-        username, sep, password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    if not sep:
-        return None
-    return authenticate(request, username=username, password=password)
-
-
-def _unauthorized() -> HttpResponse:
-    response = _message(401, "Cần đăng nhập (HTTP Basic).")
-    response["WWW-Authenticate"] = REALM
-    return response
-
-
-def _flag(request: HttpRequest, name: str) -> bool:
-    return request.GET.get(name, "").strip().lower() in {"true", "1", "yes"}
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def data_value_sets(request: HttpRequest, extension: str = "") -> HttpResponseBase:
+@api_endpoint("GET", "POST")
+def data_value_sets(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
     """`/api/dataValueSets[.json|.xml|.csv|.adx]`."""
-    user = _basic_user(request)
-    if user is None and request.method == "GET" and request.user.is_authenticated:
-        user = request.user
-    if user is None:
-        return _unauthorized()
-    try:
-        if request.method == "POST":
-            return _import(request, user)
-        return _export(request, user, extension)
-    except FormatError as error:
-        return _message(409, str(error))
-    except Http404 as error:
-        return _message(404, str(error))
-    except PermissionDenied as error:
-        return _message(403, str(error))
+    if request.method == "POST":
+        return _import(request, user)
+    return _export(request, user, extension)
 
 
 def _import(request: HttpRequest, user: Any) -> HttpResponse:
     media = (request.content_type or "").lower()
     fmt = MEDIA_FORMATS.get(media)
     if fmt is None:
-        return _message(415, f"Kiểu nội dung “{media}” không được hỗ trợ.")
+        return message(415, f"Kiểu nội dung “{media}” không được hỗ trợ.")
     summary = datavalueset_import(
         stream=cast(IO[bytes], request),
         format=fmt,
         id_scheme=request.GET.get("idScheme"),
         data_element_id_scheme=request.GET.get("dataElementIdScheme"),
         org_unit_id_scheme=request.GET.get("orgUnitIdScheme"),
-        dry_run=_flag(request, "dryRun"),
+        dry_run=flag(request, "dryRun"),
         strategy=strategy_parse(request.GET.get("importStrategy", "CREATE_AND_UPDATE")),
         atomic=request.GET.get("atomicMode", "ALL").upper() != "NONE",
         user=user,
         unit_allowed=lambda unit: unit_may_change(user, unit),
     )
     if summary.status == "ERROR":
-        return _message(409, "Nhập không thành công.", summary.as_dict())
-    return _message(200, "Nhập thành công.", summary.as_dict())
+        return message(409, "Nhập không thành công.", summary.as_dict())
+    return message(200, "Nhập thành công.", summary.as_dict())
 
 
 def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase:
@@ -141,19 +82,19 @@ def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase
     codes = [c for value in request.GET.getlist("period") for c in value.split(",") if c]
     keys = [k for value in request.GET.getlist("orgUnit") for k in value.split(",") if k]
     if not codes or not keys:
-        return _message(409, "Cần chỉ rõ ít nhất một kỳ (period) và một đơn vị (orgUnit).")
+        return message(409, "Cần chỉ rõ ít nhất một kỳ (period) và một đơn vị (orgUnit).")
     try:
         last_day = max(periods.parse(code).end for code in codes)
     except periods.PeriodError as error:
-        return _message(409, error.message_vi)
+        return message(409, error.message_vi)
     units = [_unit(user, key, unit_scheme, last_day) for key in keys]
     indicator_ids = None
     if request.GET.get("dataSet"):
         form = Form.objects.filter(uid=request.GET["dataSet"]).first()
         if form is None:
-            return _message(409, f"Không có biểu mẫu (dataSet) “{request.GET['dataSet']}”.")
+            return message(409, f"Không có biểu mẫu (dataSet) “{request.GET['dataSet']}”.")
         indicator_ids = list(form.indicators.values_list("id", flat=True))
-    children = _flag(request, "children")
+    children = flag(request, "children")
 
     def rows() -> Iterator[Any]:
         for unit in units:
@@ -190,4 +131,95 @@ def _accepted(request: HttpRequest) -> Format:
     return Format.JSON
 
 
-__all__ = ["data_value_sets"]
+# --- analytics and metadata -------------------------------------------------------------
+
+
+@api_endpoint("GET")
+def analytics(request: HttpRequest, user: Any) -> HttpResponseBase:
+    """`/api/analytics?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, from the roll-ups."""
+    scheme = request.GET.get("inputIdScheme") or request.GET.get("idScheme") or "UID"
+    try:
+        answer = analytics_grid(
+            user=user,
+            dimensions=request.GET.getlist("dimension"),
+            filters=request.GET.getlist("filter"),
+            input_id_scheme=scheme,
+            output_id_scheme=request.GET.get("outputIdScheme") or "UID",
+            skip_meta=flag(request, "skipMeta"),
+        )
+    except AnalyticsError as error:
+        return message(error.status, str(error))
+    return json_response(answer)
+
+
+def _metadata_view(plural: str) -> Any:
+    @api_endpoint("GET")
+    def view(request: HttpRequest, user: Any, uid: str = "") -> HttpResponseBase:
+        fields = request.GET.get("fields")
+        uid = uid.removesuffix(".json")  # DHIS2 clients ask /dataElements/UID.json
+        try:
+            if uid:
+                return json_response(
+                    metadata_object(user=user, plural=plural, uid=uid, fields=fields)
+                )
+            answer = metadata_list(
+                user=user,
+                plural=plural,
+                fields=fields,
+                filters=request.GET.getlist("filter"),
+                level=request.GET.get("level"),
+                paging=flag(request, "paging", default=True),
+                page=request.GET.get("page"),
+                page_size=request.GET.get("pageSize"),
+                base_url=request.build_absolute_uri(request.path),
+            )
+        except LookupError:
+            return message(404, f"Không tìm thấy đối tượng “{uid}” trong {plural}.")
+        except MetadataError as error:
+            return message(409, str(error))
+        return json_response(answer)
+
+    view.__name__ = view.__qualname__ = f"metadata_{plural}"
+    return view
+
+
+organisation_units = _metadata_view("organisationUnits")
+data_elements = _metadata_view("dataElements")
+data_sets = _metadata_view("dataSets")
+
+
+@api_endpoint("GET")
+def system_info(request: HttpRequest, user: Any) -> HttpResponseBase:
+    """`/api/system/info`: what DHIS2 clients read first (version, calendar)."""
+    return json_response(
+        {
+            "contextPath": request.build_absolute_uri("/").rstrip("/"),
+            "version": API_VERSION,
+            "revision": "phongtrao",
+            "serverDate": timezone.now().isoformat(timespec="seconds"),
+            "calendar": "iso8601",
+            "dateFormat": "yyyy-mm-dd",
+            "systemName": "phongtrao",
+            "serverTimeZoneId": str(timezone.get_current_timezone()),
+        }
+    )
+
+
+@api_endpoint("GET")
+def me(request: HttpRequest, user: Any) -> HttpResponseBase:
+    """`/api/me`: the caller, and the unit whose subtree they may see."""
+    membership = membership_of(user)
+    units = []
+    if membership is not None:
+        unit = membership.unit
+        units = [{"id": unit.uid, "code": unit.code, "name": unit.name, "level": unit.level + 1}]
+    return json_response(
+        {
+            "id": str(user.pk),
+            "username": user.get_username(),
+            "displayName": user.get_full_name() or user.get_username(),
+            "organisationUnits": units,
+            "dataViewOrganisationUnits": units,
+            "authorities": ["ALL"] if user.is_superuser else [],
+        }
+    )

@@ -90,3 +90,30 @@ def stored_count() -> int:
     from phongtrao.data.models import DataValue
 
     return DataValue.objects.count()
+
+
+API_PASSWORD = "mat-khau-dai-123"
+
+
+@pytest.fixture
+def api_people(small_tree: dict[str, object]) -> dict[str, object]:
+    """On the small tree: a province officer, a district officer (d1), a commune officer
+    of another district (c3, the outsider), each entering and viewing their subtree."""
+    from django.contrib.auth import get_user_model
+
+    from phongtrao.accounts.models import Role
+    from phongtrao.accounts.services import membership_set
+
+    people: dict[str, object] = {}
+    for name, unit in (("tinh", "province"), ("huyen", "d1"), ("xa_ngoai", "c3")):
+        user = get_user_model().objects.create_user(name, password=API_PASSWORD)
+        membership_set(actor=None, user=user, unit=small_tree[unit], roles=(Role.VIEW, Role.ENTER))
+        people[name] = user
+    return people
+
+
+def basic(username: str, password: str = API_PASSWORD) -> dict[str, str]:
+    import base64
+
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {token}"}

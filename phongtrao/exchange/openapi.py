@@ -1,0 +1,404 @@
+"""The OpenAPI 3 description of every `/api/` endpoint, served at `/api/schema/`.
+
+Hand-built: the endpoints are plain Django views, which no schema generator reads. A test
+checks that every URL pattern under /api/ is described here, and runs schemathesis on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+JSON = "application/json"
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None, **extra: Any) -> Any:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+        **extra,
+    }
+
+
+def _uid(what: str) -> dict[str, Any]:
+    return {
+        "name": "uid",
+        "in": "path",
+        "required": True,
+        "description": f"UID của {what} (11 ký tự)",
+        "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{10}$"},
+    }
+
+
+MESSAGE = {"$ref": "#/components/schemas/WebMessage"}
+ERRORS = {
+    "401": {"description": "Chưa đăng nhập", "content": {JSON: {"schema": MESSAGE}}},
+    "403": {"description": "Không có quyền", "content": {JSON: {"schema": MESSAGE}}},
+    "404": {"description": "Không tìm thấy", "content": {JSON: {"schema": MESSAGE}}},
+    "409": {"description": "Yêu cầu không hợp lệ", "content": {JSON: {"schema": MESSAGE}}},
+}
+FIELDS = _query("fields", "Các trường cần lấy, ví dụ `id,name,level,parent[id]` hoặc `:all`")
+PAGING = [
+    FIELDS,
+    _query(
+        "filter",
+        "Bộ lọc `thuộc_tính:phép_so_sánh:giá_trị`, ví dụ `level:eq:4`",
+        {"type": "array", "items": {"type": "string"}},
+        style="form",
+        explode=True,
+    ),
+    _query("paging", "`false` để lấy tất cả", {"type": "boolean"}),
+    _query("page", "Trang (từ 1)", {"type": "integer", "minimum": 1}),
+    _query("pageSize", "Số đối tượng mỗi trang", {"type": "integer", "minimum": 1}),
+]
+
+
+def _list(tag: str, plural: str, what: str, extra: list[Any] | None = None) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": [tag],
+            "summary": f"Danh sách {what}",
+            "operationId": f"{plural}List",
+            "parameters": PAGING + (extra or []),
+            "responses": {
+                "200": {
+                    "description": f"{what} và đối tượng phân trang `pager`",
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "pager": {"$ref": "#/components/schemas/Pager"},
+                                    plural: {"type": "array", "items": {"type": "object"}},
+                                },
+                                "required": [plural],
+                            }
+                        }
+                    },
+                },
+                **ERRORS,
+            },
+        }
+    }
+
+
+def _one(tag: str, plural: str, what: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": [tag],
+            "summary": f"Một {what} theo UID",
+            "operationId": f"{plural}Get",
+            "parameters": [_uid(what), FIELDS],
+            "responses": {
+                "200": {
+                    "description": what,
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                },
+                **ERRORS,
+            },
+        }
+    }
+
+
+def _simple(tag: str, operation: str, summary: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": [tag],
+            "summary": summary,
+            "operationId": operation,
+            "responses": {
+                "200": {"description": summary, "content": {JSON: {"schema": {"type": "object"}}}},
+                **ERRORS,
+            },
+        }
+    }
+
+
+DATA_VALUE_SET_QUERY = [
+    _query("dataSet", "UID của biểu mẫu (dataSet)"),
+    _query("period", "Mã kỳ DHIS2, ví dụ `2023` hoặc `2023Q4`"),
+    _query("orgUnit", "UID của đơn vị"),
+    _query("children", "Lấy cả các đơn vị cấp dưới", {"type": "boolean"}),
+    _query("idScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+]
+IMPORT_QUERY = [
+    _query("dryRun", "Nhập thử, không ghi", {"type": "boolean"}),
+    _query(
+        "importStrategy",
+        "Chiến lược nhập",
+        {"type": "string", "enum": ["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"]},
+    ),
+    _query("atomicMode", "ALL: có xung đột thì không ghi gì", {"enum": ["ALL", "NONE"]}),
+    _query("idScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+    _query("dataElementIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+    _query("orgUnitIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+]
+
+
+def _data_value_sets(fmt: str | None) -> dict[str, Any]:
+    media = {
+        None: [JSON, "application/xml", "text/csv", "application/adx+xml"],
+        "json": [JSON],
+        "xml": ["application/xml"],
+        "csv": ["text/csv"],
+        "adx": ["application/adx+xml"],
+    }[fmt]
+    suffix = "" if fmt is None else fmt.capitalize()
+    operation: dict[str, Any] = {
+        "get": {
+            "tags": ["Số liệu"],
+            "summary": "Xuất số liệu (dataValueSet) của đơn vị và kỳ",
+            "operationId": f"dataValueSetsExport{suffix}",
+            "parameters": DATA_VALUE_SET_QUERY,
+            "responses": {
+                "200": {
+                    "description": "Tập số liệu",
+                    "content": {m: {"schema": {"type": "string"}} for m in media},
+                },
+                **ERRORS,
+            },
+        }
+    }
+    operation["post"] = {
+        "tags": ["Số liệu"],
+        "summary": "Nhập số liệu (dataValueSet JSON, XML, CSV hoặc ADX)",
+        "operationId": f"dataValueSetsImport{suffix}",
+        "parameters": IMPORT_QUERY,
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {"schema": {"$ref": "#/components/schemas/DataValueSet"}},
+                "application/xml": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/adx+xml": {"schema": {"type": "string"}},
+            },
+        },
+        "responses": {
+            "200": {"description": "Tóm tắt kết quả nhập", "content": {JSON: {"schema": MESSAGE}}},
+            "415": {"description": "Kiểu nội dung không hỗ trợ"},
+            **ERRORS,
+        },
+    }
+    return operation
+
+
+def _page(summary: str, operation: str, post: bool = True, pk: bool = False) -> dict[str, Any]:
+    parameters = (
+        [{"name": "pk", "in": "path", "required": True, "schema": {"type": "integer"}}]
+        if pk
+        else []
+    )
+    html = {"text/html": {"schema": {"type": "string"}}}
+    item: dict[str, Any] = {}
+    if not operation.endswith("Delete"):
+        item["get"] = {
+            "tags": ["Trang"],
+            "summary": summary,
+            "operationId": operation,
+            "parameters": parameters,
+            "responses": {"200": {"description": "Trang HTML", "content": html}},
+        }
+    if post:
+        item["post"] = {
+            "tags": ["Trang"],
+            "summary": summary + " (gửi biểu mẫu, cần phiên đăng nhập và CSRF)",
+            "operationId": operation + "Post",
+            "parameters": parameters,
+            "responses": {"302": {"description": "Chuyển trang"}},
+        }
+    return item
+
+
+def schema() -> dict[str, Any]:
+    """The OpenAPI 3.0 document (paths relative to the site root)."""
+    analytics_parameters = [
+        _query(
+            "dimension",
+            "Chiều của bảng: `dx:UID;UID`, `pe:2023;LAST_YEAR`, `ou:UID;LEVEL-3`",
+            {"type": "array", "items": {"type": "string"}},
+            style="form",
+            explode=True,
+        ),
+        _query(
+            "filter",
+            "Chiều lọc (cộng dồn các mục), ví dụ `ou:UID`",
+            {"type": "array", "items": {"type": "string"}},
+            style="form",
+            explode=True,
+        ),
+        _query("inputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+        _query("outputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+        _query("skipMeta", "Bỏ phần metaData", {"type": "boolean"}),
+    ]
+    paths: dict[str, Any] = {
+        "/api/dataValueSets": _data_value_sets(None),
+        **{f"/api/dataValueSets.{f}": _data_value_sets(f) for f in ("json", "xml", "csv", "adx")},
+        "/api/analytics": {
+            "get": {
+                "tags": ["Phân tích"],
+                "summary": "Bảng số liệu tổng hợp (từ các bảng cộng dồn)",
+                "operationId": "analytics",
+                "parameters": analytics_parameters,
+                "responses": {
+                    "200": {
+                        "description": "headers, metaData, rows, height, width",
+                        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Grid"}}},
+                    },
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/organisationUnits": _list(
+            "Danh mục",
+            "organisationUnits",
+            "đơn vị",
+            [_query("level", "Cấp (1: trung ương)", {"type": "integer", "minimum": 1})],
+        ),
+        "/api/organisationUnits/{uid}": _one("Danh mục", "organisationUnits", "đơn vị"),
+        "/api/dataElements": _list("Danh mục", "dataElements", "chỉ tiêu"),
+        "/api/dataElements/{uid}": _one("Danh mục", "dataElements", "chỉ tiêu"),
+        "/api/dataSets": _list("Danh mục", "dataSets", "biểu mẫu"),
+        "/api/dataSets/{uid}": _one("Danh mục", "dataSets", "biểu mẫu"),
+        "/api/system/info": _simple("Hệ thống", "systemInfo", "Thông tin hệ thống"),
+        "/api/me": _simple("Hệ thống", "me", "Người dùng đang gọi API"),
+        "/api/schema/": {
+            "get": {
+                "tags": ["Hệ thống"],
+                "summary": "Tài liệu OpenAPI này",
+                "operationId": "schema",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3", "content": {JSON: {}}}},
+            }
+        },
+        "/api/ma-truy-cap/": _page("Mã truy cập cá nhân", "tokens"),
+        "/api/ma-truy-cap/{pk}/thu-hoi/": _page("Thu hồi mã truy cập", "tokenDelete", pk=True),
+        "/api/nhap-tep/": _page("Nhập tệp số liệu (chạy nền)", "importUpload"),
+        "/api/nhap-tep/{pk}/": _page("Tiến độ một lượt nhập", "importJob", post=False, pk=True),
+        "/api/nhap-tep/{pk}/tien-do/": {
+            "get": {
+                "tags": ["Trang"],
+                "summary": "Tiến độ một lượt nhập (JSON, trang hỏi định kỳ)",
+                "operationId": "importProgress",
+                "parameters": [
+                    {"name": "pk", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"200": {"description": "Tiến độ", "content": {JSON: {}}}},
+            }
+        },
+    }
+    for alias in (
+        "analytics",
+        "organisationUnits",
+        "dataElements",
+        "dataSets",
+        "system/info",
+        "me",
+    ):
+        item = dict(paths[f"/api/{alias}"])
+        item["get"] = {**item["get"], "operationId": item["get"]["operationId"] + "Json"}
+        paths[f"/api/{alias}.json"] = item
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "phongtrao — Web API theo chuẩn DHIS2",
+            "version": "1.0",
+            "description": (
+                "Trao đổi số liệu theo định dạng DHIS2 (dataValueSets, analytics, danh mục). "
+                "Xác thực bằng HTTP Basic hoặc mã truy cập cá nhân "
+                "(`Authorization: ApiToken d2pat_...`)."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"basicAuth": []}, {"apiToken": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic"},
+                "apiToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`ApiToken d2pat_...`",
+                },
+            },
+            "schemas": {
+                "WebMessage": {
+                    "type": "object",
+                    "properties": {
+                        "httpStatus": {"type": "string"},
+                        "httpStatusCode": {"type": "integer"},
+                        "status": {"type": "string"},
+                        "message": {"type": "string"},
+                        "response": {"type": "object"},
+                    },
+                    "required": ["httpStatusCode", "status", "message"],
+                },
+                "Pager": {
+                    "type": "object",
+                    "properties": {
+                        "page": {"type": "integer"},
+                        "pageCount": {"type": "integer"},
+                        "total": {"type": "integer"},
+                        "pageSize": {"type": "integer"},
+                        "nextPage": {"type": "string"},
+                        "prevPage": {"type": "string"},
+                    },
+                    "required": ["page", "pageCount", "total", "pageSize"],
+                },
+                "DataValue": {
+                    "type": "object",
+                    "properties": {
+                        "dataElement": {"type": "string"},
+                        "period": {"type": "string"},
+                        "orgUnit": {"type": "string"},
+                        "categoryOptionCombo": {"type": "string"},
+                        "attributeOptionCombo": {"type": "string"},
+                        "value": {"type": "string"},
+                        "comment": {"type": "string"},
+                        "followup": {"type": "boolean"},
+                        "deleted": {"type": "boolean"},
+                    },
+                },
+                "DataValueSet": {
+                    "type": "object",
+                    "properties": {
+                        "dataSet": {"type": "string"},
+                        "period": {"type": "string"},
+                        "orgUnit": {"type": "string"},
+                        "dataValues": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/DataValue"},
+                        },
+                    },
+                },
+                "Grid": {
+                    "type": "object",
+                    "properties": {
+                        "headers": {"type": "array", "items": {"type": "object"}},
+                        "metaData": {"type": "object"},
+                        "rows": {
+                            "type": "array",
+                            "items": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "height": {"type": "integer"},
+                        "width": {"type": "integer"},
+                    },
+                    "required": ["headers", "rows", "height", "width"],
+                },
+            },
+        },
+    }
+
+
+@require_GET
+def schema_view(request: HttpRequest) -> JsonResponse:
+    """`/api/schema/`: the OpenAPI document as JSON (public: it holds no data)."""
+    return JsonResponse(schema(), json_dumps_params={"ensure_ascii": False})
+
+
+__all__ = ["schema", "schema_view"]

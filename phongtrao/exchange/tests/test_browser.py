@@ -1,0 +1,64 @@
+"""The upload page in a real browser: upload, watch the progress, read the summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from phongtrao.exchange.tests.conftest import API_PASSWORD
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if CHROMIUM is None:
+        pytest.skip("needs Debian's chromium: make system-packages")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        yield context.new_page()
+        browser.close()
+
+
+# On SQLite no session can be saved while an import writes (one writer at a time), and the
+# page's polls save the session: the browser round runs on PostgreSQL, the production base.
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_upload_shows_progress_then_summary(
+    live_server, api_people, small_tree, indicators, browser_page, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page, base = browser_page, live_server.url
+    values = [
+        {"dataElement": indicators["TH_HD"].uid, "orgUnit": small_tree[u].uid, "value": v}
+        for u, v in (("c1", "5"), ("c2", "7"))
+    ]
+    upload = tmp_path / "so-lieu.json"
+    upload.write_text(json.dumps({"period": "2023", "dataValues": values}))
+
+    page.goto(base + "/dang-nhap/?next=/api/nhap-tep/")
+    page.get_by_label("Tên đăng nhập").fill("huyen")
+    page.get_by_label("Mật khẩu").fill(API_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(base + "/api/nhap-tep/")
+    page.get_by_label("Tệp số liệu").set_input_files(str(upload))
+    page.get_by_role("button", name="Tải lên và nhập").click()
+
+    page.locator("#job-summary").wait_for(state="visible", timeout=30_000)
+    assert page.locator("#job-status").inner_text() == "Xong"
+    assert page.locator("#count-imported").inner_text() == "2"
+    assert "SUCCESS" in page.locator("#summary-status").inner_text()
+    assert page.locator("#job-bar").get_attribute("value") == "100"
+    if os.environ.get("SCREENSHOTS"):
+        page.screenshot(path=os.environ["SCREENSHOTS"] + "/import-job.png", full_page=True)
+        page.goto(base + "/api/ma-truy-cap/")
+        page.get_by_label("Tên gợi nhớ").fill("Đồng bộ DHIS2 của tỉnh")
+        page.get_by_role("button", name="Tạo mã").click()
+        page.screenshot(path=os.environ["SCREENSHOTS"] + "/tokens.png", full_page=True)

@@ -1,0 +1,133 @@
+"""What every `/api/` endpoint shares: who is calling, DHIS2's message envelope, errors.
+
+One authentication helper (`api_user`) serves every API view: a personal access token
+(`Authorization: ApiToken d2pat_...`, DHIS2's scheme), HTTP Basic, or, for reads only, the
+signed-in session (writes are not session-authenticated, so the API needs no CSRF token).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from phongtrao.exchange.formats import FormatError
+from phongtrao.exchange.tokens import token_user
+
+REALM = 'Basic realm="phongtrao", charset="UTF-8"'
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+ApiView = Callable[..., HttpResponseBase]
+
+
+class ApiError(Exception):
+    """Answer the request with DHIS2's error envelope: `status` and a Vietnamese message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def message(status: int, text: str, response: dict[str, Any] | None = None) -> JsonResponse:
+    """DHIS2's WebMessage envelope."""
+    names = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
+    body: dict[str, Any] = {
+        "httpStatus": "OK" if status < 300 else names.get(status, "Error"),
+        "httpStatusCode": status,
+        "status": "OK" if status < 300 else "ERROR",
+        "message": text,
+    }
+    if response is not None:
+        body["response"] = response
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def json_response(body: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _basic_user(request: HttpRequest, encoded: str) -> Any | None:
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    return authenticate(request, username=username, password=password)
+
+
+def api_user(request: HttpRequest) -> Any | None:
+    """The user calling the API, or None: token, Basic, or (reads only) the session."""
+    kind, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    kind, credentials = kind.strip().lower(), credentials.strip()
+    if kind == "apitoken":
+        return token_user(credentials)
+    if kind == "basic":
+        return _basic_user(request, credentials)
+    if kind:
+        return None  # an unknown scheme is not silently replaced by the session
+    if request.method in SAFE_METHODS and request.user.is_authenticated:
+        return request.user
+    return None
+
+
+def unauthorized() -> HttpResponse:
+    response = message(401, "Cần đăng nhập (HTTP Basic hoặc mã truy cập ApiToken).")
+    response["WWW-Authenticate"] = REALM
+    return response
+
+
+def api_endpoint(*methods: str) -> Callable[[ApiView], ApiView]:
+    """Make a view an API endpoint: `view(request, user, **kwargs)`, called only once the
+    caller is authenticated; access and input errors become DHIS2's error envelope."""
+
+    def decorate(view: ApiView) -> ApiView:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+            user = api_user(request)
+            if user is None:
+                return unauthorized()
+            try:
+                return view(request, user, **kwargs)
+            except ApiError as error:
+                return message(error.status, error.message)
+            except FormatError as error:
+                return message(409, str(error))
+            except Http404 as error:
+                return message(404, str(error) or "Không tìm thấy.")
+            except PermissionDenied as error:
+                return message(403, str(error) or "Không có quyền.")
+
+        return csrf_exempt(require_http_methods(list(methods))(wrapped))
+
+    return decorate
+
+
+def flag(request: HttpRequest, name: str, default: bool = False) -> bool:
+    """A boolean query parameter as DHIS2 writes them (`true`/`false`)."""
+    text = request.GET.get(name, "").strip().lower()
+    if not text:
+        return default
+    return text in {"true", "1", "yes"}
+
+
+__all__ = [
+    "ApiError",
+    "api_endpoint",
+    "api_user",
+    "flag",
+    "json_response",
+    "message",
+    "unauthorized",
+]
