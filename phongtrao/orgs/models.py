@@ -165,3 +165,35 @@ class Succession(models.Model):
     @property
     def is_estimate(self) -> bool:
         return self.weight < 1
+
+
+class UnitMapping(models.Model):
+    """`weight` of `source`'s figures belong to `target`'s: the successions, precomputed.
+
+    Built by `orgs.mapping.mapping_rebuild` from every Succession (old → new with the
+    succession weights, new → old with the weights normalised over each new unit's sources),
+    so a total never walks successions at read time. `whole` rows take the source's subtree
+    total (a whole old province into a new one: one roll-up read); other rows take only the
+    values entered on the source itself (an abolished district's own figures). A source is
+    never inside the target's subtree, and the sources of one target never overlap.
+    """
+
+    target = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="mapped_sources", verbose_name="đơn vị nhận"
+    )
+    source = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="mapped_targets", verbose_name="đơn vị nguồn"
+    )
+    weight = models.DecimalField("tỷ trọng", max_digits=16, decimal_places=12)
+    whole = models.BooleanField("cả đơn vị và cấp dưới", default=True)
+    estimated = models.BooleanField("ước tính", default=False)
+
+    class Meta:
+        verbose_name = "quy đổi số liệu giữa các cơ cấu"
+        verbose_name_plural = "quy đổi số liệu giữa các cơ cấu"
+        constraints = [
+            models.UniqueConstraint(fields=["target", "source"], name="unitmapping_pair_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id} × {self.weight}"

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from phongtrao.orgs.models import Edition, Unit
+from phongtrao.orgs.models import Edition, Unit, UnitMapping
 
 
 def _valid_on(at: dt.date, prefix: str = "") -> Q:
@@ -64,3 +64,51 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
         return []
     by_id = Unit.objects.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def edition_get(edition: Edition | str) -> Edition:
+    """The edition itself, or the one with this code ("2008", "2025").
+
+    Raises Edition.DoesNotExist with a Vietnamese message for an unknown code.
+    """
+    if isinstance(edition, Edition):
+        return edition
+    found = Edition.objects.filter(code=edition).first()
+    if found is None:
+        raise Edition.DoesNotExist(f"Không có phiên bản cơ cấu “{edition}”.")
+    return found
+
+
+def edition_for_period(end: dt.date, edition: Edition | str | dt.date | None = None) -> Edition:
+    """The structure a report asks for: an edition, its code, a date, or (None) the period's end."""
+    if isinstance(edition, dt.date):
+        return edition_at(edition)
+    if edition is None:
+        return edition_at(end)
+    return edition_get(edition)
+
+
+def unit_counterpart(unit: Unit, edition: Edition | str) -> Unit:
+    """The unit standing for `unit` in another edition of the structure.
+
+    The unit of the same code in that edition (codes carry over: "75" is Đồng Nai in both);
+    else the unit its figures mostly went into or came from (Bình Phước → the 2025 Đồng Nai),
+    at its own level if there is one; else its parent's counterpart (an abolished district →
+    its 2025 province). Raises Unit.DoesNotExist when nothing stands for it.
+    """
+    target = edition_get(edition)
+    if unit.edition_id == target.pk:
+        return unit
+    same_code = Unit.objects.filter(edition=target, code=unit.code).order_by("-valid_from").first()
+    if same_code is not None and same_code.level == unit.level:
+        return same_code
+    rows = list(
+        UnitMapping.objects.filter(source=unit, target__edition=target).select_related("target")
+    )
+    if rows:
+        best = min(rows, key=lambda r: (abs(r.target.level - unit.level), -r.weight, r.target.path))
+        return best.target
+    if unit.parent_id is not None:
+        parent = Unit.objects.select_related("edition").get(pk=unit.parent_id)
+        return unit_counterpart(parent, target)
+    raise Unit.DoesNotExist(f"Không có đơn vị nào thay cho “{unit}” trong cơ cấu “{target}”.")

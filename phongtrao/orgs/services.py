@@ -13,7 +13,16 @@ from django.db import transaction
 from django.db.models import CharField, Count, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
-from phongtrao.orgs.models import Edition, Kind, Level, Succession, Unit, uid_from
+from phongtrao.orgs.mapping import mapping_rebuild
+from phongtrao.orgs.models import (
+    Edition,
+    Kind,
+    Level,
+    Succession,
+    Unit,
+    UnitMapping,
+    uid_from,
+)
 from phongtrao.orgs.register import Register, UnitRecord, register_read
 
 UID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
@@ -251,6 +260,8 @@ class LoadSummary:
     skipped: list[str] = field(default_factory=list)
     equal_splits: list[str] = field(default_factory=list)
     island_districts: list[str] = field(default_factory=list)
+    # Rows of the precomputed mapping between the structures (`orgs.mapping`).
+    mapping_rows: int = 0
     seconds: float = 0.0
 
     @property
@@ -284,6 +295,9 @@ def admin_units_load(*, register: Register | None = None) -> LoadSummary:
     old_ids = _units_sync(old_edition, register.legacy, summary)
     new_ids = _units_sync(new_edition, register.current, summary)
     _successions_sync(register, (old_edition, old_ids), (new_edition, new_ids), summary)
+    # The mapping between the structures follows the successions (a second run: nothing).
+    if summary.changed or not UnitMapping.objects.exists():
+        summary.mapping_rows = mapping_rebuild().rows
     for edition in (old_edition, new_edition):
         levels = Unit.objects.filter(edition=edition).values_list("level", flat=True)
         summary.units[edition.code] = Counter(levels)

@@ -31,8 +31,9 @@ from phongtrao.analytics.selectors import (
 )
 from phongtrao.catalog.models import Indicator, Section
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.orgs.models import Level, Unit
-from phongtrao.reports.figures import Figure, FigureSet
+from phongtrao.orgs.models import Edition, Level, Unit
+from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.reports.figures import Figure, FigureSet, rows_with_emulation
 from phongtrao.reports.templatetags.narrative import PARAGRAPH_BREAK
 from phongtrao.vn import format_number, format_percent, format_place_date
 
@@ -93,6 +94,13 @@ class AppendixRow:
     target: str
     pct: str
     count: int
+    # The figure (or last year's) was shared out from a split unit: marked "*" in the text.
+    estimated: bool = False
+
+
+#: Marks an estimated figure in every format; ESTIMATE_NOTE explains it.
+ESTIMATE_MARK = "*"
+ESTIMATE_NOTE = "(*) Số liệu ước tính do chia tách đơn vị hành chính, phân bổ theo tỷ lệ diện tích."
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,14 @@ class Report:
     completeness: Completeness
     completeness_text: str
     figures: FigureSet
+    # Where the figures come from another structure, and which are estimates (may be empty).
+    notes: tuple[str, ...] = ()
+
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        """What the appendix table needs under it: the meaning of "*" when a figure has it."""
+        marked = any(r.estimated or r.data.last_year_estimated for r in self.appendix)
+        return (ESTIMATE_NOTE,) if marked else ()
 
 
 def unit_place(unit: Unit) -> tuple[str, str]:
@@ -193,6 +209,8 @@ def _appendix_row(section: str, figure: Figure) -> AppendixRow:
         full = format_percent
     elif figure.is_money and unit_label == "đồng":
         full, unit_label = format_millions, "triệu đồng"
+    mark = ESTIMATE_MARK if row.estimated else ""
+    last_mark = ESTIMATE_MARK if row.last_year_estimated else ""
     return AppendixRow(
         section=section,
         figure=figure,
@@ -200,25 +218,68 @@ def _appendix_row(section: str, figure: Figure) -> AppendixRow:
         data=row,
         name=figure.indicator.name,
         unit_label=unit_label,
-        value=full(row.value) if row.count else "",
-        last_year=full(row.last_year) if row.last_year is not None else "",
-        change=full(row.change) if row.change is not None and row.count else "",
+        value=full(row.value) + mark if row.count else "",
+        last_year=full(row.last_year) + last_mark if row.last_year is not None else "",
+        change=(
+            full(row.change) + (mark or last_mark) if row.change is not None and row.count else ""
+        ),
         target=full(row.target) if row.target is not None else "",
         pct=figure.pct,
         count=row.count,
+        estimated=bool(row.count and row.estimated),
     )
 
 
-def report_build(unit: Unit, period_code: str, *, issued: dt.date | None = None) -> Report:
+def report_notes(unit: Unit, period: periods.Period, rows: list[ReportRow]) -> tuple[str, ...]:
+    """Say on which structure the figures are, where others' figures were carried over, and
+    that the "*" figures are estimates."""
+    notes: list[str] = []
+    try:
+        at_end = edition_at(period.end)
+    except Edition.DoesNotExist:
+        at_end = None
+    carried = any(row.sources for row in rows)
+    if carried or (at_end is not None and at_end.pk != unit.edition_id):
+        notes.append(
+            f"Số liệu tổng hợp theo {unit.edition.name[:1].lower()}{unit.edition.name[1:]}; "
+            "số liệu do các đơn vị trước hoặc sau khi sắp xếp nhập được quy đổi theo quan hệ "
+            "kế thừa giữa các đơn vị."
+        )
+    estimated = [
+        row.indicator.name[:1].lower() + row.indicator.name[1:]
+        for row in rows
+        if row.count and row.estimated or row.last_year_estimated
+    ]
+    if estimated:
+        notes.append(
+            "Số liệu ước tính do chia tách đơn vị hành chính, phân bổ theo tỷ lệ diện tích "
+            f"(đánh dấu * trong phụ lục): {'; '.join(estimated)}."
+        )
+    return tuple(notes)
+
+
+def report_build(
+    unit: Unit,
+    period_code: str,
+    *,
+    issued: dt.date | None = None,
+    edition: Edition | str | None = None,
+    compare: str | None = None,
+) -> Report:
     """The report of `unit` (its whole subtree) for the period `period_code` ("2023").
 
-    `issued` is the date of the document (today in Vietnam by default). Raises
-    `periods.PeriodError` for an invalid period code.
+    `issued` is the date of the document (today in Vietnam by default). `edition` ("2008",
+    "2025"): the report of the unit standing for `unit` in that structure, figures entered
+    on the other carried over through the successions. `compare`: the period to compare
+    with instead of the same period last year. Raises `periods.PeriodError` for an invalid
+    period code, `Unit.DoesNotExist` / `Edition.DoesNotExist` for no such structure.
     """
     period = periods.parse(period_code)
+    if edition is not None:
+        unit = unit_counterpart(unit, edition)
     catalog = indicators_by_code()
-    rows = unit_report(unit, period.code, list(catalog.values()))
-    figures = FigureSet(rows)
+    rows = unit_report(unit, period.code, list(catalog.values()), compare=compare)
+    figures = FigureSet(rows_with_emulation(rows, unit, period))
     completeness = unit_completeness(unit, period.code)
     place, kind = unit_place(unit)
     completeness_text = (
@@ -238,7 +299,9 @@ def report_build(unit: Unit, period_code: str, *, issued: dt.date | None = None)
         "yearly": period.period_type == periods.PeriodType.YEARLY,
         "period": period,
         "period_label": period.label_vi(),
-        "last_year_label": period.same_period_last_year().label_vi(),
+        "last_year_label": (
+            periods.parse(compare) if compare else period.same_period_last_year()
+        ).label_vi(),
         "completeness": completeness,
         "completeness_text": completeness_text,
         "missing_names": ", ".join(u.name for u in completeness.missing),
@@ -263,6 +326,7 @@ def report_build(unit: Unit, period_code: str, *, issued: dt.date | None = None)
         completeness=completeness,
         completeness_text=completeness_text,
         figures=figures,
+        notes=report_notes(unit, period, rows),
     )
 
 

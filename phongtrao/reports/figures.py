@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from phongtrao import periods
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
+from phongtrao.emulation.selectors import share_good_or_better
+from phongtrao.orgs.models import Level, Unit
 from phongtrao.vn import format_money, format_number, format_percent
+
+#: Indicators a report reads from the published emulation results, not from entered values.
+EMULATION_INDICATORS = frozenset({"CS_TOT_TL"})
 
 #: Words for counts written by scale ("hơn 32 ngàn lượt").
 COUNT_SCALES: dict[str, int] = {"ngàn": 10**3, "nghìn": 10**3, "triệu": 10**6, "tỷ": 10**9}
@@ -125,6 +130,12 @@ class Figure:
         """A value that is itself a rate: "90%"."""
         return format_percent(self.value)
 
+    @property
+    def rate(self) -> str:
+        """A rate with one decimal, as shares of units are written: "94,6%" ("100%")."""
+        text = format_percent(self.value, 1)
+        return text.replace(",0%", "%")
+
     def formatted(self, value: Decimal) -> str:
         """Any amount of this indicator written by its type (number, money, rate)."""
         if self.is_money:
@@ -163,6 +174,13 @@ class Figure:
         if not self.present or self.row is None or self.row.achievement_pct is None:
             return ""  # nothing reported is not "đạt 0%"
         return format_percent(self.row.achievement_pct)
+
+    @property
+    def target_verdict(self) -> str:
+        """ "đạt chỉ tiêu" or "không đạt chỉ tiêu"; empty without a value or a target."""
+        if not self.present or self.row is None or self.row.target is None:
+            return ""
+        return "đạt chỉ tiêu" if self.row.value >= self.row.target else "không đạt chỉ tiêu"
 
     @property
     def exceeds(self) -> bool:
@@ -253,3 +271,39 @@ class FigureSet(Mapping[str, Figure]):
     def any_shown(self, codes: set[str]) -> bool:
         """Whether one of these figures has a value or a target worth a sentence."""
         return any(self._figures[code].shown for code in codes if code in self._figures)
+
+
+def rows_with_emulation(
+    rows: list[ReportRow], unit: Unit, period: periods.Period
+) -> list[ReportRow]:
+    """The report's rows with CS_TOT_TL taken from the published emulation results.
+
+    CS_TOT_TL ("tỷ lệ cơ sở Hội hoàn thành tốt nhiệm vụ trở lên") is never entered: for a
+    year and a unit above the communes it is the share of the subtree's commune unions rated
+    at least "hoàn thành tốt" in the published results (`count` is the number graded). The
+    target stays the report's. Without published results the row is left as it was.
+    """
+    if period.period_type != periods.PeriodType.YEARLY or unit.level >= Level.COMMUNE:
+        return rows
+    result = []
+    for row in rows:
+        if row.indicator.code not in EMULATION_INDICATORS:
+            result.append(row)
+            continue
+        share = share_good_or_better(unit, period.start.year)
+        if share is None:
+            result.append(row)
+            continue
+        before = share_good_or_better(unit, period.start.year - 1)
+        last_year = before.pct if before is not None else None
+        result.append(
+            replace(
+                row,
+                value=share.pct,
+                count=share.graded,
+                last_year=last_year,
+                change=share.pct - last_year if last_year is not None else None,
+                achievement_pct=share.pct * 100 / row.target if row.target else None,
+            )
+        )
+    return result

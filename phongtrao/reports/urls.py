@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
+from phongtrao.portal import views as portal_views
 from phongtrao.reports import views
 
 app_name = "reports"
 urlpatterns = [
     path("<str:unit_uid>/<str:period>/", views.report_page, name="page"),
+    # "Đăng lên cổng thông tin": a draft article of the report (before the formats' pattern).
+    path("<str:unit_uid>/<str:period>/dang-bai/", portal_views.report_publish, name="publish"),
     path("<str:unit_uid>/<str:period>/<str:fmt>/", views.report_download, name="download"),
 ]

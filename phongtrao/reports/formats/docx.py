@@ -136,6 +136,8 @@ def render(report: Report) -> bytes:
 
     for text in report.intro:
         body(text)
+    for note in report.notes:
+        _line(doc, note, italic=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     for section in report.sections:
         _line(
             doc, section.heading, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT
@@ -203,3 +205,5 @@ def _appendix(doc: DocumentObject, report: Report) -> None:
             align = WD_ALIGN_PARAGRAPH.LEFT if i < 2 else WD_ALIGN_PARAGRAPH.RIGHT
             _line(cell, text, size=TABLE_SIZE, align=align, first=True)
     _widths(table, [Cm(c) for c in APPENDIX_WIDTHS_CM])
+    for note in report.footnotes:
+        _line(doc, note, italic=True, size=Pt(10), align=WD_ALIGN_PARAGRAPH.LEFT)

@@ -39,6 +39,8 @@ def render(report: Report) -> bytes:
     ]
     for paragraph in report.intro:
         lines += [paragraph, ""]
+    for note in report.notes:
+        lines += [f"*{note}*", ""]
     for section in report.sections:
         lines += [f"## {section.heading}", ""]
         for paragraph in section.paragraphs:
@@ -72,4 +74,7 @@ def render(report: Report) -> bytes:
             str(row.count),
         ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if report.footnotes:
+        lines.append("")
+        lines += [f"{note}  " for note in report.footnotes]
     return ("\n".join(lines) + "\n").encode()

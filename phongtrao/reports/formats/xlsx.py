@@ -100,12 +100,19 @@ def render(report: Report) -> bytes:
             if column == 1:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             elif 3 <= column <= 6:
-                cell.number_format = number_format
+                # An estimate stays a number, shown with the "*" of the note under the table.
+                marked = (column in (3, 5) and row.data.estimated) or (
+                    column in (4, 5) and row.data.last_year_estimated
+                )
+                cell.number_format = f'{number_format}"*"' if marked else number_format
             elif column == 7:
                 cell.number_format = PERCENT_FORMAT
             elif column == 8:
                 cell.number_format = INTEGER_FORMAT
     sheet.append([])
+    for note in (*report.notes, *report.footnotes):
+        sheet.append([note])
+        sheet.cell(sheet.max_row, 1).font = Font(name=FONT, italic=True, size=10)
     sheet.append(
         [
             "Ghi chú: số liệu lưu dạng số; dấu phân cách hàng nghìn và thập phân hiển thị theo "

@@ -53,6 +53,11 @@ def summary_lines(summary: LoadSummary, *, verbose: bool = False) -> list[str]:
         f"thêm mới {number(summary.successions_created)}, "
         f"cập nhật {number(summary.successions_updated)}."
     )
+    if summary.mapping_rows:
+        lines.append(
+            f"Bảng quy đổi số liệu giữa các cơ cấu: {number(summary.mapping_rows)} dòng "
+            "(báo cáo mọi kỳ theo cơ cấu cũ hoặc mới)."
+        )
     if not summary.changed:
         lines.append("Không có thay đổi: dữ liệu đã được nạp trước đó.")
     if summary.island_districts:

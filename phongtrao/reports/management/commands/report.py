@@ -32,7 +32,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", type=Path, help="tệp kết quả (md, html: mặc định in ra màn hình)"
         )
-        parser.add_argument("--edition", help="phiên bản cơ cấu: 2008 (trước 7/2025) hoặc 2025")
+        parser.add_argument(
+            "--edition",
+            help="cơ cấu tổ chức: 2008 (trước 7/2025), 2025, hoặc một ngày YYYY-MM-DD "
+            "(cơ cấu có hiệu lực ngày đó); mặc định: cơ cấu có hiệu lực cuối kỳ báo cáo",
+        )
+        parser.add_argument("--compare", help="kỳ so sánh thay cho cùng kỳ năm trước, ví dụ 2023")
         parser.add_argument("--date", type=dt.date.fromisoformat, help="ngày ban hành (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,7 +51,13 @@ class Command(BaseCommand):
             raise CommandError(error.message_vi) from error
         except (Unit.DoesNotExist, Edition.DoesNotExist) as error:
             raise CommandError(str(error)) from error
-        content = report_render(report_build(unit, options["period"], issued=options["date"]), fmt)
+        try:
+            report = report_build(
+                unit, options["period"], issued=options["date"], compare=options["compare"]
+            )
+        except PeriodError as error:
+            raise CommandError(error.message_vi) from error
+        content = report_render(report, fmt)
         if output is None:
             self.stdout.write(content.decode(), ending="")
             return

@@ -1,0 +1,58 @@
+"""Choosing the structure on the report page, in a real browser (Debian's Chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from .test_structure_choice import two_structures  # noqa: F401  (a fixture)
+
+CHROMIUM = shutil.which("chromium")
+PASSWORD = "mat-khau-dai-123"
+
+
+@pytest.fixture
+def web_admin(db):
+    """Made before the browser starts: a query made while Playwright's loop runs gets a
+    connection of its own that outlives the test (PostgreSQL then cannot drop the database)."""
+    return get_user_model().objects.create_superuser("quantri_web", password=PASSWORD)
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if CHROMIUM is None:
+        pytest.skip("needs Debian's chromium: make system-packages")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        context = browser.new_context(viewport={"width": 1000, "height": 700}, locale="vi-VN")
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_officer_switches_the_report_to_the_2025_structure(
+    two_structures,  # noqa: F811
+    web_admin,
+    live_server,
+    browser_page,
+):
+    old, new = two_structures["province"].uid, two_structures["new_province"].uid
+    page, base = browser_page, live_server.url
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("quantri_web")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/bao-cao/{old}/2023/")
+    page.get_by_label("Cơ cấu tổ chức").select_option("2025")
+    page.get_by_role("button", name="Xem theo cơ cấu này").click()
+    page.wait_for_url(f"{base}/bao-cao/{new}/2023/")
+    assert page.get_by_label("Cơ cấu tổ chức").input_value() == "2025"
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "report-edition.png"))
