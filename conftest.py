@@ -58,3 +58,12 @@ def commune_officer(db: None) -> object:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user("canbo_xa_test", password="x")
+
+
+@pytest.fixture
+def no_deadlines(db: None) -> None:
+    """Forms without deadlines, for tests that write 2023 figures as officers: the catalog's
+    forms close 15 days after the period, so 2023 is long locked for them."""
+    from phongtrao.catalog.models import Form
+
+    Form.objects.update(deadline_days=0)

@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from phongtrao import expressions
-from phongtrao.data.models import DataValue, DataValueAudit, Period, Target, ValidationRule
+from phongtrao.accounts.admin_access import SubtreeAdminMixin
+from phongtrao.data.models import (
+    DataValue,
+    DataValueAudit,
+    Period,
+    Submission,
+    Target,
+    ValidationRule,
+)
 from phongtrao.data.services import target_set
 from phongtrao.vn import format_number
 
@@ -51,7 +59,7 @@ VALUE_FIELDS = (
 
 
 @admin.register(DataValue)
-class DataValueAdmin(ReadOnlyAdmin):
+class DataValueAdmin(SubtreeAdminMixin, ReadOnlyAdmin):
     list_display = ["indicator", "unit", "period", "value", "version", "updated_by", "updated_at"]
     list_select_related = ["indicator", "unit", "period", "updated_by"]
     search_fields = ["indicator__code", "unit__code", "unit__name", "period__code"]
@@ -87,7 +95,7 @@ class DataValueAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DataValueAudit)
-class DataValueAuditAdmin(ReadOnlyAdmin):
+class DataValueAuditAdmin(SubtreeAdminMixin, ReadOnlyAdmin):
     list_display = ["at", "indicator", "unit", "period", "action", "old_value", "new_value", "user"]
     list_select_related = ["indicator", "unit", "period", "user"]
     list_filter = ["action", "source"]
@@ -102,7 +110,7 @@ class TargetForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TargetAdmin(SubtreeAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = TargetForm
     list_display = ["indicator", "unit", "period", "phase", "value", "updated_by", "updated_at"]
     list_select_related = ["indicator", "unit", "period", "updated_by"]
@@ -154,3 +162,14 @@ class ValidationRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["code", "left", "operator", "right", "missing_value_strategy", "active"]
     list_filter = ["active"]
     search_fields = ["code", "message", "left", "right"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SubtreeAdminMixin, ReadOnlyAdmin):
+    """Where each report stands; it changes only through the workflow (entry pages)."""
+
+    list_display = ["form", "unit", "period", "status", "submitted_at", "decided_by", "reason"]
+    list_select_related = ["form", "unit", "period", "decided_by"]
+    list_filter = ["status", "form"]
+    search_fields = ["unit__code", "unit__name", "period__code"]
+    show_full_result_count = False

@@ -21,6 +21,7 @@ from phongtrao.analytics.rollups import Change, rollup_apply
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import LOCKED_STATUSES, AuditAction, DataValue, Period, Submission
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_value
+from phongtrao.data.workflow import deadline_locked_keys
 
 
 class BulkValue(NamedTuple):
@@ -83,10 +84,9 @@ def datavalues_import(
     `BulkRejected` naming each one, and nothing is written.
     """
     result = BulkResult()
-    user_id = getattr(user, "pk", None)
     offset = 0
     for chunk in _chunks(values, chunk_size):
-        _write_chunk(chunk, offset, result, user_id, source, create, update)
+        _write_chunk(chunk, offset, result, user, source, create, update)
         offset += len(chunk)
         if progress:
             progress(len(chunk))
@@ -150,13 +150,17 @@ def _write_chunk(
     chunk: list[BulkValue],
     offset: int,
     result: BulkResult,
-    user_id: int | None,
+    user: Any,
     source: str,
     create: bool,
     update: bool,
 ) -> None:
+    user_id = getattr(user, "pk", None)
     existing = _existing(chunk)
     locked = _locked(chunk)
+    overdue = deadline_locked_keys(
+        unit_ids={v.unit_id for v in chunk}, periods={v.period for v in chunk}, user=user
+    )
     now: Any = timezone.now()
     if connection.vendor == "sqlite":
         # Adapted once here rather than once per row by the driver.
@@ -177,6 +181,10 @@ def _write_chunk(
         seen.add(key)
         if (item.unit_id, period.id, indicator.id) in locked:
             reason = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
+            result.problems.append(BulkProblem(index, item, reason))
+            continue
+        if (item.unit_id, period.id, indicator.id) in overdue:
+            reason = "Đã quá hạn nộp báo cáo: số liệu đã khóa; liên hệ cấp trên để mở khóa."
             result.problems.append(BulkProblem(index, item, reason))
             continue
         if indicator.formula:

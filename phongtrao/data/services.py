@@ -95,7 +95,7 @@ def datavalues_save(
     # One writer per unit at a time: stock roll-ups read the unit's other values.
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
     # Values of a submitted or approved report are locked (raises DataLocked).
-    lock_check(unit=unit, period=period, indicators=values)
+    lock_check(unit=unit, period=period, indicators=values, user=user)
     current = {
         dv.indicator_id: dv
         for dv in DataValue.objects.select_for_update(of=("self",))

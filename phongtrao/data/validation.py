@@ -21,22 +21,36 @@ COUNT_TYPES = {ValueType.INTEGER, ValueType.MONEY}
 DERIVED_NOT_ENTERED = "Chỉ tiêu tính theo công thức, không nhập trực tiếp."
 
 
+NEGATIVE = "Giá trị không được âm."
+PERCENT_RANGE = "Tỷ lệ phải từ 0 đến 100%."
+TOO_LARGE = "Giá trị quá lớn."
+
+
+def integer_message(indicator: Indicator) -> str:
+    """What a count or an amount of money with decimals is told."""
+    unit = "đồng" if indicator.value_type == ValueType.MONEY else indicator.unit_label
+    return f"Số {unit} phải là số nguyên, không có phần thập phân."
+
+
 def check_value(indicator: Indicator, value: Decimal) -> str | None:
-    """Why `value` cannot be a value of `indicator`, or None when it can."""
+    """Why `value` cannot be a value of `indicator`, or None when it can.
+
+    The entry page's script repeats these checks as the officer types, with the same
+    messages (rendered into the page from here).
+    """
     if not value.is_finite():
         return "Giá trị không phải là số."
     if indicator.value_type in COUNT_TYPES:
         if value != value.to_integral_value():
-            unit = "đồng" if indicator.value_type == ValueType.MONEY else indicator.unit_label
-            return f"Số {unit} phải là số nguyên, không có phần thập phân."
+            return integer_message(indicator)
         if value < 0:
-            return "Giá trị không được âm."
+            return NEGATIVE
     if indicator.value_type == ValueType.DECIMAL and value < 0:
-        return "Giá trị không được âm."
+        return NEGATIVE
     if indicator.value_type == ValueType.PERCENT and not (0 <= value <= 100):
-        return "Tỷ lệ phải từ 0 đến 100%."
+        return PERCENT_RANGE
     if abs(value) >= Decimal(10) ** 19:
-        return "Giá trị quá lớn."
+        return TOO_LARGE
     return None
 
 
@@ -79,14 +93,26 @@ def check_breakdowns(
             continue
         parent = by_id[child.parent_id]
         code = child.code if child in new_values else parent.code
-        errors.setdefault(code, []).append(
-            f"“{_short(child)}” ({format_number(value)}) không được lớn hơn "
-            f"“{_short(parent)}” ({format_number(parent_value)})."
-        )
+        errors.setdefault(code, []).append(breakdown_message(child, value, parent, parent_value))
     return errors
 
 
-def _short(indicator: Indicator) -> str:
+BREAKDOWN_TEMPLATE = "“{child}” ({value}) không được lớn hơn “{parent}” ({parent_value})."
+
+
+def breakdown_message(
+    child: Indicator, value: Decimal, parent: Indicator, parent_value: Decimal
+) -> str:
+    return BREAKDOWN_TEMPLATE.format(
+        child=short_name(child),
+        value=format_number(value),
+        parent=short_name(parent),
+        parent_value=format_number(parent_value),
+    )
+
+
+def short_name(indicator: Indicator) -> str:
+    """The name without its "Trong đó: " (as the messages quote it)."""
     name = indicator.name
     return name.removeprefix("Trong đó: ").removeprefix("trong đó: ")
 

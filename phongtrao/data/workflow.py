@@ -1,29 +1,81 @@
 """The approval workflow of a report (form, unit, period): submit, approve, return, unlock.
 
 A unit's report is approved by the level above, and only once every reporting unit below it
-has been approved (DHIS2's rule). While submitted or approved, its values are locked.
+has been approved (DHIS2's rule). While submitted or approved, its values are locked. After
+the form's deadline (`Form.deadline_days` after the period's end, in Vietnam's time) entry is
+locked for officers too, until an approver of the level above reopens it with a reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from phongtrao import periods
-from phongtrao.accounts.access import unit_may_approve, unit_may_change
+from phongtrao.accounts.access import membership_of, unit_may_approve, unit_may_change
 from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import audit_log
-from phongtrao.catalog.models import Form, Indicator
+from phongtrao.catalog.models import Form, FormIndicator, Indicator
 from phongtrao.data.models import LOCKED_STATUSES, Period, Submission, SubmissionStatus
 from phongtrao.orgs.models import Unit
+from phongtrao.vn import format_date_short
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class DataLocked(ValidationError):
-    """The values belong to a report that is submitted or approved."""
+    """The values belong to a report that is submitted or approved, or past its deadline."""
+
+
+def form_deadline(form: Form, period: Period) -> dt.date | None:
+    """The last day to send the report (None when the form has no deadline)."""
+    if not form.deadline_days:
+        return None
+    return period.end + dt.timedelta(days=form.deadline_days)
+
+
+def deadline_passed(form: Form, period: Period) -> bool:
+    """Whether the form's deadline for the period is over (today in Vietnam's time)."""
+    deadline = form_deadline(form, period)
+    return deadline is not None and _today() > deadline
+
+
+def deadline_message(deadline: dt.date) -> str:
+    return f"Đã quá hạn nộp ({format_date_short(deadline)}); liên hệ cấp trên để mở khóa."
+
+
+def _deadline_binds(user: Any) -> bool:
+    """The deadline holds for officers (members of a unit); the system (None: the demo
+    loader, commands) and superusers may still write past it."""
+    if user is None or getattr(user, "is_superuser", False):
+        return False
+    return membership_of(user) is not None
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(VIETNAM).date()
+
+
+def deadline_lock(
+    *, form: Form, period: Period, submission: Submission | None, user: Any
+) -> dt.date | None:
+    """The deadline that locks this report for `user`, or None while entry is open.
+
+    Past the deadline the report stays open only while it is returned (by the level above,
+    or reopened by `submission_unlock`), until it is submitted again.
+    """
+    deadline = form_deadline(form, period)
+    if deadline is None or _today() <= deadline or not _deadline_binds(user):
+        return None
+    if submission is not None and submission.status == SubmissionStatus.RETURNED:
+        return None
+    return deadline
 
 
 def submission_get(*, form: Form, unit: Unit, period: Period) -> Submission | None:
@@ -35,19 +87,24 @@ def submission_get(*, form: Form, unit: Unit, period: Period) -> Submission | No
     )
 
 
-def lock_check(*, unit: Unit, period: Period, indicators: Iterable[Indicator]) -> None:
-    """Raise DataLocked if any of these values is in a submitted or approved report."""
+def lock_check(
+    *, unit: Unit, period: Period, indicators: Iterable[Indicator], user: Any = None
+) -> None:
+    """Raise DataLocked if any of these values is in a submitted or approved report, or, for
+    an officer, in a report of the unit past its deadline that nobody reopened."""
+    indicator_ids = [i.pk for i in indicators]
     locked = (
         Submission.objects.filter(
             unit=unit,
             period=period,
             status__in=LOCKED_STATUSES,
-            form__formindicator__indicator__in=[i.pk for i in indicators],
+            form__formindicator__indicator__in=indicator_ids,
         )
         .select_related("form")
         .first()
     )
     if locked is None:
+        _deadline_check(unit=unit, period=period, indicator_ids=indicator_ids, user=user)
         return
     label = periods.label_vi(period.code)
     if locked.status == SubmissionStatus.APPROVED:
@@ -59,6 +116,74 @@ def lock_check(*, unit: Unit, period: Period, indicators: Iterable[Indicator]) -
         f"Báo cáo “{locked.form.name}” {label} đã gửi và đang chờ duyệt: số liệu tạm khóa. "
         "Cần cấp trên trả lại để sửa."
     )
+
+
+def _deadline_check(*, unit: Unit, period: Period, indicator_ids: list[int], user: Any) -> None:
+    if not _deadline_binds(user):
+        return
+    forms = Form.objects.filter(
+        level=unit.level,
+        period_type=period.period_type,
+        formindicator__indicator__in=indicator_ids,
+        deadline_days__gt=0,
+    ).distinct()
+    passed = [(f, d) for f in forms if (d := form_deadline(f, period)) and _today() > d]
+    if not passed:
+        return
+    reopened = set(
+        Submission.objects.filter(
+            unit=unit,
+            period=period,
+            form__in=[f for f, _ in passed],
+            status=SubmissionStatus.RETURNED,
+        ).values_list("form_id", flat=True)
+    )
+    for form, deadline in passed:
+        if form.pk not in reopened:
+            raise DataLocked(deadline_message(deadline))
+
+
+def deadline_locked_keys(
+    *, unit_ids: Iterable[int], periods: Iterable[Period], user: Any
+) -> set[tuple[int, int, int]]:
+    """(unit, period, indicator) among these that an officer may not write any more: the
+    set-wise form of the deadline part of `lock_check`, for bulk imports (three queries)."""
+    if not _deadline_binds(user):
+        return set()
+    today = _today()
+    by_type: dict[str, list[Period]] = {}
+    for period in periods:
+        by_type.setdefault(period.period_type, []).append(period)
+    forms = Form.objects.filter(period_type__in=list(by_type), deadline_days__gt=0)
+    passed = [
+        (form, period)
+        for form in forms
+        for period in by_type.get(form.period_type, [])
+        if (deadline := form_deadline(form, period)) and today > deadline
+    ]
+    if not passed:
+        return set()
+    ids = list(set(unit_ids))
+    levels = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "level"))
+    reopened = set(
+        Submission.objects.filter(
+            unit_id__in=ids,
+            period__in={p for _, p in passed},
+            status=SubmissionStatus.RETURNED,
+        ).values_list("form_id", "unit_id", "period_id")
+    )
+    members: dict[int, list[int]] = {}
+    for form_id, indicator_id in FormIndicator.objects.filter(
+        form__in={f for f, _ in passed}
+    ).values_list("form_id", "indicator_id"):
+        members.setdefault(form_id, []).append(indicator_id)
+    return {
+        (unit_id, period.pk, indicator_id)
+        for form, period in passed
+        for unit_id in ids
+        if levels.get(unit_id) == form.level and (form.pk, unit_id, period.pk) not in reopened
+        for indicator_id in members.get(form.pk, [])
+    }
 
 
 def _target(submission: Submission) -> str:
@@ -84,6 +209,9 @@ def submission_submit(*, form: Form, unit: Unit, period: Period, user: Any) -> S
         raise ValidationError(
             f"Báo cáo đang ở trạng thái “{submission.get_status_display()}”, không gửi lại được."
         )
+    deadline = deadline_lock(form=form, period=period, submission=submission, user=user)
+    if deadline is not None:
+        raise DataLocked(deadline_message(deadline))
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_by = user
     submission.submitted_at = timezone.now()
@@ -162,7 +290,8 @@ def submission_return(
 def submission_unlock(
     *, form: Form, unit: Unit, period: Period, user: Any, reason: str
 ) -> Submission:
-    """Reopen an approved report for correction, with the reason (audited).
+    """Reopen a report for correction, with the reason (audited): an approved report, or one
+    past its deadline. It stays open until the unit submits it again.
 
     Refused while the report of a unit above is approved: unlock from the top down.
     """
@@ -170,8 +299,13 @@ def submission_unlock(
     if not unit_may_approve(user, unit):
         raise PermissionDenied("Bạn không có quyền mở khóa báo cáo của đơn vị này.")
     submission = _row(form, unit, period)
-    if submission.status != SubmissionStatus.APPROVED:
-        raise ValidationError("Chỉ mở khóa được báo cáo đã duyệt.")
+    past_deadline = deadline_passed(form, period)
+    if submission.status == SubmissionStatus.SUBMITTED:
+        raise ValidationError("Báo cáo đang chờ duyệt: hãy duyệt hoặc trả lại.")
+    if submission.status == SubmissionStatus.RETURNED:
+        raise ValidationError("Báo cáo đang mở để đơn vị sửa, không cần mở khóa.")
+    if submission.status != SubmissionStatus.APPROVED and not past_deadline:
+        raise ValidationError("Báo cáo chưa khóa: đơn vị vẫn nhập được.")
     above = Submission.objects.filter(
         form=form,
         period=period,
@@ -180,10 +314,13 @@ def submission_unlock(
     ).exists()
     if above:
         raise ValidationError("Báo cáo cấp trên đã được duyệt: cần mở khóa báo cáo cấp trên trước.")
+    what = "Mở khóa" if submission.status == SubmissionStatus.APPROVED else "Mở khóa sau hạn nộp"
     submission.status = SubmissionStatus.RETURNED
-    submission.reason = f"Mở khóa: {reason}"
+    submission.reason = f"{what}: {reason}"
     submission.decided_by = user
     submission.decided_at = timezone.now()
     submission.save()
-    audit_log(user=user, action=AuditAction.UNLOCK, target=_target(submission), detail=reason)
+    audit_log(
+        user=user, action=AuditAction.UNLOCK, target=_target(submission), detail=f"{what}: {reason}"
+    )
     return submission

@@ -22,6 +22,7 @@ from phongtrao.data.models import (
     SubmissionStatus,
     Target,
 )
+from phongtrao.data.workflow import form_deadline
 from phongtrao.orgs.models import Unit
 
 
@@ -38,6 +39,7 @@ class EntryRow:
     target_phase: str
     current: DataValue | None
     # Filled by the page: the text in the field, its errors, a conflict with another save.
+    key: str = ""  # the indicator's id as text, for field names (not localized per use)
     text: str = ""
     shown: str = ""
     label: str = ""
@@ -166,13 +168,6 @@ class CompletenessRow:
         if not self.submitted or self.deadline is None or sent_at is None:
             return None
         return timezone.localtime(sent_at).date() > self.deadline
-
-
-def form_deadline(form: Form, period: Period) -> dt.date | None:
-    """The last day to send the report (None when the form has no deadline)."""
-    if not form.deadline_days:
-        return None
-    return period.end + dt.timedelta(days=form.deadline_days)
 
 
 def submission_completeness(*, form: Form, unit: Unit, period: Period) -> list[CompletenessRow]:

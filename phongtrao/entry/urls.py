@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.entry import views
+from phongtrao.entry import dashboard_views, excel_views, views
 
 app_name = "entry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("mo/", views.report_open, name="open"),
+    path(
+        "excel/<str:form_code>/<str:unit_uid>/<str:period>/",
+        excel_views.excel,
+        name="excel",
+    ),
+    path("tong-quan/<str:unit_uid>/<str:period>/", dashboard_views.dashboard, name="dashboard"),
     path(
         "tinh-hinh/<str:form_code>/<str:unit_uid>/<str:period>/",
         views.completeness,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,7 +30,19 @@ from phongtrao.accounts.access import (
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period, SubmissionStatus
 from phongtrao.data.services import Conflict, ValueConflict, datavalues_save, period_get
+from phongtrao.data.validation import (
+    BREAKDOWN_TEMPLATE,
+    NEGATIVE,
+    PERCENT_RANGE,
+    TOO_LARGE,
+    integer_message,
+    short_name,
+)
 from phongtrao.data.workflow import (
+    deadline_lock,
+    deadline_message,
+    deadline_passed,
+    form_deadline,
     submission_approve,
     submission_get,
     submission_return,
@@ -39,6 +52,7 @@ from phongtrao.data.workflow import (
 )
 from phongtrao.entry.forms import EntryInput, entry_input_read, value_text
 from phongtrao.entry.selectors import (
+    EntrySection,
     entry_rows,
     submission_completeness,
     submissions_waiting,
@@ -116,10 +130,16 @@ def home(request: HttpRequest) -> HttpResponse:
         waiting = [
             s for s in submissions_waiting(visible)[:200] if unit_may_approve(request.user, s.unit)
         ]
+    overview = _recent_periods("YEARLY", today)[:5] if membership is not None else []
     return render(
         request,
         "entry/home.html",
-        {"choices": choices, "waiting": waiting, "membership": membership},
+        {
+            "choices": choices,
+            "waiting": waiting,
+            "membership": membership,
+            "overview": overview,
+        },
     )
 
 
@@ -145,13 +165,16 @@ def _page(
     sections = entry_rows(form=form, unit=unit, period=period)
     submission = submission_get(form=form, unit=unit, period=period)
     locked = submission is not None and submission.is_locked
-    may_change = unit_may_change(request.user, unit) and not locked
+    deadline = form_deadline(form, period)
+    overdue = deadline_lock(form=form, period=period, submission=submission, user=request.user)
+    may_change = unit_may_change(request.user, unit) and not locked and overdue is None
     may_approve = unit_may_approve(request.user, unit)
     entered = entered or EntryInput()
     conflicts = conflicts or {}
     for section in sections:
         for row in section.rows:
             pk = row.indicator.pk
+            row.key = str(pk)
             row.shown = value_text(row.value)
             row.last_year_text = value_text(row.last_year) or "—"
             row.target_text = value_text(row.target)
@@ -161,6 +184,7 @@ def _page(
             row.errors = entered.errors.get(pk, [])
             row.conflict = conflicts.get(pk, "")
     status_value = submission.status if submission else SubmissionStatus.DRAFT
+    rules = _client_rules(sections) if may_change else {}
     pending: list[Unit] = []
     if may_approve and status_value == SubmissionStatus.SUBMITTED:
         pending = units_pending_approval(form=form, unit=unit, period=period)
@@ -177,15 +201,47 @@ def _page(
         "status": status_value,
         "status_label": SubmissionStatus(status_value).label,
         "locked": locked,
+        "deadline": deadline,
+        "overdue_message": deadline_message(overdue) if overdue else "",
         "may_change": may_change,
-        "may_submit": unit_may_change(request.user, unit) and not locked,
         "may_approve": may_approve,
+        "may_unlock": may_approve
+        and (
+            status_value == SubmissionStatus.APPROVED
+            or (status_value == SubmissionStatus.DRAFT and deadline_passed(form, period))
+        ),
         "pending": pending,
         "conflicts": conflicts,
         "general_errors": general_errors or [],
+        # One reverse() for every row's history link (codes are URL-safe: letters, _ and -).
+        "history_base": reverse("entry:history", args=[form.code, unit.uid, period.code, "x"])[:-2],
+        "rules": rules,
         "has_errors": bool(entered.errors),
     }
     return render(request, "entry/report.html", context, status=status)
+
+
+def _client_rules(sections: list[EntrySection]) -> dict[str, Any]:
+    """The checks the page's script repeats as the officer types, with the server's messages
+    (from `data.validation`): per field its type, integer message, short name and parent."""
+    in_form = {row.indicator.pk for s in sections for row in s.rows}
+    fields = {
+        str(row.indicator.pk): {
+            "type": row.indicator.value_type,
+            "integer": integer_message(row.indicator),
+            "name": short_name(row.indicator),
+            "parent": str(row.indicator.parent_id) if row.indicator.parent_id in in_form else None,
+        }
+        for s in sections
+        for row in s.rows
+    }
+    return {
+        "negative": NEGATIVE,
+        "percent": PERCENT_RANGE,
+        "tooLarge": TOO_LARGE,
+        "breakdown": BREAKDOWN_TEMPLATE,
+        "fields": fields,
+    }
 
 
 @login_required
@@ -348,6 +404,7 @@ def completeness(request: HttpRequest, form_code: str, unit_uid: str, period: st
             "late": sum(1 for r in sent if r.late),
             "missing": [r.unit for r in rows if not r.submitted],
             "deadline": rows[0].deadline if rows else None,
+            "may_upload": unit_may_change(request.user, unit),
         },
     )
 

@@ -64,6 +64,16 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
         "unit": c1.uid,
         "org_unit": c1.uid,
         "pk": str(c1.pk),
+        # The portal's pages (public by design; drafts and other objects answer 404).
+        "page_id": "1",
+        "category_id": "1",
+        # Emulation (/thi-dua/): a year, a graded level, an evidence file, a decision.
+        "year": "2023",
+        "level": "3",
+        "evidence_id": "1",
+        "decision_id": "1",
+        # The portal's link banners (traffic app).
+        "link_id": "1",
     }
     secrets = ("987.654", "987654", "Xã A")
     client.force_login(people["xa2"])
@@ -87,6 +97,9 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
                 "dimension": f"ou:{c1.uid}",
                 "filter": f"ou:{c1.uid}",
             }
+            # Signed in again before each request: POST /dang-xuat/ would otherwise leave
+            # the rest of the walk anonymous.
+            client.force_login(people["xa2"])
             response = getattr(client, method)(path, data)
             body = response.content.decode(errors="replace") if hasattr(response, "content") else ""
             where = f"{method.upper()} {path}"

@@ -7,10 +7,12 @@ reason; the commune corrects and resubmits; the district approves; the form is l
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 import pytest
 
-from phongtrao.catalog.models import Indicator
+from phongtrao.catalog.models import Indicator, ValueType
+from phongtrao.data.validation import breakdown_message, parse_value
 
 from .conftest import entry_url
 
@@ -22,8 +24,12 @@ PASSWORD = "mat-khau-dai-123"  # the people fixture's
 def ids(db):
     """Read before the browser starts: a query made while Playwright's loop runs gets a
     connection of its own that outlives the test (PostgreSQL then cannot drop the database)."""
+    parent = Indicator.objects.get(code="THOAT_NGHEO")
+    child = Indicator.objects.get(code="THOAT_NGHEO_DTTS")
     return {
-        code: Indicator.objects.get(code=code).pk for code in ("THOAT_NGHEO", "THOAT_NGHEO_DTTS")
+        "THOAT_NGHEO": parent.pk,
+        "THOAT_NGHEO_DTTS": child.pk,
+        "message": breakdown_message(child, Decimal(1633), parent, Decimal(1200)),
     }
 
 
@@ -67,7 +73,12 @@ def test_enter_submit_return_resubmit_approve_lock(
     assert child.get_attribute("inputmode") == "decimal"
     parent.fill("1.200")
     child.fill("1.633")
-    page.get_by_role("button", name="Lưu nháp").click()
+    # Seen as the officer types, before any save, in the server's words.
+    inline = page.locator(f"#e_{ids['THOAT_NGHEO_DTTS']}")
+    inline.wait_for(state="visible")
+    assert inline.inner_text() == ids["message"]
+    assert child.get_attribute("aria-invalid") == "true"
+    page.get_by_role("button", name="Lưu nháp").click()  # held back: the message stays
     assert page.get_by_text("không được lớn hơn").first.is_visible()
     child.fill("633")
     page.get_by_role("button", name="Lưu và gửi duyệt").click()
@@ -96,3 +107,95 @@ def test_enter_submit_return_resubmit_approve_lock(
     assert page.get_by_text("số liệu đã khóa").is_visible()
     assert page.get_by_role("button", name="Lưu nháp").count() == 0
     assert page.locator(f"#v_{ids['THOAT_NGHEO_DTTS']}").get_attribute("readonly") is not None
+
+
+# Texts an officer may type, good and bad: the script must answer each as the server does.
+TYPED = [
+    "1.633",
+    "1633",
+    "03",
+    "4,2",
+    "4,0",
+    "-5",
+    "−5",
+    "+7",
+    "1 633 000",
+    "1.633,25",
+    "0,5",
+    "4.2",
+    "1.63",
+    "1,633",
+    "4,200",
+    "0,500",
+    "1633,250",
+    "1,2,3",
+    "1.633,2.5",
+    ",5",
+    "4,",
+    "abc",
+    "12a",
+    "5-",
+    "45%",
+    "%",
+    "45%%",
+    "1.633 000",
+    "1  633",
+    "12 34",
+    "- 5",
+    "-",
+    "99999999999999999999",
+    "100",
+    "100,5",
+    "-0",
+    "4,2 5",
+]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_script_reads_every_text_as_the_server_does(
+    people, commune_form, small_tree, live_server, browser_page
+):
+    kinds = {
+        ValueType.INTEGER: Indicator(
+            code="I", name="Số hội viên", unit_label="hội viên", value_type=ValueType.INTEGER
+        ),
+        ValueType.MONEY: Indicator(
+            code="M", name="Số tiền", unit_label="đồng", value_type=ValueType.MONEY
+        ),
+        ValueType.DECIMAL: Indicator(
+            code="D", name="Diện tích", unit_label="ha", value_type=ValueType.DECIMAL
+        ),
+        ValueType.PERCENT: Indicator(
+            code="P", name="Tỷ lệ", unit_label="%", value_type=ValueType.PERCENT
+        ),
+    }
+    expected: dict[tuple[ValueType, str], str | None] = {}
+    for kind, indicator in kinds.items():
+        for text in TYPED:
+            try:
+                parse_value(indicator, text)
+            except ValueError as exc:
+                expected[(kind, text)] = str(exc)
+            else:
+                expected[(kind, text)] = None
+    page = browser_page
+    _sign_in(page, live_server.url, "xa")
+    page.goto(live_server.url + entry_url(commune_form, small_tree["c1"]))
+    rules = page.evaluate("JSON.parse(document.getElementById('entry-rules').textContent)")
+    for (kind, text), server in expected.items():
+        rule = {"type": kind.value, "integer": _integer_message(kinds[kind])}
+        got = page.evaluate(
+            "([r, t, m]) => window.phongtraoEntry.read(r, t, m)", [rule, text, rules]
+        )
+        if server is not None and "không rõ nghĩa" in server.lower():
+            assert got == {"unknown": True}, (kind, text, got)
+        elif server is None:
+            assert "error" not in got, (kind, text, got)
+        else:
+            assert got.get("error") == server, (kind, text)
+
+
+def _integer_message(indicator):
+    from phongtrao.data.validation import integer_message
+
+    return integer_message(indicator)

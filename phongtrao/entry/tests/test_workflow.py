@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from phongtrao.accounts.models import AuditLog
-from phongtrao.catalog.models import Indicator
+from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Submission, SubmissionStatus
 from phongtrao.data.services import datavalue_save, period_get
 from phongtrao.data.workflow import (
@@ -160,6 +160,8 @@ def test_completeness_shows_who_sent_on_time_late_and_who_not(
     Submission.objects.filter(unit=small_tree["c1"]).update(
         submitted_at=dt.datetime(2024, 1, 10, 9, 0, tzinfo=dt.UTC)
     )
+    # Sent while open (the test's forms have no deadline); judged against the real one.
+    Form.objects.filter(pk=commune_form.pk).update(deadline_days=15)
     client.force_login(people["tinh"])
     html = client.get(
         f"/nhap-lieu/tinh-hinh/BC_NAM_XA/{small_tree['province'].uid}/2023/"

@@ -10,6 +10,9 @@ import pytest
 
 from phongtrao.exchange.tests.conftest import API_PASSWORD
 
+# The catalog's forms close 15 days after the period; these tests write 2023 as officers.
+pytestmark = pytest.mark.usefixtures("no_deadlines")
+
 CHROMIUM = shutil.which("chromium")
 
 

@@ -8,6 +8,9 @@ from phongtrao.analytics.selectors import unit_totals
 from phongtrao.exchange.tests.conftest import API_PASSWORD
 from phongtrao.exchange.tokens import token_create
 
+# The catalog's forms close 15 days after the period; these tests write 2023 as officers.
+pytestmark = pytest.mark.usefixtures("no_deadlines")
+
 
 @pytest.fixture
 def ids(api_people, small_tree, indicators):

@@ -13,7 +13,7 @@ from phongtrao.exchange.models import PersonalAccessToken
 from phongtrao.exchange.tests.conftest import basic
 from phongtrao.exchange.tokens import TokenError, token_create, token_digest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_deadlines")]
 ME = "/api/me"
 
 
