@@ -139,7 +139,13 @@ SECTIONS_MARK = "<!-- The sections below come from docs/benchmarks/*.md. -->"
 def sections(doc: Path) -> str:
     """The other benchmarks' sections (portal, entry, exchange...), each kept in its own file."""
     files = sorted((doc.parent / "benchmarks").glob("*.md"))
-    return "\n\n".join(f.read_text().strip() for f in files)
+    # One level down: each file's title becomes a section of the benchmarks document.
+    return "\n\n".join(
+        "\n".join(
+            "#" + line if line.startswith("#") else line for line in f.read_text().split("\n")
+        ).strip()
+        for f in files
+    )
 
 
 def sections_write(doc: Path) -> None:

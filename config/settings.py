@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Portal visits ("Thống kê truy cập"): after authentication, to tell members apart.
+    "phongtrao.portal.traffic.middleware.VisitCountingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -137,6 +139,12 @@ WAGTAILADMIN_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("vi", "Tiếng Việt")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# ASCII page addresses ("hoat-dong-hoi-co-so"), as Vietnamese portals use.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Portal comments: members' shown at once (guests' always wait for an editor); rate limit.
+PORTAL_MEMBER_COMMENTS_APPROVED = env_bool("PORTAL_MEMBER_COMMENTS_APPROVED", True)
+PORTAL_COMMENT_RATE_COUNT = int(os.environ.get("PORTAL_COMMENT_RATE_COUNT", "3"))
+PORTAL_COMMENT_RATE_MINUTES = float(os.environ.get("PORTAL_COMMENT_RATE_MINUTES", "10"))
 
 LOGGING = {
     "version": 1,
@@ -155,6 +163,8 @@ LOGIN_REDIRECT_URL = "entry:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # A session ends after SESSION_MINUTES without a request (sliding), and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MINUTES", "120")) * 60
+# The session notice bar shows this many seconds before a signed-in session ends.
+SESSION_WARNING_SECONDS = int(os.environ.get("SESSION_WARNING_SECONDS", "60"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve as static_serve
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from phongtrao.portal import views as portal_views
 
 admin.site.site_header = "phongtrao — Quản trị hệ thống báo cáo"
 admin.site.site_title = "phongtrao"
@@ -17,6 +26,26 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("phongtrao.exchange.urls")),
     path("bao-cao/", include("phongtrao.reports.urls")),
     path("thi-dua/", include("phongtrao.emulation.urls")),
-    # Officers land on their entry list (the sign-in page first when not signed in).
-    path("", RedirectView.as_view(url="/nhap-lieu/", permanent=False)),
+    # Portal: link banners' click counter (/lien-ket/), the session notice's endpoints (/phien/).
+    path("", include("phongtrao.portal.traffic.urls")),
+    # The portal (Wagtail): its admin, documents, sitemap, own views; the page tree LAST.
+    path("cms/", include(wagtailadmin_urls)),
+    path("tai-lieu/", include(wagtaildocs_urls)),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("", include("phongtrao.portal.urls")),
+]
+if settings.DEBUG or os.environ.get("PHONGTRAO_DEV") == "1":
+    # `make demo` serves uploaded images itself; production lets the web server do it.
+    # Documents only through /tai-lieu/, which checks their collection's privacy.
+    urlpatterns.append(
+        re_path(
+            r"^media/(?P<path>(?!documents/).*)$",
+            static_serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
+urlpatterns += [
+    # The page tree: Wagtail's serving, with the site lookup reused (portal.views.serve).
+    re_path(r"^((?:[\w\-]+/)*)$", portal_views.serve),
+    path("", include(wagtail_urls)),
 ]

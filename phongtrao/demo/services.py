@@ -46,10 +46,10 @@ LOC_THAI_CODE = "25297"
 def demo_users_ensure() -> list[tuple[str, str, str]]:
     """The demo officers of Bình Phước, each in their unit with their roles.
 
-    canbo_tinh (province: duyệt, quản trị), canbo_huyen (Lộc Ninh district: duyệt),
-    canbo_xa (Lộc Thái commune: nhập liệu), canbo_xa2 (a commune of another district:
-    nhập liệu). Passwords are reset to DEMO_PASSWORD. Returns (username, unit, roles).
-    Needs the Bình Phước units (`load_admin_units`).
+    canbo_tinh (province: duyệt, quản trị, biên tập cổng thông tin), canbo_huyen (Lộc Ninh
+    district: duyệt), canbo_xa (Lộc Thái commune: nhập liệu), canbo_xa2 (a commune of
+    another district: nhập liệu). Passwords are reset to DEMO_PASSWORD. Returns (username,
+    unit, roles). Needs the Bình Phước units (`load_admin_units`).
     """
     province = demo_province()
     loc_thai = unit_resolve(LOC_THAI_CODE, REPORT_DAY)
@@ -57,7 +57,7 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
     assert loc_ninh is not None
     other = next(c for c in demo_communes(province) if c.parent_id != loc_ninh.pk)
     plan = [
-        ("canbo_tinh", province, {Role.VIEW, Role.APPROVE, Role.ADMINISTER}),
+        ("canbo_tinh", province, {Role.VIEW, Role.APPROVE, Role.ADMINISTER, Role.EDITOR}),
         ("canbo_huyen", loc_ninh, {Role.VIEW, Role.APPROVE}),
         ("canbo_xa", loc_thai, {Role.VIEW, Role.ENTER}),
         ("canbo_xa2", other, {Role.VIEW, Role.ENTER}),

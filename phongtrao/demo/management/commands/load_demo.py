@@ -8,6 +8,9 @@ from django.core.management import BaseCommand, CommandParser, call_command
 
 from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
 from phongtrao.demo.services import demo_admin_ensure, demo_password, demo_users_ensure
+from phongtrao.emulation.demo import emulation_demo_load
+from phongtrao.portal.demo import portal_demo_load
+from phongtrao.portal.traffic.demo import traffic_demo_load
 from phongtrao.vn import format_number
 
 
@@ -39,6 +42,12 @@ class Command(BaseCommand):
                 f"giữ nguyên {format_number(values.ignored)} giá trị; "
                 f"chỉ tiêu giao: đặt {result.targets_set}, giữ nguyên {result.targets_kept}."
             )
+        # Emulation 2023: graded, published; CS_TOT_TL of the report comes from it.
+        emulation = emulation_demo_load()
+        self.stdout.write(
+            f"Thi đua năm 2023: {emulation.share_text} cơ sở Hội hoàn thành tốt nhiệm vụ trở "
+            "lên; xem tại /thi-dua/"
+        )
         user = demo_admin_ensure()
         self.stdout.write(
             f"Tài khoản quản trị: {user.get_username()} / mật khẩu: {demo_password()}"
@@ -48,3 +57,12 @@ class Command(BaseCommand):
                 f"Tài khoản cán bộ: {username} / mật khẩu: {demo_password()} "
                 f"({unit_name}; quyền: {roles})"
             )
+        # The portal (Wagtail): site, categories, the seed article and a few others.
+        articles = portal_demo_load()
+        self.stdout.write(
+            f"Cổng thông tin: {len(articles)} bài viết; bài mẫu tại {articles[0]} "
+            "(biên tập: canbo_tinh tại /cms/)"
+        )
+        # The portal's "Liên kết" block: banners and links with their images.
+        links = traffic_demo_load()
+        self.stdout.write(f"Liên kết: thêm {links} banner/liên kết (quản lý tại /cms/ > Liên kết)")
