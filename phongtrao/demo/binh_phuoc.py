@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from phongtrao.catalog.models import Indicator
 from phongtrao.catalog.selectors import indicators_by_code
@@ -306,6 +306,10 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
         for pk, value in shares.items()
     ]
     written = datavalues_import(values=values, source=SOURCE, update=restore)
+    if connection.vendor == "postgresql":
+        # Tens of thousands of new values: let the planner see them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE data_datavalue, data_period, analytics_rollup")
     result = DemoLoadResult(province=province, communes=len(communes), values=written, plan=plan)
     for target in demo_targets():
         indicator = indicators[target.code]

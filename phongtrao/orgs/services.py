@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Count, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
@@ -298,6 +298,10 @@ def admin_units_load(*, register: Register | None = None) -> LoadSummary:
     # The mapping between the structures follows the successions (a second run: nothing).
     if summary.changed or not UnitMapping.objects.exists():
         summary.mapping_rows = mapping_rebuild().rows
+    if summary.changed and connection.vendor == "postgresql":
+        # Thousands of new rows: without statistics the planner scans them in the wrong order.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE orgs_unit, orgs_succession, orgs_unitmapping")
     for edition in (old_edition, new_edition):
         levels = Unit.objects.filter(edition=edition).values_list("level", flat=True)
         summary.units[edition.code] = Counter(levels)
