@@ -67,3 +67,24 @@ def no_deadlines(db: None) -> None:
     from phongtrao.catalog.models import Form
 
     Form.objects.update(deadline_days=0)
+
+
+@pytest.fixture
+def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A page of Debian's Chromium, headless, Vietnamese; a phone's screen unless the test
+    module sets BROWSER_VIEWPORT."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("needs Debian's chromium: make system-packages")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    viewport = getattr(request.module, "BROWSER_VIEWPORT", {"width": 390, "height": 844})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
+        yield context.new_page()
+        browser.close()

@@ -4,13 +4,9 @@ and publishes."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from .conftest import PASSWORD, hand_set, scored
-
-CHROMIUM = shutil.which("chromium")
 
 
 @pytest.fixture
@@ -29,18 +25,8 @@ def round_setup(small_tree, people):
     }
 
 
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
+# The page's size for the shared `browser_page` fixture (conftest.py).
+BROWSER_VIEWPORT = {"width": 1100, "height": 900}
 
 
 def _sign_in(page, base, username):

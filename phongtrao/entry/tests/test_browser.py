@@ -6,7 +6,6 @@ reason; the commune corrects and resubmits; the district approves; the form is l
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,6 @@ from phongtrao.data.validation import breakdown_message, parse_value
 
 from .conftest import entry_url
 
-CHROMIUM = shutil.which("chromium")
 PASSWORD = "mat-khau-dai-123"  # the people fixture's
 
 
@@ -31,22 +29,6 @@ def ids(db):
         "THOAT_NGHEO_DTTS": child.pk,
         "message": breakdown_message(child, Decimal(1633), parent, Decimal(1200)),
     }
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        # A phone's screen: one column, large inputs.
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 def _sign_in(page, base, username):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 
 import pytest
 
@@ -12,22 +11,6 @@ from phongtrao.exchange.tests.conftest import API_PASSWORD
 
 # The catalog's forms close 15 days after the period; these tests write 2023 as officers.
 pytestmark = pytest.mark.usefixtures("no_deadlines")
-
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 # On SQLite no session can be saved while an import writes (one writer at a time), and the

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
@@ -14,20 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def urls(portal):
     """Read before the browser starts (see entry's browser test)."""
     return {"seed": portal["seed"].url, "category": portal["news"].url}
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 def test_read_rate_and_comment(urls, live_server, browser_page):

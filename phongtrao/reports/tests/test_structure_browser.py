@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from .test_structure_choice import two_structures  # noqa: F401  (a fixture)
 
-CHROMIUM = shutil.which("chromium")
 PASSWORD = "mat-khau-dai-123"
 
 
@@ -21,18 +19,8 @@ def web_admin(db):
     return get_user_model().objects.create_superuser("quantri_web", password=PASSWORD)
 
 
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 1000, "height": 700}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
+# The page's size for the shared `browser_page` fixture (conftest.py).
+BROWSER_VIEWPORT = {"width": 1000, "height": 700}
 
 
 # On PostgreSQL, after the portal's transactional tests have flushed the database, restoring

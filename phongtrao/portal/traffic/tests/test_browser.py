@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
 
-CHROMIUM = shutil.which("chromium")
 PASSWORD = "mat-khau-dai-123"
 
 pytestmark = [
@@ -23,20 +21,6 @@ def member(db):
     `browser_page` (a query made while Playwright's loop runs gets a connection of its own
     that outlives the test)."""
     return get_user_model().objects.create_user("thanh_vien", password=PASSWORD)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
 
 
 def sign_in(page, base):
