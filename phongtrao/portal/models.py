@@ -217,7 +217,9 @@ class ArticlePage(Page):
         from phongtrao.portal import views
 
         views.article_count_view(request, self)
-        response = super().serve(request, *args, **kwargs)
+        response = views.article_page_for_guest(request, self)
+        if response is None:
+            response = super().serve(request, *args, **kwargs)
         views.article_remember_seen(request, response, self)
         return response
 

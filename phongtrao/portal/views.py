@@ -24,7 +24,7 @@ from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, Site
 from wagtail.wagtail_hooks import check_view_restrictions
 
 from phongtrao.accounts.access import access_unit
@@ -33,6 +33,7 @@ from phongtrao.portal.forms import CommentForm
 from phongtrao.portal.models import ArticlePage
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
+from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
 from phongtrao.vn import format_dateline, format_number
 
 SEEN_COOKIE = "pt_seen"
@@ -46,9 +47,11 @@ _SALT = "phongtrao.portal"
 
 # The sites and their home pages, as of the state of their rows (see _site_for_request).
 _sites: dict[Any, Any] = {}
+# The last column says whether any page has a view restriction (private, password, groups).
 _SITES_STATE_SQL = (
     "SELECT s.id, s.hostname, s.port, s.site_name, s.root_page_id, s.is_default_site, "
-    "p.live, p.last_published_at, p.latest_revision_id "
+    "p.live, p.last_published_at, p.latest_revision_id, "
+    "EXISTS (SELECT 1 FROM wagtailcore_pageviewrestriction) "
     "FROM wagtailcore_site s JOIN wagtailcore_page p ON p.id = s.root_page_id ORDER BY s.id"
 )
 
@@ -57,8 +60,9 @@ def site_cache_clear() -> None:
     _sites.clear()
 
 
-def _site_for_request(request: HttpRequest) -> Any:
-    """The Wagtail site of the request, with its home page object, reused by this process.
+def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
+    """The Wagtail site of the request, with its home page object, reused by this process;
+    and whether any page has a view restriction.
 
     Wagtail looks the site up (one query) and loads its home page (another) on every
     request; the portal's pages are the hot path, so both are kept while one plain query
@@ -66,7 +70,8 @@ def _site_for_request(request: HttpRequest) -> Any:
     """
     with connection.cursor() as cursor:
         cursor.execute(_SITES_STATE_SQL)
-        state = tuple(tuple(row) for row in cursor.fetchall())
+        rows = cursor.fetchall()
+    state = tuple(tuple(row[:-1]) for row in rows)
     if _sites.get("state") != state:
         _sites.clear()
         _sites["state"] = state
@@ -76,14 +81,7 @@ def _site_for_request(request: HttpRequest) -> Any:
         if site is not None:
             site.root_page = site.root_page.specific
         _sites[key] = site
-    return _sites[key]
-
-
-def _any_view_restriction() -> bool:
-    """Whether any page has a view restriction (private, password, groups): one plain query."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {PageViewRestriction._meta.db_table} LIMIT 1")  # noqa: S608
-        return cursor.fetchone() is not None
+    return _sites[key], any(row[-1] for row in rows)
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -91,14 +89,14 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
 
     The site and its home page are reused for a while (see _site_for_request), and Wagtail's
     view-restriction check (two queries per page) runs only when some page has a
-    restriction at all, which one plain query tells. Every other hook runs as in Wagtail.
+    restriction at all, which the same query tells. Every other hook runs as in Wagtail.
     """
-    request._wagtail_site = _site_for_request(request)  # type: ignore[attr-defined]
+    site, check_restrictions = _site_for_request(request)
+    request._wagtail_site = site  # type: ignore[attr-defined]
     route = Page.route_for_request(request, path)
     if route is None:
         raise Http404
     page, args, kwargs = route
-    check_restrictions = _any_view_restriction()
 
     def chain(page: Any, request: HttpRequest, args: Any, kwargs: Any) -> HttpResponseBase:
         response: HttpResponseBase = page.serve(request, *args, **kwargs)
@@ -198,8 +196,9 @@ ARTICLE_SECONDS = 120
 
 
 def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters) -> str:
-    """The article's part of the page: rendered once per published version and approved
-    comments (cached), the counters and the CSRF token filled in for each request."""
+    """The article's part of the page, with placeholders for what changes per request (the
+    counters and the CSRF token, see _fill): rendered once per published version and
+    approved comments, and cached."""
     preview = bool(getattr(request, "is_preview", False))
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
     key = f"portal:article:{article.pk}:{stamp}:{counters.comments_version}"
@@ -220,6 +219,12 @@ def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters
         )
         if not preview:
             cache.set(key, html, ARTICLE_SECONDS)
+    return html
+
+
+def _fill(html: str, request: HttpRequest, counters: Counters) -> str:
+    """Put this request's counters and CSRF token in the article's placeholders (and the side
+    blocks in a page of the page cache)."""
     average = rating_average(counters)
     return (
         html.replace("@@VIEWS@@", format_number(counters.views))
@@ -227,18 +232,62 @@ def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters
         .replace("@@RATING@@", rating_text(counters))
         .replace("@@PERCENT@@", str(round(average * 20)))
         .replace("@@CSRF@@", get_token(request))
+        .replace(SIDEBAR_PLACEHOLDER, sidebar_html(), 1)
     )
 
 
-def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any]:
-    """What the article template shows: the article part (see _article_html)."""
+def _counters_of(request: HttpRequest, article: ArticlePage) -> Counters:
     counters: Counters | None = getattr(request, "_portal_counters", None)
-    if counters is None:
-        counters = selectors.article_counters(article.pk)
-    return {
-        "counters": counters,
-        "article_html": mark_safe(_article_html(request, article, counters)),  # noqa: S308
-    }
+    return counters if counters is not None else selectors.article_counters(article.pk)
+
+
+def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any]:
+    """What the article template shows: the article part (see _article_html), filled in
+    unless the whole page is being rendered for the guests' page cache."""
+    counters = _counters_of(request, article)
+    html = _article_html(request, article, counters)
+    if not getattr(request, "_portal_fill_later", False):
+        html = _fill(html, request, counters)
+    return {"counters": counters, "article_html": mark_safe(html)}  # noqa: S308
+
+
+def _guest_without_state(request: HttpRequest) -> bool:
+    """A guest's plain GET with no session and no pending message: the page is the same for
+    every such reader but for the counters and the CSRF token."""
+    return (
+        request.method == "GET"
+        and not getattr(request, "is_preview", False)
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not request.GET
+    )
+
+
+def article_page_for_guest(request: HttpRequest, article: ArticlePage) -> HttpResponse | None:
+    """The whole article page for a guest, from a page cache; None when the page must be
+    rendered for this reader (signed in, a message to show, a preview, a query string).
+
+    The page is rendered once with its placeholders and kept for PORTAL_PAGE_CACHE_SECONDS
+    (default 60; the menu and the related lists it shows are cached longer already), keyed by
+    the published version and the approved comments, so that a new version or an approved
+    comment shows at once. The counters, the CSRF token and the side blocks (statistics,
+    links: cached for their own few seconds) are filled per request.
+    """
+    seconds = getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 60)
+    if not seconds or not _guest_without_state(request):
+        return None
+    counters = _counters_of(request, article)
+    stamp = article.last_published_at.timestamp() if article.last_published_at else 0
+    key = f"portal:page:{article.pk}:{stamp}:{counters.comments_version}"
+    html: str | None = cache.get(key)
+    if html is None:
+        request._portal_fill_later = True  # type: ignore[attr-defined]
+        rendered = TemplateResponse(
+            request, article.get_template(request), article.get_context(request)
+        ).render()
+        html = rendered.content.decode()
+        cache.set(key, html, seconds)
+    return HttpResponse(_fill(html, request, counters))
 
 
 # ---------------------------------------------------------------------------------------------

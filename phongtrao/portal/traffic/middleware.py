@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from phongtrao.portal.traffic.bots import is_bot
@@ -18,6 +19,7 @@ from phongtrao.portal.traffic.models import VisitorKind
 from phongtrao.portal.traffic.services import visit_record, visit_window
 
 VISITOR_COOKIE = "pt_visitor"
+
 # token.seconds-since-epoch-of-the-last-write.kind
 _VISITOR_VALUE = re.compile(r"([A-Za-z0-9_-]{22})\.(\d{1,12})\.([1-3])")
 # Pages of the reporting side and technical paths are not portal pages.
@@ -61,7 +63,7 @@ def visit_count(request: HttpRequest, response: HttpResponse) -> None:
     if is_bot(user_agent):
         address = request.META.get("REMOTE_ADDR", "")
         digest = hashlib.blake2b(f"{user_agent}|{address}".encode(), digest_size=16).hexdigest()
-        visit_record(key=f"b{digest}", kind=VisitorKind.BOT)
+        _robot_record(f"b{digest}")
         return
     kind, now = _kind(request), int(time.time())
     found = _VISITOR_VALUE.fullmatch(request.COOKIES.get(VISITOR_COOKIE, ""))
@@ -78,6 +80,13 @@ def visit_count(request: HttpRequest, response: HttpResponse) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+
+
+def _robot_record(key: str) -> None:
+    """Robots keep no cookie: the cache remembers that the database was told about this one,
+    so that a crawler's burst writes once a minute, as a browser does."""
+    if cache.add(f"traffic:robot:{key}", 1, getattr(settings, "TRAFFIC_TOUCH_SECONDS", 60)):
+        visit_record(key=key, kind=VisitorKind.BOT)
 
 
 class VisitCountingMiddleware:

@@ -28,14 +28,27 @@ from phongtrao.vn import format_number
 register = template.Library()
 
 
-@register.simple_tag
-def traffic_sidebar() -> SafeString:
-    """`{% traffic_sidebar %}`: the side blocks, rendered once per few seconds for everyone."""
+# Stands for the side blocks in a page kept by the portal's page cache (filled per request).
+SIDEBAR_PLACEHOLDER = "<!--@@TRAFFIC_SIDEBAR@@-->"
+
+
+def sidebar_html() -> str:
+    """The side blocks, rendered once per few seconds for everyone."""
     html: str | None = cache.get(SIDEBAR_CACHE_KEY)
     if html is None:
         html = render_to_string("traffic/blocks.html")
         cache.set(SIDEBAR_CACHE_KEY, html, getattr(settings, "TRAFFIC_STATS_CACHE_SECONDS", 5))
-    return SafeString(html)
+    return html
+
+
+@register.simple_tag(takes_context=True)
+def traffic_sidebar(context: template.Context) -> SafeString:
+    """`{% traffic_sidebar %}`: the side blocks; a placeholder in a page rendered for the
+    portal's page cache, whose blocks have their own, shorter, cache."""
+    request = context.get("request")
+    if getattr(request, "_portal_fill_later", False):
+        return SafeString(SIDEBAR_PLACEHOLDER)
+    return SafeString(sidebar_html())
 
 
 @register.simple_tag(name="traffic_stats")
