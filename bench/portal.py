@@ -1,9 +1,10 @@
-"""The portal's article page under load, served by gunicorn, on SQLite and PostgreSQL.
+"""The portal's article page under load, served by granian or gunicorn, on SQLite and PG.
 
 `bench/portal.py` builds a fresh database per database engine (migrate, `load_demo`), starts
-gunicorn on 127.0.0.1 (DEBUG off, view and visit counting on), and drives the seed article
-with a bounded load generator of its own (asyncio, raw HTTP/1.1 over sockets, keep-alive
-when the server offers it): concurrency 16 and 64, without cookies (every request a new
+the server on 127.0.0.1 (DEBUG off, view and visit counting on), and drives the seed article
+with wrk (2 threads, as NukeViet was measured; Debian's package, `make bench-portal`
+installs it) or, without wrk, a bounded load generator of its own (asyncio, raw HTTP/1.1
+over sockets, keep-alive): concurrency 16 and 64, without cookies (every request a new
 browser: a view and a visit written each time) and with one browser's cookies (the visitor
 and "seen" cookies it got on its first request). It then checks exactness: 1,000 requests
 from 1,000 cookie-less browsers at concurrency 16 must add exactly 1,000 views and 1,000
@@ -20,6 +21,8 @@ import asyncio
 import io
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,7 +40,9 @@ BROWSER_UA = (
     "Chrome/126.0.0.0 Mobile Safari/537.36"
 )
 # (worker class, workers, threads) tried when --choose is given; the first is the default.
-SERVER_CONFIGS = [("gthread", 2, 8), ("sync", 4, 1), ("gthread", 4, 4), ("sync", 8, 1)]
+# granian's workers run the WSGI application in one blocking thread each here; gunicorn's
+# "sync" and "gthread" workers for comparison.
+SERVER_CONFIGS = [("granian", 2, 1), ("granian", 3, 1), ("sync", 3, 1), ("gthread", 2, 4)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,12 +184,69 @@ def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
+# wrk (Debian's package), the driver NukeViet was measured with; the load generator above
+# stays for warming up and for the exactness check, which needs an exact number of requests.
+
+_WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _wrk_ms(text: str) -> float:
+    number = re.fullmatch(r"([0-9.]+)([a-z]+)", text)
+    assert number is not None, text
+    return float(number[1]) * _WRK_UNITS[number[2]]
+
+
+def wrk_load(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
+    """`wrk -t2 -c<concurrency> -d<seconds>s --latency` against the article, summarised as
+    `summary` does for the Python load generator."""
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency"]
+    command += ["-H", f"User-Agent: {BROWSER_UA}", "-H", "Accept-Language: vi-VN,vi"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    done = re.search(r"(\d+) requests in ([0-9.]+)(\w+),", output)
+    assert done is not None, output
+    latency = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", output)
+    assert latency is not None, output
+    quantiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    sockets = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    elapsed = _wrk_ms(done[2] + done[3]) / 1000
+    return {
+        "driver": "wrk -t2",
+        "requests": int(done[1]),
+        "seconds": round(elapsed, 2),
+        "rps": round(int(done[1]) / elapsed, 1),
+        "p50_ms": round(_wrk_ms(quantiles["50"]), 1),
+        "p99_ms": round(_wrk_ms(quantiles["99"]), 1),
+        "max_ms": round(_wrk_ms(latency[3]), 1),
+        "errors": (int(non_2xx[1]) if non_2xx else 0)
+        + (sum(int(n) for n in sockets.groups()) if sockets else 0),
+        "load1": round(os.getloadavg()[0], 1),
+    }
+
+
+def measure(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
+    """One load measurement: wrk when installed (`make bench` installs it), else the
+    Python load generator."""
+    if shutil.which("wrk"):
+        return wrk_load(port, path, cookie, concurrency, seconds)
+    tally, elapsed = asyncio.run(_load("127.0.0.1", port, path, cookie, concurrency, seconds))
+    return {"driver": "python asyncio", **summary(tally, elapsed)}
+
+
+# --------------------------------------------------------------------------------------------
 # The server
 
 
 def uncounted_app() -> Any:
-    """The project's WSGI application without the visit-counting middleware (gunicorn factory
-    `bench.portal:uncounted_app()`): the baseline that shows what counting costs."""
+    """The project's WSGI application without the visit-counting middleware (a factory for
+    the server): the baseline that shows what counting costs."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.conf import settings
 
@@ -203,37 +265,35 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving config.wsgi with DEBUG off, as production would."""
+    """The project's WSGI application with DEBUG off, as production would serve it: granian
+    (Rust HTTP server) or gunicorn (worker class "sync" or "gthread")."""
 
     def __init__(
         self, worker_class: str, workers: int, threads: int, counting: bool = True
     ) -> None:
         self.port = _free_port()
-        self.label = f"{worker_class} -w {workers}" + (
-            f" --threads {threads}" if worker_class == "gthread" else ""
-        )
-        command = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application" if counting else "bench.portal:uncounted_app()",
-            "--chdir",
-            str(ROOT),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--worker-class",
-            worker_class,
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--backlog",
-            "512",
-            "--keep-alive",
-            "5",
-            "--log-level",
-            "warning",
-        ]
+        app = "config.wsgi:application" if counting else "bench.portal:uncounted_app"
+        if worker_class == "granian":
+            self.label = f"granian --workers {workers} --blocking-threads {threads}"
+            command = [
+                *(str(Path(PYTHON).parent / "granian"), "--interface", "wsgi"),
+                *("--host", "127.0.0.1", "--port", str(self.port)),
+                *("--workers", str(workers), "--blocking-threads", str(threads)),
+                *("--backlog", "1024", "--log-level", "warning"),
+                *(["--factory"] if not counting else []),
+                app,
+            ]
+        else:
+            self.label = f"gunicorn {worker_class} -w {workers}" + (
+                f" --threads {threads}" if worker_class == "gthread" else ""
+            )
+            command = [
+                *(PYTHON, "-m", "gunicorn", app if counting else f"{app}()"),
+                *("--chdir", str(ROOT), "--bind", f"127.0.0.1:{self.port}"),
+                *("--worker-class", worker_class, "--workers", str(workers)),
+                *("--threads", str(threads), "--backlog", "1024", "--keep-alive", "5"),
+                *("--log-level", "warning"),
+            ]
         env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="ERROR")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
@@ -245,7 +305,7 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise SystemExit("gunicorn did not start")
+            raise SystemExit("the server did not start")
         # Every worker loads its code and its connections before the clock starts.
         asyncio.run(_load("127.0.0.1", self.port, path, "", 8, requests=64))
 
@@ -378,12 +438,9 @@ def inner(args: argparse.Namespace) -> None:
             server = Server(*config)
             try:
                 server.wait_ready(path)
-                tally, elapsed = asyncio.run(
-                    _load("127.0.0.1", server.port, path, "", 64, seconds=args.choose_seconds)
-                )
+                result = measure(server.port, path, "", 64, args.choose_seconds)
             finally:
                 server.stop()
-            result = summary(tally, elapsed)
             emit({"kind": "choose", "server": server.label, "concurrency": 64, **result})
             if best is None or result["rps"] > best[0]:
                 best = (result["rps"], config)
@@ -398,16 +455,13 @@ def inner(args: argparse.Namespace) -> None:
                 cookie = (
                     asyncio.run(_first_cookies("127.0.0.1", server.port, path)) if cookies else ""
                 )
-                tally, elapsed = asyncio.run(
-                    _load("127.0.0.1", server.port, path, cookie, concurrency, args.seconds)
-                )
                 emit(
                     {
                         "kind": "load",
                         "server": server.label,
                         "concurrency": concurrency,
                         "cookies": "one browser's" if cookie else "none",
-                        **summary(tally, elapsed),
+                        **measure(server.port, path, cookie, concurrency, args.seconds),
                     }
                 )
         views_before, visits_before = _counters(path)
@@ -434,16 +488,13 @@ def inner(args: argparse.Namespace) -> None:
         server.wait_ready(path)
         for cookies in (False, True):
             cookie = asyncio.run(_first_cookies("127.0.0.1", server.port, path)) if cookies else ""
-            tally, elapsed = asyncio.run(
-                _load("127.0.0.1", server.port, path, cookie, 64, args.seconds)
-            )
             emit(
                 {
                     "kind": "load_without_visit_counting",
                     "server": server.label,
                     "concurrency": 64,
                     "cookies": "one browser's" if cookie else "none",
-                    **summary(tally, elapsed),
+                    **measure(server.port, path, cookie, 64, args.seconds),
                 }
             )
     finally:
@@ -515,10 +566,10 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
     out = [
         "## Portal: the article page under load (issue 4)",
         "",
-        f"Run of `bench/portal.py` on {conditions.get('when', '?')}, "
-        f"{conditions.get('cpus', '?')} cores shared with five other sessions' work (tests, "
-        "benchmarks) running at the same time: the figures are lower bounds and vary from run "
-        "to run. The load generator (Python asyncio, one process) runs on the same 2 cores.",
+        f"Run of `bench/portal.py --choose` on {conditions.get('when', '?')}, "
+        f"{conditions.get('cpus', '?')} cores; the server, the database and the load driver "
+        "(wrk, 2 threads, 15 s per row) share them, and the \"load avg\" column says how busy "
+        "the machine was besides.",
         "",
         GOAL,
         "",
@@ -534,7 +585,7 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
             "",
             "Server configurations tried (concurrency 64, no cookies, SQLite):",
             "",
-            "| gunicorn | req/s | p50 ms | p99 ms | errors |",
+            "| server | req/s | p50 ms | p99 ms | errors |",
             "|---|---:|---:|---:|---:|",
         ]
         for r in chosen:
@@ -543,7 +594,7 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
             )
     out += [
         "",
-        "| database | gunicorn | visit counting | cookies | concurrency | req/s | "
+        "| database | server | visit counting | cookies | concurrency | req/s | "
         "p50 ms | p99 ms | errors | load avg | goal (≥ 500 req/s, p99 < 100 ms at 64) |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]

@@ -109,7 +109,9 @@ def database_config() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        config["CONN_MAX_AGE"] = 0
+        # Connections are kept (CONN_MAX_AGE from above) as on PostgreSQL: opening one costs
+        # its PRAGMAs, and closing the last one checkpoints the WAL, about a millisecond per
+        # request otherwise (docs/benchmarks.md, the portal).
     return config
 
 

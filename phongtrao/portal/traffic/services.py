@@ -33,7 +33,6 @@ def _db_datetime(moment: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-@transaction.atomic
 def visit_record(*, key: str, kind: VisitorKind, at: datetime | None = None) -> bool:
     """Note that the visitor `key` (a browser or a robot) was seen `at` (now by default).
 
@@ -43,6 +42,61 @@ def visit_record(*, key: str, kind: VisitorKind, at: datetime | None = None) -> 
     update are single statements that the database serialises on the visitor's row.
     """
     now = at or timezone.now()
+    if connection.vendor == "postgresql":
+        counted = _visit_record_in_one_statement(key, kind, now)
+    else:
+        counted = _visit_record_in_steps(key, kind, now)
+    if counted and secrets.randbelow(PRUNE_ONE_IN) == 0:
+        presence_prune(before=now - visit_window())
+    return counted
+
+
+def _visit_record_in_one_statement(key: str, kind: VisitorKind, now: datetime) -> bool:
+    """PostgreSQL: the visit counted in one statement (one round trip, no transaction to
+    open and close: a new browser's visit is on the hot path of every portal page).
+
+    The insert of a new visitor, or else the update of one whose last counted visit is older
+    than the window, and the day's increment when either wrote a row. A concurrent request of
+    the same browser waits on the row and re-checks the update's condition on its new
+    version (or no longer sees a row inserted meanwhile), so it adds nothing. A browser not
+    counted gets its `last_seen` moved by a second statement, for "đang truy cập".
+    """
+    presence, daily = _table(Presence), _table(DailyVisits)
+    params: dict[str, Any] = {
+        "key": key,
+        "kind": int(kind),
+        "now": now,
+        "since": now - visit_window(),
+        "day": timezone.localdate(now),
+        "shard": secrets.randbelow(DAILY_SHARDS),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH inserted AS (INSERT INTO {presence} ("key", kind, last_seen, counted_at) '  # noqa: S608
+            "VALUES (%(key)s, %(kind)s, %(now)s, %(now)s) "
+            'ON CONFLICT ("key") DO NOTHING RETURNING 1), '
+            f"updated AS (UPDATE {presence} SET kind = %(kind)s, last_seen = %(now)s, "
+            f'counted_at = %(now)s WHERE "key" = %(key)s AND counted_at <= %(since)s '
+            "AND NOT EXISTS (SELECT 1 FROM inserted) RETURNING 1) "
+            f"INSERT INTO {daily} AS d (day, shard, visits) SELECT %(day)s, %(shard)s, 1 "
+            "WHERE EXISTS (SELECT 1 FROM inserted) OR EXISTS (SELECT 1 FROM updated) "
+            "ON CONFLICT (day, shard) DO UPDATE SET visits = d.visits + 1 RETURNING 1",
+            params,
+        )
+        if cursor.fetchone() is not None:
+            return True
+        cursor.execute(
+            f"UPDATE {presence} SET kind = %(kind)s, last_seen = %(now)s "  # noqa: S608
+            'WHERE "key" = %(key)s AND last_seen < %(now)s',
+            params,
+        )
+    return False
+
+
+@transaction.atomic
+def _visit_record_in_steps(key: str, kind: VisitorKind, now: datetime) -> bool:
+    """Other databases (SQLite has no writes in WITH): the same in a few statements of one
+    transaction."""
     presence, stamp = _table(Presence), _db_datetime(now)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,8 +125,6 @@ def visit_record(*, key: str, kind: VisitorKind, at: datetime | None = None) -> 
             f"ON CONFLICT (day, shard) DO UPDATE SET visits = {_table(DailyVisits)}.visits + 1",
             [connection.ops.adapt_datefield_value(day), secrets.randbelow(DAILY_SHARDS)],
         )
-    if secrets.randbelow(PRUNE_ONE_IN) == 0:
-        presence_prune(before=now - visit_window())
     return True
 
 
