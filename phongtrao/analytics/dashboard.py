@@ -3,22 +3,41 @@
 Built on the public reads of `analytics.selectors` (`unit_report`, `unit_totals`) and on the
 roll-up table itself for the units below, read set-wise: the number of queries does not
 grow with the number of units or indicators.
+
+On either structure: the unit asked for may be of another edition than the one that
+entered the period's values (the 2025 Đồng Nai for 2023). Its units below are then those of
+its own edition, and each takes the figures of the units it came from (or went into)
+through `orgs.UnitMapping`, read for all of them together, exactly as `unit_totals` does
+for one unit; shares of split units are flagged `estimated`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from phongtrao import expressions, periods
+from phongtrao import periods
 from phongtrao.analytics.models import Rollup
 from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
-from phongtrao.analytics.selectors import ROLLED_UP_TYPES, ReportRow, unit_report, unit_totals
+from phongtrao.analytics.selectors import (
+    ROLLED_UP_TYPES,
+    ReportRow,
+    Total,
+    _derive,
+    _raw_indicators,
+    _Source,
+    _source_totals,
+    _with_mapped,
+    _within,
+    unit_report,
+    unit_totals,
+)
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, Period
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Unit, UnitMapping
 
 # The headline figures of a Women's Union dashboard, in this order (catalog codes); codes
 # missing from another catalog are skipped.
@@ -49,59 +68,140 @@ def dashboard_key_figures(unit: Unit, period: Period | str) -> list[ReportRow]:
 
 @dataclass(frozen=True)
 class UnitFigure:
-    """One unit below: its total for the indicator, and how many values fed it."""
+    """One unit below: its total for the indicator, how many values fed it, and whether part
+    of it is an estimate (shared out from a split unit by weights)."""
 
     unit: Unit
     value: Decimal
     count: int
+    estimated: bool = False
 
 
 def dashboard_units_below(
     unit: Unit, period: Period | str, indicator: Indicator
 ) -> list[UnitFigure]:
-    """The total of each unit directly below `unit` (that existed in the period), largest
-    first, in a fixed number of queries whatever the number of units."""
+    """The total of each unit directly below `unit`, largest first, in a fixed number of
+    queries whatever the number of units.
+
+    The units below are those that existed in the period while `unit` did; for a period
+    wholly outside `unit`'s validity (2023 on the 2025 Đồng Nai), those of its first (or
+    last) day, each with the figures mapped from the units it came from (or went into).
+    """
     row = period if isinstance(period, Period) else period_rows([period])[period]
+    start, end = validity_window(row.start, row.end, unit.valid_from, unit.valid_to)
     children = list(
-        Unit.objects.filter(parent=unit, valid_from__lte=row.end)
-        .exclude(valid_to__lt=row.start)
+        Unit.objects.filter(parent=unit, valid_from__lte=end)
+        .exclude(valid_to__lt=start)
         .order_by("code")
     )
     if not children:
         return []
-    raw = _raw_inputs(indicator)
-    totals = _children_totals(unit, children, row, raw)
+    raw, by_code = _raw_indicators([indicator])
+    direct = _children_totals(unit, children, row, {i.code: i for i in raw})
+    totals = _children_mapped(children, row, raw, direct)
     figures = []
     for child in children:
-        by_indicator = totals.get(child.pk, {})
-        count = sum(c for _, c in by_indicator.values())
-        if indicator.formula:
-            expr = expressions.parse(indicator.formula)
-            inputs: dict[expressions.Ref, Decimal | None] = {
-                ref: by_indicator.get(raw[ref.code].pk, (ZERO, 0))[0] for ref in expr.references
-            }
-            value = expr.evaluate(inputs) or ZERO
-        else:
-            value = by_indicator.get(indicator.pk, (ZERO, 0))[0]
-        figures.append(UnitFigure(unit=child, value=value, count=count))
+        total = _derive([indicator], totals[child.pk], by_code)[indicator.pk]
+        figures.append(
+            UnitFigure(unit=child, value=total.value, count=total.count, estimated=total.estimated)
+        )
     figures.sort(key=lambda f: (-f.value, f.unit.code))
     return figures
 
 
-def _raw_inputs(indicator: Indicator) -> dict[str, Indicator]:
-    """The raw indicators a figure is computed from, by code (itself when raw)."""
-    if not indicator.formula:
-        return {indicator.code: indicator}
-    result: dict[str, Indicator] = {}
-    pending = [indicator]
-    catalog = {i.code: i for i in Indicator.objects.all()}
-    while pending:
-        current = pending.pop()
-        if not current.formula:
-            result[current.code] = current
-            continue
-        pending.extend(catalog[ref.code] for ref in expressions.parse(current.formula).references)
+def validity_window(
+    start: dt.date, end: dt.date, valid_from: dt.date, valid_to: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The days from `start` to `end` on which units below a unit (or of an edition) valid
+    from `valid_from` to `valid_to` count: those inside that validity, or its nearest day
+    when the span lies wholly outside it (the 2025 communes for 2023: those of 01/7/2025,
+    their 2023 figures mapped from the old ones)."""
+    first = max(start, valid_from)
+    last = end if valid_to is None else min(end, valid_to)
+    if first <= last:
+        return first, last
+    edge = valid_from if end < valid_from else last
+    return edge, edge
+
+
+def _children_mapped(
+    children: Sequence[Unit],
+    period: Period,
+    raw: Sequence[Indicator],
+    direct: dict[int, dict[int, tuple[Decimal, int]]],
+) -> dict[int, dict[int, Total]]:
+    """child id → raw indicator id → total: the child's own subtree plus, for the part of
+    the period outside its validity, its mapped sources' figures (as `unit_totals` adds
+    them), every child's mapping rows and sources read together."""
+    result = {
+        child.pk: {key: Total(*amount) for key, amount in direct.get(child.pk, {}).items()}
+        for child in children
+    }
+    outside = {child.pk: child for child in children if not _within(child, period)}
+    if not outside:
+        return result
+    rows = (
+        UnitMapping.objects.filter(target_id__in=list(outside), source__valid_from__lte=period.end)
+        .exclude(source__valid_to__lt=period.start)
+        .values_list(
+            "target_id",
+            "source_id",
+            "source__path",
+            "source__level",
+            "source__valid_from",
+            "source__valid_to",
+            "weight",
+            "whole",
+            "estimated",
+        )
+    )
+    sources: dict[int, list[_Source]] = defaultdict(list)
+    for target_id, pk, path, level, valid_from, valid_to, weight, whole, estimated in rows:
+        source = _Source(pk, path, level, valid_from, valid_to, weight, whole, estimated)
+        child = outside[target_id]
+        # Only the part of the period the child did not cover itself (as `unit_totals`).
+        if source.valid_from < child.valid_from or (
+            child.valid_to is not None
+            and (source.valid_to is None or source.valid_to > child.valid_to)
+        ):
+            sources[target_id].append(source)
+    found = _sources_read([s for group in sources.values() for s in group], period, raw)
+    for child_id, group in sources.items():
+        amounts = {s.id: found.get((s.id, s.whole), {}) for s in group}
+        result[child_id] = _with_mapped(outside[child_id], raw, result[child_id], group, amounts)
     return result
+
+
+def _sources_read(
+    sources: Sequence[_Source], period: Period, raw: Sequence[Indicator]
+) -> dict[tuple[int, bool], dict[int, tuple[Decimal, int]]]:
+    """(source id, whole) → raw indicator id → (amount, count), for the sources of several
+    units at once.
+
+    One batch normally; a source that appears both whole and for its own values (for two
+    units below), or a whole source inside another one, waits for a second batch: each
+    batch is summed as the sources of one total, which never overlap.
+    """
+    pending = list({(s.id, s.whole): s for s in sources}.values())
+    found: dict[tuple[int, bool], dict[int, tuple[Decimal, int]]] = {}
+    while pending:
+        whole_ids = {s.id for s in pending if s.whole}
+        batch: list[_Source] = []
+        later: list[_Source] = []
+        taken: set[int] = set()
+        for source in pending:
+            above = [int(part) for part in source.path.strip("/").split("/")[:-1]]
+            nested = source.whole and any(pk in whole_ids for pk in above)
+            if source.id in taken or nested:
+                later.append(source)
+            else:
+                batch.append(source)
+                taken.add(source.id)
+        amounts = _source_totals(batch, period, raw, naive=False)
+        for source in batch:
+            found[(source.id, source.whole)] = amounts.get(source.id, {})
+        pending = later
+    return found
 
 
 def _children_totals(
@@ -157,15 +257,19 @@ def _children_totals(
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """The total of one year of the trend (`estimated`: partly shared out by weights)."""
+
     period: periods.Period
     value: Decimal
     count: int
+    estimated: bool = False
 
 
 def dashboard_trend(
     unit: Unit, period: Period | str, indicator: Indicator, years: int = TREND_YEARS
 ) -> list[TrendPoint]:
-    """The indicator's total over the same period of the last `years` years, oldest first."""
+    """The indicator's total over the same period of the last `years` years, oldest first,
+    each on `unit`'s structure (years before or after it mapped, as `unit_totals` does)."""
     code = period.code if isinstance(period, Period) else period
     current = periods.parse(code)
     wanted = [current]
@@ -174,7 +278,9 @@ def dashboard_trend(
     points = []
     for p in reversed(wanted):
         total = unit_totals(unit, p.code, [indicator])[indicator.pk]
-        points.append(TrendPoint(period=p, value=total.value, count=total.count))
+        points.append(
+            TrendPoint(period=p, value=total.value, count=total.count, estimated=total.estimated)
+        )
     return points
 
 
@@ -186,4 +292,5 @@ __all__ = [
     "dashboard_trend",
     "dashboard_units_below",
     "headline_indicators",
+    "validity_window",
 ]

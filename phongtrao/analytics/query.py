@@ -20,11 +20,13 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
+from phongtrao.analytics.dashboard import validity_window
 from phongtrao.analytics.rollups import ZERO, period_rows
 from phongtrao.analytics.selectors import Total, unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Edition, Unit
+from phongtrao.orgs.selectors import edition_at, edition_get, unit_counterpart
 
 # Each (unit, period) costs a couple of queries: a request may ask for this many at most.
 MAX_CELLS = 1000
@@ -38,6 +40,24 @@ class AnalyticsError(ValueError):
     def __init__(self, message: str, status: int = 409) -> None:
         super().__init__(message)
         self.status = status
+
+
+def edition_parse(text: str) -> Edition:
+    """The structure an `edition=` parameter names: an edition's code ("2008", "2025") or a
+    day ("2025-07-01": the structure in force that day).
+
+    Raises Edition.DoesNotExist with a Vietnamese message.
+    """
+    text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise Edition.DoesNotExist(
+                f"Ngày “{text}” không hợp lệ: hãy ghi theo dạng năm-tháng-ngày, ví dụ 2025-07-01."
+            ) from None
+        return edition_at(day)
+    return edition_get(text)
 
 
 def _relative(keyword: str, today: dt.date) -> list[str] | None:
@@ -119,23 +139,52 @@ def _valid_during(span: tuple[dt.date, dt.date]) -> Q:
     return Q(valid_from__lte=end) & (Q(valid_to__isnull=True) | Q(valid_to__gte=start))
 
 
+def _window(
+    span: tuple[dt.date, dt.date], valid_from: dt.date, valid_to: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    return validity_window(span[0], span[1], valid_from, valid_to)
+
+
+def _structure(unit: Unit, user: Any, edition: Edition | None, key: str) -> Unit:
+    """The unit standing for `unit` in `edition` (itself without one), if the user may see
+    both: the same rule as the report page."""
+    if not unit_may_view(user, unit):
+        raise AnalyticsError(DENIED.format(key), status=403)
+    if edition is None or unit.edition_id == edition.pk:
+        return unit
+    try:
+        counterpart = unit_counterpart(unit, edition)
+    except Unit.DoesNotExist:
+        raise AnalyticsError(
+            f"Không có đơn vị nào thay cho “{key}” trong cơ cấu “{edition.name}”."
+        ) from None
+    if not unit_may_view(user, counterpart):
+        raise AnalyticsError(DENIED.format(counterpart.uid), status=403)
+    return counterpart
+
+
 def _units(
-    items: Sequence[str], user: Any, scheme: str, span: tuple[dt.date, dt.date]
+    items: Sequence[str],
+    user: Any,
+    scheme: str,
+    span: tuple[dt.date, dt.date],
+    edition: Edition | None = None,
 ) -> list[Unit]:
-    """The units an `ou` dimension names, each checked with the access helper."""
+    """The units an `ou` dimension names on the structure `edition` (by default, each on its
+    own), each checked with the access helper."""
     boundaries: list[Unit] = []
     levels: list[int] = []
     units: list[Unit] = []
     for item in items:
         upper = item.upper()
         if upper == "USER_ORGUNIT":
-            units.append(_user_unit(user))
+            units.append(_structure(_user_unit(user), user, edition, item))
         elif upper in ("USER_ORGUNIT_CHILDREN", "USER_ORGUNIT_GRANDCHILDREN"):
-            mine = _user_unit(user)
+            mine = _structure(_user_unit(user), user, edition, item)
             depth = 1 if upper.endswith("_CHILDREN") else 2
             units.extend(
                 Unit.objects.filter(
-                    _valid_during(span),
+                    _valid_during(_window(span, mine.valid_from, mine.valid_to)),
                     path__startswith=mine.path,
                     level=mine.level + depth,
                     edition_id=mine.edition_id,
@@ -149,13 +198,13 @@ def _units(
         elif upper.startswith(("OU_GROUP-", "USER_ORGUNIT")):
             raise AnalyticsError(f"Từ khóa đơn vị “{item}” không được hỗ trợ.")
         else:
-            boundaries.append(_unit(item, user, scheme, span))
+            boundaries.append(_unit(item, user, scheme, span, edition))
     if levels:
-        roots = boundaries or [_user_unit(user)]
+        roots = boundaries or [_structure(_user_unit(user), user, edition, "USER_ORGUNIT")]
         for root in roots:
             units.extend(
                 Unit.objects.filter(
-                    _valid_during(span),
+                    _valid_during(_window(span, root.valid_from, root.valid_to)),
                     path__startswith=root.path,
                     level__in=levels,
                     edition_id=root.edition_id,
@@ -170,15 +219,26 @@ def _units(
     return sorted(unique.values(), key=lambda u: u.path)
 
 
-def _unit(key: str, user: Any, scheme: str, span: tuple[dt.date, dt.date]) -> Unit:
+def _unit(
+    key: str, user: Any, scheme: str, span: tuple[dt.date, dt.date], edition: Edition | None
+) -> Unit:
     unit: Unit | None
-    if scheme == "CODE":
+    if scheme == "CODE" and edition is not None:
+        # The code as that structure uses it ("75": the 2025 Đồng Nai in "2025").
+        window = _window(span, edition.valid_from, edition.valid_to)
+        unit = (
+            Unit.objects.filter(_valid_during(window), edition=edition, code=key)
+            .select_related("edition")
+            .order_by("-valid_from")
+            .first()
+        )
+    elif scheme == "CODE":
         unit = Unit.objects.filter(_valid_during(span), code=key).order_by("-valid_from").first()
     else:
-        unit = Unit.objects.filter(uid=key).first()
-    if unit is None or not unit_may_view(user, unit):
+        unit = Unit.objects.filter(uid=key).select_related("edition").first()
+    if unit is None:
         raise AnalyticsError(DENIED.format(key), status=403)
-    return unit
+    return _structure(unit, user, edition, key)
 
 
 def _split(text: str) -> tuple[str, list[str]]:
@@ -207,13 +267,19 @@ def analytics_grid(
     input_id_scheme: str = "UID",
     output_id_scheme: str = "UID",
     skip_meta: bool = False,
+    edition: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """DHIS2's analytics answer for `dimension=` and `filter=` parameters, as `user` may see.
 
     Filters are summed over their items (several units or periods in a filter add up).
-    Cells no value fed are left out, as DHIS2 does. Raises `AnalyticsError` (409, or 403 for
-    a unit outside the user's subtree).
+    Cells no value fed are left out, as DHIS2 does. `edition` ("2008", "2025" or a day such
+    as "2025-07-01"): the structure on which `ou` is resolved and the totals computed (each
+    unit replaced by its counterpart there); by default each unit named by uid is reported
+    on its own structure and a code means the unit of the periods' end. Cells holding an
+    estimate (shares of split units) are listed in `metaData.estimates` as "dx|pe|ou".
+    Raises `AnalyticsError` (409, or 403 for a unit, or its counterpart, outside the
+    user's subtree).
     """
     today = today or timezone.localdate()
     in_scheme = input_id_scheme.upper()
@@ -240,10 +306,16 @@ def analytics_grid(
     if "ou" not in asked:
         asked["ou"] = ["USER_ORGUNIT"]
         filter_names.append("ou")
+    structure: Edition | None = None
+    if edition is not None and edition.strip():
+        try:
+            structure = edition_parse(edition)
+        except Edition.DoesNotExist as error:
+            raise AnalyticsError(str(error)) from None
     indicators = _indicators(asked["dx"], in_scheme)
     period_list = _periods(asked["pe"], today)
     span = (min(p.start for p in period_list), max(p.end for p in period_list))
-    unit_list = _units(asked["ou"], user, in_scheme, span)
+    unit_list = _units(asked["ou"], user, in_scheme, span, structure)
     if len(unit_list) * len(period_list) > MAX_CELLS:
         raise AnalyticsError(
             f"Yêu cầu quá lớn: {len(unit_list)} đơn vị × {len(period_list)} kỳ "
@@ -261,6 +333,13 @@ def analytics_grid(
             return str(item.code)
         return str(getattr(item, out_key))
 
+    estimates = sorted(
+        f"{ident('dx', dx)}|{ident('pe', pe)}|{ident('ou', ou)}"
+        for ou in unit_list
+        for pe in period_list
+        for dx in indicators
+        if totals[(ou.pk, pe.pk)][dx.pk].estimated and totals[(ou.pk, pe.pk)][dx.pk].count
+    )
     rows: list[list[str]] = []
     for combo in itertools.product(*(items[n] for n in row_names)):
         chosen = dict(zip(row_names, combo, strict=True))
@@ -317,11 +396,15 @@ def analytics_grid(
                 "ou": [ident("ou", u) for u in unit_list],
                 "co": [],
             },
+            # Cells (data|period|unit) shared out from split units by weights: estimates.
+            "estimates": estimates,
         }
+        if structure is not None:
+            answer["metaData"]["edition"] = {"code": structure.code, "name": structure.name}
     answer.update(
         {"rows": rows, "height": len(rows), "width": len(headers), "headerWidth": len(headers)}
     )
     return answer
 
 
-__all__ = ["MAX_CELLS", "AnalyticsError", "analytics_grid"]
+__all__ = ["MAX_CELLS", "AnalyticsError", "analytics_grid", "edition_parse"]

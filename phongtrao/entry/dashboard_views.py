@@ -1,14 +1,21 @@
 """The dashboard of a unit and period: key figures against target and last year, the units
-below for one indicator, the trend over five years; charts with the numbers also in tables."""
+below for one indicator, the trend over five years; charts with the numbers also in tables.
+
+On either structure: `?edition=2025` (or a day, `?edition=2025-07-01`) shows the unit standing
+for this one in that structure (its page, after the access check on it), with the figures
+entered on the other structure carried over; estimates are marked "*" as in the reports.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao import periods
@@ -19,9 +26,14 @@ from phongtrao.analytics.dashboard import (
     dashboard_units_below,
     headline_indicators,
 )
+from phongtrao.analytics.query import edition_parse
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.services import period_get
+from phongtrao.orgs.models import Edition, Unit
+from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.reports.builder import ESTIMATE_NOTE
+from phongtrao.reports.figures import ESTIMATE_MARK
 from phongtrao.vn import format_money, format_number, format_percent
 
 
@@ -37,10 +49,11 @@ def amount_text(indicator: Indicator, value: Decimal) -> str:
 def _change_text(row: ReportRow) -> str:
     if row.last_year is None or row.change is None:
         return "Chưa có số liệu cùng kỳ"
+    mark = ESTIMATE_MARK if row.last_year_estimated else ""
     if row.change == 0:
-        return "Bằng cùng kỳ"
+        return f"Bằng cùng kỳ{mark}"
     word = "Tăng" if row.change > 0 else "Giảm"
-    text = f"{word} {amount_text(row.indicator, abs(row.change))} so với cùng kỳ"
+    text = f"{word} {amount_text(row.indicator, abs(row.change))} so với cùng kỳ{mark}"
     if row.last_year:
         pct = abs(row.change) * 100 / abs(row.last_year)
         text += f" ({'+' if row.change > 0 else '-'}{format_percent(pct, 1)})"
@@ -53,14 +66,45 @@ def _card(row: ReportRow) -> dict[str, Any]:
         achievement = f"đạt {format_percent(row.achievement_pct)} chỉ tiêu"
         if row.target_phase:
             achievement += f" giai đoạn {row.target_phase}"
+    value = "Chưa có số liệu"
+    if row.count:
+        value = amount_text(row.indicator, row.value) + (ESTIMATE_MARK if row.estimated else "")
     return {
         "indicator": row.indicator,
-        "value": amount_text(row.indicator, row.value) if row.count else "Chưa có số liệu",
+        "value": value,
         "achievement": achievement,
         "target": amount_text(row.indicator, row.target) if row.target is not None else "",
         "change": _change_text(row),
         "direction": "" if not row.change else ("up" if row.change > 0 else "down"),
     }
+
+
+def _structure_unit(request: HttpRequest, unit: Unit) -> Unit:
+    """`?edition=2025` (or a day): the unit standing for `unit` in that structure, if the user
+    may see it (404 otherwise, as for any unit outside their subtree)."""
+    text = request.GET.get("edition", "").strip()
+    if not text or text == unit.edition.code:
+        return unit
+    try:
+        counterpart = unit_counterpart(unit, edition_parse(text))
+    except (Unit.DoesNotExist, Edition.DoesNotExist):
+        raise Http404("Không có đơn vị tương ứng trong cơ cấu tổ chức đã chọn.") from None
+    return access_unit(request.user, counterpart)
+
+
+def _carried_note(unit: Unit, period: periods.Period, carried: bool) -> str:
+    """Says on which structure the figures are, when some come from the other one."""
+    try:
+        at_end = edition_at(period.end)
+    except Edition.DoesNotExist:
+        at_end = None
+    if not carried and (at_end is None or at_end.pk == unit.edition_id):
+        return ""
+    name = unit.edition.name
+    return (
+        f"Số liệu tổng hợp theo {name[:1].lower()}{name[1:]}; số liệu do các đơn vị trước "
+        "hoặc sau khi sắp xếp nhập được quy đổi theo quan hệ kế thừa giữa các đơn vị."
+    )
 
 
 @login_required
@@ -71,6 +115,11 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
         parsed = periods.parse(period)
     except ValueError as exc:
         raise Http404("Kỳ báo cáo không hợp lệ.") from exc
+    other = _structure_unit(request, unit)
+    if other.pk != unit.pk:
+        query = {k: request.GET[k] for k in ("chi_tieu",) if request.GET.get(k)}
+        url = reverse("entry:dashboard", args=[other.uid, parsed.code])
+        return redirect(f"{url}?{urlencode(query)}" if query else url)
     period_row = period_get(parsed.code)
     following = parsed.next()
     headline = headline_indicators()
@@ -81,18 +130,31 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
         raise Http404("Danh mục chưa có chỉ tiêu.")
     below = dashboard_units_below(unit, period_row, chosen)
     trend = dashboard_trend(unit, period_row, chosen)
+    rows = dashboard_key_figures(unit, period_row)
     label = f"{chosen.name} ({chosen.unit_label})"
+
+    def mark(estimated: bool) -> str:
+        return ESTIMATE_MARK if estimated else ""
+
     charts = {
         "label": label,
+        "mark": ESTIMATE_MARK,
         "below": {
-            "labels": [f.unit.name for f in below],
+            "labels": [f.unit.name + mark(f.estimated) for f in below],
             "values": [float(f.value) for f in below],
+            "estimated": [f.estimated for f in below],
         },
         "trend": {
             "labels": [p.period.label_vi() for p in trend],
             "values": [float(p.value) if p.count else None for p in trend],
+            "estimated": [p.estimated and bool(p.count) for p in trend],
         },
     }
+    estimated = (
+        any(r.count and r.estimated or r.last_year_estimated for r in rows)
+        or any(f.estimated for f in below)
+        or any(p.estimated and p.count for p in trend)
+    )
     return render(
         request,
         "entry/dashboard.html",
@@ -105,22 +167,29 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
             "period_label": parsed.label_vi(),
             "previous": parsed.previous(),
             "next": following if following.start <= timezone.localdate() else None,
-            "cards": [_card(r) for r in dashboard_key_figures(unit, period_row)],
+            "editions": list(Edition.objects.order_by("valid_from")),
+            "cards": [_card(r) for r in rows],
             "chosen": chosen,
             "choices": choices,
             "label": label,
             "below": [
-                {"unit": f.unit, "text": amount_text(chosen, f.value), "count": f.count}
+                {
+                    "unit": f.unit,
+                    "text": amount_text(chosen, f.value) + mark(f.estimated),
+                    "count": f.count,
+                }
                 for f in below
             ],
             "trend": [
                 {
                     "label": p.period.label_vi(),
-                    "text": amount_text(chosen, p.value) if p.count else "—",
+                    "text": amount_text(chosen, p.value) + mark(p.estimated) if p.count else "—",
                 }
                 for p in trend
             ],
             "charts": charts,
+            "carried_note": _carried_note(unit, parsed, any(r.sources for r in rows)),
+            "estimate_note": ESTIMATE_NOTE if estimated else "",
             # One bar about 1,7 rem high: every unit's name stays readable on a phone.
             "chart_height": f"{max(12.0, len(below) * 1.7 + 3):.1f}rem",
         },

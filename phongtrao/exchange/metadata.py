@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 from django.db.models import Model, Q, QuerySet
 
 from phongtrao.accounts.access import units_visible
+from phongtrao.analytics.query import edition_parse
 from phongtrao.catalog.models import Form, Indicator, TimeAggregation, ValueType
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Edition, Unit
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -319,12 +320,16 @@ def metadata_list(
     fields: str | None,
     filters: Iterable[str] = (),
     level: str | None = None,
+    edition: str | None = None,
     paging: bool = True,
     page: str | None = None,
     page_size: str | None = None,
     base_url: str = "",
 ) -> dict[str, Any]:
-    """A DHIS2 metadata list: `{"pager": {...}, "<plural>": [...]}` (no pager unpaged)."""
+    """A DHIS2 metadata list: `{"pager": {...}, "<plural>": [...]}` (no pager unpaged).
+
+    `edition` ("2008", "2025" or a day such as "2025-07-01"): only the units of that structure.
+    """
     resource = RESOURCES[plural]
     wanted = fields_parse(fields or "id,displayName")
     query = resource.queryset(user)
@@ -332,6 +337,11 @@ def metadata_list(
         query = query.filter(_filter(resource, text))
     if level and plural == "organisationUnits":
         query = query.filter(_filter(resource, f"level:eq:{level}"))
+    if edition and edition.strip() and plural == "organisationUnits":
+        try:
+            query = query.filter(edition=edition_parse(edition))
+        except Edition.DoesNotExist as error:
+            raise MetadataError(str(error)) from None
     total = query.count()
     answer: dict[str, Any] = {}
     if paging:
@@ -347,7 +357,9 @@ def metadata_list(
             "total": total,
             "pageSize": size,
         }
-        link = {"pageSize": size, **({"fields": fields} if fields else {})}
+        link: dict[str, Any] = {"pageSize": size, **({"fields": fields} if fields else {})}
+        if edition and plural == "organisationUnits":
+            link["edition"] = edition
         if number < count:
             pager["nextPage"] = f"{base_url}?{urlencode({**link, 'page': number + 1})}"
         if number > 1:

@@ -58,6 +58,14 @@ PAGING = [
 ]
 
 
+EDITION = _query(
+    "edition",
+    "Cơ cấu tổ chức: mã phiên bản (`2008`: trước 01/7/2025, `2025`: từ 01/7/2025) hoặc một "
+    "ngày `2025-07-01` (cơ cấu có hiệu lực ngày đó)",
+    {"type": "string", "example": "2025"},
+)
+
+
 def _list(tag: str, plural: str, what: str, extra: list[Any] | None = None) -> dict[str, Any]:
     return {
         "get": {
@@ -234,6 +242,14 @@ def schema() -> dict[str, Any]:
         _query("inputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
         _query("outputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
         _query("skipMeta", "Bỏ phần metaData", {"type": "boolean"}),
+        {
+            **EDITION,
+            "description": EDITION["description"]
+            + ". Đơn vị (`ou`) được thay bằng đơn vị tương ứng trong cơ cấu đó và số liệu "
+            "nhập theo cơ cấu kia được quy đổi; mặc định mỗi đơn vị nêu bằng UID theo cơ cấu "
+            "của chính nó, mã (CODE) theo cơ cấu có hiệu lực cuối kỳ. Ô ước tính (do chia "
+            "tách đơn vị) được liệt kê trong `metaData.estimates`.",
+        },
     ]
     paths: dict[str, Any] = {
         "/api/dataValueSets": _data_value_sets(None),
@@ -257,7 +273,10 @@ def schema() -> dict[str, Any]:
             "Danh mục",
             "organisationUnits",
             "đơn vị",
-            [_query("level", "Cấp (1: trung ương)", {"type": "integer", "minimum": 1})],
+            [
+                _query("level", "Cấp (1: trung ương)", {"type": "integer", "minimum": 1}),
+                {**EDITION, "description": EDITION["description"] + ": chỉ đơn vị của cơ cấu đó"},
+            ],
         ),
         "/api/organisationUnits/{uid}": _one("Danh mục", "organisationUnits", "đơn vị"),
         "/api/dataElements": _list("Danh mục", "dataElements", "chỉ tiêu"),
@@ -380,7 +399,30 @@ def schema() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "headers": {"type": "array", "items": {"type": "object"}},
-                        "metaData": {"type": "object"},
+                        "metaData": {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "object"},
+                                "dimensions": {"type": "object"},
+                                "estimates": {
+                                    "type": "array",
+                                    "description": (
+                                        "Các ô là số liệu ước tính (chia tách đơn vị, phân bổ "
+                                        "theo tỷ lệ diện tích), dạng `dx|pe|ou` theo "
+                                        "outputIdScheme"
+                                    ),
+                                    "items": {"type": "string"},
+                                },
+                                "edition": {
+                                    "type": "object",
+                                    "description": "Cơ cấu tổ chức đã chọn (khi có `edition`)",
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
                         "rows": {
                             "type": "array",
                             "items": {"type": "array", "items": {"type": "string"}},

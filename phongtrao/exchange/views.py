@@ -136,7 +136,8 @@ def _accepted(request: HttpRequest) -> Format:
 
 @api_endpoint("GET")
 def analytics(request: HttpRequest, user: Any) -> HttpResponseBase:
-    """`/api/analytics?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, from the roll-ups."""
+    """`/api/analytics?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, from the roll-ups;
+    `&edition=2025` (or a day) reports on that structure."""
     scheme = request.GET.get("inputIdScheme") or request.GET.get("idScheme") or "UID"
     try:
         answer = analytics_grid(
@@ -146,6 +147,7 @@ def analytics(request: HttpRequest, user: Any) -> HttpResponseBase:
             input_id_scheme=scheme,
             output_id_scheme=request.GET.get("outputIdScheme") or "UID",
             skip_meta=flag(request, "skipMeta"),
+            edition=request.GET.get("edition"),
         )
     except AnalyticsError as error:
         return message(error.status, str(error))
@@ -168,6 +170,7 @@ def _metadata_view(plural: str) -> Any:
                 fields=fields,
                 filters=request.GET.getlist("filter"),
                 level=request.GET.get("level"),
+                edition=request.GET.get("edition"),
                 paging=flag(request, "paging", default=True),
                 page=request.GET.get("page"),
                 page_size=request.GET.get("pageSize"),

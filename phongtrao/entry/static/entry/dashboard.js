@@ -10,17 +10,28 @@
   function ticks(value) {
     return number.format(value);
   }
-  function tooltip(context) {
-    var value = context.parsed.x !== undefined && context.chart.options.indexAxis === "y"
-      ? context.parsed.x : context.parsed.y;
-    return value === null ? "—" : number.format(value);
+  // Estimates (shared out from a split unit by weights) carry the reports' mark, "*",
+  // explained by the note under the charts.
+  function tooltipFor(estimated) {
+    return function (context) {
+      var value = context.parsed.x !== undefined && context.chart.options.indexAxis === "y"
+        ? context.parsed.x : context.parsed.y;
+      if (value === null) return "—";
+      var mark = estimated && estimated[context.dataIndex] ? data.mark + " (ước tính)" : "";
+      return number.format(value) + mark;
+    };
   }
-  var common = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    plugins: { legend: { display: false }, tooltip: { callbacks: { label: tooltip } } },
-  };
+  function options(estimated, extra) {
+    return Object.assign({
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: tooltipFor(estimated) } },
+      },
+    }, extra);
+  }
   var below = document.getElementById("chart-below");
   if (below) {
     new window.Chart(below, {
@@ -29,7 +40,7 @@
         labels: data.below.labels,
         datasets: [{ label: data.label, data: data.below.values, backgroundColor: color }],
       },
-      options: Object.assign({}, common, {
+      options: options(data.below.estimated, {
         indexAxis: "y",
         scales: { x: { beginAtZero: true, ticks: { callback: ticks } } },
       }),
@@ -46,7 +57,7 @@
           backgroundColor: color, spanGaps: true, tension: 0.2,
         }],
       },
-      options: Object.assign({}, common, {
+      options: options(data.trend.estimated, {
         scales: { y: { beginAtZero: true, ticks: { callback: ticks } } },
       }),
     });
