@@ -75,6 +75,8 @@ class AuditAction(models.TextChoices):
     APPROVE = "approve", "Duyệt báo cáo"
     RETURN = "return", "Trả lại báo cáo"
     UNLOCK = "unlock", "Mở khóa báo cáo"
+    UNIT_MERGE = "unit_merge", "Sáp nhập đơn vị"
+    UNIT_SPLIT = "unit_split", "Chia tách đơn vị"
 
 
 class AuditLog(models.Model):

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import audit_log
 from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
@@ -26,8 +28,8 @@ from phongtrao.orgs.services import unit_create
 
 #: Units the organisation reorganises itself: commune unions, chi hội, tổ hội.
 REORGANISED_LEVELS = (Level.COMMUNE, Level.BRANCH, Level.GROUP)
-ACTION_MERGE = "unit_merge"
-ACTION_SPLIT = "unit_split"
+ACTION_MERGE = AuditAction.UNIT_MERGE
+ACTION_SPLIT = AuditAction.UNIT_SPLIT
 
 
 def _check_open(units: Sequence[Unit], effective: dt.date, reason: str) -> None:
@@ -99,6 +101,131 @@ def _carry_children(old: Unit, new: Unit, effective: dt.date, user: Any, reason:
         _carry_children(child, copy, effective, user, reason)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a merge or a split will do, checked, for the confirmation step and the service.
+
+    `closing` end on `last_day` with `closing_below` open units of their subtrees;
+    `opening` (name, share of the old figures) begin on `effective` under `parent`;
+    `carried` units below the merged ones are recreated under the new unit.
+    """
+
+    kind: str
+    closing: list[Unit]
+    closing_below: int
+    opening: list[tuple[str, Decimal]]
+    parent: Unit
+    effective: dt.date
+    carried: int
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.effective - dt.timedelta(days=1)
+
+
+def _open_below(units: Sequence[Unit], effective: dt.date) -> int:
+    """How many units below `units` are still open on `effective` (they end with them)."""
+    count = 0
+    for unit in units:
+        count += (
+            Unit.objects.filter(path__startswith=unit.path, valid_from__lt=effective)
+            .exclude(pk=unit.pk)
+            .exclude(valid_to__lt=effective)
+            .count()
+        )
+    return count
+
+
+def _check_code(edition_id: int, code: str) -> None:
+    if code and Unit.objects.filter(edition_id=edition_id, code=code).exists():
+        raise ValidationError(f"Mã “{code}” đã được dùng cho một đơn vị khác trong cơ cấu này.")
+
+
+def _read(pks: Sequence[int], lock: bool) -> list[Unit]:
+    """The units as stored now; locked for the transaction when about to change them, so
+    that two officers confirming the same merge cannot both do it."""
+    units = Unit.objects.filter(pk__in=pks).order_by("code")
+    if lock:
+        units = units.select_for_update(of=("self",))
+    return list(units.select_related("edition"))
+
+
+def unit_merge_check(
+    *,
+    into: str,
+    units: Sequence[Unit],
+    effective: dt.date,
+    reason: str,
+    code: str = "",
+    lock: bool = False,
+) -> Plan:
+    """Check a merge without doing it: the plan, or a ValidationError in Vietnamese.
+
+    `lock` (inside the service's transaction): lock the units' rows while checking."""
+    units = _read([u.pk for u in units], lock)
+    if len(units) < 2:
+        raise ValidationError("Cần ít nhất hai đơn vị để sáp nhập.")
+    if not into.strip():
+        raise ValidationError("Cần tên của đơn vị sau sáp nhập.")
+    if len({u.parent_id for u in units}) != 1 or len({u.level for u in units}) != 1:
+        raise ValidationError("Các đơn vị sáp nhập phải cùng cấp và cùng đơn vị cấp trên.")
+    _check_open(units, effective, reason)
+    first = units[0]
+    if first.parent_id is None:
+        raise ValidationError("Không sáp nhập được đơn vị gốc.")
+    _check_code(first.edition_id, code.strip())
+    below = _open_below(units, effective)
+    return Plan(
+        kind=ACTION_MERGE,
+        closing=units,
+        closing_below=below,
+        opening=[(into.strip(), Decimal(1))],
+        parent=Unit.objects.select_related("edition").get(pk=first.parent_id),
+        effective=effective,
+        carried=below,
+    )
+
+
+def unit_split_check(
+    *,
+    unit: Unit,
+    into: Sequence[tuple[str, Decimal]],
+    effective: dt.date,
+    reason: str,
+    lock: bool = False,
+) -> Plan:
+    """Check a split without doing it: the plan, or a ValidationError in Vietnamese.
+
+    `lock` (inside the service's transaction): lock the unit's row while checking."""
+    found = _read([unit.pk], lock)
+    if not found:
+        raise ValidationError("Không tìm thấy đơn vị.")
+    unit = found[0]
+    if len(into) < 2:
+        raise ValidationError("Cần ít nhất hai đơn vị sau chia tách.")
+    weights = [Decimal(weight) for _, weight in into]
+    if any(not name.strip() for name, _ in into):
+        raise ValidationError("Mỗi đơn vị sau chia tách cần có tên.")
+    if any(w <= 0 or w > 1 for w in weights) or sum(weights) != 1:
+        raise ValidationError(
+            "Tỷ trọng của các đơn vị sau chia tách phải lớn hơn 0 và cộng lại bằng 1."
+        )
+    if any(w != w.quantize(Decimal("0.00000001")) for w in weights):
+        raise ValidationError("Tỷ trọng chỉ được có tối đa 8 chữ số thập phân.")
+    _check_open([unit], effective, reason)
+    if unit.parent_id is None:
+        raise ValidationError("Không chia tách được đơn vị gốc.")
+    return Plan(
+        kind=ACTION_SPLIT,
+        closing=[unit],
+        closing_below=_open_below([unit], effective),
+        opening=[(name.strip(), w) for (name, _), w in zip(into, weights, strict=True)],
+        parent=Unit.objects.select_related("edition").get(pk=unit.parent_id),
+        effective=effective,
+        carried=0,
+    )
+
+
 @transaction.atomic
 def unit_merge(
     *,
@@ -116,21 +243,14 @@ def unit_merge(
     unions carry on. Values stay where they were entered. Raises ValidationError (in
     Vietnamese) and changes nothing when the merge is not possible.
     """
-    units = list(Unit.objects.select_related("edition").filter(pk__in=[u.pk for u in units]))
-    if len(units) < 2:
-        raise ValidationError("Cần ít nhất hai đơn vị để sáp nhập.")
-    if not into.strip():
-        raise ValidationError("Cần tên của đơn vị sau sáp nhập.")
-    if len({u.parent_id for u in units}) != 1 or len({u.level for u in units}) != 1:
-        raise ValidationError("Các đơn vị sáp nhập phải cùng cấp và cùng đơn vị cấp trên.")
-    _check_open(units, effective, reason)
-    first = min(units, key=lambda u: u.code)
-    if first.parent_id is None:
-        raise ValidationError("Không sáp nhập được đơn vị gốc.")
-    parent = Unit.objects.select_related("edition").get(pk=first.parent_id)
+    plan = unit_merge_check(
+        into=into, units=units, effective=effective, reason=reason, code=code, lock=True
+    )
+    units, parent = plan.closing, plan.parent
+    first = units[0]
     merged = unit_create(
         edition=first.edition,
-        code=code or _free_code(first, f"{first.code}-{effective:%Y%m%d}"),
+        code=code.strip() or _free_code(first, f"{first.code}-{effective:%Y%m%d}"),
         name=into.strip(),
         level=first.level,
         parent=parent,
@@ -180,22 +300,9 @@ def unit_split(
     out by them, marked as estimates. Officers then create the new units' chi hội. Raises
     ValidationError (in Vietnamese) and changes nothing when the split is not possible.
     """
-    unit = Unit.objects.select_related("edition").get(pk=unit.pk)
-    if len(into) < 2:
-        raise ValidationError("Cần ít nhất hai đơn vị sau chia tách.")
-    weights = [Decimal(weight) for _, weight in into]
-    if any(not name.strip() for name, _ in into):
-        raise ValidationError("Mỗi đơn vị sau chia tách cần có tên.")
-    if any(w <= 0 or w > 1 for w in weights) or sum(weights) != 1:
-        raise ValidationError(
-            "Tỷ trọng của các đơn vị sau chia tách phải lớn hơn 0 và cộng lại bằng 1."
-        )
-    if any(w != w.quantize(Decimal("0.00000001")) for w in weights):
-        raise ValidationError("Tỷ trọng chỉ được có tối đa 8 chữ số thập phân.")
-    _check_open([unit], effective, reason)
-    if unit.parent_id is None:
-        raise ValidationError("Không chia tách được đơn vị gốc.")
-    parent = Unit.objects.select_related("edition").get(pk=unit.parent_id)
+    plan = unit_split_check(unit=unit, into=into, effective=effective, reason=reason, lock=True)
+    [unit], parent = plan.closing, plan.parent
+    weights = [weight for _, weight in plan.opening]
     author = user if getattr(user, "is_authenticated", False) else None
     _close(unit, effective)
     parts = []

@@ -33,7 +33,7 @@ from phongtrao.catalog.models import Indicator, Section
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.orgs.models import Edition, Level, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
-from phongtrao.reports.figures import Figure, FigureSet, rows_with_emulation
+from phongtrao.reports.figures import ESTIMATE_MARK, Figure, FigureSet, rows_with_emulation
 from phongtrao.reports.templatetags.narrative import PARAGRAPH_BREAK
 from phongtrao.vn import format_number, format_percent, format_place_date
 
@@ -98,8 +98,7 @@ class AppendixRow:
     estimated: bool = False
 
 
-#: Marks an estimated figure in every format; ESTIMATE_NOTE explains it.
-ESTIMATE_MARK = "*"
+#: ESTIMATE_MARK ("*") marks an estimated figure in every format; ESTIMATE_NOTE explains it.
 ESTIMATE_NOTE = "(*) Số liệu ước tính do chia tách đơn vị hành chính, phân bổ theo tỷ lệ diện tích."
 
 
@@ -230,6 +229,39 @@ def _appendix_row(section: str, figure: Figure) -> AppendixRow:
     )
 
 
+#: Units named one by one among those that did not report; the rest are counted.
+MISSING_NAMED = 10
+
+
+def completeness_words(completeness: Completeness) -> str:
+    """ "11/11 đơn vị trực thuộc đã báo cáo (đạt 100%)"; across a reorganisation, which
+    units of the other structure were counted ("111/111 đơn vị theo cơ cấu tổ chức trước khi
+    sắp xếp đã báo cáo (đạt 100%)"); empty when no unit is expected."""
+    c = completeness
+    if not c.expected:
+        return ""
+    share = f"{len(c.reported)}/{c.expected}"
+    pct = f"(đạt {format_percent(c.pct)})"
+    if not c.carried:
+        return f"{share} đơn vị trực thuộc đã báo cáo {pct}"
+    when = "trước" if c.carried_era < 0 else "sau"
+    if c.carried == c.expected:
+        return f"{share} đơn vị theo cơ cấu tổ chức {when} khi sắp xếp đã báo cáo {pct}"
+    return (
+        f"{share} đơn vị đã báo cáo {pct}, gồm {format_number(c.expected - c.carried)} đơn vị "
+        f"trực thuộc và {format_number(c.carried)} đơn vị theo cơ cấu tổ chức {when} khi sắp xếp"
+    )
+
+
+def missing_names(completeness: Completeness) -> str:
+    """The units that did not report, by name; beyond ten, "… và 160 đơn vị khác"."""
+    names = [u.name for u in completeness.missing]
+    if len(names) <= MISSING_NAMED:
+        return ", ".join(names)
+    rest = format_number(len(names) - MISSING_NAMED)
+    return ", ".join(names[:MISSING_NAMED]) + f" và {rest} đơn vị khác"
+
+
 def report_notes(unit: Unit, period: periods.Period, rows: list[ReportRow]) -> tuple[str, ...]:
     """Say on which structure the figures are, where others' figures were carried over, and
     that the "*" figures are estimates."""
@@ -253,7 +285,7 @@ def report_notes(unit: Unit, period: periods.Period, rows: list[ReportRow]) -> t
     if estimated:
         notes.append(
             "Số liệu ước tính do chia tách đơn vị hành chính, phân bổ theo tỷ lệ diện tích "
-            f"(đánh dấu * trong phụ lục): {'; '.join(estimated)}."
+            f"(đánh dấu {ESTIMATE_MARK} trong lời văn và phụ lục): {'; '.join(estimated)}."
         )
     return tuple(notes)
 
@@ -282,12 +314,7 @@ def report_build(
     figures = FigureSet(rows_with_emulation(rows, unit, period))
     completeness = unit_completeness(unit, period.code)
     place, kind = unit_place(unit)
-    completeness_text = (
-        f"{len(completeness.reported)}/{completeness.expected} đơn vị trực thuộc đã báo cáo "
-        f"(đạt {format_percent(completeness.pct)})"
-        if completeness.expected
-        else ""
-    )
+    completeness_text = completeness_words(completeness)
     context: dict[str, Any] = {
         "f": figures,
         "unit": unit,
@@ -304,7 +331,7 @@ def report_build(
         ).label_vi(),
         "completeness": completeness,
         "completeness_text": completeness_text,
-        "missing_names": ", ".join(u.name for u in completeness.missing),
+        "missing_names": missing_names(completeness),
     }
     sections: list[SectionText] = []
     appendix: list[AppendixRow] = []

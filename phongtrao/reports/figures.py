@@ -23,6 +23,9 @@ from phongtrao.vn import format_money, format_number, format_percent
 #: Indicators a report reads from the published emulation results, not from entered values.
 EMULATION_INDICATORS = frozenset({"CS_TOT_TL"})
 
+#: Marks an estimated figure (shared out from a split unit) in the sentences and the tables.
+ESTIMATE_MARK = "*"
+
 #: Words for counts written by scale ("hơn 32 ngàn lượt").
 COUNT_SCALES: dict[str, int] = {"ngàn": 10**3, "nghìn": 10**3, "triệu": 10**6, "tỷ": 10**9}
 
@@ -90,6 +93,20 @@ class Figure:
         return self.row.value if self.row else Decimal(0)
 
     @property
+    def estimated(self) -> bool:
+        """The reported value was shared out from a split unit: an estimate."""
+        return self.present and self.row is not None and self.row.estimated
+
+    @property
+    def mark(self) -> str:
+        """ "*" after an estimated value, as the tables mark it; empty otherwise."""
+        return ESTIMATE_MARK if self.estimated else ""
+
+    @property
+    def last_year_mark(self) -> str:
+        return ESTIMATE_MARK if self.row is not None and self.row.last_year_estimated else ""
+
+    @property
     def is_money(self) -> bool:
         return self.indicator is not None and self.indicator.value_type == ValueType.MONEY
 
@@ -101,40 +118,40 @@ class Figure:
     @property
     def number(self) -> str:
         """The value with a leading zero below ten, as the seed report writes "03 căn nhà"."""
-        return format_number(self.value, leading_zero=True)
+        return format_number(self.value, leading_zero=True) + self.mark
 
     @property
     def plain(self) -> str:
         """The value without the leading zero ("3 nhà vệ sinh")."""
-        return format_number(self.value)
+        return format_number(self.value) + self.mark
 
     @property
     def money(self) -> str:
-        """ "trên 4,2 tỷ đồng", "gần 1.293 tỷ đồng", "738 triệu đồng"."""
-        return format_money(self.value)
+        """ "trên 4,2 tỷ đồng", "gần 1.293 tỷ đồng", "738 triệu đồng" ("…*" if estimated)."""
+        return format_money(self.value) + self.mark
 
     @property
     def money_hon(self) -> str:
         """The same, with "hơn" for "trên": "hơn 2 tỷ đồng"."""
-        return format_money(self.value, above="hơn")
+        return format_money(self.value, above="hơn") + self.mark
 
     @property
     def money3(self) -> str:
         """Billions with three decimals kept: "trên 4,850 tỷ đồng" (smaller sums as `money`)."""
         if abs(self.value) < 10**9:
             return self.money
-        return format_money(self.value, decimals=3, trim_zeros=False)
+        return format_money(self.value, decimals=3, trim_zeros=False) + self.mark
 
     @property
     def percent(self) -> str:
         """A value that is itself a rate: "90%"."""
-        return format_percent(self.value)
+        return format_percent(self.value) + self.mark
 
     @property
     def rate(self) -> str:
         """A rate with one decimal, as shares of units are written: "94,6%" ("100%")."""
         text = format_percent(self.value, 1)
-        return text.replace(",0%", "%")
+        return text.replace(",0%", "%") + self.mark
 
     def formatted(self, value: Decimal) -> str:
         """Any amount of this indicator written by its type (number, money, rate)."""
@@ -203,7 +220,7 @@ class Figure:
     def last_year(self) -> str:
         if self.row is None or self.row.last_year is None:
             return ""
-        return self.formatted(self.row.last_year)
+        return self.formatted(self.row.last_year) + self.last_year_mark
 
     @property
     def change(self) -> str:
@@ -224,7 +241,7 @@ class Figure:
             text = format_number(size, decimals=1).rstrip("0").rstrip(",") + " điểm phần trăm"
         else:
             text = format_number(size)
-        return f"{verb} {text}"
+        return f"{verb} {text}{self.mark or self.last_year_mark}"
 
     # -- against another figure -------------------------------------------------------------
     def ratio_to(self, whole: Figure) -> str:
@@ -232,7 +249,7 @@ class Figure:
         if not whole.value:
             return ""
         pct = format_percent(self.value * 100 / whole.value)
-        return f"{format_number(self.value)}/{format_number(whole.value)} (đạt {pct})"
+        return f"{self.plain}/{whole.plain} (đạt {pct})"
 
 
 class FigureSet(Mapping[str, Figure]):
@@ -304,6 +321,9 @@ def rows_with_emulation(
                 last_year=last_year,
                 change=share.pct - last_year if last_year is not None else None,
                 achievement_pct=share.pct * 100 / row.target if row.target else None,
+                # Read from the unit's own published results: never shared out.
+                estimated=False,
+                last_year_estimated=False,
             )
         )
     return result

@@ -4,7 +4,7 @@
   is convenient (whitespace is collapsed); left out when none of the figures it reads has a
   value or a target;
 * ``{{ f.GD_LUOT|about:"ngàn" }}`` -> "hơn 32 ngàn", ``{{ f.KN_NGUOI_DU|about:100 }}`` ->
-  "hơn 200";
+  "hơn 200" (an estimated figure gets "*" after it, as everywhere);
 * ``{{ f.MDD_COVID|ratio:f.MDD_COVID_TONG }}`` -> "12/12 (đạt 100%)".
 """
 
@@ -52,8 +52,8 @@ def paragraph(parser: Parser, token: Token) -> ParagraphNode:
 def about(figure: Figure, scale: str | int = 1) -> str:
     """A count as "hơn" a round number: by a scale word ("ngàn") or a step (100)."""
     if isinstance(scale, str) and scale in COUNT_SCALES:
-        return format_about(figure.value, word=scale)
-    return format_about(figure.value, step=int(scale))
+        return format_about(figure.value, word=scale) + figure.mark
+    return format_about(figure.value, step=int(scale)) + figure.mark
 
 
 @register.filter

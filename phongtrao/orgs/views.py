@@ -1,0 +1,198 @@
+"""The organisation's own reorganisations on the web: merge units of one parent, split one.
+
+Each change is two steps: the form, then a confirmation that says what will happen (which
+units close on which day, which open); only the confirmed POST calls the service. Every
+page needs the right to change the parent unit (`access_unit(..., change=True)`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from phongtrao.accounts.access import access_unit, membership_of, unit_may_change, unit_may_view
+from phongtrao.orgs.forms import MergeForm, SplitForm, weight_text
+from phongtrao.orgs.models import Edition, Unit
+from phongtrao.orgs.reorganisation import (
+    REORGANISED_LEVELS,
+    Plan,
+    unit_merge,
+    unit_merge_check,
+    unit_split,
+    unit_split_check,
+)
+from phongtrao.orgs.selectors import unit_ancestors
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's own unit; for a superuser, the root of the structure in force today."""
+    membership = membership_of(request.user)
+    if membership is not None:
+        return redirect("orgs:unit", membership.unit.uid)
+    if getattr(request.user, "is_superuser", False):
+        edition = Edition.objects.filter(valid_from__lte=_today()).order_by("-valid_from").first()
+        root = Unit.objects.filter(parent=None, edition=edition).order_by("code").first()
+        if root is not None:
+            return redirect("orgs:unit", root.uid)
+    raise Http404("Tài khoản chưa thuộc đơn vị nào.")
+
+
+def _unit_context(request: HttpRequest, unit: Unit, form: MergeForm) -> dict[str, Any]:
+    # Ended: closed by a reorganisation, before the end of its structure (the units of the
+    # pre-2025 structure may still be reorganised with a date before 01/7/2025).
+    until = unit.edition.valid_to
+    children = list(
+        Unit.objects.filter(parent=unit).annotate(below=Count("children")).order_by("code")
+    )
+    rows = []
+    for child in children:
+        open_ = child.valid_to is None or (until is not None and child.valid_to >= until)
+        rows.append(
+            {
+                "unit": child,
+                "open": open_,
+                "may_reorganise": open_ and child.level in REORGANISED_LEVELS,
+                "below": child.below,
+            }
+        )
+    rows.sort(key=lambda r: not r["open"])  # open units first, then those that ended
+    crumbs = [a for a in unit_ancestors(unit) if unit_may_view(request.user, a)]
+    return {
+        "unit": unit,
+        "edition_ended": until is not None and until < _today(),
+        "crumbs": crumbs,
+        "rows": rows,
+        "form": form,
+        "may_merge": sum(r["may_reorganise"] for r in rows) >= 2,
+        "chosen": set(request.POST.getlist("units")),
+    }
+
+
+@login_required
+def unit_page(request: HttpRequest, unit_uid: str) -> HttpResponse:
+    """A unit's children, to tick for a merge or to split one."""
+    unit = access_unit(request.user, unit_uid, change=True)
+    return render(request, "orgs/unit.html", _unit_context(request, unit, MergeForm(parent=unit)))
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("step") == "confirm"
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, unit_uid: str) -> HttpResponse:
+    """Merge ticked children of the unit: check and show the plan, then do it once confirmed."""
+    parent = access_unit(request.user, unit_uid, change=True)
+    form = MergeForm(request.POST, parent=parent)
+    if form.is_valid() and request.POST.get("step") != "edit":
+        data = form.cleaned_data
+        arguments = {
+            "into": data["name"],
+            "units": data["units"],
+            "effective": data["effective"],
+            "reason": data["reason"],
+            "code": data["code"],
+        }
+        try:
+            if _confirmed(request):
+                merged = unit_merge(**arguments, user=request.user)
+                messages.success(
+                    request,
+                    f"Đã hợp nhất {len(data['units'])} đơn vị thành “{merged.name}” "
+                    f"từ ngày {merged.valid_from:%d/%m/%Y}.",
+                )
+                return redirect("orgs:unit", parent.uid)
+            plan = unit_merge_check(**arguments)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _confirm(request, parent, plan, form, "orgs:merge")
+    context = _unit_context(request, parent, form)
+    return render(request, "orgs/unit.html", context, status=200 if not form.errors else 400)
+
+
+def _split_unit(request: HttpRequest, unit_uid: str) -> tuple[Unit, Unit]:
+    """The unit to split and its parent, if the user may change the parent (else 404/403)."""
+    unit = access_unit(request.user, unit_uid)
+    parent = None if unit.parent_id is None else Unit.objects.filter(pk=unit.parent_id).first()
+    if parent is None or not unit_may_change(request.user, parent):
+        raise PermissionDenied("Bạn không có quyền sắp xếp các đơn vị trực thuộc đơn vị cấp trên.")
+    return unit, parent
+
+
+@login_required
+def split(request: HttpRequest, unit_uid: str) -> HttpResponse:
+    """Split the unit: the form, the plan to confirm, then the split itself."""
+    unit, parent = _split_unit(request, unit_uid)
+    if request.method != "POST":
+        form = SplitForm()
+    else:
+        form = SplitForm(request.POST)
+        if form.is_valid() and request.POST.get("step") != "edit":
+            data = form.cleaned_data
+            arguments = {
+                "unit": unit,
+                "into": data["into"],
+                "effective": data["effective"],
+                "reason": data["reason"],
+            }
+            try:
+                if _confirmed(request):
+                    parts = unit_split(**arguments, user=request.user)
+                    messages.success(
+                        request,
+                        f"Đã chia tách “{unit.name}” thành {len(parts)} đơn vị: "
+                        f"{', '.join(p.name for p in parts)}, từ ngày "
+                        f"{parts[0].valid_from:%d/%m/%Y}.",
+                    )
+                    return redirect("orgs:unit", parent.uid)
+                plan = unit_split_check(**arguments)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _confirm(request, unit, plan, form, "orgs:split")
+    return render(
+        request,
+        "orgs/split.html",
+        {"unit": unit, "form": form, "parent": parent},
+        status=400 if form.errors else 200,
+    )
+
+
+def _confirm(
+    request: HttpRequest, unit: Unit, plan: Plan, form: MergeForm | SplitForm, action: str
+) -> HttpResponse:
+    """The confirmation page: what will happen, and the same data posted again to do it."""
+    hidden = [
+        (name, value)
+        for name in request.POST
+        for value in request.POST.getlist(name)
+        if name not in ("csrfmiddlewaretoken", "step")
+    ]
+    return render(
+        request,
+        "orgs/confirm.html",
+        {
+            "unit": unit,
+            "plan": plan,
+            "opening": [(name, weight_text(weight)) for name, weight in plan.opening],
+            "is_merge": isinstance(form, MergeForm),
+            "hidden": hidden,
+            "action": action,
+        },
+    )
