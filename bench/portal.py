@@ -564,7 +564,7 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
 
     conditions = rows("conditions")[0] if rows("conditions") else {}
     out = [
-        "## Portal: the article page under load (issue 4)",
+        "# Portal: the article page under load (issue 4)",
         "",
         f"Run of `bench/portal.py --choose` on {conditions.get('when', '?')}, "
         f"{conditions.get('cpus', '?')} cores; the server, the database and the load driver "
