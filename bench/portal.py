@@ -568,7 +568,7 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
         "",
         f"Run of `bench/portal.py --choose` on {conditions.get('when', '?')}, "
         f"{conditions.get('cpus', '?')} cores; the server, the database and the load driver "
-        "(wrk, 2 threads, 15 s per row) share them, and the \"load avg\" column says how busy "
+        '(wrk, 2 threads, 15 s per row) share them, and the "load avg" column says how busy '
         "the machine was besides.",
         "",
         GOAL,
