@@ -15,6 +15,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def portal_state_checked_on_every_request(settings: object) -> None:
+    """Tests see a published page change at once; production trusts what it read of the
+    page tree for PORTAL_STATE_SECONDS (1 s) to save two queries per portal page."""
+    settings.PORTAL_STATE_SECONDS = 0  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def indicators(db: None) -> dict[str, object]:
     """The default catalog, by code (loaded by the catalog's data migration)."""

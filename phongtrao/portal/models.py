@@ -8,6 +8,7 @@ publishing a revision never overwrites a counter.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.conf import settings
@@ -224,18 +225,30 @@ class ArticlePage(Page):
         return response
 
 
-# Articles already loaded by this process, by address, with the row state they were loaded at.
-_articles: dict[str, tuple[tuple[Any, ...], ArticlePage]] = {}
+def state_seconds() -> float:
+    """How long this process trusts what it last read of the page tree's state (the sites,
+    an article's row): PORTAL_STATE_SECONDS, default 1. A published change, an unpublication
+    or a move shows within that time; 0 checks on every request."""
+    return float(getattr(settings, "PORTAL_STATE_SECONDS", 1))
+
+
+# Articles already loaded by this process, by address: when their row was last checked, the
+# row's state then, the article.
+_articles: dict[str, tuple[float, tuple[Any, ...], ArticlePage]] = {}
 _ARTICLES_KEPT = 2000
 
 
 def article_at(url_path: str) -> ArticlePage | None:
     """The article at this address, or None for another kind of page or no page.
 
-    One cheap query reads the page row's state (live, last publication, latest revision);
-    the article object loaded earlier is reused while that state is unchanged, so that a
-    published change, an unpublication or a move is seen at once.
+    One cheap query reads the page row's state (live, last publication, latest revision),
+    at most once per `state_seconds()`; the article object loaded earlier is reused while
+    that state is unchanged.
     """
+    now = time.monotonic()
+    hit = _articles.get(url_path)
+    if hit is not None and now - hit[0] < state_seconds():
+        return hit[2]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, content_type_id, live, last_published_at, latest_revision_id "
@@ -244,16 +257,17 @@ def article_at(url_path: str) -> ArticlePage | None:
         )
         row = cursor.fetchone()
     if row is None or row[1] != ContentType.objects.get_for_model(ArticlePage).pk:
+        _articles.pop(url_path, None)
         return None
-    hit = _articles.get(url_path)
-    if hit is not None and hit[0] == tuple(row):
-        return hit[1]
+    if hit is not None and hit[1] == tuple(row):
+        _articles[url_path] = (now, hit[1], hit[2])
+        return hit[2]
     article: ArticlePage | None = ArticlePage.objects.filter(pk=row[0]).first()
     if article is None:
         return None
     if len(_articles) >= _ARTICLES_KEPT:
         _articles.clear()
-    _articles[url_path] = (tuple(row), article)
+    _articles[url_path] = (now, tuple(row), article)
     return article
 
 

@@ -7,7 +7,10 @@ comment rate limit is a random id in another signed session cookie.
 
 from __future__ import annotations
 
+import math
+import re
 import secrets
+import time
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +33,7 @@ from wagtail.wagtail_hooks import check_view_restrictions
 from phongtrao.accounts.access import access_unit
 from phongtrao.portal import selectors, services
 from phongtrao.portal.forms import CommentForm
-from phongtrao.portal.models import ArticlePage
+from phongtrao.portal.models import ArticlePage, state_seconds
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
@@ -56,8 +59,17 @@ _SITES_STATE_SQL = (
 )
 
 
+# The guests' page cache (see article_page_for_guest): (article, published, comments version)
+# → (until when, the page cut at its placeholders). Kept in the process: no copy or pickling
+# per request, and every worker renders a page at most once a minute.
+_pages: dict[tuple[int, float, int], tuple[float, list[str]]] = {}
+_PAGES_KEPT = 500
+
+
 def site_cache_clear() -> None:
+    """Forget the sites and the guests' pages this process keeps."""
     _sites.clear()
+    _pages.clear()
 
 
 def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
@@ -65,23 +77,27 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
     and whether any page has a view restriction.
 
     Wagtail looks the site up (one query) and loads its home page (another) on every
-    request; the portal's pages are the hot path, so both are kept while one plain query
-    says that no site and no home page changed since (so a change shows at once).
+    request; the portal's pages are the hot path, so both are kept while one plain query,
+    run at most once per `state_seconds()`, says that no site and no home page changed.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_SITES_STATE_SQL)
-        rows = cursor.fetchall()
-    state = tuple(tuple(row[:-1]) for row in rows)
-    if _sites.get("state") != state:
-        _sites.clear()
-        _sites["state"] = state
+    now = time.monotonic()
+    if now - _sites.get("checked", -math.inf) >= state_seconds():
+        with connection.cursor() as cursor:
+            cursor.execute(_SITES_STATE_SQL)
+            rows = cursor.fetchall()
+        state = tuple(tuple(row[:-1]) for row in rows)
+        if _sites.get("state") != state:
+            _sites.clear()
+            _sites["state"] = state
+        _sites["restricted"] = any(row[-1] for row in rows)
+        _sites["checked"] = now
     key = (split_domain_port(request.get_host())[0], request.get_port())
     if key not in _sites:
         site = Site.find_for_request(request)
         if site is not None:
             site.root_page = site.root_page.specific
         _sites[key] = site
-    return _sites[key], any(row[-1] for row in rows)
+    return _sites[key], bool(_sites["restricted"])
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -222,18 +238,32 @@ def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters
     return html
 
 
-def _fill(html: str, request: HttpRequest, counters: Counters) -> str:
+# What _fill replaces; a page is split at them once (see _parts).
+_PLACEHOLDERS = re.compile(
+    f"(@@VIEWS@@|@@COMMENTS@@|@@RATING@@|@@PERCENT@@|@@CSRF@@|{re.escape(SIDEBAR_PLACEHOLDER)})"
+)
+
+
+def _parts(html: str) -> list[str]:
+    """The page cut at its placeholders: text, placeholder, text, ... (odd items)."""
+    return _PLACEHOLDERS.split(html)
+
+
+def _fill(parts: list[str], request: HttpRequest, counters: Counters) -> str:
     """Put this request's counters and CSRF token in the article's placeholders (and the side
     blocks in a page of the page cache)."""
-    average = rating_average(counters)
-    return (
-        html.replace("@@VIEWS@@", format_number(counters.views))
-        .replace("@@COMMENTS@@", format_number(counters.comment_count))
-        .replace("@@RATING@@", rating_text(counters))
-        .replace("@@PERCENT@@", str(round(average * 20)))
-        .replace("@@CSRF@@", get_token(request))
-        .replace(SIDEBAR_PLACEHOLDER, sidebar_html(), 1)
-    )
+    values = {
+        "@@VIEWS@@": format_number(counters.views),
+        "@@COMMENTS@@": format_number(counters.comment_count),
+        "@@RATING@@": rating_text(counters),
+        "@@PERCENT@@": str(round(rating_average(counters) * 20)),
+        "@@CSRF@@": get_token(request),
+    }
+    filled = parts.copy()
+    for index in range(1, len(filled), 2):
+        name = filled[index]
+        filled[index] = sidebar_html() if name == SIDEBAR_PLACEHOLDER else values[name]
+    return "".join(filled)
 
 
 def _counters_of(request: HttpRequest, article: ArticlePage) -> Counters:
@@ -247,7 +277,7 @@ def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any
     counters = _counters_of(request, article)
     html = _article_html(request, article, counters)
     if not getattr(request, "_portal_fill_later", False):
-        html = _fill(html, request, counters)
+        html = _fill(_parts(html), request, counters)
     return {"counters": counters, "article_html": mark_safe(html)}  # noqa: S308
 
 
@@ -278,16 +308,18 @@ def article_page_for_guest(request: HttpRequest, article: ArticlePage) -> HttpRe
         return None
     counters = _counters_of(request, article)
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
-    key = f"portal:page:{article.pk}:{stamp}:{counters.comments_version}"
-    html: str | None = cache.get(key)
-    if html is None:
+    key = (article.pk, stamp, counters.comments_version)
+    now = time.monotonic()
+    hit = _pages.get(key)
+    if hit is None or hit[0] <= now:
         request._portal_fill_later = True  # type: ignore[attr-defined]
         rendered = TemplateResponse(
             request, article.get_template(request), article.get_context(request)
         ).render()
-        html = rendered.content.decode()
-        cache.set(key, html, seconds)
-    return HttpResponse(_fill(html, request, counters))
+        if len(_pages) >= _PAGES_KEPT:
+            _pages.clear()
+        hit = _pages[key] = (now + seconds, _parts(rendered.content.decode()))
+    return HttpResponse(_fill(hit[1], request, counters))
 
 
 # ---------------------------------------------------------------------------------------------

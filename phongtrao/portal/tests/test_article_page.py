@@ -227,3 +227,19 @@ def test_signed_in_members_and_pending_messages_skip_the_page_cache(portal, djan
     guest = Client(HTTP_USER_AGENT=BROWSER_UA)
     guest.post(f"/bai-viet/{seed.pk}/danh-gia/", {"score": "9"})  # a message to show
     assert "Điểm đánh giá phải từ 1 đến 5." in guest.get(seed.url).content.decode()
+
+
+def test_the_page_tree_state_is_trusted_for_a_moment(portal, settings):
+    """PORTAL_STATE_SECONDS: within it a returning reader's page costs one query (its
+    counters); a published change shows once it has passed."""
+    settings.PORTAL_STATE_SECONDS = 60
+    seed = portal["seed"]
+    reader = Client(HTTP_USER_AGENT=BROWSER_UA)
+    reader.get(seed.url)
+    queries = _portal_queries(lambda: reader.get(seed.url))
+    assert len(queries) == 1 and "portal_articlestats" in queries[0], queries
+    seed.title = "TIÊU ĐỀ ĐÃ SỬA"
+    seed.save_revision().publish()
+    assert "TIÊU ĐỀ ĐÃ SỬA" not in reader.get(seed.url).content.decode()  # within the moment
+    settings.PORTAL_STATE_SECONDS = 0  # the moment has passed
+    assert "TIÊU ĐỀ ĐÃ SỬA" in reader.get(seed.url).content.decode()
