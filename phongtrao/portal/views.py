@@ -50,6 +50,7 @@ _SALT = "phongtrao.portal"
 
 # The sites and their home pages, as of the state of their rows (see _site_for_request).
 _sites: dict[Any, Any] = {}
+_UNKNOWN = object()
 # The last column says whether any page has a view restriction (private, password, groups).
 _SITES_STATE_SQL = (
     "SELECT s.id, s.hostname, s.port, s.site_name, s.root_page_id, s.is_default_site, "
@@ -92,12 +93,14 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
         _sites["restricted"] = any(row[-1] for row in rows)
         _sites["checked"] = now
     key = (split_domain_port(request.get_host())[0], request.get_port())
-    if key not in _sites:
+    # Read once into locals: another thread may clear the dictionary meanwhile.
+    site = _sites.get(key, _UNKNOWN)
+    if site is _UNKNOWN:
         site = Site.find_for_request(request)
         if site is not None:
             site.root_page = site.root_page.specific
         _sites[key] = site
-    return _sites[key], bool(_sites["restricted"])
+    return site, bool(_sites.get("restricted", True))
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponseBase:
