@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -51,6 +53,47 @@ def small_tree(db: None) -> dict[str, object]:
     c2 = unit_create(edition=old, code="T-70102", name="Xã B", level=Level.COMMUNE, parent=d1)
     c3 = unit_create(edition=old, code="T-70201", name="Xã C", level=Level.COMMUNE, parent=d2)
     return {"vn": vn, "province": province, "d1": d1, "d2": d2, "c1": c1, "c2": c2, "c3": c3}
+
+
+@pytest.fixture
+def small_tree_2025(small_tree: dict[str, Any]) -> dict[str, Any]:
+    """`small_tree` (2008) and its 2025 successor, with the mapping between them: Tỉnh Thử
+    whole; Xã A, Xã B and 70% of Xã C into Xã Bắc, 30% of Xã C into Xã Nam. Adds `new_vn`,
+    `new_province`, `north`, `south`; no values."""
+    from decimal import Decimal
+
+    from phongtrao.orgs.mapping import mapping_rebuild
+    from phongtrao.orgs.models import Level, Succession, SuccessionKind
+    from phongtrao.orgs.services import editions_ensure, unit_create
+
+    _, new = editions_ensure()
+    vn = unit_create(edition=new, code="T-VN", name="Việt Nam", level=Level.CENTRAL)
+    province = unit_create(
+        edition=new, code="T-70", name="Tỉnh Thử", level=Level.PROVINCE, parent=vn
+    )
+    north = unit_create(
+        edition=new, code="T-N", name="Xã Bắc", level=Level.COMMUNE, parent=province
+    )
+    south = unit_create(
+        edition=new, code="T-S", name="Xã Nam", level=Level.COMMUNE, parent=province
+    )
+    for old, successor, weight in (
+        ("vn", vn, "1"),
+        ("province", province, "1"),
+        ("c1", north, "1"),
+        ("c2", north, "1"),
+        ("c3", north, "0.7"),
+        ("c3", south, "0.3"),
+    ):
+        Succession.objects.create(
+            predecessor=small_tree[old],
+            successor=successor,
+            kind=SuccessionKind.SPLIT if weight != "1" else SuccessionKind.MERGE,
+            weight=Decimal(weight),
+            effective=new.valid_from,
+        )
+    mapping_rebuild()
+    return {**small_tree, "new_vn": vn, "new_province": province, "north": north, "south": south}
 
 
 @pytest.fixture

@@ -11,51 +11,22 @@ from django.test.utils import CaptureQueriesContext
 
 from phongtrao.analytics.selectors import unit_completeness
 from phongtrao.data.services import datavalues_save, period_get
-from phongtrao.orgs.mapping import mapping_rebuild
-from phongtrao.orgs.models import Level, Succession, SuccessionKind
-from phongtrao.orgs.services import editions_ensure, unit_create
+from phongtrao.orgs.models import Level
+from phongtrao.orgs.services import unit_create
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_structures(small_tree, indicators):
-    """`small_tree` (2008) and its 2025 successor: Tỉnh Thử whole; Xã A, B and 70% of C go
-    to Xã Bắc, 30% of C to Xã Nam. Xã A and Xã C reported 2023."""
-    _, new = editions_ensure()
-    vn = unit_create(edition=new, code="T-VN", name="Việt Nam", level=Level.CENTRAL)
-    province = unit_create(
-        edition=new, code="T-70", name="Tỉnh Thử", level=Level.PROVINCE, parent=vn
-    )
-    north = unit_create(
-        edition=new, code="T-N", name="Xã Bắc", level=Level.COMMUNE, parent=province
-    )
-    south = unit_create(
-        edition=new, code="T-S", name="Xã Nam", level=Level.COMMUNE, parent=province
-    )
-    for old, successor, weight in (
-        (small_tree["vn"], vn, "1"),
-        (small_tree["province"], province, "1"),
-        (small_tree["c1"], north, "1"),
-        (small_tree["c2"], north, "1"),
-        (small_tree["c3"], north, "0.7"),
-        (small_tree["c3"], south, "0.3"),
-    ):
-        Succession.objects.create(
-            predecessor=old,
-            successor=successor,
-            kind=SuccessionKind.SPLIT if weight != "1" else SuccessionKind.MERGE,
-            weight=Decimal(weight),
-            effective=new.valid_from,
-        )
-    mapping_rebuild()
+def two_structures(small_tree_2025, indicators):
+    """`small_tree_2025`; Xã A and Xã C reported 2023."""
     for commune in ("c1", "c3"):
         datavalues_save(
-            unit=small_tree[commune],
+            unit=small_tree_2025[commune],
             period=period_get("2023"),
             values={indicators["TT_DOT"]: Decimal(10)},
         )
-    return {**small_tree, "new_province": province, "north": north, "south": south}
+    return small_tree_2025
 
 
 def names(units):

@@ -30,7 +30,7 @@ from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
-from phongtrao.orgs.services import editions_ensure, unit_create
+from phongtrao.orgs.services import unit_create
 from phongtrao.reports.builder import ESTIMATE_NOTE
 
 pytestmark = pytest.mark.django_db
@@ -60,35 +60,14 @@ def _succeed(old: Unit, new: Unit, weight: str) -> None:
 
 
 @pytest.fixture
-def two_structures(small_tree, indicators):
-    """`small_tree` (2008) and its 2025 successor: Xã A and Xã B whole into Xã Bắc, Xã C
-    split 70/30 between Xã Bắc and Xã Nam; 2023 figures on the old communes."""
-    _, new = editions_ensure()
-    vn = unit_create(edition=new, code="T-VN", name="Việt Nam", level=Level.CENTRAL)
-    province = unit_create(
-        edition=new, code="T-70", name="Tỉnh Thử", level=Level.PROVINCE, parent=vn
-    )
-    north = unit_create(
-        edition=new, code="T-N", name="Xã Bắc", level=Level.COMMUNE, parent=province
-    )
-    south = unit_create(
-        edition=new, code="T-S", name="Xã Nam", level=Level.COMMUNE, parent=province
-    )
-    for old, new_unit, weight in (
-        (small_tree["vn"], vn, "1"),
-        (small_tree["province"], province, "1"),
-        (small_tree["c1"], north, "1"),
-        (small_tree["c2"], north, "1"),
-        (small_tree["c3"], north, "0.7"),
-        (small_tree["c3"], south, "0.3"),
-    ):
-        _succeed(old, new_unit, weight)
-    mapping_rebuild()
-    _enter(small_tree["c1"], "2023", HV_TONG=1200, HV_KETNAP=150, HV_GIAM=20, TT_DOT=10)
-    _enter(small_tree["c2"], "2023", HV_TONG=800, HV_KETNAP=60, HV_GIAM=10, TT_DOT=20)
-    _enter(small_tree["c3"], "2023", HV_TONG=1000, HV_KETNAP=90, HV_GIAM=30, TT_DOT=1000)
-    _enter(small_tree["c1"], "2022", HV_TONG=1100)
-    return {**small_tree, "new_vn": vn, "new_province": province, "north": north, "south": south}
+def two_structures(small_tree_2025):
+    """`small_tree_2025`, with 2023 figures on the old communes (and one of 2022)."""
+    tree = small_tree_2025
+    _enter(tree["c1"], "2023", HV_TONG=1200, HV_KETNAP=150, HV_GIAM=20, TT_DOT=10)
+    _enter(tree["c2"], "2023", HV_TONG=800, HV_KETNAP=60, HV_GIAM=10, TT_DOT=20)
+    _enter(tree["c3"], "2023", HV_TONG=1000, HV_KETNAP=90, HV_GIAM=30, TT_DOT=1000)
+    _enter(tree["c1"], "2022", HV_TONG=1100)
+    return tree
 
 
 @pytest.fixture

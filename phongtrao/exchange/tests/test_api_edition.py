@@ -17,9 +17,7 @@ from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.exchange.tests.conftest import API_PASSWORD, basic
-from phongtrao.orgs.mapping import mapping_rebuild
-from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
-from phongtrao.orgs.services import editions_ensure, unit_create
+from phongtrao.orgs.models import Level, Unit
 
 pytestmark = pytest.mark.django_db
 URL = "/api/analytics"
@@ -31,51 +29,20 @@ def get(client, user, *dimensions, filters=(), **params):
 
 
 @pytest.fixture
-def two_structures(small_tree, indicators, api_people):
-    """The small tree's 2025 successor (Xã A, B whole into Xã Bắc; Xã C split 70/30 into Xã
-    Bắc and Xã Nam), TT_DOT of 2023 on the old communes, and an officer of the new province."""
-    _, new = editions_ensure()
-    vn = unit_create(edition=new, code="T-VN", name="Việt Nam", level=Level.CENTRAL)
-    province = unit_create(
-        edition=new, code="T-70", name="Tỉnh Thử", level=Level.PROVINCE, parent=vn
-    )
-    north = unit_create(
-        edition=new, code="T-N", name="Xã Bắc", level=Level.COMMUNE, parent=province
-    )
-    south = unit_create(
-        edition=new, code="T-S", name="Xã Nam", level=Level.COMMUNE, parent=province
-    )
-    for old, new_unit, weight in (
-        ("vn", vn, "1"),
-        ("province", province, "1"),
-        ("c1", north, "1"),
-        ("c2", north, "1"),
-        ("c3", north, "0.7"),
-        ("c3", south, "0.3"),
-    ):
-        Succession.objects.create(
-            predecessor=small_tree[old],
-            successor=new_unit,
-            kind=SuccessionKind.SPLIT if weight != "1" else SuccessionKind.MERGE,
-            weight=Decimal(weight),
-            effective=new.valid_from,
-        )
-    mapping_rebuild()
+def two_structures(small_tree_2025, indicators, api_people):
+    """`small_tree_2025`, TT_DOT of 2023 on the old communes, and an officer of the new
+    province."""
     for key, value in (("c1", 10), ("c2", 20), ("c3", 1000)):
         datavalues_save(
-            unit=small_tree[key],
+            unit=small_tree_2025[key],
             period=period_get("2023"),
             values={indicators["TT_DOT"]: Decimal(value)},
         )
     officer = get_user_model().objects.create_user("tinh_moi", password=API_PASSWORD)
-    membership_set(actor=None, user=officer, unit=province, roles=(Role.VIEW,))
-    return {
-        **small_tree,
-        "new_province": province,
-        "north": north,
-        "south": south,
-        "dx": indicators["TT_DOT"].uid,
-    }
+    membership_set(
+        actor=None, user=officer, unit=small_tree_2025["new_province"], roles=(Role.VIEW,)
+    )
+    return {**small_tree_2025, "dx": indicators["TT_DOT"].uid}
 
 
 def test_units_resolved_on_the_chosen_structure(client, two_structures):

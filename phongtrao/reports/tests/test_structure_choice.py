@@ -11,50 +11,20 @@ from django.core.management import call_command
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
 from phongtrao.data.services import datavalues_save, period_get
-from phongtrao.orgs.mapping import mapping_rebuild
-from phongtrao.orgs.models import Level, Succession, SuccessionKind
-from phongtrao.orgs.services import editions_ensure, unit_create
 from phongtrao.reports.builder import ESTIMATE_NOTE
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_structures(small_tree, indicators):
-    """`small_tree` (2008) and its 2025 successor: Tỉnh Thử whole, Xã C split 70/30."""
-    _, new = editions_ensure()
-    vn = unit_create(edition=new, code="T-VN", name="Việt Nam", level=Level.CENTRAL)
-    province = unit_create(
-        edition=new, code="T-70", name="Tỉnh Thử", level=Level.PROVINCE, parent=vn
-    )
-    north = unit_create(
-        edition=new, code="T-N", name="Xã Bắc", level=Level.COMMUNE, parent=province
-    )
-    south = unit_create(
-        edition=new, code="T-S", name="Xã Nam", level=Level.COMMUNE, parent=province
-    )
-    for old, new_unit, weight in (
-        (small_tree["vn"], vn, "1"),
-        (small_tree["province"], province, "1"),
-        (small_tree["c1"], north, "1"),
-        (small_tree["c2"], north, "1"),
-        (small_tree["c3"], north, "0.7"),
-        (small_tree["c3"], south, "0.3"),
-    ):
-        Succession.objects.create(
-            predecessor=old,
-            successor=new_unit,
-            kind=SuccessionKind.SPLIT if weight != "1" else SuccessionKind.MERGE,
-            weight=Decimal(weight),
-            effective=new.valid_from,
-        )
-    mapping_rebuild()
+def two_structures(small_tree_2025, indicators):
+    """`small_tree_2025`, with TT_DOT of 2023 on the split Xã C."""
     datavalues_save(
-        unit=small_tree["c3"],
+        unit=small_tree_2025["c3"],
         period=period_get("2023"),
         values={indicators["TT_DOT"]: Decimal(1000)},
     )
-    return {**small_tree, "new_province": province, "north": north, "south": south}
+    return small_tree_2025
 
 
 @pytest.fixture
