@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "phongtrao.portal.traffic",
     # Wagtail, for the portal.
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
@@ -127,6 +128,9 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
+# The project's Vietnamese for Wagtail's admin (phongtrao/portal/cms_catalogue.py) wins over
+# the apps' own catalogues.
+LOCALE_PATHS = [BASE_DIR / "phongtrao" / "locale"]
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
