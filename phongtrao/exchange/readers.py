@@ -6,6 +6,13 @@ written: the import service resolves them. Header defaults (`dataSet`, `period`,
 `attributeOptionCombo` on the root) are applied to the values that lack them, and the header's
 identifier schemes (`idScheme`, `dataElementIdScheme`, `orgUnitIdScheme`) are kept in
 `Reader.header` for the service, filled before the first value is yielded.
+
+Every reader is bounded before it builds anything (`Limits`): nesting depth, keys or
+attributes per value, characters per field, cells and characters per CSV line, and values
+per file. The JSON reader takes ijson's basic events and counts the depth itself, so a file of
+`[` × 100 000 is refused at the 17th bracket instead of building ijson's prefixes, whose cost
+grows with the square of the depth. The XML readers count the depth on expat's events and clear
+every element once read, whatever its name. Memory therefore follows the limits, not the file.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -61,6 +68,51 @@ class ReadError(Exception):
     """The file cannot be read as the format says (message in Vietnamese)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a reader accepts before refusing the file (settings: `EXCHANGE_READER_LIMITS`).
+
+    A dataValueSet needs a depth of 3 (JSON) or 3 (XML/ADX) and a dozen keys per value: the
+    defaults leave room for what DHIS2 writes around the values and no more.
+    """
+
+    max_depth: int = 16  # nested objects/arrays (JSON) or elements (XML, ADX)
+    max_keys: int = 64  # keys of one value or header, attributes or children of one element
+    max_text: int = 50_000  # characters in one string, attribute, element text or CSV cell
+    max_line: int = 200_000  # characters in one CSV line (a quoted cell may span lines)
+    max_cells: int = 64  # cells in one CSV row
+    max_values: int = 5_000_000  # values in one file
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        """The defaults, with what `settings.EXCHANGE_READER_LIMITS` overrides."""
+        from django.conf import settings
+
+        given = getattr(settings, "EXCHANGE_READER_LIMITS", {}) or {}
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in given.items() if k in names})
+
+
+def _too_deep(limits: Limits) -> ReadError:
+    return ReadError(
+        f"Tệp lồng nhau quá sâu (quá {limits.max_depth} cấp): tệp bị từ chối, "
+        "không ghi giá trị nào."
+    )
+
+
+def _too_many_values(limits: Limits) -> ReadError:
+    return ReadError(
+        f"Tệp có quá {limits.max_values:,} giá trị".replace(",", ".")
+        + ": hãy chia nhỏ tệp rồi nhập từng phần."
+    )
+
+
+def _check_text(text: str, limits: Limits, where: str) -> str:
+    if len(text) > limits.max_text:
+        raise ReadError(f"{where}: nội dung dài quá {limits.max_text:,} ký tự.".replace(",", "."))
+    return text
+
+
 @dataclass(slots=True)
 class RawValue:
     """One value as the file writes it; `extra` names disaggregations phongtrao does not keep."""
@@ -103,9 +155,15 @@ def _value(value: Any) -> str | None:
 class Reader:
     """Base of the readers: iterate to get the values; `header` holds the root's attributes."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], limits: Limits | None = None) -> None:
         self.stream = stream
         self.header: dict[str, str] = {}
+        self.limits = limits or Limits()
+
+    def _count(self, index: int) -> None:
+        """Refuse the value numbered `index` (from 0) when the file holds too many."""
+        if index >= self.limits.max_values:
+            raise _too_many_values(self.limits)
 
     def __iter__(self) -> Iterator[RawValue]:
         raise NotImplementedError
@@ -133,50 +191,125 @@ class JsonReader(Reader):
     """dataValueSet JSON, read event by event with ijson (a bare array of values works too).
 
     Header keys written after `dataValues` come too late to be defaults (DHIS2 writes them
-    first).
+    first). The path of the current event is kept here, depth-capped, rather than asking ijson
+    for its prefixes (a string per event, as long as the depth).
     """
 
     def __iter__(self) -> Iterator[RawValue]:
+        limits = self.limits
         index = 0
         item: dict[str, Any] | None = None
         key = ""
+        # One entry per open container: the current key of a map, "item" for an array.
+        path: list[str] = []
+        root_is_map = False
         try:
-            for prefix, event, value in ijson.parse(self.stream, use_float=False):
+            for event, value in ijson.basic_parse(self.stream, use_float=False):
                 if item is not None:
                     if event == "map_key":
                         key = value
-                    elif event == "end_map" and prefix in ("dataValues.item", "item"):
+                        if len(item) >= limits.max_keys and key not in item:
+                            raise ReadError(
+                                f"Giá trị thứ {index + 1}: quá {limits.max_keys} trường."
+                            )
+                    elif event == "end_map":
+                        self._count(index)
                         yield self._make(index, item)
                         index += 1
                         item = None
+                        path.pop()
                     elif event in ("start_map", "start_array"):
                         raise ReadError(
                             f"Giá trị thứ {index + 1}: trường “{key}” phải là một giá trị đơn."
                         )
                     else:
+                        if isinstance(value, str):
+                            _check_text(value, limits, f"Giá trị thứ {index + 1}")
                         item[key] = value
-                elif event == "start_map" and prefix in ("dataValues.item", "item"):
-                    item = {}
-                elif prefix and "." not in prefix and event in ("string", "number", "boolean"):
-                    self.header[prefix] = _text(value)
+                elif event == "map_key":
+                    path[-1] = _check_text(value, limits, "Tên trường")
+                elif event in ("start_map", "start_array"):
+                    if len(path) >= limits.max_depth:
+                        raise _too_deep(limits)
+                    if not path:
+                        root_is_map = event == "start_map"
+                    if event == "start_map" and (
+                        path == ["dataValues", "item"] or (path == ["item"] and not root_is_map)
+                    ):
+                        item = {}
+                        key = ""
+                    path.append("" if event == "start_map" else "item")
+                elif event in ("end_map", "end_array"):
+                    path.pop()
+                elif len(path) == 1 and root_is_map:  # a scalar of the root: a header default
+                    if len(self.header) >= limits.max_keys and path[0] not in self.header:
+                        raise ReadError(f"Phần đầu tệp có quá {limits.max_keys} trường.")
+                    if isinstance(value, str):
+                        _check_text(value, limits, f"Trường “{path[0]}”")
+                    self.header[path[0]] = _text(value)
         except ijson.JSONError as error:
-            raise ReadError(f"Tệp JSON không hợp lệ: {error}") from None
+            raise ReadError(f"Tệp JSON không hợp lệ: {_first_line(error)}") from None
+        except (UnicodeDecodeError, ValueError) as error:
+            # Bytes that are not UTF-8, or a number too long to convert.
+            raise ReadError(f"Tệp JSON không hợp lệ: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    """The parser's message without the excerpt of the file yajl adds after it."""
+    detail = error.args[0] if error.args else error
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    return str(detail).strip().split("\n", 1)[0][:200]
 
 
 def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def _xml_events(stream: IO[bytes]) -> Iterator[tuple[str, Element]]:
-    """Parse events, with DTDs and entities refused (no entity bomb, no external fetch)."""
+def _xml_events(
+    stream: IO[bytes], limits: Limits, item_depth: int
+) -> Iterator[tuple[str, Element]]:
+    """Parse events, with DTDs and entities refused (no entity bomb, no external fetch).
+
+    Bounded: at most `limits.max_depth` levels, `limits.max_keys` attributes per element and
+    elements inside one value (an element `item_depth` deep), `limits.max_text` characters
+    per attribute or text. An element no deeper than a value is dropped from its parent once
+    read, so the tree never holds more than the value being read.
+    """
+    open_elements: list[Element] = []
+    inside = 0  # elements read inside the current value
     try:
-        yield from iterparse(
+        for event, element in iterparse(
             stream,
             events=("start", "end"),
             forbid_dtd=True,
             forbid_entities=True,
             forbid_external=True,
-        )
+        ):
+            if event == "start":
+                if len(open_elements) >= limits.max_depth:
+                    raise _too_deep(limits)
+                open_elements.append(element)
+                depth = len(open_elements)
+                if depth == item_depth:
+                    inside = 0
+                elif depth > item_depth:
+                    inside += 1
+                    if inside > limits.max_keys:
+                        raise ReadError(f"Một giá trị chứa quá {limits.max_keys} phần tử con.")
+                if len(element.attrib) > limits.max_keys:
+                    raise ReadError(
+                        f"Phần tử <{_local(element.tag)}> có quá {limits.max_keys} thuộc tính."
+                    )
+                for value in element.attrib.values():
+                    _check_text(value, limits, f"Phần tử <{_local(element.tag)}>")
+                yield event, element
+            else:
+                _check_text(element.text or "", limits, f"Phần tử <{_local(element.tag)}>")
+                yield event, element
+                open_elements.pop()
+                if 1 < len(open_elements) + 1 <= item_depth:
+                    open_elements[-1].clear()  # keep no value, nor anything else, once read
     except DefusedXmlException as error:
         raise ReadError(
             f"Tệp XML bị từ chối vì khai báo DTD hoặc thực thể (entity), có thể gây hại: {error!r}"
@@ -191,7 +324,7 @@ class XmlReader(Reader):
     def __iter__(self) -> Iterator[RawValue]:
         index = 0
         root: Element | None = None
-        for event, element in _xml_events(self.stream):
+        for event, element in _xml_events(self.stream, self.limits, item_depth=2):
             name = _local(element.tag)
             if root is None:
                 if name != "dataValueSet":
@@ -202,9 +335,9 @@ class XmlReader(Reader):
                 item: dict[str, Any] = dict(element.attrib)
                 for child in element:  # old DHIS2 files put comment/value in child elements
                     item.setdefault(_local(child.tag), child.text)
+                self._count(index)
                 yield self._make(index, item)
                 index += 1
-                root.clear()  # keep no value in memory
 
 
 class AdxReader(Reader):
@@ -218,9 +351,8 @@ class AdxReader(Reader):
         index = 0
         root: Element | None = None
         group: dict[str, str] = {}
-        group_element: Element | None = None
         group_extra = ""
-        for event, element in _xml_events(self.stream):
+        for event, element in _xml_events(self.stream, self.limits, item_depth=3):
             name = _local(element.tag)
             if root is None:
                 if name != "adx":
@@ -228,7 +360,6 @@ class AdxReader(Reader):
                 root = element
                 self.header = dict(element.attrib)
             elif event == "start" and name == "group":
-                group_element = element
                 group = dict(element.attrib)
                 group_extra = _extra(group, ADX_GROUP_KEYS)
                 period = group.get("period", "")
@@ -243,6 +374,7 @@ class AdxReader(Reader):
                     if _local(child.tag) == "annotation":
                         comment = (child.text or "").strip()
                 extra = ", ".join(x for x in (_extra(attrs, ADX_VALUE_KEYS), group_extra) if x)
+                self._count(index)
                 yield RawValue(
                     index=index,
                     data_element=_text(attrs.get("dataElement")),
@@ -255,10 +387,6 @@ class AdxReader(Reader):
                     extra=extra,
                 )
                 index += 1
-                if group_element is not None:
-                    group_element.clear()  # a group may hold a million values: keep none
-            elif event == "end" and name == "group":
-                root.clear()
 
 
 def _extra(attrs: dict[str, str], known: set[str]) -> str:
@@ -266,24 +394,34 @@ def _extra(attrs: dict[str, str], known: set[str]) -> str:
 
 
 class CsvReader(Reader):
-    """dataValueSet CSV, with a header row or in DHIS2's column order without one."""
+    """dataValueSet CSV, with a header row or in DHIS2's column order without one.
+
+    Lines are read at most `limits.max_line` characters at a time, so a file without line
+    breaks is refused before it is held in memory.
+    """
 
     def __iter__(self) -> Iterator[RawValue]:
+        limits = self.limits
         stream = self.stream
         if not isinstance(stream, io.IOBase):  # e.g. an HTTP request: anything with read()
             stream = io.BufferedReader(_Counting(stream, _ignore))
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
-            rows = csv.reader(text)
+            rows = csv.reader(_lines(text, limits))
             columns: tuple[str, ...] = CSV_COLUMNS
             index = 0
             for line, row in enumerate(rows, start=1):
+                if len(row) > limits.max_cells:
+                    raise ReadError(f"Dòng {line} có quá {limits.max_cells} cột.")
                 if not row or not any(cell.strip() for cell in row):
                     continue
+                for cell in row:
+                    _check_text(cell, limits, f"Dòng {line}")
                 if line == 1 and _is_header(row):
                     columns = tuple(_column(cell) for cell in row)
                     continue
                 cells = dict(zip(columns, row, strict=False))
+                self._count(index)
                 yield RawValue(
                     index=index,
                     data_element=cells.get("dataelement", "").strip(),
@@ -303,6 +441,18 @@ class CsvReader(Reader):
             text.detach()  # the caller owns the stream
 
 
+def _lines(text: io.TextIOWrapper, limits: Limits) -> Iterator[str]:
+    """The lines of `text`, each refused once longer than `limits.max_line` characters."""
+    number = 0
+    while line := text.readline(limits.max_line + 1):
+        number += 1
+        if len(line) > limits.max_line:
+            raise ReadError(
+                f"Dòng {number} của tệp CSV dài quá {limits.max_line:,} ký tự.".replace(",", ".")
+            )
+        yield line
+
+
 def _column(cell: str) -> str:
     name = cell.strip().lower()
     return CSV_ALIASES.get(name, name)
@@ -320,9 +470,9 @@ READERS: dict[Format, type[Reader]] = {
 }
 
 
-def reader_for(format: Format, stream: IO[bytes]) -> Reader:
-    """The streaming reader of `format` over a binary stream."""
-    return READERS[format](stream)
+def reader_for(format: Format, stream: IO[bytes], limits: Limits | None = None) -> Reader:
+    """The bounded streaming reader of `format` over a binary stream (limits: the settings')."""
+    return READERS[format](stream, limits or Limits.from_settings())
 
 
 class _Counting(io.RawIOBase):
