@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "phongtrao.catalog",
     "phongtrao.data",
     "phongtrao.analytics",
+    "phongtrao.members",
     "phongtrao.demo",
     "phongtrao.reports",
     "axes",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from phongtrao.analytics.rollups import Change, rollup_apply
 from phongtrao.catalog.models import Indicator
+from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import LOCKED_STATUSES, AuditAction, DataValue, Period, Submission
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_value
 from phongtrao.data.workflow import deadline_locked_keys
@@ -172,6 +173,7 @@ def _write_chunk(
     audits: list[tuple[Any, ...]] = []
     changes: list[Change] = []
     seen: set[tuple[int, int, int]] = set()
+    blocked = guards_blocked({v.unit_id for v in chunk}, source)
     for index, item in enumerate(chunk, start=offset):
         indicator, period = item.indicator, item.period
         key = (item.unit_id, indicator.id, period.id)
@@ -196,6 +198,12 @@ def _write_chunk(
                 result.problems.append(BulkProblem(index, item, message))
                 continue
         stored = existing.get(key)
+        if (item.unit_id, indicator.code) in blocked and item.value != (
+            stored[1] if stored else None
+        ):
+            reason = blocked[(item.unit_id, indicator.code)]
+            result.problems.append(BulkProblem(index, item, reason))
+            continue
         if item.value is None:
             if stored is None:
                 result.ignored += 1

@@ -14,6 +14,7 @@ from django.utils import timezone
 from phongtrao import periods
 from phongtrao.analytics.rollups import Change, period_rows, rollup_apply
 from phongtrao.catalog.models import Indicator
+from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check
@@ -111,6 +112,17 @@ def datavalues_save(
         ]
         if conflicts:
             raise ValueConflict(conflicts)
+
+    blocked = guards_blocked([unit.pk], source)
+    if blocked:
+        refused = {
+            i.code: [blocked[(unit.pk, i.code)]]
+            for i, value in values.items()
+            if (unit.pk, i.code) in blocked
+            and value != (current[i.pk].value if i.pk in current else None)
+        }
+        if refused:
+            raise ValidationError(refused)
 
     breakdown_errors = check_breakdowns(unit=unit, period=period, new_values=values)
     if breakdown_errors:
