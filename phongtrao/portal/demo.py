@@ -352,17 +352,32 @@ def _seed(category: CategoryPage) -> ArticlePage:
     return article
 
 
-def _editor_ensure() -> None:
-    """Editors (role biên tập) get Wagtail's admin: the Moderators group (pages, comments)."""
+# What an editor (role biên tập) manages in the CMS beside pages, images and documents:
+# readers' comments (moderation) and the "Liên kết" block's banners and links.
+EDITOR_PERMISSIONS = {
+    "portal": ["view_comment", "change_comment", "delete_comment"],
+    "traffic": ["view_link", "add_link", "change_link", "delete_link"],
+}
+
+
+def editor_group_ensure() -> Group | None:
+    """Wagtail's Moderators group with the editors' permissions on comments and links."""
     moderators = Group.objects.filter(name="Moderators").first()
     if moderators is None:
-        return
-    moderators.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="portal",
-            codename__in=["view_comment", "change_comment", "delete_comment"],
+        return None
+    for app_label, codenames in EDITOR_PERMISSIONS.items():
+        moderators.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         )
-    )
+    return moderators
+
+
+def _editor_ensure() -> None:
+    """Editors (role biên tập) get Wagtail's admin: the Moderators group (pages, comments,
+    banners and links)."""
+    moderators = editor_group_ensure()
+    if moderators is None:
+        return
     for membership in Membership.objects.filter(is_editor=True).select_related("user"):
         membership.user.groups.add(moderators)
 

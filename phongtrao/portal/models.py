@@ -349,6 +349,8 @@ class Comment(models.Model):
     name = models.CharField("họ và tên", max_length=100)
     body = models.TextField("nội dung")
     approved = models.BooleanField("đã duyệt", default=False, db_index=True)
+    # Turned down by an editor: no longer waiting, never shown (until approved after all).
+    rejected = models.BooleanField("đã từ chối", default=False)
     created_at = models.DateTimeField("lúc gửi", default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
     # The sender's browser session ("s:<id>") or member ("u:<id>"), for the rate limit.
@@ -362,3 +364,14 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.body[:40]}"
+
+    @property
+    def waiting(self) -> bool:
+        """Neither approved nor turned down yet: an editor has to look at it."""
+        return not self.approved and not self.rejected
+
+    @property
+    def status_label(self) -> str:
+        if self.approved:
+            return "Đã duyệt"
+        return "Đã từ chối" if self.rejected else "Chờ duyệt"

@@ -178,3 +178,13 @@ def category_feed_items(category: CategoryPage | None, limit: int = 20) -> list[
     if category is not None:
         articles = articles.descendant_of(category)
     return list(articles[:limit])
+
+
+def comments_waiting() -> QuerySet[Comment]:
+    """Readers' comments no editor has approved or turned down yet, oldest first."""
+    return Comment.objects.filter(approved=False, rejected=False).order_by("created_at", "pk")
+
+
+def comments_waiting_count() -> int:
+    """How many readers' comments wait for an editor (the CMS dashboard, Việc cần làm)."""
+    return comments_waiting().count()

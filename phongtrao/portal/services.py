@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.text import slugify
 from wagtail.documents.models import Document
+from wagtail.log_actions import log
 from wagtail.models import Collection, CollectionViewRestriction, Page
 
 from phongtrao import periods
@@ -199,15 +200,35 @@ def comments_recount(*, article_id: int) -> None:
     )
 
 
+COMMENT_APPROVE = "portal.comment.approve"
+COMMENT_REJECT = "portal.comment.reject"
+
+
 @transaction.atomic
-def comments_moderate(*, comment_ids: list[int], approved: bool) -> int:
-    """Approve (or withdraw) comments; the counts of their articles follow. Returns how many."""
-    comments = Comment.objects.filter(pk__in=comment_ids)
-    articles = set(comments.values_list("article_id", flat=True))
-    changed = comments.exclude(approved=approved).update(approved=approved)
-    for article_id in articles:
+def comments_moderate(*, actor: User, comment_ids: list[int], approved: bool) -> int:
+    """Approve comments (shown on their articles) or turn them down (hidden, no longer
+    waiting); the counts of their articles follow and each change is written to the CMS's
+    history of the comment. `actor` needs the permission to change comments. Returns how
+    many comments changed."""
+    if not actor.has_perm("portal.change_comment"):
+        raise PermissionDenied("Bạn không có quyền duyệt bình luận.")
+    comments = list(
+        Comment.objects.select_for_update()
+        .filter(pk__in=comment_ids)
+        .exclude(approved=approved, rejected=not approved)
+    )
+    if not comments:
+        return 0
+    Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
+        approved=approved, rejected=not approved
+    )
+    action = COMMENT_APPROVE if approved else COMMENT_REJECT
+    for comment in comments:
+        comment.approved, comment.rejected = approved, not approved
+        log(instance=comment, action=action, user=actor)
+    for article_id in {c.article_id for c in comments}:
         comments_recount(article_id=article_id)
-    return changed
+    return len(comments)
 
 
 # ---------------------------------------------------------------------------------------------

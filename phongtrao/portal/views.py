@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.http.request import split_domain_port
@@ -24,6 +25,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from wagtail import hooks
@@ -33,7 +36,7 @@ from wagtail.wagtail_hooks import check_view_restrictions
 from phongtrao.accounts.access import access_unit
 from phongtrao.portal import selectors, services
 from phongtrao.portal.forms import CommentForm
-from phongtrao.portal.models import ArticlePage, state_seconds
+from phongtrao.portal.models import ArticlePage, Comment, state_seconds
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
@@ -459,3 +462,26 @@ def report_publish(request: HttpRequest, unit_uid: str, period: str) -> HttpResp
         else "Báo cáo này đã có bài viết nháp đang chờ xuất bản.",
     )
     return redirect("wagtailadmin_pages:edit", result.article.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CMS: moderating one comment from the list
+
+
+@require_POST
+def comment_moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """ "Duyệt" / "Từ chối" on a row of the CMS's comment list; back to the list."""
+    if not request.user.is_authenticated or not request.user.has_perm("portal.change_comment"):
+        raise PermissionDenied
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        return HttpResponse("Thao tác không hợp lệ.", status=400)
+    comment = get_object_or_404(Comment, pk=comment_id)
+    approved = decision == "approve"
+    services.comments_moderate(actor=request.user, comment_ids=[comment.pk], approved=approved)
+    verb = "Đã duyệt" if approved else "Đã từ chối"
+    messages.success(request, f"{verb} bình luận của {comment.name}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("wagtailsnippets_portal_comment:list")
+    return redirect(back)

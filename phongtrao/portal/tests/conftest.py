@@ -88,3 +88,15 @@ def portal(db):
         "newer": newer,
         "elsewhere": elsewhere,
     }
+
+
+@pytest.fixture
+def cms_editor(db, django_user_model):
+    """A province editor: Wagtail's Moderators group with the comments' and links' rights."""
+    from phongtrao.portal.demo import editor_group_ensure
+
+    user = django_user_model.objects.create_user("bientap_tinh", password="x" * 12)
+    group = editor_group_ensure()
+    assert group is not None
+    user.groups.add(group)
+    return user

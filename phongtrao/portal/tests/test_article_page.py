@@ -195,7 +195,7 @@ def test_guests_share_one_rendered_page_with_their_own_counters(portal):
     )
 
 
-def test_an_approved_comment_shows_at_once_through_the_page_cache(portal):
+def test_an_approved_comment_shows_at_once_through_the_page_cache(portal, cms_editor):
     from phongtrao.portal import services
     from phongtrao.portal.models import Comment
 
@@ -212,7 +212,9 @@ def test_an_approved_comment_shows_at_once_through_the_page_cache(portal):
     )
     assert "Chúc mừng Hội!" not in reader.get(seed.url).content.decode()  # held
     services.comments_moderate(
-        comment_ids=list(Comment.objects.values_list("pk", flat=True)), approved=True
+        actor=cms_editor,
+        comment_ids=list(Comment.objects.values_list("pk", flat=True)),
+        approved=True,
     )
     assert "Chúc mừng Hội!" in reader.get(seed.url).content.decode()
 

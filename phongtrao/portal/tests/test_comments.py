@@ -24,7 +24,7 @@ def _count(article):
     return stats.comment_count if stats else 0
 
 
-def test_a_guests_comment_waits_for_an_editor(portal):
+def test_a_guests_comment_waits_for_an_editor(portal, cms_editor):
     seed = portal["seed"]
     reader = Client(HTTP_USER_AGENT=BROWSER_UA)
     response = _comment(reader, seed, "Chúc mừng Hội LHPN tỉnh!")
@@ -36,17 +36,17 @@ def test_a_guests_comment_waits_for_an_editor(portal):
     comment = Comment.objects.get()
     assert not comment.approved and comment.ip_address == "127.0.0.1"
 
-    comments_moderate(comment_ids=[comment.pk], approved=True)
+    comments_moderate(actor=cms_editor, comment_ids=[comment.pk], approved=True)
     page = Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url).content.decode()
     assert "Chúc mừng Hội LHPN tỉnh!" in page
     assert 'class="article-comments">1<' in page
     assert _count(seed) == 1
-    comments_moderate(comment_ids=[comment.pk], approved=False)  # withdrawn
+    comments_moderate(actor=cms_editor, comment_ids=[comment.pk], approved=False)  # turned down
     assert _count(seed) == 0
     assert "Chúc mừng" not in Client().get(seed.url).content.decode()
 
 
-def test_no_html_gets_through(portal):
+def test_no_html_gets_through(portal, cms_editor):
     seed = portal["seed"]
     body = '<script>alert("x")</script><b>Rất</b> <a href="http://x">hay</a>\n\n\n\nCảm ơn'
     response = _comment(Client(), seed, body, name="<i>Lan</i>", **JSON)
@@ -54,7 +54,7 @@ def test_no_html_gets_through(portal):
     comment = Comment.objects.get()
     assert comment.body == 'alert("x")Rất hay\n\nCảm ơn'
     assert comment.name == "Lan"
-    comments_moderate(comment_ids=[comment.pk], approved=True)
+    comments_moderate(actor=cms_editor, comment_ids=[comment.pk], approved=True)
     page = Client().get(seed.url).content.decode()
     assert "<script>alert" not in page and "<b>Rất</b>" not in page
     assert "alert(&quot;x&quot;)Rất hay<br><br>Cảm ơn" in page

@@ -67,5 +67,10 @@ def test_the_editor_reaches_the_wagtail_admin(demo):
     assert editor.membership.is_editor
     client = Client()
     client.force_login(editor)
-    assert client.get("/cms/").status_code == 200
+    dashboard = client.get("/cms/")
+    assert dashboard.status_code == 200 and "Bình luận chờ duyệt" in dashboard.content.decode()
     assert client.get("/cms/snippets/portal/comment/").status_code == 200
+    # Banners and links ("Liên kết"), as the demo's text says.
+    assert client.get("/cms/snippets/traffic/link/").status_code == 200
+    assert client.get("/cms/snippets/traffic/link/add/").status_code == 200
+    assert editor.has_perm("traffic.change_link") and editor.has_perm("portal.change_comment")
