@@ -340,7 +340,7 @@ def report_document_create(
 ) -> tuple[Report, Document]:
     """The unit's report for the period, and its PDF stored as a Wagtail document (in the
     editors-only collection unless `private=False`)."""
-    from phongtrao.reports.builder import report_build
+    from phongtrao.reports.builder import ascii_filename, report_build, report_filename
     from phongtrao.reports.formats import report_render
 
     report = report_build(unit, period.code)
@@ -351,7 +351,8 @@ def report_document_create(
         title=f"{title} - {unit.union_name}",
         uploaded_by_user=user if getattr(user, "is_authenticated", False) else None,
     )
-    document.file.save(f"bao-cao-{unit.code}-{period.code}.pdf", ContentFile(pdf), save=False)
+    filename = ascii_filename(report_filename(report, "pdf"))
+    document.file.save(filename, ContentFile(pdf), save=False)
     document.save()
     return report, document
 

@@ -40,6 +40,7 @@ from phongtrao.portal.models import ArticlePage, Comment, state_seconds
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
+from phongtrao.reports.builder import ReportEmpty
 from phongtrao.vn import format_dateline, format_number
 
 SEEN_COOKIE = "pt_seen"
@@ -452,7 +453,7 @@ def report_publish(request: HttpRequest, unit_uid: str, period: str) -> HttpResp
     unit = access_unit(request.user, unit_uid)
     try:
         result = services.article_from_report(user=request.user, unit=unit, period_code=period)
-    except PortalError as error:
+    except (PortalError, ReportEmpty) as error:
         messages.error(request, str(error))
         return redirect("reports:page", unit_uid=unit.uid, period=period)
     messages.success(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,16 @@ from phongtrao.analytics.selectors import (
 )
 from phongtrao.catalog.models import Indicator, Section
 from phongtrao.catalog.selectors import indicators_by_code
+from phongtrao.data.models import Submission, SubmissionStatus
 from phongtrao.orgs.models import Edition, Level, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
-from phongtrao.reports.figures import ESTIMATE_MARK, Figure, FigureSet, rows_with_emulation
+from phongtrao.reports.figures import (
+    ESTIMATE_MARK,
+    MISSING,
+    Figure,
+    FigureSet,
+    rows_with_emulation,
+)
 from phongtrao.reports.templatetags.narrative import PARAGRAPH_BREAK
 from phongtrao.vn import format_number, format_percent, format_place_date
 
@@ -68,6 +76,9 @@ class Header:
     subtitle: str  # "Kết quả công tác Hội và phong trào phụ nữ năm 2023"
     signer_role: str  # "TM. BAN THƯỜNG VỤ"
     signer_title: str  # "CHỦ TỊCH"
+    signer_name: str = ""  # "Nguyễn Thị A"
+    # Nơi nhận, one line each: "Trung ương Hội LHPN Việt Nam (để báo cáo);", "Lưu: VT."
+    recipients: tuple[str, ...] = ("Lưu: VT.",)
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,10 @@ class Report:
     figures: FigureSet
     # Where the figures come from another structure, and which are estimates (may be empty).
     notes: tuple[str, ...] = ()
+    # Sentences left out because a figure they print is missing (a template without a guard).
+    omitted: tuple[str, ...] = ()
+    # A skeleton made on request without any figure ("chưa có số liệu").
+    draft: bool = False
 
     @property
     def footnotes(self) -> tuple[str, ...]:
@@ -150,28 +165,85 @@ def narrative_engine() -> Engine:
     )
 
 
+class ReportEmpty(ValueError):
+    """No unit reported any figure for the unit and period: there is nothing to report."""
+
+    def __init__(self, unit: Unit, period: periods.Period) -> None:
+        self.message_vi = (
+            f"Chưa có số liệu của {unit.union_name} cho {period.label_vi()}: chưa thể lập báo "
+            "cáo. Hãy nhập số liệu trước, hoặc lập bản dự thảo khung (chưa có số liệu)."
+        )
+        super().__init__(self.message_vi)
+
+
 #: Spaces left before punctuation where a template line ended before a clause.
 _SPACE_BEFORE = re.compile(r"\s+([,;.:)])")
+#: Where one sentence ends and the next begins (numbers such as "1.633" have no space).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _tidy(text: str) -> str:
-    """One paragraph on one line, no space before punctuation, ended by a full stop."""
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _tidy(text: str) -> tuple[str, list[str]]:
+    """One paragraph on one line, no space before punctuation, sentences capitalised and
+    ended by a full stop; a sentence that still prints a missing or zero figure (a template
+    without a guard) is left out and returned second."""
     text = _SPACE_BEFORE.sub(r"\1", " ".join(text.split())).replace("( ", "(")
     if text.endswith((";", ",", ":")):
         text = text[:-1] + "."
-    return text
+    kept: list[str] = []
+    dropped: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if MISSING in sentence:
+            dropped.append(sentence.replace(MISSING, "…"))
+        elif any(ch.isalnum() for ch in sentence):
+            kept.append(_capitalised(sentence))
+    return " ".join(kept), dropped
 
 
-def _paragraphs(text: str) -> list[str]:
-    parts = (_tidy(part) for part in text.split(PARAGRAPH_BREAK))
-    return [part for part in parts if part]
+def _paragraphs(text: str, dropped: list[str] | None = None) -> list[str]:
+    paragraphs = []
+    for part in text.split(PARAGRAPH_BREAK):
+        tidy, left_out = _tidy(part)
+        if dropped is not None:
+            dropped += left_out
+        if tidy:
+            paragraphs.append(tidy)
+    return paragraphs
 
 
 def _render(name: str, context: dict[str, Any]) -> str:
     return narrative_engine().get_template(name).render(Context(context))
 
 
-def _header(unit: Unit, period: periods.Period, issued: dt.date) -> Header:
+def report_issue_date(unit: Unit, period: periods.Period) -> dt.date | None:
+    """The day the unit's report for the period was approved, else last submitted; None if
+    neither (the officer writes the date by hand: never the day the file is made)."""
+    submissions = Submission.objects.filter(unit=unit, period__code=period.code)
+    approved = (
+        submissions.filter(status=SubmissionStatus.APPROVED, decided_at__isnull=False)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if approved is not None:
+        return timezone.localdate(approved)
+    submitted = (
+        submissions.filter(submitted_at__isnull=False)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(submitted) if submitted is not None else None
+
+
+#: The date line left for the officer to write by hand.
+BLANK_DATE = "ngày ….. tháng ….. năm ……"
+
+
+def _header(unit: Unit, period: periods.Period, issued: dt.date | None) -> Header:
     place, _ = unit_place(unit)
     issuer, role = (
         ("BAN CHẤP HÀNH", "TM. BAN CHẤP HÀNH")
@@ -185,12 +257,23 @@ def _header(unit: Unit, period: periods.Period, issued: dt.date) -> Header:
         number=f"Số:        /{code}",
         nation="CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         motto="Độc lập - Tự do - Hạnh phúc",
-        place_date=format_place_date(place, issued),
+        place_date=(
+            format_place_date(place, issued) if issued is not None else f"{place}, {BLANK_DATE}"
+        ),
         title="BÁO CÁO",
         subtitle=f"Kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}",
         signer_role=role,
         signer_title="CHỦ TỊCH",
+        recipients=default_recipients(unit),
     )
+
+
+def default_recipients(unit: Unit) -> tuple[str, ...]:
+    """Nơi nhận when the unit set none: the union above it, then the file copy."""
+    above = unit.parent
+    if above is None:
+        return ("Lưu: VT.",)
+    return (f"{above.union_name} (để báo cáo);", "Lưu: VT.")
 
 
 def format_millions(amount: Decimal) -> str:
@@ -223,7 +306,7 @@ def _appendix_row(section: str, figure: Figure) -> AppendixRow:
             full(row.change) + (mark or last_mark) if row.change is not None and row.count else ""
         ),
         target=full(row.target) if row.target is not None else "",
-        pct=figure.pct,
+        pct=figure.pct_text,
         count=row.count,
         estimated=bool(row.count and row.estimated),
     )
@@ -297,10 +380,12 @@ def report_build(
     issued: dt.date | None = None,
     edition: Edition | str | None = None,
     compare: str | None = None,
+    draft: bool = False,
 ) -> Report:
     """The report of `unit` (its whole subtree) for the period `period_code` ("2023").
 
-    `issued` is the date of the document (today in Vietnam by default). `edition` ("2008",
+    `issued` is the date of the document (by default the day the report was approved, else
+    last submitted, else left blank for the officer). `edition` ("2008",
     "2025"): the report of the unit standing for `unit` in that structure, figures entered
     on the other carried over through the successions. `compare`: the period to compare
     with instead of the same period last year. Raises `periods.PeriodError` for an invalid
@@ -312,6 +397,10 @@ def report_build(
     catalog = indicators_by_code()
     rows = unit_report(unit, period.code, list(catalog.values()), compare=compare)
     figures = FigureSet(rows_with_emulation(rows, unit, period))
+    reported = [f for f in figures.values() if f.present]
+    if not reported and not draft:
+        raise ReportEmpty(unit, period)
+    with_targets = [f for f in reported if f.has_target]
     completeness = unit_completeness(unit, period.code)
     place, kind = unit_place(unit)
     completeness_text = completeness_words(completeness)
@@ -320,6 +409,12 @@ def report_build(
         "unit": unit,
         "union_name": unit.union_name,
         "union_short": f"Hội LHPN {kind}".strip(),
+        # Who acted: "các cấp Hội" where there are levels below, the union itself otherwise.
+        "unions": "các cấp Hội" if completeness.expected else f"Hội LHPN {kind}".strip(),
+        "targets_met": len([f for f in with_targets if f.met]),
+        "targets_total": len(with_targets),
+        "indicators_reported": len(reported),
+        "indicators_total": len(figures),
         "place": place,
         "kind": kind,
         "scope": f"toàn {kind}" if kind else "toàn đơn vị",
@@ -335,18 +430,24 @@ def report_build(
     }
     sections: list[SectionText] = []
     appendix: list[AppendixRow] = []
+    omitted: list[str] = []
     for section in Section.objects.order_by("number"):
         section_figures = [figures[c] for c, i in catalog.items() if i.section_id == section.pk]
         appendix += [_appendix_row(section.name, fig) for fig in section_figures]
-        paragraphs = _section_paragraphs(section, section_figures, context)
+        paragraphs = _section_paragraphs(section, section_figures, context, omitted)
+        if not reported:
+            paragraphs = ["Chưa có số liệu."]
         if paragraphs:
             heading = f"{len(sections) + 1}. {section.name}"
             sections.append(SectionText(heading=heading, paragraphs=paragraphs))
+    header = _header(unit, period, issued or report_issue_date(unit, period))
+    if not reported:
+        header = replace(header, title="BÁO CÁO (DỰ THẢO)")
     return Report(
         unit=unit,
         period=period,
-        header=_header(unit, period, issued or timezone.localdate()),
-        intro=_paragraphs(_render("reports/narrative/intro.txt", context)),
+        header=header,
+        intro=_paragraphs(_render("reports/narrative/intro.txt", context), omitted),
         sections=sections,
         appendix=appendix,
         appendix_title=f"Số liệu các chỉ tiêu {period.label_vi()}",
@@ -354,11 +455,31 @@ def report_build(
         completeness_text=completeness_text,
         figures=figures,
         notes=report_notes(unit, period, rows),
+        omitted=tuple(omitted),
+        draft=not reported,
     )
 
 
+def report_filename(report: Report, fmt: str) -> str:
+    """The file name a person reads: "Báo cáo Hội LHPN tỉnh Bình Phước năm 2023.pdf"."""
+    stem = f"Báo cáo {report.unit.union_name} {report.period.label_vi()}"
+    if report.draft:
+        stem += " (dự thảo)"
+    return f"{stem}.{fmt}"
+
+
+def ascii_filename(name: str) -> str:
+    """The same name without accents, for programs that read only ASCII names:
+    "Bao_cao_Hoi_LHPN_tinh_Binh_Phuoc_nam_2023.pdf"."""
+    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    stem, _, ext = plain.rpartition(".")
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", stem).strip("_")
+    return f"{stem}.{ext}"
+
+
 def _section_paragraphs(
-    section: Section, section_figures: list[Figure], context: dict[str, Any]
+    section: Section, section_figures: list[Figure], context: dict[str, Any], omitted: list[str]
 ) -> list[str]:
     """The section's paragraphs, or none when it has no figure worth a sentence."""
     figures: FigureSet = context["f"]
@@ -368,7 +489,7 @@ def _section_paragraphs(
         )
     except TemplateDoesNotExist:
         # A section the organisation added without wording: list its figures plainly.
-        shown = [fig for fig in section_figures if fig.present]
+        shown = [fig for fig in section_figures if fig]
         if not shown:
             return []
         template = narrative_engine().get_template("reports/narrative/section_generic.txt")
@@ -377,4 +498,4 @@ def _section_paragraphs(
         text = template.render(Context({**context, "section": section}))
     if used and not figures.any_shown(used):
         return []
-    return _paragraphs(text)
+    return _paragraphs(text, omitted)

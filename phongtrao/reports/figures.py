@@ -26,6 +26,10 @@ EMULATION_INDICATORS = frozenset({"CS_TOT_TL"})
 #: Marks an estimated figure (shared out from a split unit) in the sentences and the tables.
 ESTIMATE_MARK = "*"
 
+#: What a sentence gets for a figure that is zero or missing: never typed by a person, it
+#: makes the builder leave out the sentence (a template that forgot a guard prints no "0").
+MISSING = "\x1f"
+
 #: Words for counts written by scale ("hơn 32 ngàn lượt").
 COUNT_SCALES: dict[str, int] = {"ngàn": 10**3, "nghìn": 10**3, "triệu": 10**6, "tỷ": 10**9}
 
@@ -44,7 +48,7 @@ def format_about(value: Decimal | int, *, step: int = 1, word: str = "", above: 
         raise ValueError(f"Bước làm tròn phải từ 1 trở lên, không phải {step}.")
     exact = Decimal(value)
     if exact < step:
-        return format_number(exact)  # "hơn 0 ngàn" would say nothing
+        return format_number(exact, leading_zero=True)  # "hơn 0 ngàn" would say nothing
     shown = (exact / step).to_integral_value(rounding=ROUND_FLOOR)
     number = shown if word else shown * step
     parts = [above if shown * step < exact else "", format_number(number), word]
@@ -82,11 +86,12 @@ class Figure:
 
     @property
     def shown(self) -> bool:
-        """Worth a sentence: a reported value, or at least a target."""
-        return self.present or self.has_target
+        """Worth a sentence: a reported value other than zero, or at least a target."""
+        return bool(self) or self.has_target
 
     def __bool__(self) -> bool:
-        return self.present
+        """A figure a sentence can state: reported, and not zero ("0 căn nhà" says nothing)."""
+        return self.present and self.value != 0
 
     @property
     def value(self) -> Decimal:
@@ -117,39 +122,58 @@ class Figure:
     # -- the value -----------------------------------------------------------------------
     @property
     def number(self) -> str:
-        """The value with a leading zero below ten, as the seed report writes "03 căn nhà"."""
+        """The count as every sentence writes counts: a leading zero below ten ("03 căn nhà",
+        "12 trường hợp"), the one rule of the seed report."""
+        if not self:
+            return MISSING
         return format_number(self.value, leading_zero=True) + self.mark
 
     @property
     def plain(self) -> str:
-        """The value without the leading zero ("3 nhà vệ sinh")."""
-        return format_number(self.value) + self.mark
+        """The same as `number` (kept for officers' own templates)."""
+        return self.number
 
     @property
     def money(self) -> str:
         """ "trên 4,2 tỷ đồng", "gần 1.293 tỷ đồng", "738 triệu đồng" ("…*" if estimated)."""
+        if not self:
+            return MISSING
         return format_money(self.value) + self.mark
 
     @property
     def money_hon(self) -> str:
         """The same, with "hơn" for "trên": "hơn 2 tỷ đồng"."""
+        if not self:
+            return MISSING
         return format_money(self.value, above="hơn") + self.mark
 
     @property
     def money3(self) -> str:
-        """Billions with three decimals kept: "trên 4,850 tỷ đồng" (smaller sums as `money`)."""
+        """Billions to the million: "trên 4,850 tỷ đồng" (smaller sums as `money`).
+
+        Rounded to the million with "trên"/"gần", all three decimals are kept to show that
+        precision ("4,850"); a sum that is exact to the million drops its trailing zeros
+        ("1,25 tỷ đồng"), as every other amount does.
+        """
+        if not self:
+            return MISSING
         if abs(self.value) < 10**9:
             return self.money
-        return format_money(self.value, decimals=3, trim_zeros=False) + self.mark
+        exact = self.value % 10**6 == 0
+        return format_money(self.value, decimals=3, trim_zeros=exact) + self.mark
 
     @property
     def percent(self) -> str:
         """A value that is itself a rate: "90%"."""
+        if not self:
+            return MISSING
         return format_percent(self.value) + self.mark
 
     @property
     def rate(self) -> str:
         """A rate with one decimal, as shares of units are written: "94,6%" ("100%")."""
+        if not self:
+            return MISSING
         text = format_percent(self.value, 1)
         return text.replace(",0%", "%") + self.mark
 
@@ -162,6 +186,8 @@ class Figure:
         return format_number(value)
 
     def __str__(self) -> str:
+        if not self:
+            return MISSING
         if self.is_money:
             return self.money
         if self.is_percent:
@@ -186,11 +212,41 @@ class Figure:
         return periods.label_vi(self.target_phase) if self.target_phase else ""
 
     @property
-    def pct(self) -> str:
-        """Achievement against the target: "195%"; empty without a target."""
+    def pct_text(self) -> str:
+        """Achievement against the target for tables: "195%"; empty without one."""
         if not self.present or self.row is None or self.row.achievement_pct is None:
             return ""  # nothing reported is not "đạt 0%"
         return format_percent(self.row.achievement_pct)
+
+    @property
+    def pct(self) -> str:
+        """Achievement against the target in a sentence: "195%" (MISSING without one)."""
+        return self.pct_text or MISSING
+
+    @property
+    def met(self) -> bool:
+        """The target is reached (a sentence may say "đạt chỉ tiêu")."""
+        return (
+            self.present
+            and self.row is not None
+            and self.row.target is not None
+            and self.row.value >= self.row.target
+        )
+
+    @property
+    def below_target(self) -> bool:
+        """A target and a value short of it: a hạn chế to propose."""
+        return (
+            self.present
+            and self.row is not None
+            and self.row.target is not None
+            and self.row.value < self.row.target
+        )
+
+    @property
+    def down_on_last_year(self) -> bool:
+        """Reported lower than the same period last year: a hạn chế to propose."""
+        return self.present and self.row is not None and (self.row.change or 0) < 0
 
     @property
     def target_verdict(self) -> str:
@@ -245,11 +301,11 @@ class Figure:
 
     # -- against another figure -------------------------------------------------------------
     def ratio_to(self, whole: Figure) -> str:
-        """ "12/12 (đạt 100%)": this figure out of `whole`; empty when `whole` is zero."""
-        if not whole.value:
-            return ""
+        """ "12/12 (đạt 100%)": this figure out of `whole`; MISSING when either is zero."""
+        if not self or not whole:
+            return MISSING
         pct = format_percent(self.value * 100 / whole.value)
-        return f"{self.plain}/{whole.plain} (đạt {pct})"
+        return f"{self.number}/{whole.number} (đạt {pct})"
 
 
 class FigureSet(Mapping[str, Figure]):

@@ -29,7 +29,10 @@ def test_officer_downloads_the_report_of_their_unit(client, people, small_tree, 
     assert page.status_code == 200
     assert "Đang lập báo cáo" in page.content.decode()
     text = client.get(f"/bao-cao/{unit.uid}/2023/md/")
-    assert text["Content-Disposition"] == f'attachment; filename="bao-cao-{unit.code}-2023.md"'
+    assert text["Content-Disposition"] == (
+        'attachment; filename="Bao_cao_Hoi_LHPN_xa_A_nam_2023.md"; '
+        "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20H%E1%BB%99i%20LHPN%20x%C3%A3%20A%20n%C4%83m%202023.md"
+    )
     assert "1.633 đợt" in text.content.decode()
     pdf = client.get(f"/bao-cao/{unit.uid}/2023/pdf/")
     assert pdf.content.startswith(b"%PDF")

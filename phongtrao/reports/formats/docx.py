@@ -150,8 +150,8 @@ def render(report: Report) -> bytes:
     receivers, signer = signature.rows[0].cells
     first = _line(receivers, "Nơi nhận:", bold=True, italic=True, size=Pt(12), first=True)
     first.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    for text in ("- Như trên;", "- Lưu: VT."):
-        _line(receivers, text, size=Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
+    for text in h.recipients:
+        _line(receivers, f"- {text}", size=Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
     _line(signer, h.signer_role, bold=True, first=True)
     _line(signer, h.signer_title, bold=True)
 

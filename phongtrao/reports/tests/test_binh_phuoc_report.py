@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ from django.db import transaction
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_children
-from phongtrao.reports.builder import format_millions
+from phongtrao.reports.builder import ReportEmpty, format_millions, report_build
+from phongtrao.reports.figures import MISSING
 from phongtrao.vn import format_number, format_percent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -116,3 +118,41 @@ def test_district_and_commune_reports_are_their_own_roll_ups(demo):
             assert (
                 f"đã tổ chức được {format_number(count.value, leading_zero=True)} hoạt động" in md
             )
+
+
+#: A figure of zero written out: "0 căn nhà", "00 vụ", "0%" (not "10", "1.000", "2,0").
+ZERO_CLAUSE = re.compile(r"(?<![\d.,/])0{1,2}(?:%|(?![\d,./])\s)")
+#: What a sentence shows when a figure or a clause fell out of it without its words.
+HOLES = ("  ", " ,", " .", " ;", "()", ",,", ";;", ": .", "đạt chỉ tiêu giao có", MISSING)
+
+
+def demo_units() -> list[Unit]:
+    province = Unit.objects.get(code="70", edition__code="2008")
+    districts = list(unit_children(province))
+    return districts + [c for d in districts for c in unit_children(d)]
+
+
+@pytest.mark.parametrize("year", ["2022", "2023"])
+def test_every_district_and_commune_report_states_only_figures(demo, year):
+    units = demo_units()
+    assert len(units) == 122
+    for unit in units:
+        report = report_build(unit, year)
+        prose = "\n".join(report.intro + [p for s in report.sections for p in s.paragraphs])
+        assert report.omitted == (), unit.name
+        assert ZERO_CLAUSE.findall(prose) == [], unit.name
+        assert [hole for hole in HOLES if hole in prose] == [], unit.name
+        assert "chỉ tiêu thống kê" in prose  # the completeness line
+        if unit.level >= Level.COMMUNE:
+            assert "các cấp Hội" not in prose, unit.name
+
+
+def test_units_and_periods_without_figures_are_refused(demo):
+    province = Unit.objects.get(code="70", edition__code="2008")
+    for unit, period in ((province, "2019"), (province, "2023Q4"), (demo_units()[0], "2019")):
+        with pytest.raises(ReportEmpty):
+            report_build(unit, period)
+        draft = report_build(unit, period, draft=True)
+        assert draft.header.title == "BÁO CÁO (DỰ THẢO)"
+        assert all(s.paragraphs == ["Chưa có số liệu."] for s in draft.sections)
+        assert "đáng ghi nhận" not in "\n".join(draft.intro)

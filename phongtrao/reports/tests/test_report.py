@@ -6,12 +6,16 @@ import datetime as dt
 import io
 import shutil
 import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
 from docx import Document
 from openpyxl import load_workbook
 
+from phongtrao.catalog.models import Form
+from phongtrao.data.models import Submission, SubmissionStatus
+from phongtrao.data.services import period_get
 from phongtrao.reports.builder import report_build
 from phongtrao.reports.formats import report_render
 
@@ -32,7 +36,7 @@ def md(report_tree) -> str:
 def test_figures_are_written_as_officials_write_them(md):
     assert "các cấp Hội đã tổ chức được 437 hoạt động với tổng kinh phí trên 4,2 tỷ đồng." in md
     assert "437 hoạt động với hơn 32 ngàn lượt hội viên, phụ nữ tham dự" in md
-    assert "sửa chữa 03 căn nhà, xây dựng 3 nhà vệ sinh" in md
+    assert "Sửa chữa 03 căn nhà, xây dựng 03 nhà vệ sinh" in md
     assert "trên 4,850 tỷ đồng" in md
 
 
@@ -45,7 +49,7 @@ def test_ratios_targets_and_last_year(md):
     assert "gần 1.293 tỷ đồng (tăng 242 tỷ đồng so với cùng kỳ năm 2022)" in md
     # Only the target is known: the target sentence is written.
     assert "90% cơ sở Hội hoàn thành tốt nhiệm vụ trở lên" in md
-    assert "(trong đó: DTTS: 579, phụ nữ làm chủ hộ: 498 hộ)" in md
+    assert "(trong đó: DTTS: 579 hộ, phụ nữ làm chủ hộ: 498 hộ)" in md
 
 
 def test_a_section_without_figures_is_left_out(md):
@@ -135,6 +139,61 @@ def test_command_errors_in_vietnamese(report_tree):
     with pytest.raises(CommandError, match="Không có phiên bản cơ cấu “1999”"):
         run_report("T-70", "2023", "--edition", "1999")
     assert "HỘI LHPN TỈNH THỬ" in run_report("T-70", "2023", "--edition", "2008")
+
+
+def test_command_refuses_bad_output_paths(report_tree, tmp_path):
+    with pytest.raises(CommandError, match="Không có thư mục"):
+        run_report("T-70", "2023", "--output", str(tmp_path / "chua-co" / "bc.md"))
+    locked = tmp_path / "khoa"
+    locked.mkdir()
+    (locked / "bc.md").mkdir()  # a folder where the file should go: never writable
+    with pytest.raises(CommandError, match="Không ghi được tệp"):
+        run_report("T-70", "2023", "--output", str(locked / "bc.md"))
+
+
+def test_a_unit_without_figures_is_refused_unless_a_draft_is_asked(report_tree):
+    with pytest.raises(CommandError, match="Chưa có số liệu của Hội LHPN xã C cho năm 2023"):
+        run_report("T-70201", "2023")
+    with pytest.raises(CommandError, match="Chưa có số liệu"):
+        run_report("T-70", "2019")
+    draft = run_report("T-70201", "2023", "--draft")
+    assert "# BÁO CÁO (DỰ THẢO)" in draft and "Chưa có số liệu." in draft
+    assert "đạt" not in draft.split("## Phụ lục")[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "txt"], "Định dạng “txt” không được hỗ trợ"),
+        (["--date", "2023-13-45"], "Ngày ban hành “2023-13-45” không hợp lệ"),
+    ],
+)
+def test_bad_options_get_a_vietnamese_message_on_the_command_line(args, message, settings):
+    done = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "report", "70", "2023", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and "usage:" not in done.stderr
+
+
+def test_the_date_is_the_day_of_submission_or_approval_or_left_blank(report_tree):
+    assert "*Thử, ngày ….. tháng ….. năm ……*" in run_report("T-70", "2023")
+    submission = Submission.objects.create(
+        form=Form.objects.get(code="BC_NAM_TINH"),
+        unit=report_tree["province"],
+        period=period_get("2023"),
+        status=SubmissionStatus.SUBMITTED,
+        submitted_at=dt.datetime(2024, 1, 9, 20, 0, tzinfo=dt.UTC),  # the 10th in Vietnam
+    )
+    assert "*Thử, ngày 10 tháng 01 năm 2024*" in run_report("T-70", "2023")
+    submission.status = SubmissionStatus.APPROVED
+    submission.decided_at = dt.datetime(2024, 1, 20, 3, 0, tzinfo=dt.UTC)
+    submission.save()
+    assert "*Thử, ngày 20 tháng 01 năm 2024*" in run_report("T-70", "2023")
 
 
 @pytest.mark.parametrize(
