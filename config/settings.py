@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body larger than its endpoint allows is refused before anything reads it.
+    "config.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,6 +180,18 @@ SESSION_COOKIE_HTTPONLY = True
 # Production behind HTTPS sets SECURE_COOKIES=1; the demo runs on plain http://127.0.0.1.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Request bodies in bytes by path prefix (the longest wins, "" is every other path), answered
+# 413 above it; files larger than the synchronous API takes go through /api/nhap-tep/.
+MB = 1024 * 1024
+REQUEST_BODY_LIMITS = {
+    "": int(os.environ.get("REQUEST_BODY_MB", "10")) * MB,
+    "/api/dataValueSets": int(os.environ.get("API_IMPORT_BODY_MB", "10")) * MB,
+    "/api/nhap-tep/": int(os.environ.get("IMPORT_UPLOAD_MB", "2048")) * MB,
+    "/thi-dua/": 100 * MB,  # evidence files, 20 MB each
+    "/cms/": 100 * MB,  # portal images and documents
+}
+# Reader bounds (phongtrao.exchange.readers.Limits): depth, keys, text, lines, values.
+EXCHANGE_READER_LIMITS = {"max_values": int(os.environ.get("IMPORT_MAX_VALUES", "5000000"))}
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

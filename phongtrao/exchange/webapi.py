@@ -40,7 +40,13 @@ class ApiError(Exception):
 
 def message(status: int, text: str, response: dict[str, Any] | None = None) -> JsonResponse:
     """DHIS2's WebMessage envelope."""
-    names = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
+    names = {
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        409: "Conflict",
+        413: "Payload Too Large",
+    }
     body: dict[str, Any] = {
         "httpStatus": "OK" if status < 300 else names.get(status, "Error"),
         "httpStatusCode": status,
