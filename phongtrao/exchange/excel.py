@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -27,10 +26,9 @@ from typing import IO, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -43,6 +41,8 @@ from phongtrao.data.models import DataValue, Period
 from phongtrao.data.services import ValueConflict, datavalues_save
 from phongtrao.data.validation import check_value, parse_value, short_name
 from phongtrao.orgs.models import Unit
+from phongtrao.spreadsheets import NOT_XLSX as SPREADSHEET_NOT_XLSX
+from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, xlsx_open
 from phongtrao.vn import format_number
 
 META_SHEET = "_meta"
@@ -57,6 +57,9 @@ UNITS_UID_COLUMN = "B"
 UNITS_FIRST_VALUE_COLUMN = 4
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_COLUMNS = 500
+META_ROWS = 500_000  # the hidden sheet: a row per value of the template
+UPLOAD_LIMITS = XlsxLimits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF4C2")
 HEADER_FILL = PatternFill("solid", fgColor="F3E1E7")
@@ -358,6 +361,11 @@ class _Rollback(Exception):
     pass
 
 
+def _at(values: Sequence[Any], column: int) -> Any:
+    """The value in 1-based `column` of a row read with `values_only` (None past its end)."""
+    return values[column - 1] if column <= len(values) else None
+
+
 def _where(sheet: Worksheet, row: int, column: int) -> str:
     return f"Trang '{sheet.title}', dòng {row}, ô {get_column_letter(column)}{row}"
 
@@ -381,13 +389,14 @@ def _read_cell(indicator: Indicator, raw: Any) -> Decimal | None:
 
 
 def _open(stream: IO[bytes]) -> Any:
-    data = stream.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError("Tệp quá lớn (tối đa 5 MB).")
+    """The workbook, inspected before it is opened (sizes, dimensions), read-only."""
     try:
-        return load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationError(NOT_XLSX) from exc
+        return xlsx_open(stream, UPLOAD_LIMITS)
+    except SpreadsheetError as exc:
+        message = str(exc)
+        if message.startswith(SPREADSHEET_NOT_XLSX):
+            message = NOT_XLSX + message.removeprefix(SPREADSHEET_NOT_XLSX)
+        raise ValidationError(message) from exc
 
 
 def _meta_read(book: Any) -> tuple[dict[str, str], dict[tuple[str, str], tuple[Decimal, int]]]:
@@ -399,7 +408,7 @@ def _meta_read(book: Any) -> tuple[dict[str, str], dict[tuple[str, str], tuple[D
     sheet = book[META_SHEET]
     header: dict[str, str] = {}
     originals: dict[tuple[str, str], tuple[Decimal, int]] = {}
-    for index, row in enumerate(sheet.iter_rows(values_only=True, max_col=4)):
+    for index, row in enumerate(sheet.iter_rows(values_only=True, max_col=4, max_row=META_ROWS)):
         if index < 4:
             header[str(row[0])] = str(row[1] or "")
         elif index > 4 and row[0]:
@@ -410,7 +419,6 @@ def _meta_read(book: Any) -> tuple[dict[str, str], dict[tuple[str, str], tuple[D
     return header, originals
 
 
-@transaction.atomic
 def excel_upload(
     *, form: Form, unit: Unit, period: Period, user: Any, stream: IO[bytes]
 ) -> ExcelResult:
@@ -419,15 +427,32 @@ def excel_upload(
     The file must be the template of this form, unit and period. Only changed values are
     written, through `datavalues_save` (types, "of which", locks and deadlines, versions):
     any error, in any cell or unit, and nothing is written; the result lists every error
-    by sheet, row and cell. Access: every unit written must pass `access_unit(change=True)`.
+    by sheet, row and cell. Access: every unit written must pass `access_unit(change=True)`,
+    and `unit` itself is checked before the file is opened. The file is read outside any
+    transaction; only the writing of the changed values holds one.
     """
+    access_unit(user, unit, change=True)
     result = ExcelResult()
     try:
         book = _open(stream)
-        header, originals = _meta_read(book)
     except ValidationError as exc:
         result.errors.extend(exc.messages)
         return result
+    try:
+        _read(book, form, unit, period, user, result)
+    finally:
+        book.close()
+    return result
+
+
+def _read(
+    book: Any, form: Form, unit: Unit, period: Period, user: Any, result: ExcelResult
+) -> None:
+    try:
+        header, originals = _meta_read(book)
+    except ValidationError as exc:
+        result.errors.extend(exc.messages)
+        return
     if header.get("form") != form.code:
         result.errors.append(
             f"Tệp là mẫu của biểu “{header.get('form', '')}”, không phải biểu “{form.code}”."
@@ -442,11 +467,11 @@ def excel_upload(
     if layout != expected_layout:
         result.errors.append("Tệp không đúng mẫu của trang này; hãy tải mẫu mới.")
     if result.errors:
-        return result
+        return
     sheet_name = form.code[:31]
     if sheet_name not in book.sheetnames:
         result.errors.append(f"Tệp không có trang '{sheet_name}'.")
-        return result
+        return
     sheet = book[sheet_name]
     indicators = {i.code: i for i in _raw(form)}
     if layout == "unit":
@@ -454,9 +479,8 @@ def excel_upload(
     else:
         cells = _units_cells(sheet, form, unit, period, user, indicators, result)
     if result.errors:
-        return result
+        return
     _apply(cells, originals, period, user, result)
-    return result
 
 
 def _unit_cells(
@@ -468,8 +492,11 @@ def _unit_cells(
     code_col = 7
     # Derived indicators are shown in the sheet, never read.
     derived = set(Indicator.objects.exclude(formula="").values_list("code", flat=True))
-    for row in range(UNIT_HEADER_ROW, min(sheet.max_row, MAX_ROWS) + 1):
-        code = sheet.cell(row=row, column=code_col).value
+    rows = sheet.iter_rows(
+        min_row=UNIT_HEADER_ROW, max_row=MAX_ROWS, max_col=code_col, values_only=True
+    )
+    for row, values in enumerate(rows, start=UNIT_HEADER_ROW):
+        code = _at(values, code_col)
         if code is None or str(code).strip() == "":
             continue
         code = str(code).strip()
@@ -484,7 +511,7 @@ def _unit_cells(
             continue
         seen.add(code)
         try:
-            value = _read_cell(indicator, sheet.cell(row=row, column=value_col).value)
+            value = _read_cell(indicator, _at(values, value_col))
         except ValueError as exc:
             result.errors.append(f"{where}: {exc}")
             continue
@@ -502,8 +529,12 @@ def _units_cells(
     result: ExcelResult,
 ) -> list[_Cell]:
     columns: dict[int, Indicator] = {}
-    for column in range(UNITS_FIRST_VALUE_COLUMN, sheet.max_column + 1):
-        code = sheet.cell(row=UNITS_CODE_ROW, column=column).value
+    code_rows = sheet.iter_rows(
+        min_row=UNITS_CODE_ROW, max_row=UNITS_CODE_ROW, max_col=MAX_COLUMNS, values_only=True
+    )
+    code_row = next(iter(code_rows), ())
+    for column in range(UNITS_FIRST_VALUE_COLUMN, len(code_row) + 1):
+        code = _at(code_row, column)
         if code is None:
             continue
         indicator = indicators.get(str(code).strip())
@@ -518,8 +549,12 @@ def _units_cells(
     seen: set[str] = set()
     cells: list[_Cell] = []
     uid_col = 2
-    for row in range(UNITS_FIRST_ROW, min(sheet.max_row, MAX_ROWS) + 1):
-        uid = sheet.cell(row=row, column=uid_col).value
+    last_column = max(columns, default=uid_col)
+    rows = sheet.iter_rows(
+        min_row=UNITS_FIRST_ROW, max_row=MAX_ROWS, max_col=last_column, values_only=True
+    )
+    for row, values in enumerate(rows, start=UNITS_FIRST_ROW):
+        uid = _at(values, uid_col)
         if uid is None or str(uid).strip() == "":
             continue
         uid = str(uid).strip()
@@ -540,7 +575,7 @@ def _units_cells(
         for column, indicator in columns.items():
             where = _where(sheet, row, column)
             try:
-                value = _read_cell(indicator, sheet.cell(row=row, column=column).value)
+                value = _read_cell(indicator, _at(values, column))
             except ValueError as exc:
                 result.errors.append(f"{where}: {exc}")
                 continue
