@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "phongtrao.reports",
     "axes",
     "phongtrao.accounts",
+    "phongtrao.notifications",
     "phongtrao.entry",
     "phongtrao.exchange",
     "phongtrao.emulation",
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "phongtrao.entry.shell.shell",
             ],
         },
     },
@@ -168,7 +170,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "entry:home"
+LOGIN_REDIRECT_URL = "tasks"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # A session ends after SESSION_MINUTES without a request (sliding), and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MINUTES", "120")) * 60
@@ -198,3 +200,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# Mail (notifications, password reset): SMTP from the environment; without EMAIL_HOST the
+# mails are written to the console (the demo). SITE_URL makes the links in mails absolute.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "phongtrao <khong-tra-loi@localhost>")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

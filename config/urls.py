@@ -13,6 +13,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from phongtrao.entry import task_views
 from phongtrao.portal import views as portal_views
 
 admin.site.site_header = "phongtrao — Quản trị hệ thống báo cáo"
@@ -23,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("", include("phongtrao.accounts.urls")),
     path("nhap-lieu/", include("phongtrao.entry.urls")),
+    path("viec-can-lam/", task_views.tasks, name="tasks"),
+    path("thong-bao/", include("phongtrao.notifications.urls")),
     path("api/", include("phongtrao.exchange.urls")),
     path("bao-cao/", include("phongtrao.reports.urls")),
     path("thi-dua/", include("phongtrao.emulation.urls")),

@@ -77,6 +77,10 @@ class AuditAction(models.TextChoices):
     UNLOCK = "unlock", "Mở khóa báo cáo"
     UNIT_MERGE = "unit_merge", "Sáp nhập đơn vị"
     UNIT_SPLIT = "unit_split", "Chia tách đơn vị"
+    PASSWORD_CHANGE = "password_change", "Đổi mật khẩu"
+    PASSWORD_RESET = "password_reset", "Cấp trên đặt lại mật khẩu"
+    SESSIONS_END = "sessions_end", "Đăng xuất mọi phiên"
+    REMIND = "remind", "Nhắc nộp báo cáo"
 
 
 class AuditLog(models.Model):

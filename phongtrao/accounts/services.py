@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,3 +80,61 @@ def account_create(
     user = get_user_model().objects.create_user(username=username, password=password)
     membership_set(actor=actor, user=user, unit=unit, roles=roles)
     return user
+
+
+def sessions_end_all(*, actor: Any, user: User, keep_session_key: str = "") -> int:
+    """End every session of `user` (but `keep_session_key`, the one asking); audited.
+
+    Sessions live in the database (Django's default engine): each open one is read once,
+    which is cheap at an organisation's scale of sessions open at a time.
+    """
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = session.get_decoded()
+        if (
+            str(data.get("_auth_user_id")) == str(user.pk)
+            and session.session_key != keep_session_key
+        ):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()
+    audit_log(
+        user=actor,
+        action=AuditAction.SESSIONS_END,
+        target=f"người dùng {user.get_username()}",
+        detail=f"{len(ended)} phiên",
+    )
+    return len(ended)
+
+
+@transaction.atomic
+def password_reset_by_above(*, actor: Any, user: User) -> str:
+    """A new temporary password for a member of a unit strictly below the actor's, who must
+    administer it; the user's sessions end. Returns the password, to hand over once."""
+    membership = Membership.objects.filter(user=user).select_related("unit").first()
+    own = getattr(getattr(actor, "membership", None), "unit_id", None)
+    if (
+        membership is None
+        or not unit_may_administer(actor, membership.unit)
+        or (membership.unit_id == own and not getattr(actor, "is_superuser", False))
+        or user.pk == getattr(actor, "pk", None)
+    ):
+        raise PermissionDenied("Chỉ cấp trên quản trị đơn vị mới đặt lại được mật khẩu này.")
+    password = _random_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_log(
+        user=actor,
+        action=AuditAction.PASSWORD_RESET,
+        target=f"người dùng {user.get_username()}",
+        detail=f"đơn vị {membership.unit.name}",
+    )
+    sessions_end_all(actor=actor, user=user)
+    return password
+
+
+def _random_password() -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))

@@ -203,6 +203,11 @@ class SubmissionStatus(models.TextChoices):
     SUBMITTED = "submitted", "Đã gửi, chờ duyệt"
     APPROVED = "approved", "Đã duyệt"
     RETURNED = "returned", "Bị trả lại"
+    UNLOCKED = "unlocked", "Đã mở khóa"
+
+
+# Open again for the unit after the level above sent it back or reopened it (past deadline too).
+REOPENED_STATUSES = (SubmissionStatus.RETURNED, SubmissionStatus.UNLOCKED)
 
 
 # While a report waits for approval or is approved, its values cannot change.

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao import periods
@@ -22,7 +23,15 @@ from phongtrao.accounts.access import membership_of, unit_may_approve, unit_may_
 from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import audit_log
 from phongtrao.catalog.models import Form, FormIndicator, Indicator
-from phongtrao.data.models import LOCKED_STATUSES, Period, Submission, SubmissionStatus
+from phongtrao.data.models import (
+    LOCKED_STATUSES,
+    REOPENED_STATUSES,
+    Period,
+    Submission,
+    SubmissionStatus,
+)
+from phongtrao.notifications.models import Kind
+from phongtrao.notifications.services import approvers_above, members_with, notify
 from phongtrao.orgs.models import Unit
 from phongtrao.vn import format_date_short
 
@@ -73,7 +82,7 @@ def deadline_lock(
     deadline = form_deadline(form, period)
     if deadline is None or _today() <= deadline or not _deadline_binds(user):
         return None
-    if submission is not None and submission.status == SubmissionStatus.RETURNED:
+    if submission is not None and submission.status in REOPENED_STATUSES:
         return None
     return deadline
 
@@ -135,7 +144,7 @@ def _deadline_check(*, unit: Unit, period: Period, indicator_ids: list[int], use
             unit=unit,
             period=period,
             form__in=[f for f, _ in passed],
-            status=SubmissionStatus.RETURNED,
+            status__in=REOPENED_STATUSES,
         ).values_list("form_id", flat=True)
     )
     for form, deadline in passed:
@@ -169,7 +178,7 @@ def deadline_locked_keys(
         Submission.objects.filter(
             unit_id__in=ids,
             period__in={p for _, p in passed},
-            status=SubmissionStatus.RETURNED,
+            status__in=REOPENED_STATUSES,
         ).values_list("form_id", "unit_id", "period_id")
     )
     members: dict[int, list[int]] = {}
@@ -188,6 +197,23 @@ def deadline_locked_keys(
 
 def _target(submission: Submission) -> str:
     return f"{submission.form.code} / {submission.unit.name} / {submission.period.code}"
+
+
+def _tell(
+    submission: Submission,
+    *,
+    recipients: Iterable[Any],
+    kind: Kind,
+    title: str,
+    actor: Any,
+    body: str = "",
+) -> None:
+    # The report's page by its URL name: data knows the address, not the entry app's code.
+    url = reverse(
+        "entry:report",
+        args=[submission.form.code, submission.unit.uid, submission.period.code],
+    )
+    notify(recipients=recipients, kind=kind, title=title, body=body, url=url, exclude=actor)
 
 
 def _row(form: Form, unit: Unit, period: Period) -> Submission:
@@ -217,6 +243,13 @@ def submission_submit(*, form: Form, unit: Unit, period: Period, user: Any) -> S
     submission.submitted_at = timezone.now()
     submission.save()
     audit_log(user=user, action=AuditAction.SUBMIT, target=_target(submission))
+    _tell(
+        submission,
+        recipients=approvers_above(unit),
+        kind=Kind.SUBMITTED,
+        title=f"{unit.name} đã gửi {form.name} {periods.label_vi(period.code)}, chờ duyệt",
+        actor=user,
+    )
     return submission
 
 
@@ -256,6 +289,13 @@ def submission_approve(*, form: Form, unit: Unit, period: Period, user: Any) -> 
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(user=user, action=AuditAction.APPROVE, target=_target(submission))
+    _tell(
+        submission,
+        recipients=members_with([unit], "may_enter"),
+        kind=Kind.APPROVED,
+        title=f"Cấp trên đã duyệt {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        actor=user,
+    )
     return submission
 
 
@@ -283,6 +323,14 @@ def submission_return(
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(user=user, action=AuditAction.RETURN, target=_target(submission), detail=reason)
+    _tell(
+        submission,
+        recipients=members_with([unit], "may_enter"),
+        kind=Kind.RETURNED,
+        title=f"Cấp trên trả lại {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        body=f"Lý do: {reason}",
+        actor=user,
+    )
     return submission
 
 
@@ -302,7 +350,7 @@ def submission_unlock(
     past_deadline = deadline_passed(form, period)
     if submission.status == SubmissionStatus.SUBMITTED:
         raise ValidationError("Báo cáo đang chờ duyệt: hãy duyệt hoặc trả lại.")
-    if submission.status == SubmissionStatus.RETURNED:
+    if submission.status in REOPENED_STATUSES:
         raise ValidationError("Báo cáo đang mở để đơn vị sửa, không cần mở khóa.")
     if submission.status != SubmissionStatus.APPROVED and not past_deadline:
         raise ValidationError("Báo cáo chưa khóa: đơn vị vẫn nhập được.")
@@ -315,12 +363,20 @@ def submission_unlock(
     if above:
         raise ValidationError("Báo cáo cấp trên đã được duyệt: cần mở khóa báo cáo cấp trên trước.")
     what = "Mở khóa" if submission.status == SubmissionStatus.APPROVED else "Mở khóa sau hạn nộp"
-    submission.status = SubmissionStatus.RETURNED
+    submission.status = SubmissionStatus.UNLOCKED
     submission.reason = f"{what}: {reason}"
     submission.decided_by = user
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(
         user=user, action=AuditAction.UNLOCK, target=_target(submission), detail=f"{what}: {reason}"
+    )
+    _tell(
+        submission,
+        recipients=members_with([unit], "may_enter"),
+        kind=Kind.UNLOCKED,
+        title=f"Cấp trên đã mở khóa {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        body=f"{what}: {reason}. Sửa xong, hãy gửi lại báo cáo.",
+        actor=user,
     )
     return submission

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.entry import dashboard_views, excel_views, views
+from phongtrao.entry import dashboard_views, excel_views, task_views, views
 
 app_name = "entry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("mo/", views.report_open, name="open"),
+    path("nhac-nop/", task_views.remind, name="remind"),
     path(
         "excel/<str:form_code>/<str:unit_uid>/<str:period>/",
         excel_views.excel,

@@ -21,7 +21,7 @@ def test_login_and_failed_login_are_audited(client, officer):
     response = client.post("/dang-nhap/", {"username": "canbo", "password": "sai"})
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
     response = client.post("/dang-nhap/", {"username": "canbo", "password": "mat-khau-dai-123"})
-    assert response.status_code == 302 and response["Location"] == "/nhap-lieu/"
+    assert response.status_code == 302 and response["Location"] == "/viec-can-lam/"
     actions = list(AuditLog.objects.order_by("id").values_list("action", "username"))
     assert actions == [("login_failed", "canbo"), ("login", "canbo")]
     # The password never reaches the log.

@@ -37,7 +37,7 @@ def _sign_in(page, base, username):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/nhap-lieu/")
+    page.wait_for_url(base + "/viec-can-lam/")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

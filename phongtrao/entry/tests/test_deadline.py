@@ -72,7 +72,7 @@ def test_an_approver_above_reopens_with_a_reason_until_resubmission(late, people
     with pytest.raises(ValidationError, match="lý do"):
         submission_unlock(**late, user=people["huyen"], reason=" ")
     reopened = submission_unlock(**late, user=people["huyen"], reason="Xã xin nộp muộn")
-    assert reopened.status == SubmissionStatus.RETURNED
+    assert reopened.status == SubmissionStatus.UNLOCKED
     assert reopened.reason == "Mở khóa sau hạn nộp: Xã xin nộp muộn"
     log = AuditLog.objects.get(action="unlock")
     assert log.user == people["huyen"] and "Xã xin nộp muộn" in log.detail

@@ -92,7 +92,7 @@ def test_unlock_needs_a_reason_and_is_audited(report, people):
     submission_submit(**report, user=people["xa"])
     submission_approve(**report, user=people["huyen"])
     unlocked = submission_unlock(**report, user=people["huyen"], reason="Xã báo cáo bổ sung")
-    assert unlocked.status == SubmissionStatus.RETURNED
+    assert unlocked.status == SubmissionStatus.UNLOCKED
     _save(report, 9, people["xa"])
     actions = set(AuditLog.objects.values_list("action", flat=True))
     assert {"submit", "approve", "unlock"} <= actions

@@ -1,0 +1,65 @@
+"""Writes of the officers' pages that are not the data's own: reminders to units below."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from phongtrao import periods
+from phongtrao.accounts.access import membership_of
+from phongtrao.accounts.models import AuditAction
+from phongtrao.accounts.services import audit_log
+from phongtrao.catalog.models import Form
+from phongtrao.entry.tasks import tasks_late_units
+from phongtrao.notifications.models import Kind
+from phongtrao.notifications.services import members_with, notify
+from phongtrao.vn.dates import format_date_short
+
+
+@transaction.atomic
+def reminder_send(
+    *, actor: Any, form: Form, period: periods.Period, today: dt.date | None = None
+) -> int:
+    """The level above reminds every unit of its subtree late with this report: a
+    notification (and e-mail) to their officers who enter data. How many units were told."""
+    membership = membership_of(actor)
+    if membership is None or not membership.may_approve or membership.unit.level >= form.level:
+        raise PermissionDenied("Chỉ cấp trên có quyền duyệt mới nhắc nộp được.")
+    today = today or timezone.localdate()
+    late = [
+        group
+        for group in tasks_late_units(user=actor, unit=membership.unit, forms=[form], today=today)
+        if group.period.code == period.code
+    ]
+    if not late:
+        return 0
+    group = late[0]
+    label = periods.label_vi(period.code)
+    for unit in group.units:
+        notify(
+            recipients=members_with([unit], "may_enter"),
+            kind=Kind.REMINDER,
+            title=f"{membership.unit.union_name} nhắc nộp {form.name} {label}",
+            body=(
+                f"Báo cáo của {unit.name} đã quá hạn nộp ({format_date_short(group.deadline)}). "
+                "Hãy hoàn thành và gửi lên cấp trên; nếu biểu mẫu đã khóa, "
+                "liên hệ cấp trên để mở khóa."
+            ),
+            url=reverse("entry:report", args=[form.code, unit.uid, period.code]),
+            exclude=actor,
+        )
+    audit_log(
+        user=actor,
+        action=AuditAction.REMIND,
+        target=f"{form.code} {period.code}",
+        detail=f"{len(group.units)} đơn vị",
+    )
+    return len(group.units)
+
+
+__all__ = ["reminder_send"]

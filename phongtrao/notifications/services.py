@@ -1,0 +1,165 @@
+"""Writing notifications: the workflow's services call `notify` for their event.
+
+A notification is a row for the bell and, unless the user turned that kind off, an e-mail
+through Django's mail framework (SMTP from the environment). The mail goes after the
+transaction commits, so a rolled-back step tells nobody; a mail server that is down never
+undoes the step (the row stays, `emailed` stays false, the failure is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from phongtrao.accounts.models import Membership
+from phongtrao.notifications.models import EmailPreference, Kind, Notification
+from phongtrao.orgs.models import Unit
+
+logger = logging.getLogger(__name__)
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{url}" if url.startswith("/") and base else url
+
+
+def mail_send(*, notification_ids: list[int]) -> int:
+    """Send the e-mails of these notifications (those not sent yet); the number sent."""
+    rows = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed=False).select_related("user")
+    )
+    messages = []
+    for row in rows:
+        body = (
+            row.body
+            + ("\n\n" if row.body else "")
+            + (f"Xem: {_absolute(row.url)}\n" if row.url else "")
+        )
+        body += "\n-- \nHệ thống báo cáo phong trào. Bật, tắt thư theo loại tại trang Tài khoản."
+        messages.append(EmailMessage(subject=row.title, body=body, to=[row.user.email]))
+    if not messages:
+        return 0
+    try:
+        with get_connection() as connection:
+            sent = connection.send_messages(messages) or 0
+    except OSError:
+        logger.exception("Gửi thư thông báo không được")
+        return 0
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed=True)
+    return sent
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: Kind,
+    title: str,
+    body: str = "",
+    url: str = "",
+    key: str = "",
+    exclude: Any = None,
+) -> list[Notification]:
+    """Tell each recipient (users; `exclude`, the actor, left out) about one event: a row for
+    the bell and, unless they turned the kind off, an e-mail once the transaction commits.
+    With `key`, a user already told under that key is not told again (scheduled runs)."""
+    users = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if exclude is not None:
+        users.pop(getattr(exclude, "pk", None), None)
+    if key:
+        told = set(
+            Notification.objects.filter(user_id__in=list(users), key=key).values_list(
+                "user_id", flat=True
+            )
+        )
+        for pk in told:
+            users.pop(pk, None)
+    if not users:
+        return []
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=pk,
+                kind=kind,
+                title=title[:255],
+                body=body,
+                url=url,
+                key=key,
+                created_at=now,
+            )
+            for pk in users
+        ]
+    )
+    off = set(
+        EmailPreference.objects.filter(user_id__in=list(users), kind=kind, email=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    to_mail = [r.pk for r in rows if r.user_id not in off and users[r.user_id].email]
+    if to_mail:
+        transaction.on_commit(lambda: mail_send(notification_ids=to_mail))
+    return rows
+
+
+def members_with(units: Iterable[Unit], flag: str) -> QuerySet[Any]:
+    """The active users of these units who have the role `flag` (a Membership field)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True,
+        membership__unit__in=[u.pk for u in units],
+        **{f"membership__{flag}": True},
+    )
+
+
+def approvers_above(unit: Unit) -> list[Any]:
+    """The approvers of the nearest unit above `unit` that has any (the level above)."""
+    rows = list(
+        Membership.objects.filter(
+            unit_id__in=unit.ancestor_ids, may_approve=True, user__is_active=True
+        ).select_related("user", "unit")
+    )
+    if not rows:
+        return []
+    nearest = max(len(r.unit.path) for r in rows)
+    return [r.user for r in rows if len(r.unit.path) == nearest]
+
+
+def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them without `ids`); how many changed."""
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def email_preferences_set(*, user: Any, email_on: set[str]) -> None:
+    """Keep e-mail on for the kinds in `email_on`, off for the others."""
+    for kind in Kind:
+        EmailPreference.objects.update_or_create(
+            user=user, kind=kind.value, defaults={"email": kind.value in email_on}
+        )
+
+
+def unread_count(user: Any) -> int:
+    """How many notifications the user has not read (the bell's number)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+__all__ = [
+    "approvers_above",
+    "email_preferences_set",
+    "mail_send",
+    "members_with",
+    "notifications_mark_read",
+    "notify",
+    "unread_count",
+]
