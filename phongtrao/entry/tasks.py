@@ -206,7 +206,7 @@ def tasks_for(user: Any, *, today: dt.date | None = None) -> Tasks:
             .order_by("submitted_at")[:TASK_LIST_LIMIT]
         )
     if superuser or (membership is not None and membership.is_editor):
-        tasks.comments_waiting = Comment.objects.filter(approved=False).count()
+        tasks.comments_waiting = Comment.objects.filter(approved=False, rejected=False).count()
     return tasks
 
 
