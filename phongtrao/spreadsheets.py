@@ -1,13 +1,17 @@
 """Spreadsheet files, safely both ways: cells that cannot become formulas, workbooks opened
 only once their zip directory says they are small.
 
-`cell_safe` is OWASP's rule for CSV and formula injection, applied by every XLSX and CSV
-writer: text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
-apostrophe, so a spreadsheet shows it as text instead of running it; numbers, dates and
-booleans stay what they are. `xlsx_open` inspects a workbook before openpyxl touches it (entries,
-uncompressed sizes from the zip directory, each sheet's declared dimension) and opens it in
-read-only mode, where rows are read one at a time. Python's zipfile never inflates an entry
-past the size its directory declares, so the declared sizes are the real bound.
+One rule, OWASP's for CSV and formula injection, decides which text is dangerous
+(`formula_like`): text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return, unless it
+is a plain number ("-5", "+84 912"). Every CSV writer passes its cells through `cell_safe`, which
+puts an apostrophe before such text; every XLSX writer calls `workbook_safe` before saving,
+which stores such cells as text with Excel's quote prefix (what Excel does when one types an
+apostrophe: shown unchanged, never run). Numbers, dates and booleans stay what they are.
+
+`xlsx_open` inspects a workbook before openpyxl touches it (entries, uncompressed sizes from
+the zip directory, each sheet's declared dimension) and opens it in read-only mode, where rows
+are read one at a time. Python's zipfile never inflates an entry past the size its directory
+declares, so the declared sizes are the real bound.
 
 Pure Python, no Django: every layer may import it.
 """
@@ -26,13 +30,36 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d ,.]*(?:[eE][+-]?\d+)?")
+
+
+def formula_like(value: Any) -> bool:
+    """Whether a spreadsheet could run `value` as a formula (OWASP's list of first characters)."""
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and _PLAIN_NUMBER.fullmatch(value) is None
+    )
 
 
 def cell_safe(value: Any) -> Any:
-    """`value` as a cell may hold it: text that a spreadsheet would run is made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """`value` as a CSV cell may hold it: formula-like text gets a leading apostrophe."""
+    return "'" + value if formula_like(value) else value
+
+
+def workbook_safe(book: Workbook) -> Workbook:
+    """Make every formula-like cell of `book` plain text (quote prefix); call before saving.
+
+    The writers here put no formulas in their workbooks: any cell openpyxl took for one came
+    from someone's text.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or formula_like(cell.value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    return book
 
 
 class SpreadsheetError(ValueError):
@@ -125,6 +152,8 @@ __all__ = [
     "SpreadsheetError",
     "XlsxLimits",
     "cell_safe",
+    "formula_like",
+    "workbook_safe",
     "xlsx_inspect",
     "xlsx_open",
 ]

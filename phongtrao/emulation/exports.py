@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from phongtrao.emulation.models import Classification, CriteriaSet, Decision, Proposal, Score
 from phongtrao.emulation.selectors import set_results
 from phongtrao.orgs.models import Level, Unit
+from phongtrao.spreadsheets import workbook_safe
 from phongtrao.vn import format_number, format_place_date
 
 FONT = "Times New Roman"
@@ -119,6 +120,7 @@ def score_sheet_xlsx(criteria_set: CriteriaSet) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "C5"
     out = io.BytesIO()
+    workbook_safe(book)  # no user text becomes a formula
     book.save(out)
     return out.getvalue()
 

@@ -42,7 +42,7 @@ from phongtrao.data.services import ValueConflict, datavalues_save
 from phongtrao.data.validation import check_value, parse_value, short_name
 from phongtrao.orgs.models import Unit
 from phongtrao.spreadsheets import NOT_XLSX as SPREADSHEET_NOT_XLSX
-from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, xlsx_open
+from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, workbook_safe, xlsx_open
 from phongtrao.vn import format_number
 
 META_SHEET = "_meta"
@@ -172,6 +172,7 @@ def excel_template(*, form: Form, unit: Unit, period: Period) -> tuple[str, byte
         _units_sheet(book, form, unit, period)
     book.security = WorkbookProtection(lockStructure=True)
     out = io.BytesIO()
+    workbook_safe(book)  # no user text becomes a formula
     book.save(out)
     return _filename(form, unit, period), out.getvalue()
 

@@ -23,6 +23,7 @@ from phongtrao.exchange.formats import (
     IdScheme,
 )
 from phongtrao.exchange.selectors import ExportRow
+from phongtrao.spreadsheets import cell_safe
 
 
 def _number(value: Decimal) -> str:
@@ -101,10 +102,10 @@ def write_csv(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
                 row.org_unit,
                 coc,
                 coc,
-                _number(row.value),
-                row.stored_by,
+                cell_safe(_number(row.value)),
+                cell_safe(row.stored_by),
                 row.updated_at.isoformat(),
-                row.comment,
+                cell_safe(row.comment),
                 "true" if row.follow_up else "false",
             )
         )

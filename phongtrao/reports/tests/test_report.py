@@ -263,3 +263,14 @@ def test_a_section_without_wording_lists_its_figures(report_tree):
     md = run_report("T-70", "2023")
     assert "## 5. Công tác khác\n\nBuổi sinh hoạt chuyên đề: 07 buổi.\n" in md
     assert "2/2 đơn vị trực thuộc đã báo cáo (đạt 100%)" in md
+
+
+def test_report_xlsx_carries_no_formula(report_tree, indicators):
+    attack = '=HYPERLINK("http://evil.example")'
+    indicators["HV_PTM"].__class__.objects.filter(code="HV_PTM").update(name=attack)
+    report = report_build(report_tree["province"], "2023", issued=dt.date(2024, 1, 15))
+
+    sheet = load_workbook(io.BytesIO(report_render(report, "xlsx"))).active
+
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == attack]
+    assert cells and all(c.data_type == "s" for c in cells)
