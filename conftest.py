@@ -1,20 +1,133 @@
-"""Shared pytest fixtures: the people and units most tests need."""
+"""Shared pytest fixtures: the people and units most tests need.
+
+Heavy things are made once per run and shared by the tests that ask for them, which run one
+after the other (see `pytest_collection_modifyitems`): the national units with the Bình Phước
+demo (`binh_phuoc_demo`) and Chromium (`browser_page`). Each is closed after the last test
+that needs it, so the tests after it see what they saw before.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from django.db import connection
 
+BROWSER = "browser_page"
+DEMO = "binh_phuoc_demo"
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+    from hypothesis import settings as hypothesis_settings
+
+    # A real hash costs ~0.4 s per user on this machine; tests check who may do what, not
+    # PBKDF2. Production keeps Django's default hashers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # `make test` runs every property on both databases (HYPOTHESIS_PROFILE=ci): a smaller
+    # draw there, and no deadline on a shared machine; Hypothesis' defaults otherwise.
+    hypothesis_settings.register_profile("ci", max_examples=30, deadline=None)
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _fixtures(item: pytest.Item | None) -> set[str]:
+    return set(getattr(item, "fixturenames", ()))
+
+
+def _django_order(item: pytest.Item) -> int:
+    """pytest-django's order: database tests in a transaction, then transactional ones (they
+    empty the tables), then the rest."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool({"transactional_db", "live_server"} & _fixtures(item))
+    if transactional:
+        return 2
+    return 0 if marker or "db" in _fixtures(item) else 3
+
+
+def _run_order(item: pytest.Item) -> tuple[int, bool]:
+    """The demo's tests right after the other database tests (before anything empties the
+    tables), the browser's last in their group: each shared thing opens once."""
+    order = _django_order(item)
+    if DEMO in _fixtures(item):
+        if order == 2:
+            raise pytest.UsageError(
+                f"{item.nodeid}: the shared demo can't serve a transactional test"
+            )
+        order = 1
+    return order, BROWSER in _fixtures(item)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run under scripts/with_postgres.py")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+class Shared:
+    """Things opened by the first test that needs them and closed after the last of the run
+    of tests that do (tests are ordered so that each run is one block)."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, tuple[ExitStack, Any]] = {}
+
+    def get(self, name: str, start: Callable[[ExitStack], Any]) -> Any:
+        if name not in self.open:
+            stack = ExitStack()
+            try:
+                value = start(stack)
+            except BaseException:
+                stack.close()
+                raise
+            self.open[name] = (stack, value)
+        return self.open[name][1]
+
+    def close_unneeded(self, nextitem: pytest.Item | None) -> None:
+        for name in list(self.open):
+            if name not in _fixtures(nextitem):
+                stack, _ = self.open.pop(name)
+                stack.close()
+
+
+SHARED = Shared()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # After pytest's own teardown, so that a module's savepoint on top of the demo is gone.
+    try:
+        return (yield)
+    finally:
+        SHARED.close_unneeded(nextitem)
+
+
+@pytest.fixture(scope="session")
+def binh_phuoc_demo(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """The national units (`load_admin_units`) and the Bình Phước demo, as `make demo` loads
+    them, once per run in a transaction rolled back after the last test that uses them. Each
+    test runs in a savepoint inside it; a module may add its own savepoint on top."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+
+    def start(stack: ExitStack) -> Any:
+        stack.enter_context(django_db_blocker.unblock())
+        stack.enter_context(transaction.atomic())
+        stack.callback(transaction.set_rollback, True)
+        call_command("load_admin_units", verbosity=0)
+        return demo_binh_phuoc_load()
+
+    return SHARED.get(DEMO, start)
 
 
 @pytest.fixture(autouse=True)
@@ -119,22 +232,32 @@ def no_deadlines(db: None) -> None:
     Form.objects.update(deadline_days=0)
 
 
-@pytest.fixture
-def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> object:
-    """A page of Debian's Chromium, headless, Vietnamese; a phone's screen unless the test
-    module sets BROWSER_VIEWPORT."""
+def _chromium(stack: ExitStack) -> Any:
     import shutil
 
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("needs Debian's chromium: make system-packages")
+        pytest.fail("needs Debian's chromium: make system-packages")
     from playwright.sync_api import sync_playwright
 
-    # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Playwright runs an event loop in this thread while Chromium is open; the tests' ORM
+    # calls are synchronous.
+    stack.enter_context(pytest.MonkeyPatch.context()).setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    playwright = stack.enter_context(sync_playwright())
+    browser = playwright.chromium.launch(executable_path=chromium)
+    stack.callback(browser.close)
+    return browser
+
+
+@pytest.fixture
+def browser_page(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page of Debian's Chromium, headless, Vietnamese, in a context of its own; a phone's
+    screen unless the test module sets BROWSER_VIEWPORT. One Chromium serves all the browser
+    tests of a run."""
+    browser = SHARED.get(BROWSER, _chromium)
     viewport = getattr(request.module, "BROWSER_VIEWPORT", {"width": 390, "height": 844})
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium)
-        context = browser.new_context(viewport=viewport, locale="vi-VN")
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    try:
         yield context.new_page()
-        browser.close()
+    finally:
+        context.close()

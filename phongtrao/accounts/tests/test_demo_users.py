@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
 from django.test import RequestFactory
 
 from phongtrao.accounts.access import unit_may_approve, unit_may_change, unit_may_view
@@ -12,9 +11,8 @@ from phongtrao.orgs.models import Unit
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_demo_officers_sit_in_their_units(monkeypatch):
+def test_demo_officers_sit_in_their_units(binh_phuoc_demo, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "mat-khau-thu")
-    call_command("load_admin_units", verbosity=0)
     listed = demo_users_ensure()
     assert [name for name, _, _ in listed] == ["canbo_tinh", "canbo_huyen", "canbo_xa", "canbo_xa2"]
     assert listed[2][1] == "Hội LHPN xã Lộc Thái"

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from phongtrao.accounts.models import Role
@@ -28,6 +26,7 @@ from phongtrao.analytics.dashboard import (
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
 from phongtrao.orgs.services import unit_create
@@ -260,14 +259,9 @@ def test_the_officer_switches_the_dashboard_to_the_2025_structure(
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
-
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
-        yield
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 def _unit(edition: str, code: str) -> Unit:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -22,7 +21,7 @@ from phongtrao.analytics.selectors import unit_report, unit_totals, unit_totals_
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.services import datavalues_save, period_get
-from phongtrao.demo.binh_phuoc import DemoLoadResult, demo_binh_phuoc_load
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.orgs.models import Level, Succession, Unit, UnitMapping
 from phongtrao.orgs.selectors import unit_counterpart
 from phongtrao.reports.builder import ESTIMATE_NOTE, report_build
@@ -32,11 +31,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: object) -> Iterator[DemoLoadResult]:
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
-        call_command("load_admin_units", verbosity=0)
-        yield demo_binh_phuoc_load()
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 @pytest.fixture

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 
 from phongtrao.analytics.selectors import unit_report, unit_totals
 from phongtrao.catalog.models import Indicator, ValueType
@@ -50,12 +47,9 @@ def figures() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[DemoLoadResult]:
-    """Units and demo loaded once: (`load_admin_units`, then the demo) as `make demo` does."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        yield demo_binh_phuoc_load()
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 @pytest.fixture

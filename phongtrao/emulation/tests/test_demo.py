@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load, demo_province
+from phongtrao.demo.binh_phuoc import demo_province
 from phongtrao.emulation.demo import EmulationDemoResult, emulation_demo_load
 from phongtrao.emulation.models import Assessment, Award, Classification, CriteriaSet, Status
 from phongtrao.emulation.selectors import share_good_or_better
@@ -23,10 +23,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[EmulationDemoResult]:
+def demo(binh_phuoc_demo, django_db_blocker) -> Iterator[EmulationDemoResult]:
+    """The emulation demo on top of the shared units and demo, in a savepoint of the module."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
         yield emulation_demo_load()
         transaction.set_rollback(True)
 

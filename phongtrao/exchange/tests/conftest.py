@@ -1,4 +1,4 @@
-"""DHIS2's test metadata, recreated: the indicators and units the shared sample files name."""
+"""DHIS2's test metadata, recreated: the indicators and units the carried sample files name."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
 from phongtrao.orgs.models import Edition, Level
 from phongtrao.orgs.services import unit_create
 
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "fixtures" / "dhis2"
+# DHIS2's own sample files, carried with the tests (see fixtures/dhis2/README.md).
+FIXTURES = Path(__file__).parent / "fixtures" / "dhis2"
 
 # DHIS2's DataValueSetServiceTest metadata: (uid, code). jH26dja2f28, a data element with an
 # option set in DHIS2, is deliberately absent: dataValueSetInvalid.xml must meet one conflict.
@@ -34,16 +34,12 @@ ORG_UNITS = [
 
 
 def fixture_path(relative: str) -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"the shared DHIS2 samples are not here ({FIXTURES}): nothing to import")
     return FIXTURES / relative
 
 
 def _bulk_identifiers() -> tuple[set[str], set[str]]:
     """The data elements and units dataValues_bulk.json names, read from the file."""
     path = FIXTURES / "dataValues_bulk.json"
-    if not path.exists():
-        return set(), set()
     values = json.loads(path.read_text(encoding="utf-8"))["dataValues"]
     return {v["dataElement"] for v in values}, {v["orgUnit"] for v in values}
 

@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.exchange.tests.conftest import API_PASSWORD, basic
 from phongtrao.orgs.models import Level, Unit
 
@@ -146,14 +144,9 @@ def test_organisation_units_of_one_edition(client, two_structures):
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
-
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
-        yield
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 @pytest.mark.slow

@@ -7,16 +7,13 @@ its end (as the demo's own tests do); each test runs in a savepoint inside it.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue
-from phongtrao.demo.binh_phuoc import DemoLoadResult, demo_binh_phuoc_load
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.exchange.formats import Format, IdScheme
 from phongtrao.exchange.selectors import export_rows
 from phongtrao.exchange.services import datavalueset_import
@@ -27,11 +24,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[DemoLoadResult]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        yield demo_binh_phuoc_load()
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 def totals(demo: DemoLoadResult) -> dict[int, tuple[object, int]]:

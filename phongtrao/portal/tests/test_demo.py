@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -21,15 +20,13 @@ def media_root():
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[list[str]]:
-    from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+def demo(binh_phuoc_demo, django_db_blocker, tmp_path_factory) -> Iterator[list[str]]:
+    """The portal's demo on top of the shared units and demo, in a savepoint of the module."""
     from phongtrao.demo.services import demo_users_ensure
     from phongtrao.portal.demo import portal_demo_load
 
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
     with media, django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
         demo_users_ensure()
         urls = portal_demo_load()
         yield urls

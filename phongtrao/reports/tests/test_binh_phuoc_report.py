@@ -1,7 +1,6 @@
 """The demo's report: every figure the Bình Phước 2023 article prints, as it prints it.
 
-Uses the demo loader of `phongtrao.demo` (skipped while it is missing). The units and the
-demo are loaded once for the module inside a transaction rolled back at its end.
+The units and the demo are loaded once per run (`binh_phuoc_demo`, conftest.py).
 """
 
 from __future__ import annotations
@@ -9,18 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_children
 from phongtrao.reports.builder import ReportEmpty, format_millions, report_build
@@ -38,24 +35,10 @@ def figures_path() -> Path:
     return shared if shared.exists() else Path(__file__).parent / "data" / FIGURES
 
 
-def demo_loader() -> Callable[..., Any] | None:
-    try:
-        from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
-    except ImportError:
-        return None
-    return demo_binh_phuoc_load
-
-
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
-    loader = demo_loader()
-    if loader is None:
-        pytest.skip("phongtrao.demo.binh_phuoc.demo_binh_phuoc_load chưa có: chưa có dữ liệu mẫu")
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        loader()
-        yield
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 def report_md(code: str) -> str:

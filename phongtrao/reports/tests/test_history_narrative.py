@@ -8,16 +8,14 @@ rolled back at its end; each test runs in a savepoint inside it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from phongtrao.analytics.selectors import unit_completeness
-from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.orgs.models import Level, Succession, Unit
 from phongtrao.orgs.reorganisation import unit_split
 from phongtrao.reports.builder import ESTIMATE_NOTE, report_build
@@ -27,12 +25,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
-        yield
-        transaction.set_rollback(True)
+def demo(binh_phuoc_demo: DemoLoadResult) -> DemoLoadResult:
+    """The units and the demo, loaded once per run (conftest.py)."""
+    return binh_phuoc_demo
 
 
 def unit(edition: str, code: str) -> Unit:
