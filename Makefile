@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 # Debian packages the tests need: PostgreSQL 15 (initdb, pg_ctl); Pango and fonts with
 # Vietnamese glyphs for WeasyPrint (PDF reports; Liberation Serif stands in for Times New Roman);
-# Chromium for the browser tests (Playwright drives Debian's build, never downloads its own).
+# Chromium for the browser tests (Playwright drives Debian's build, never downloads its own);
+# Poppler's pdftotext and pdfinfo, with which the tests read the PDF reports back.
 system-packages:
 	@if ! command -v initdb >/dev/null && ! test -x /usr/lib/postgresql/15/bin/initdb; then \
 		echo "Installing PostgreSQL from Debian's packages"; \
@@ -30,6 +31,11 @@ system-packages:
 			libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 			fonts-liberation2 fonts-dejavu-core >/dev/null; \
 	fi
+	@if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then \
+		echo "Installing Poppler's tools from Debian's packages (the tests read the PDF reports back)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	fi
+	@command -v pdftotext >/dev/null || { echo "pdftotext missing: apt-get install poppler-utils"; exit 1; }
 	@if ! command -v chromium >/dev/null; then \
 		echo "Installing Chromium from Debian's packages (browser tests with Playwright)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
@@ -57,13 +63,24 @@ check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Both suites run under coverage.py (one data file per run, combined by `make test`), with
+# Hypothesis' smaller `ci` profile (conftest.py).
+test-sqlite test-postgres: export HYPOTHESIS_PROFILE := ci
+
 test-sqlite: $(STAMP) system-packages
-	$(VENV)/bin/pytest
+	$(VENV)/bin/coverage run -m pytest
 
 test-postgres: $(STAMP) system-packages
-	$(PY) scripts/with_postgres.py $(VENV)/bin/pytest
+	$(PY) scripts/with_postgres.py $(VENV)/bin/coverage run -m pytest
 
-test: lint check test-sqlite test-postgres
+# The two suites share nothing (SQLite in memory, a throw-away PostgreSQL server): they run side
+# by side on two cores, lint and check after the shorter one; each job's output is printed
+# whole when it ends. Then the line coverage of both runs together.
+test: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(MAKE) -j2 --output-sync=target test-postgres test-sqlite lint check
+	$(VENV)/bin/coverage combine -q
+	@echo "Line coverage, SQLite and PostgreSQL runs together: $$($(VENV)/bin/coverage report --format=total --precision=1)%"
 
 bench: $(STAMP) system-packages
 	$(PY) bench/run.py --tiers 1m,10m,100m --write docs/benchmarks.md

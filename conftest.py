@@ -1,9 +1,9 @@
 """Shared pytest fixtures: the people and units most tests need.
 
-Heavy things are made once per run and shared by the tests that ask for them, which run one
-after the other (see `pytest_collection_modifyitems`): the national units with the Bình Phước
-demo (`binh_phuoc_demo`) and Chromium (`browser_page`). Each is closed after the last test
-that needs it, so the tests after it see what they saw before.
+The national units with the Bình Phước demo (`binh_phuoc_demo`) are loaded once per run and
+shared by the tests that ask for them, which run one after the other (see
+`pytest_collection_modifyitems`); they are rolled back after the last of them, so the tests
+after it see what they saw before.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _django_order(item: pytest.Item) -> int:
 
 def _run_order(item: pytest.Item) -> tuple[int, bool]:
     """The demo's tests right after the other database tests (before anything empties the
-    tables), the browser's last in their group: each shared thing opens once."""
+    tables), the browser's last in their group."""
     order = _django_order(item)
     if DEMO in _fixtures(item):
         if order == 2:
@@ -232,7 +232,10 @@ def no_deadlines(db: None) -> None:
     Form.objects.update(deadline_days=0)
 
 
-def _chromium(stack: ExitStack) -> Any:
+@pytest.fixture
+def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A page of Debian's Chromium, headless, Vietnamese; a phone's screen unless the test
+    module sets BROWSER_VIEWPORT."""
     import shutil
 
     chromium = shutil.which("chromium")
@@ -240,24 +243,11 @@ def _chromium(stack: ExitStack) -> Any:
         pytest.fail("needs Debian's chromium: make system-packages")
     from playwright.sync_api import sync_playwright
 
-    # Playwright runs an event loop in this thread while Chromium is open; the tests' ORM
-    # calls are synchronous.
-    stack.enter_context(pytest.MonkeyPatch.context()).setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = stack.enter_context(sync_playwright())
-    browser = playwright.chromium.launch(executable_path=chromium)
-    stack.callback(browser.close)
-    return browser
-
-
-@pytest.fixture
-def browser_page(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A page of Debian's Chromium, headless, Vietnamese, in a context of its own; a phone's
-    screen unless the test module sets BROWSER_VIEWPORT. One Chromium serves all the browser
-    tests of a run."""
-    browser = SHARED.get(BROWSER, _chromium)
+    # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     viewport = getattr(request.module, "BROWSER_VIEWPORT", {"width": 390, "height": 844})
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    try:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
         yield context.new_page()
-    finally:
-        context.close()
+        browser.close()

@@ -24,12 +24,6 @@ from phongtrao.orgs.models import Level
 PASSWORD = "mat-khau-dai-123"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The officers' passwords hashed cheaply: a real hash costs a second each on this machine."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def officer(username, unit, roles):
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     membership_set(actor=None, user=user, unit=unit, roles=roles)

@@ -109,15 +109,15 @@ def test_every_format_is_a_valid_document(report_tree, tmp_path):
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     path = tmp_path / "bc.pdf"
     path.write_bytes(pdf)
-    if shutil.which("pdfinfo"):
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
-        assert int(info.split("Pages:")[1].split()[0]) >= 2  # the narrative, the appendix
-    if shutil.which("pdftotext"):
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
-        assert "trên 4,2 tỷ đồng" in text
+    # Poppler reads the PDF back; `make system-packages` installs it (poppler-utils).
+    assert shutil.which("pdfinfo") and shutil.which("pdftotext"), "make system-packages"
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert int(info.split("Pages:")[1].split()[0]) >= 2  # the narrative, the appendix
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "trên 4,2 tỷ đồng" in text
 
 
 def test_command_writes_files(report_tree, tmp_path):
