@@ -5,7 +5,6 @@ may not enter figures is refused before the file is looked at."""
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -47,15 +46,12 @@ def test_zip_bomb_is_refused_from_its_directory_in_flat_memory(client, people, s
     client.force_login(people["xa"])
 
     tracemalloc.start()
-    started = time.monotonic()
     response = client.post(_url(small_tree["c1"]), {"tep": SimpleUploadedFile("a.xlsx", bomb)})
-    elapsed = time.monotonic() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
 
     assert response.status_code == 400
     assert "giải nén quá lớn" in response.content.decode()
-    assert elapsed < 5
     assert peak < 20 * 1024 * 1024
     assert DataValue.objects.count() == 0
 
