@@ -58,6 +58,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(PY) scripts/import_graph.py
 
 check: $(STAMP)
 	$(PY) manage.py check
