@@ -35,6 +35,7 @@ class BulkValue(NamedTuple):
     value: Decimal | None
     comment: str = ""
     follow_up: bool = False
+    position: int = -1  # its place in the file, for an import's conflicts (-1: not known)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class BulkProblem:
     index: int
     item: BulkValue
     reason: str
+    code: str = ""  # DHIS2's error code (E7640 past the deadline, E7642 submitted...)
 
 
 @dataclass
@@ -77,21 +79,23 @@ def datavalues_import(
     update: bool = True,
     chunk_size: int = 50_000,
     progress: Callable[[int], None] | None = None,
+    atomic: bool = True,
 ) -> BulkResult:
     """Write many values in one transaction: all or nothing.
 
     `create`/`update` follow DHIS2's import strategies (CREATE, UPDATE, CREATE_AND_UPDATE);
-    a value that the strategy does not allow is ignored. Values of the wrong type raise
-    `BulkRejected` naming each one, and nothing is written.
+    a value that the strategy does not allow is ignored. Values of the wrong type or locked
+    raise `BulkRejected` naming each one, and nothing is written; without `atomic` (DHIS2's
+    atomicMode NONE) they are left out, listed in `result.problems`, and the others written.
     """
     result = BulkResult()
     offset = 0
     for chunk in _chunks(values, chunk_size):
-        _write_chunk(chunk, offset, result, user, source, create, update)
+        _write_chunk(chunk, offset, result, user, source, create, update, atomic)
         offset += len(chunk)
         if progress:
             progress(len(chunk))
-    if result.problems:
+    if result.problems and atomic:
         raise BulkRejected(result)
     if offset >= LARGE_IMPORT:
         _refresh_statistics()
@@ -155,6 +159,7 @@ def _write_chunk(
     source: str,
     create: bool,
     update: bool,
+    atomic: bool = True,
 ) -> None:
     user_id = getattr(user, "pk", None)
     existing = _existing(chunk)
@@ -176,26 +181,27 @@ def _write_chunk(
     blocked = guards_blocked({v.unit_id for v in chunk}, source)
     for index, item in enumerate(chunk, start=offset):
         indicator, period = item.indicator, item.period
+        at = item.position if item.position >= 0 else index
         key = (item.unit_id, indicator.id, period.id)
         if key in seen:
-            result.problems.append(BulkProblem(index, item, "Giá trị bị lặp lại trong tệp."))
+            result.problems.append(BulkProblem(at, item, "Giá trị bị lặp lại trong tệp.", "E7619"))
             continue
         seen.add(key)
         if (item.unit_id, period.id, indicator.id) in locked:
             reason = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
-            result.problems.append(BulkProblem(index, item, reason))
+            result.problems.append(BulkProblem(at, item, reason, "E7642"))
             continue
         if (item.unit_id, period.id, indicator.id) in overdue:
             reason = "Đã quá hạn nộp báo cáo: số liệu đã khóa; liên hệ cấp trên để mở khóa."
-            result.problems.append(BulkProblem(index, item, reason))
+            result.problems.append(BulkProblem(at, item, reason, "E7640"))
             continue
         if indicator.formula:
-            result.problems.append(BulkProblem(index, item, DERIVED_NOT_ENTERED))
+            result.problems.append(BulkProblem(at, item, DERIVED_NOT_ENTERED, "E7610"))
             continue
         if item.value is not None:
             message = check_value(indicator, item.value)
             if message:
-                result.problems.append(BulkProblem(index, item, message))
+                result.problems.append(BulkProblem(at, item, message, "E7619"))
                 continue
         stored = existing.get(key)
         if (item.unit_id, indicator.code) in blocked and item.value != (
@@ -271,7 +277,7 @@ def _write_chunk(
                 item.value,
             )
         )
-    if result.problems:
+    if result.problems and atomic:
         return  # the whole import will be refused: don't spend time writing
     _insert("data_datavalue", DATAVALUE_COLUMNS, inserts)
     _insert("data_datavalueaudit", AUDIT_COLUMNS, audits)

@@ -15,16 +15,22 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any
 
 from django.db import transaction
 
-from phongtrao.catalog.models import Indicator
-from phongtrao.data.bulk import BulkRejected, BulkResult, BulkValue, datavalues_import
+from phongtrao.catalog.models import Indicator, ValueType
+from phongtrao.data.bulk import (
+    BulkProblem,
+    BulkRejected,
+    BulkResult,
+    BulkValue,
+    datavalues_import,
+)
 from phongtrao.data.models import DataValue, Period
 from phongtrao.data.services import period_get
-from phongtrao.data.validation import check_value
+from phongtrao.data.validation import COUNT_TYPES, check_value
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
     Format,
@@ -42,17 +48,71 @@ NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # must not fill the memory with messages).
 MAX_CONFLICTS = 1000
 MAX_INDEXES = 100
+MAX_REJECTED = 10_000
+# A unit that exists but is outside the user's subtree (DHIS2's E7617).
+FORBIDDEN = (-1, "")
 CHECK_CHUNK = 10_000
+
+
+# DHIS2's data value import conflicts (dhis2-core `DataValueImportConflict`, 2.40): the error
+# code, the property it is about and DHIS2's English message (`{0}` the object).
+CONFLICTS: dict[str, tuple[str | None, str]] = {
+    "E7610": ("dataElement", "Data element not found or not accessible: `{0}`"),
+    "E7611": ("period", "Period not valid: `{0}`"),
+    "E7612": ("orgUnit", "Organisation unit not found or not accessible: `{0}`"),
+    "E7613": (
+        "categoryOptionCombo",
+        "Category option combo not found or not accessible for writing data: `{0}`",
+    ),
+    "E7615": (
+        "attributeOptionCombo",
+        "Attribute option combo not found or not accessible for writing data: `{0}`",
+    ),
+    "E7617": ("orgUnit", "Organisation unit: `{0}` not in hierarchy of current user: `{1}`"),
+    "E7618": ("value", "Data value or comment not specified for data element: `{0}`"),
+    "E7619": ("value", "Value must match value type of data element `{0}`: `{1}`"),
+    "E7640": ("period", "Current date is past expiry days for period: `{0}`  and data set: `{1}`"),
+    "E7642": (
+        None,
+        "Data already approved for data set: `{3}` period: `{1}` org unit: `{0}` "
+        "attribute option combo: `{2}`",
+    ),
+}
 
 
 @dataclass
 class ImportConflict:
-    object: str
-    value: str
-    indexes: list[int] = field(default_factory=list)
+    """One kind of conflict and the indexes (0-based places in the file) of its values."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"object": self.object, "value": self.value, "indexes": self.indexes}
+    object: str
+    value: str  # the message in Vietnamese
+    indexes: list[int] = field(default_factory=list)
+    code: str = ""
+    value_en: str = ""
+
+    @property
+    def property(self) -> str | None:
+        return CONFLICTS.get(self.code, (None, ""))[0]
+
+    def as_dict(self, english: bool = False) -> dict[str, Any]:
+        prop = self.property
+        body: dict[str, Any] = {
+            "object": self.object,
+            "objects": {prop or "object": self.object},
+            "value": (self.value_en or self.value) if english else self.value,
+            "errorCode": self.code or None,
+            "property": prop,
+            "indexes": self.indexes,
+        }
+        return body
+
+
+def conflict_english(code: str, *objects: str) -> str:
+    """DHIS2's English message of an error code, filled with the objects."""
+    template = CONFLICTS.get(code, (None, "{0}"))[1]
+    for number, text in enumerate(objects):
+        template = template.replace(f"{{{number}}}", text)
+    return template
 
 
 @dataclass
@@ -71,27 +131,43 @@ class ImportSummary:
     dry_run: bool = False
     strategy: str = Strategy.CREATE_AND_UPDATE
     atomic: bool = True
+    description_en: str = ""
+    malformed: bool = False  # the payload could not be read (DHIS2 answers 400)
+    rejected: list[int] = field(default_factory=list)
     _by_key: dict[tuple[str, str], ImportConflict] = field(default_factory=dict, repr=False)
 
-    def conflict(self, obj: str, reason: str, index: int | None = None) -> None:
-        """Record that the value at `index` cannot be imported because of `obj`."""
+    def conflict(
+        self,
+        obj: str,
+        reason: str,
+        index: int | None = None,
+        *,
+        code: str = "",
+        english: str = "",
+    ) -> None:
+        """Record that the value at `index` cannot be imported because of `obj`: `reason`
+        in Vietnamese, `code` DHIS2's error code, `english` DHIS2's message."""
         self.conflict_count += 1
+        if index is not None and len(self.rejected) < MAX_REJECTED:
+            self.rejected.append(index)
         key = (obj, reason)
         found = self._by_key.get(key)
         if found is None:
             if len(self.conflicts) >= MAX_CONFLICTS:
                 return
-            found = ImportConflict(obj, reason)
+            found = ImportConflict(obj, reason, code=code, value_en=english)
             self._by_key[key] = found
             self.conflicts.append(found)
         if index is not None and len(found.indexes) < MAX_INDEXES:
             found.indexes.append(index)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, english: bool = False) -> dict[str, Any]:
         return {
             "responseType": "ImportSummary",
             "status": self.status,
-            "description": self.description,
+            "description": (self.description_en or self.description)
+            if english
+            else self.description,
             "importOptions": {
                 "dryRun": self.dry_run,
                 "importStrategy": self.strategy,
@@ -103,7 +179,8 @@ class ImportSummary:
                 "ignored": self.ignored,
                 "deleted": self.deleted,
             },
-            "conflicts": [c.as_dict() for c in self.conflicts],
+            "conflicts": [c.as_dict(english) for c in self.conflicts],
+            "rejectedIndexes": self.rejected,
         }
 
 
@@ -131,8 +208,10 @@ class _Resolver:
         org_unit_id_scheme: IdScheme | None,
         unit_allowed: Callable[[Unit], bool] | None = None,
         on_read: Callable[[int], None] | None = None,
+        user_name: str = "",
     ) -> None:
         self.reader = reader
+        self.user_name = user_name
         self.on_read = on_read
         self.unit_allowed = unit_allowed
         self.summary = summary
@@ -145,12 +224,18 @@ class _Resolver:
         self.units: dict[tuple[str, dt.date], tuple[int, str] | None] = {}
 
     def start(self) -> None:
-        """Fix the identifier schemes (options first, then the file's header), load indicators."""
+        """Fix the options (the payload's header first, then the caller's), load indicators."""
         header = self.reader.header
         given_id, given_de, given_ou = self.given
-        id_scheme = given_id or scheme_parse(header.get("idScheme")) or IdScheme.UID
-        self.de_scheme = given_de or scheme_parse(header.get("dataElementIdScheme")) or id_scheme
-        self.ou_scheme = given_ou or scheme_parse(header.get("orgUnitIdScheme")) or id_scheme
+        # As DHIS2, what the payload says (root attributes, top-level keys) wins.
+        id_scheme = scheme_parse(header.get("idScheme")) or given_id or IdScheme.UID
+        self.de_scheme = scheme_parse(header.get("dataElementIdScheme")) or given_de or id_scheme
+        self.ou_scheme = scheme_parse(header.get("orgUnitIdScheme")) or given_ou or id_scheme
+        if header.get("importStrategy") or header.get("strategy"):
+            self.strategy = strategy_parse(header.get("importStrategy") or header["strategy"])
+            self.summary.strategy = self.strategy
+        if header.get("dryRun"):
+            self.summary.dry_run = header["dryRun"].strip().lower() in {"true", "1"}
         key = "uid" if self.de_scheme == IdScheme.UID else "code"
         self.indicators = {getattr(i, key): i for i in Indicator.objects.all()}
 
@@ -181,6 +266,8 @@ class _Resolver:
                 "Số liệu phân tổ (category option) không được hỗ trợ: phongtrao chỉ nhận "
                 "số liệu không phân tổ.",
                 raw.index,
+                code="E7613",
+                english=conflict_english("E7613", raw.extra),
             )
             return None
         for combo, what in (
@@ -188,11 +275,14 @@ class _Resolver:
             (raw.attribute_option_combo, "attributeOptionCombo"),
         ):
             if combo not in DEFAULT_COC_NAMES:
+                code = "E7613" if what == "categoryOptionCombo" else "E7615"
                 summary.conflict(
                     combo,
                     f"Tổ hợp phân tổ ({what}) “{combo}” không được hỗ trợ: phongtrao chỉ nhận "
                     "tổ hợp mặc định (default).",
                     raw.index,
+                    code=code,
+                    english=conflict_english(code, combo),
                 )
                 return None
         indicator = self.indicators.get(raw.data_element)
@@ -201,6 +291,8 @@ class _Resolver:
                 raw.data_element or "dataElement",
                 f"Không có chỉ tiêu (dataElement) nào có mã {self.de_scheme} “{raw.data_element}”.",
                 raw.index,
+                code="E7610",
+                english=conflict_english("E7610", raw.data_element),
             )
             return None
         if indicator.formula:
@@ -208,19 +300,38 @@ class _Resolver:
                 raw.data_element,
                 f"Chỉ tiêu “{indicator.code}” được tính theo công thức, không nhập trực tiếp.",
                 raw.index,
+                code="E7610",
+                english=conflict_english("E7610", raw.data_element),
             )
             return None
         period = self._period(raw.period)
         if isinstance(period, str):
-            summary.conflict(raw.period or "period", period, raw.index)
+            summary.conflict(
+                raw.period or "period",
+                period,
+                raw.index,
+                code="E7611",
+                english=conflict_english("E7611", raw.period),
+            )
             return None
         unit = self._unit(raw.org_unit, period)
         if unit is None:
             summary.conflict(
                 raw.org_unit or "orgUnit",
                 f"Không có đơn vị (orgUnit) nào có mã {self.ou_scheme} “{raw.org_unit}” "
-                f"có hiệu lực trong kỳ {period.code} mà bạn được nhập số liệu.",
+                f"có hiệu lực trong kỳ {period.code}.",
                 raw.index,
+                code="E7612",
+                english=conflict_english("E7612", raw.org_unit),
+            )
+            return None
+        if unit == FORBIDDEN:
+            summary.conflict(
+                raw.org_unit,
+                f"Đơn vị (orgUnit) “{raw.org_unit}” không thuộc phạm vi bạn được nhập số liệu.",
+                raw.index,
+                code="E7617",
+                english=conflict_english("E7617", raw.org_unit, self.user_name),
             )
             return None
         value = self._value(raw, indicator, unit, period)
@@ -234,6 +345,7 @@ class _Resolver:
             value=value,
             comment=raw.comment,
             follow_up=raw.follow_up,
+            position=raw.index,
         )
 
     def _value(
@@ -253,11 +365,17 @@ class _Resolver:
                 raw.data_element,
                 "Thiếu giá trị (value): không có số liệu để nhập và không có số liệu cũ để xóa.",
                 raw.index,
+                code="E7618",
+                english=conflict_english("E7618", raw.data_element),
             )
             return _Refused.REFUSED
         if not NUMBER.fullmatch(raw.value):
             self.summary.conflict(
-                raw.data_element, f"Giá trị “{raw.value[:50]}” không phải là số.", raw.index
+                raw.data_element,
+                f"Giá trị “{raw.value[:50]}” không phải là số.",
+                raw.index,
+                code="E7619",
+                english=conflict_english("E7619", raw.data_element, "Data value is not numeric"),
             )
             return _Refused.REFUSED
         try:
@@ -267,7 +385,11 @@ class _Resolver:
         message = check_value(indicator, value)
         if message:
             self.summary.conflict(
-                raw.data_element, f"Giá trị “{raw.value}” không hợp lệ: {message}", raw.index
+                raw.data_element,
+                f"Giá trị “{raw.value}” không hợp lệ: {message}",
+                raw.index,
+                code="E7619",
+                english=conflict_english("E7619", raw.data_element, _value_type(indicator)),
             )
             return _Refused.REFUSED
         return value
@@ -295,15 +417,17 @@ class _Resolver:
             batch = ordered[start : start + 900]
             found = {u.uid: u for u in Unit.objects.filter(uid__in=batch).only("id", "path", "uid")}
             for key in batch:
-                unit = found.get(key)
-                if (
-                    unit is not None
-                    and self.unit_allowed is not None
-                    and not self.unit_allowed(unit)
-                ):
-                    unit = None  # outside the user's subtree: answered as if it did not exist
                 if len(self.units) < 200_000:
-                    self.units[(key, dt.date.min)] = None if unit is None else (unit.pk, unit.path)
+                    self.units[(key, dt.date.min)] = self._unit_key(found.get(key))
+
+    def _unit_key(self, unit: Unit | None) -> tuple[int, str] | None:
+        """(id, path) of a unit the user may change; FORBIDDEN outside their subtree (DHIS2
+        says so with E7617: units are metadata, their data stays hidden)."""
+        if unit is None:
+            return None
+        if self.unit_allowed is not None and not self.unit_allowed(unit):
+            return FORBIDDEN
+        return (unit.pk, unit.path)
 
     def _unit(self, key: str, period: Period) -> tuple[int, str] | None:
         at = period.end
@@ -318,9 +442,7 @@ class _Resolver:
                 unit = unit_resolve(key, at)
             except Unit.DoesNotExist:
                 unit = None
-        if unit is not None and self.unit_allowed is not None and not self.unit_allowed(unit):
-            unit = None  # outside the user's subtree: answered as if it did not exist
-        found = None if unit is None else (unit.pk, unit.path)
+        found = self._unit_key(unit)
         if len(self.units) < 200_000:
             self.units[cache_key] = found
         return found
@@ -342,10 +464,23 @@ class _Resolver:
                         f"({item.value.normalize():f}) lớn hơn chỉ tiêu cha "
                         f"({parent_value.normalize():f}).",
                         raw.index,
+                        code="E7619",
+                        english=conflict_english(
+                            "E7619", raw.data_element, "value is greater than its parent's"
+                        ),
                     )
                     continue
             kept.append(item)
         return kept
+
+
+def _value_type(indicator: Indicator) -> str:
+    """DHIS2's English words for a value that does not fit the indicator's value type."""
+    if indicator.value_type in COUNT_TYPES:
+        return "Value must be zero or a positive integer"
+    if indicator.value_type == ValueType.PERCENT:
+        return "Data value is not a percentage"
+    return "Data value is not a zero or positive number"
 
 
 def datavalueset_import(
@@ -366,16 +501,17 @@ def datavalueset_import(
 ) -> ImportSummary:
     """Import a dataValueSet from a binary stream; return DHIS2's import summary.
 
-    Identifier schemes given here win over the file's header (`idScheme` on the XML root),
-    which wins over UID. `strategy` is DHIS2's importStrategy. With `atomic` (atomicMode ALL)
-    any conflict leaves the database untouched (status ERROR); without it the values in
-    conflict are ignored and the others written (status WARNING). `dry_run` does everything
-    but commit. A malformed file (or an XML entity bomb) is an ERROR and writes nothing.
-    `progress(n)` is told of every n values written, `on_read(n)` of every n values read;
-    `chunk_size` values are written at a time
-    (memory use follows it, not the size of the file). `unit_allowed(unit)` says whether the
-    user may change the unit's data (the API passes the access helper): a unit refused is a
-    conflict worded as an unknown unit, so other subtrees stay invisible.
+    As DHIS2, the payload's own options (`dryRun`, `importStrategy`, `idScheme`,
+    `dataElementIdScheme`, `orgUnitIdScheme` on the XML root or JSON top level) win over
+    those given here, which win over UID. `strategy` is DHIS2's importStrategy. With
+    `atomic` (atomicMode ALL) any conflict leaves the database untouched (status ERROR);
+    without it the values in conflict are ignored and the others written (status WARNING).
+    `dry_run` does everything but commit. A malformed file (or an XML entity bomb) is an
+    ERROR and writes nothing. `progress(n)` is told of every n values written, `on_read(n)`
+    of every n values read; `chunk_size` values are written at a time (memory use follows
+    it, not the size of the file). `unit_allowed(unit)` says whether the user may change the
+    unit's data (the API passes the access helper): a unit refused is DHIS2's conflict
+    E7617 (not in the user's hierarchy); its data stays invisible.
     """
     fmt = Format(format)
     chosen = strategy_parse(str(strategy))
@@ -390,48 +526,90 @@ def datavalueset_import(
         org_unit_id_scheme=scheme_parse(org_unit_id_scheme),
         unit_allowed=unit_allowed,
         on_read=on_read,
+        user_name=getattr(user, "username", "") or "",
     )
     result = BulkResult()
     try:
         with transaction.atomic():
+            values = resolver.values()
+            # The first chunk is read before writing: the payload's own options (dryRun,
+            # importStrategy, id schemes on the root) are known by then.
+            first = list(islice(values, 1))
+            chosen = resolver.strategy
             result = datavalues_import(
-                values=resolver.values(),
+                values=chain(first, values),
                 user=user,
                 source="import",
                 create=chosen != Strategy.UPDATE,
                 update=chosen != Strategy.CREATE,
                 progress=progress,
                 chunk_size=chunk_size,
+                atomic=atomic,
             )
-            if dry_run or (atomic and summary.conflict_count):
+            for problem in result.problems:
+                summary.conflict(
+                    problem.item.indicator.uid,
+                    problem.reason,
+                    problem.index,
+                    code=problem.code,
+                    english=_problem_english(problem, summary),
+                )
+            if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback
     except _Rollback:
         pass
     except ReadError as error:
+        summary.malformed = True
         summary.conflict(fmt.value, str(error))
-        return _refused(summary, str(error))
+        return _refused(summary, str(error), "The import process failed: " + str(error))
     except BulkRejected as rejected:
         for problem in rejected.result.problems:
-            summary.conflict(problem.item.indicator.uid, problem.reason)
-        return _refused(summary, str(rejected))
+            summary.conflict(
+                problem.item.indicator.uid,
+                problem.reason,
+                problem.index,
+                code=problem.code,
+                english=_problem_english(problem, summary),
+            )
+        return _refused(summary, str(rejected), "Import process was aborted (atomicMode=ALL)")
     summary.imported, summary.updated = result.imported, result.updated
     summary.deleted, summary.ignored = result.deleted, result.ignored
     if summary.conflict_count:
         if atomic:
-            return _refused(summary, "Có xung đột: không ghi giá trị nào (atomicMode=ALL).")
+            return _refused(
+                summary,
+                "Có xung đột: không ghi giá trị nào (atomicMode=ALL).",
+                "Import process was aborted: conflicts and atomicMode=ALL",
+            )
         summary.ignored += summary.conflict_count
-        written = summary.imported + summary.updated + summary.deleted
-        summary.status = "WARNING" if written else "ERROR"
+        summary.status = "WARNING"  # as DHIS2, even when every value was in conflict
         summary.description = "Đã nhập các giá trị hợp lệ; các giá trị có xung đột bị bỏ qua."
+        summary.description_en = "Import process completed successfully"
     else:
-        summary.description = "Nhập thử: không ghi giá trị nào." if dry_run else "Đã nhập xong."
+        summary.description = (
+            "Nhập thử: không ghi giá trị nào." if summary.dry_run else "Đã nhập xong."
+        )
+        summary.description_en = "Import process completed successfully"
     return summary
 
 
-def _refused(summary: ImportSummary, description: str) -> ImportSummary:
+def _problem_english(problem: BulkProblem, summary: ImportSummary) -> str:
+    """DHIS2's English message of a value refused while writing."""
+    item = problem.item
+    if problem.code == "E7640":
+        return conflict_english("E7640", item.period.code, "")
+    if problem.code == "E7642":
+        return conflict_english("E7642", str(item.unit_id), item.period.code, "default", "")
+    if problem.code == "E7610":
+        return conflict_english("E7610", item.indicator.uid)
+    return conflict_english("E7619", item.indicator.uid, problem.reason)
+
+
+def _refused(summary: ImportSummary, description: str, english: str) -> ImportSummary:
     """Nothing was written: every value read counts as ignored."""
     summary.status = "ERROR"
     summary.description = description
+    summary.description_en = english
     summary.imported = summary.updated = summary.deleted = 0
     summary.ignored = summary.read
     return summary

@@ -20,14 +20,21 @@ from phongtrao.catalog.models import Form
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
     Format,
+    FormatError,
     IdScheme,
     scheme_parse,
     strategy_parse,
 )
 from phongtrao.exchange.metadata import MetadataError, metadata_list, metadata_object
 from phongtrao.exchange.selectors import export_rows
-from phongtrao.exchange.services import datavalueset_import
-from phongtrao.exchange.webapi import api_endpoint, flag, json_response, message
+from phongtrao.exchange.services import ImportSummary, datavalueset_import
+from phongtrao.exchange.webapi import (
+    api_endpoint,
+    flag,
+    json_response,
+    message,
+    wants_english,
+)
 from phongtrao.exchange.writers import datavalueset_write
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
@@ -56,8 +63,18 @@ def data_value_sets(request: HttpRequest, user: Any, extension: str = "") -> Htt
 def _import(request: HttpRequest, user: Any) -> HttpResponse:
     media = (request.content_type or "").lower()
     fmt = MEDIA_FORMATS.get(media)
+    english = wants_english(request)
     if fmt is None:
-        return message(415, f"Kiểu nội dung “{media}” không được hỗ trợ.")
+        text = (
+            f"Content type `{media}` is not supported."
+            if english
+            else f"Kiểu nội dung “{media}” không được hỗ trợ."
+        )
+        return message(415, text)
+    # DHIS2's default is atomicMode NONE: the valid values are saved, the others reported.
+    atomic_mode = request.GET.get("atomicMode", "NONE").strip().upper()
+    if atomic_mode not in {"ALL", "NONE"}:
+        raise FormatError(f"atomicMode “{atomic_mode}” không hợp lệ (ALL hoặc NONE).")
     summary = datavalueset_import(
         stream=cast(IO[bytes], request),
         format=fmt,
@@ -65,14 +82,39 @@ def _import(request: HttpRequest, user: Any) -> HttpResponse:
         data_element_id_scheme=request.GET.get("dataElementIdScheme"),
         org_unit_id_scheme=request.GET.get("orgUnitIdScheme"),
         dry_run=flag(request, "dryRun"),
-        strategy=strategy_parse(request.GET.get("importStrategy", "CREATE_AND_UPDATE")),
-        atomic=request.GET.get("atomicMode", "ALL").upper() != "NONE",
+        strategy=strategy_parse(
+            request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE"
+        ),
+        atomic=atomic_mode == "ALL",
         user=user,
         unit_allowed=lambda unit: unit_may_change(user, unit),
     )
+    return summary_response(summary, english=english)
+
+
+def summary_response(summary: ImportSummary, *, english: bool) -> HttpResponse:
+    """DHIS2's answer to an import: 200 OK; 409 WARNING with conflicts; 409 ERROR when
+    nothing was written; 400 when the payload cannot be read."""
+    body = summary.as_dict(english)
+    if summary.malformed:
+        text = "The payload could not be read." if english else "Không đọc được nội dung gửi lên."
+        return message(400, text, body)
     if summary.status == "ERROR":
-        return message(409, "Nhập không thành công.", summary.as_dict())
-    return message(200, "Nhập thành công.", summary.as_dict())
+        text = (
+            "An error occurred, please check import summary."
+            if english
+            else "Nhập không thành công: xem bản tóm tắt."
+        )
+        return message(409, text, body)
+    if summary.status == "WARNING":
+        text = (
+            "One more conflicts encountered, please check import summary."
+            if english
+            else "Có xung đột: các giá trị hợp lệ đã được ghi, xem bản tóm tắt."
+        )
+        return message(409, text, body, outcome="WARNING")
+    text = "Import was successful." if english else "Nhập thành công."
+    return message(200, text, body)
 
 
 def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase:

@@ -38,21 +38,42 @@ class ApiError(Exception):
         self.message = message
 
 
-def message(status: int, text: str, response: dict[str, Any] | None = None) -> JsonResponse:
-    """DHIS2's WebMessage envelope."""
-    names = {
-        401: "Unauthorized",
-        403: "Forbidden",
-        404: "Not Found",
-        409: "Conflict",
-        413: "Payload Too Large",
-    }
+# The reason phrases DHIS2 writes in `httpStatus` (Spring's HttpStatus names, title case).
+HTTP_STATUS_NAMES = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
+
+
+def message(
+    status: int,
+    text: str,
+    response: dict[str, Any] | None = None,
+    *,
+    outcome: str = "",
+    error_code: str = "",
+) -> JsonResponse:
+    """DHIS2's WebMessage envelope; `outcome` its `status` (OK, WARNING, ERROR) when the
+    HTTP status alone does not say it, `error_code` DHIS2's code (E7xxx)."""
     body: dict[str, Any] = {
-        "httpStatus": "OK" if status < 300 else names.get(status, "Error"),
+        "httpStatus": HTTP_STATUS_NAMES.get(status, "Error"),
         "httpStatusCode": status,
-        "status": "OK" if status < 300 else "ERROR",
+        "status": outcome or ("OK" if status < 300 else "ERROR"),
         "message": text,
     }
+    if error_code:
+        body["errorCode"] = error_code
     if response is not None:
         body["response"] = response
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
@@ -120,6 +141,14 @@ def api_endpoint(*methods: str) -> Callable[[ApiView], ApiView]:
     return decorate
 
 
+def wants_english(request: HttpRequest) -> bool:
+    """Messages in English when the client's first language is English (`Accept-Language:
+    en`, or DHIS2's `?locale=en`); Vietnamese otherwise, the house's language."""
+    locale = request.GET.get("locale", "") or request.headers.get("Accept-Language", "")
+    first = locale.split(",")[0].strip().lower()
+    return first.startswith("en")
+
+
 def flag(request: HttpRequest, name: str, default: bool = False) -> bool:
     """A boolean query parameter as DHIS2 writes them (`true`/`false`)."""
     text = request.GET.get(name, "").strip().lower()
@@ -136,4 +165,5 @@ __all__ = [
     "json_response",
     "message",
     "unauthorized",
+    "wants_english",
 ]

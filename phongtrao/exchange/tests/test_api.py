@@ -74,7 +74,9 @@ def test_post_adx(client, people):
         "?atomicMode=NONE",
     )
 
-    assert response.status_code == 200
+    # DHIS2: values saved, the others reported: 409 with status WARNING.
+    assert response.status_code == 409
+    assert response.json()["status"] == "WARNING"
     assert response.json()["response"]["importCount"]["imported"] == 1
 
 
@@ -89,12 +91,31 @@ def test_post_needs_basic_auth(client, people):
 
 def test_post_outside_own_subtree_is_refused_and_writes_nothing(client, people):
     """The commune officer of OU_A sends values for OU_A and OU_B."""
-    response = post(client, "dxf2/datavalueset/dataValueSetB.xml", "application/xml", "xa_a")
+    response = post(
+        client, "dxf2/datavalueset/dataValueSetB.xml", "application/xml", "xa_a", "?atomicMode=ALL"
+    )
 
     assert response.status_code == 409
     conflicts = response.json()["response"]["conflicts"]
     assert {c["object"] for c in conflicts} == {"BdfsJfj87js"}
+    assert {c["errorCode"] for c in conflicts} == {"E7617"}
     assert DataValue.objects.count() == 0
+
+
+def test_post_outside_own_subtree_saves_the_rest_by_default(client, people):
+    """DHIS2's atomicMode NONE: OU_A's values saved, OU_B's are E7617 conflicts."""
+    response = post(client, "dxf2/datavalueset/dataValueSetB.xml", "application/xml", "xa_a")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["httpStatus"], body["status"]) == ("Conflict", "WARNING")
+    summary = body["response"]
+    assert summary["status"] == "WARNING"
+    assert summary["importOptions"]["atomicMode"] == "NONE"
+    [conflict] = summary["conflicts"]
+    assert (conflict["errorCode"], conflict["property"]) == ("E7617", "orgUnit")
+    assert conflict["indexes"] and summary["rejectedIndexes"] == conflict["indexes"]
+    assert DataValue.objects.count() == summary["importCount"]["imported"] > 0
 
 
 def test_post_without_entry_role_is_refused(client, people):
@@ -125,7 +146,8 @@ def test_post_dry_run_and_strategy(client, people):
 def test_post_bad_content(client, people):
     assert client.post(URL, b"x", content_type="text/plain", **auth("tinh")).status_code == 415
     bad = client.post(URL, b"{", content_type="application/json", **auth("tinh"))
-    assert bad.status_code == 409
+    assert bad.status_code == 400
+    assert bad.json()["httpStatus"] == "Bad Request"
     strategy = post(
         client, "datavalueset/dataValueSetJ.json", "application/json", "tinh", "?importStrategy=X"
     )

@@ -12,7 +12,7 @@ from phongtrao.exchange.tests.conftest import API_PASSWORD, basic
 pytestmark = pytest.mark.django_db
 
 
-def _push(client, user, indicators, small_tree):
+def _push(client, user, indicators, small_tree, query=""):
     body = {
         "dataValues": [
             {
@@ -24,7 +24,7 @@ def _push(client, user, indicators, small_tree):
         ]
     }
     return client.post(
-        "/api/dataValueSets",
+        "/api/dataValueSets" + query,
         json.dumps(body),
         content_type="application/json",
         **basic(user.username, API_PASSWORD),
@@ -34,11 +34,29 @@ def _push(client, user, indicators, small_tree):
 def test_an_officers_overdue_value_is_a_conflict_and_nothing_is_written(
     client, api_people, indicators, small_tree
 ):
-    response = _push(client, api_people["huyen"], indicators, small_tree)
+    response = _push(client, api_people["huyen"], indicators, small_tree, "?atomicMode=ALL")
 
     summary = response.json()["response"]
     assert summary["status"] == "ERROR", summary
     assert "quá hạn nộp" in json.dumps(summary["conflicts"], ensure_ascii=False)
+    assert not DataValue.objects.exists()
+
+
+def test_an_overdue_value_is_an_e7640_conflict_with_its_index_by_default(
+    client, api_people, indicators, small_tree
+):
+    """DHIS2's atomicMode NONE: a deadline lock is a per-value conflict, not an abort."""
+    response = _push(client, api_people["huyen"], indicators, small_tree)
+
+    assert response.status_code == 409
+    summary = response.json()["response"]
+    assert summary["status"] == "WARNING", summary
+    [conflict] = summary["conflicts"]
+    assert (conflict["errorCode"], conflict["property"], conflict["indexes"]) == (
+        "E7640",
+        "period",
+        [0],
+    )
     assert not DataValue.objects.exists()
 
 

@@ -42,7 +42,7 @@ EXPECTED = {
 
 # The files with conflicts, in atomicMode NONE: (status, imported, ignored, conflicts).
 EXPECTED_NONE = {
-    ("dxf2/datavalueset/dataValueSetIllegalCoc.xml", None): ("ERROR", 0, 1, 1),
+    ("dxf2/datavalueset/dataValueSetIllegalCoc.xml", None): ("WARNING", 0, 1, 1),  # DHIS2's
     ("dxf2/datavalueset/dataValueSetACatCombo.xml", None): ("WARNING", 1, 2, 2),
     ("dxf2/datavalueset/dataValueSetANull.xml", None): ("WARNING", 1, 2, 2),  # DHIS2's
     ("dxf2/datavalueset/dataValueSetInvalid.xml", None): ("WARNING", 2, 1, 1),  # DHIS2's
@@ -111,10 +111,15 @@ def test_conflicts_name_the_object_and_the_reason(dhis2_metadata):
     assert summary.as_dict()["conflicts"] == [
         {
             "object": "jH26dja2f28",
+            "objects": {"dataElement": "jH26dja2f28"},
             "value": "Không có chỉ tiêu (dataElement) nào có mã UID “jH26dja2f28”.",
+            "errorCode": "E7610",
+            "property": "dataElement",
             "indexes": [2],
         }
     ]
+    [english] = summary.as_dict(english=True)["conflicts"]
+    assert english["value"] == "Data element not found or not accessible: `jH26dja2f28`"
 
 
 def test_illegal_category_option_combo_is_named(dhis2_metadata):

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "--atomic-mode",
             choices=["ALL", "NONE"],
             default="ALL",
-            help="ALL: có xung đột thì không ghi gì; NONE: ghi các giá trị hợp lệ.",
+            help="ALL (mặc định): có xung đột thì không ghi gì; NONE: ghi các giá trị hợp lệ.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
