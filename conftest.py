@@ -137,6 +137,16 @@ def portal_state_checked_on_every_request(settings: object) -> None:
     settings.PORTAL_STATE_SECONDS = 0  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def private_files_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Private files (emulation evidence) written by a test go to a temporary directory."""
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tmp_path_factory.mktemp("private"), "base_url": None},
+    }
+    settings.STORAGES = {**settings.STORAGES, "private": private}
+
+
 @pytest.fixture
 def indicators(db: None) -> dict[str, object]:
     """The default catalog, by code (loaded by the catalog's data migration)."""

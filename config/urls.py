@@ -40,10 +40,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 if settings.DEBUG or os.environ.get("PHONGTRAO_DEV") == "1":
     # `make demo` serves uploaded images itself; production lets the web server do it.
-    # Documents only through /tai-lieu/, which checks their collection's privacy.
+    # Documents only through /tai-lieu/, which checks their collection's privacy; private
+    # files (emulation evidence) are not under MEDIA_ROOT at all (PRIVATE_MEDIA_ROOT).
     urlpatterns.append(
         re_path(
-            r"^media/(?P<path>(?!documents/).*)$",
+            r"^media/(?P<path>(?!documents/|thi-dua/).*)$",
             static_serve,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 
 from phongtrao.catalog.models import Indicator
@@ -363,6 +364,11 @@ class Score(models.Model):
         return self.checked_bonus if self.checked_bonus is not None else self.self_bonus
 
 
+def private_storage() -> Storage:
+    """Where evidence files live: apart from the public media, served only through a view."""
+    return storages["private"]
+
+
 def evidence_path(instance: Evidence, filename: str) -> str:
     return f"thi-dua/minh-chung/{instance.score.assessment_id}/{filename}"
 
@@ -373,7 +379,7 @@ class Evidence(models.Model):
     score = models.ForeignKey(
         Score, on_delete=models.CASCADE, related_name="evidence", verbose_name="điểm"
     )
-    file = models.FileField("tệp minh chứng", upload_to=evidence_path)
+    file = models.FileField("tệp minh chứng", upload_to=evidence_path, storage=private_storage)
     name = models.CharField("tên tệp", max_length=255)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -235,3 +235,33 @@ def test_score_sheet_carries_no_formula(client, people, small_tree, published):
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value == attack]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_evidence_lives_outside_public_media_and_only_its_view_serves_it(
+    client, people, small_tree, published, settings, monkeypatch
+):
+    """The issue's failure 4: `make demo` (PHONGTRAO_DEV=1) served evidence at /media/."""
+    import importlib
+    from pathlib import Path
+
+    from django.urls import Resolver404, resolve
+
+    import config.urls
+
+    evidence = published["evidence"]
+    stored = Path(evidence.file.path).resolve()
+    assert not stored.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    assert not stored.is_relative_to(Path(settings.BASE_DIR).resolve() / "media")
+    client.force_login(people["xa2"])  # another district's commune
+    assert client.get(f"/thi-dua/minh-chung/{evidence.pk}/").status_code == 404
+
+    monkeypatch.setenv("PHONGTRAO_DEV", "1")
+    dev_urls = importlib.reload(config.urls)
+    try:
+        match = resolve(f"/media/{evidence.file.name}", urlconf=dev_urls)
+        assert match.func.__name__ != "serve" or "thi-dua" not in match.kwargs.get("path", "")
+    except Resolver404:
+        pass
+    finally:
+        monkeypatch.delenv("PHONGTRAO_DEV")
+        importlib.reload(config.urls)
