@@ -50,8 +50,12 @@ bench-packages:
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --database progress
 	$(PY) manage.py load_demo
-	# --insecure: runserver serves the static files (CSS) although DEBUG is off.
+	# One worker of the task queue beside the web server (imports, rendering...); Ctrl-C
+	# stops both. --insecure: runserver serves the static files (CSS) although DEBUG is off.
+	$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

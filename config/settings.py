@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "phongtrao.emulation",
     "phongtrao.portal",
     "phongtrao.portal.traffic",
+    "phongtrao.jobs",
+    # The task queue: Django's Tasks API (backport) with its database backend.
+    "django_tasks",
+    "django_tasks_db",
     # Wagtail, for the portal.
     "wagtail.contrib.forms",
     "wagtail.contrib.settings",
@@ -121,7 +125,24 @@ def database_config() -> dict[str, Any]:
     return config
 
 
+def progress_database_config(default: dict[str, Any]) -> dict[str, Any]:
+    """The connection live task progress is written through (`phongtrao.jobs.progress`):
+    the same PostgreSQL database, or on SQLite a file of its own beside the main one."""
+    if default["ENGINE"] != "django.db.backends.sqlite3":
+        return {**default, "TEST": {"MIRROR": "default"}}
+    name = Path(str(default["NAME"]))
+    return {**default, "NAME": str(name.with_name(f"{name.stem}.progress.sqlite3"))}
+
+
 DATABASES = {"default": database_config()}
+DATABASES["progress"] = progress_database_config(DATABASES["default"])
+DATABASE_ROUTERS = ["phongtrao.jobs.routers.ProgressRouter"]
+
+# Background work (imports, rendering for publication, notifications, roll-up rebuilds) is
+# queued in the database and run by `manage.py db_worker` processes, on any machine.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running task silent for this long (seconds) has died: its job is shown failed, retryable.
+JOBS_STALE_AFTER = int(os.environ.get("JOBS_STALE_AFTER", "600"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

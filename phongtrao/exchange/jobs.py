@@ -1,23 +1,18 @@
-"""Importing an uploaded file in the background, with progress the page polls.
+"""Importing an uploaded file in the background, on the task queue, with progress any server sees.
 
-The upload is saved to `MEDIA_ROOT/imports/`, an `ImportJob` row is made, and the import runs
-in a thread of the process that received it (started once the row is committed): no worker
-process to run beside gunicorn. While it runs, progress (bytes and values read, values
-written) goes to a small JSON file beside the upload, not to the database: the import holds
-its transaction open to the end (all or nothing), and on SQLite no other write could pass.
-Any gunicorn worker of the machine can answer the poll. A job whose progress stops for
-`STALE_AFTER` (the process died) is shown as failed. The end state and DHIS2's import summary
-go to the row.
+The upload is saved to `MEDIA_ROOT/imports/`, an `ImportJob` row is made and a task queued in
+the same transaction (`import_job_task`, Django's Tasks API with the database backend): a
+`manage.py db_worker` process, on any machine, runs it. The import holds its own transaction
+to the end, so a failure or a worker killed mid-way writes nothing; the counts go through the
+`progress` connection meanwhile (`phongtrao.jobs.progress`), so every app server sees them at
+once. A running job whose heartbeat stops for `JOBS_STALE_AFTER` seconds has died: it is marked
+failed when next read, and its owner may run it again (`job_retry`), the upload being kept
+until an import of it finishes. The end state and DHIS2's import summary go to the row.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
-import os
-import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -27,23 +22,25 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from phongtrao.accounts.access import membership_of, unit_may_change
 from phongtrao.exchange.formats import Format, FormatError, format_guess
 from phongtrao.exchange.models import ImportJob, JobStatus
 from phongtrao.exchange.readers import stream_with_progress
 from phongtrao.exchange.services import datavalueset_import
+from phongtrao.jobs.progress import Progress, progress_forget, progress_read, stale_after
 from phongtrao.vn import format_number
 
 logger = logging.getLogger(__name__)
-STALE_AFTER = dt.timedelta(minutes=10)
-REPORT_EVERY = 0.3  # seconds between two progress files
 MAX_UPLOAD = 2 * 1024**3
+COUNTS = ("bytes_read", "values_read", "values_written", "conflicts")
 FORMAT_CHOICES = [
     ("", "Tự nhận theo đuôi tệp"),
     (Format.JSON.value, "DHIS2 JSON"),
@@ -51,6 +48,7 @@ FORMAT_CHOICES = [
     (Format.CSV.value, "DHIS2 CSV"),
     (Format.ADX.value, "ADX"),
 ]
+INTERRUPTED = "Lượt nhập bị gián đoạn (tiến trình xử lý nền đã dừng); chưa ghi giá trị nào."
 
 
 def _folder() -> Path:
@@ -59,103 +57,64 @@ def _folder() -> Path:
     return folder
 
 
-def _progress_path(job: ImportJob) -> Path:
-    return Path(job.path).with_suffix(".progress.json")
+@task()
+def import_job_task(job_id: int) -> str:
+    """The queued task: run one import job (see `job_run`)."""
+    return job_run(job_id)
 
 
-class _Reporter:
-    """Counts what the import has done and writes it to the progress file now and then."""
+def job_run(job_id: int) -> str:
+    """Run one queued import job to its end; returns its end status.
 
-    def __init__(self, job: ImportJob) -> None:
-        self.path = _progress_path(job)
-        self.counts = {"bytes_read": 0, "values_read": 0, "values_written": 0}
-        self.last = 0.0
-
-    def add(self, name: str, amount: int) -> None:
-        self.counts[name] += amount
-        now = time.monotonic()
-        if now - self.last >= REPORT_EVERY:
-            self.last = now
-            self.write()
-
-    def write(self) -> None:
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.counts))
-        os.replace(temporary, self.path)  # readers never see half a file
-
-
-def _thread_main(job_id: int) -> None:
-    """The background thread: its own database connection, closed at the end."""
-    close_old_connections()
-    try:
-        job_run(job_id)
-    finally:
-        connections.close_all()  # this thread's own connections: none must outlive it
-
-
-def job_run(job_id: int) -> None:
-    """Run one import job to its end (in the background thread; callable directly too)."""
-    try:
-        job = ImportJob.objects.select_related("user").get(pk=job_id)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
-        )
-        reporter = _Reporter(job)
-        reporter.write()
-        user = job.user
-        try:
-            with open(job.path, "rb") as raw:
-                stream = stream_with_progress(raw, lambda n: reporter.add("bytes_read", n))
-                summary = datavalueset_import(
-                    stream=stream,
-                    format=job.format,
-                    id_scheme=job.id_scheme,
-                    dry_run=job.dry_run,
-                    strategy=job.strategy,
-                    user=user,
-                    unit_allowed=lambda unit: unit_may_change(user, unit),
-                    progress=lambda n: reporter.add("values_written", n),
-                    on_read=lambda n: reporter.add("values_read", n),
-                    chunk_size=10_000,
-                )
-        except Exception as error:  # the row must say it failed, whatever happened
-            logger.exception("import job %s failed", job_id)
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=JobStatus.FAILED,
-                error=f"Lỗi khi nhập: {error}"[:2000],
-                finished_at=timezone.now(),
-                heartbeat_at=timezone.now(),
-                **reporter.counts,
-            )
-            return
-        counts = reporter.counts
-        counts["values_read"] = summary.read
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.DONE,
-            summary=summary.as_dict(),
-            finished_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            **counts,
-        )
-    finally:
-        _cleanup(job_id)
-
-
-def _cleanup(job_id: int) -> None:
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not job.path:
-        return
-    for path in (Path(job.path), _progress_path(job), _progress_path(job).with_suffix(".tmp")):
-        path.unlink(missing_ok=True)
-
-
-def job_start(job: ImportJob) -> threading.Thread:
-    """Start the job in a background thread (the caller's transaction committed first)."""
-    thread = threading.Thread(
-        target=_thread_main, args=(job.pk,), name=f"import-job-{job.pk}", daemon=True
+    A job no longer queued (already run, or run again meanwhile) is left as it is.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    thread.start()
-    return thread
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if not claimed:
+        return str(job.status)
+    progress = Progress(job.task_id or f"import-{job.pk}", **dict.fromkeys(COUNTS, 0))
+    progress.write()
+    user = job.user
+    try:
+        with open(job.path, "rb") as raw:
+            stream = stream_with_progress(raw, lambda n: progress.add("bytes_read", n))
+            summary = datavalueset_import(
+                stream=stream,
+                format=job.format,
+                id_scheme=job.id_scheme,
+                dry_run=job.dry_run,
+                strategy=job.strategy,
+                user=user,
+                unit_allowed=lambda unit: unit_may_change(user, unit),
+                progress=lambda n: progress.add("values_written", n),
+                on_read=lambda n: progress.add("values_read", n),
+                chunk_size=10_000,
+            )
+    except BaseException as error:  # the row must say it failed, even on a worker's shutdown
+        logger.exception("import job %s failed", job_id)
+        _finish(job, progress, JobStatus.FAILED, error=f"Lỗi khi nhập: {error}"[:2000])
+        raise
+    progress.counts["values_read"] = summary.read
+    progress.counts["conflicts"] = len(summary.as_dict().get("conflicts", []))
+    _finish(job, progress, JobStatus.DONE, summary=summary.as_dict())
+    Path(job.path).unlink(missing_ok=True)  # kept until now, for a retry
+    return str(JobStatus.DONE)
+
+
+def _finish(job: ImportJob, progress: Progress, status: JobStatus, **fields: Any) -> None:
+    counts = {name: progress.counts.get(name, 0) for name in COUNTS}
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, finished_at=timezone.now(), heartbeat_at=timezone.now(), **counts, **fields
+    )
+    progress_forget(progress.key)
+
+
+def _enqueue(job: ImportJob) -> None:
+    result = import_job_task.enqueue(job.pk)
+    job.task_id = str(result.id)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
 
 
 @transaction.atomic
@@ -168,7 +127,7 @@ def job_create(
     strategy: str,
     id_scheme: str,
 ) -> ImportJob:
-    """Save the upload and queue its import; it starts when this transaction commits."""
+    """Save the upload and queue its import (a worker takes it once this transaction commits)."""
     name = upload.name or "tep"
     fmt = Format(format) if format else format_guess(name)
     path = _folder() / f"{uuid.uuid4().hex}.upload"
@@ -185,47 +144,77 @@ def job_create(
         id_scheme=id_scheme,
         size=path.stat().st_size,
     )
-    if getattr(settings, "IMPORT_JOBS_START", True):
-        transaction.on_commit(lambda: job_start(job))
+    _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def job_retry(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Queue a failed import again, from the kept upload (only its owner may)."""
+    if job.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied("Đây không phải lượt nhập của bạn.")
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != JobStatus.FAILED or not Path(job.path).exists():
+        raise ValueError("Chỉ nhập lại được lượt nhập bị lỗi khi tệp còn được giữ.")
+    job.status, job.error, job.summary = JobStatus.QUEUED, "", None
+    job.started_at = job.finished_at = job.heartbeat_at = None
+    for name in COUNTS:
+        setattr(job, name, 0)
+    job.save()
+    _enqueue(job)
+    return job
+
+
+def job_reap(job: ImportJob) -> ImportJob:
+    """Mark a running job whose heartbeat stopped as failed (its worker died), and its task."""
+    _, heartbeat = progress_read(job.task_id or f"import-{job.pk}")
+    moved = heartbeat or job.heartbeat_at or job.created_at
+    if job.status != JobStatus.RUNNING or timezone.now() - moved <= stale_after():
+        return job
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, error=INTERRUPTED, finished_at=now
+    )
+    if job.task_id:
+        DBTaskResult.objects.filter(id=job.task_id, status="RUNNING").update(
+            status="FAILED", finished_at=now, exception_class_path="", traceback=INTERRUPTED
+        )
+    job.refresh_from_db()
     return job
 
 
 def job_progress_read(job: ImportJob) -> dict[str, Any]:
     """Where a job stands, for the page: counts, percent, and the summary at the end."""
-    counts = {
-        "bytes_read": job.bytes_read,
-        "values_read": job.values_read,
-        "values_written": job.values_written,
-    }
-    status = job.status
-    error = job.error
+    job = job_reap(job)
+    counts: dict[str, Any] = {name: getattr(job, name) for name in COUNTS}
     if not job.finished:
-        progress = _progress_path(job)
-        try:
-            counts.update(json.loads(progress.read_text()))
-            moved = dt.datetime.fromtimestamp(progress.stat().st_mtime, tz=dt.UTC)
-        except (OSError, ValueError):
-            moved = job.heartbeat_at or job.created_at
-        if status == JobStatus.RUNNING and timezone.now() - moved > STALE_AFTER:
-            status, error = JobStatus.FAILED, "Lượt nhập bị gián đoạn (máy chủ đã khởi động lại)."
+        counts.update(progress_read(job.task_id or f"import-{job.pk}")[0])
+    status = JobStatus(job.status)
     size = job.size or 1
     percent = 100 if status == JobStatus.DONE else min(99, counts["bytes_read"] * 100 // size)
+    if status == JobStatus.QUEUED:
+        text = "Đang chờ tiến trình xử lý nền nhận lượt nhập này."
+    else:
+        text = (
+            f"Đã đọc {format_number(counts['values_read'])} giá trị, "
+            f"đã xử lý {format_number(counts['values_written'])} giá trị, "
+            f"{format_number(counts['conflicts'])} xung đột ({percent}%)."
+        )
     return {
         "id": job.pk,
-        "status": status,
-        "statusLabel": JobStatus(status).label,
-        "finished": status in (JobStatus.DONE, JobStatus.FAILED),
+        "status": status.value,
+        "statusLabel": status.label,
+        "finished": job.finished,
+        "retryable": status == JobStatus.FAILED and Path(job.path).exists(),
         "percent": percent,
         "bytesRead": counts["bytes_read"],
         "size": job.size,
         "valuesRead": counts["values_read"],
         "valuesWritten": counts["values_written"],
-        "text": (
-            f"Đã đọc {format_number(counts['values_read'])} giá trị, "
-            f"đã xử lý {format_number(counts['values_written'])} giá trị ({percent}%)."
-        ),
+        "conflicts": counts["conflicts"],
+        "text": text,
         "summary": job.summary,
-        "error": error,
+        "error": job.error,
     }
 
 
@@ -302,6 +291,23 @@ def upload(request: HttpRequest) -> HttpResponse:
         {"form": form, "jobs": jobs},
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+@require_POST
+def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a failed import again (the "Nhập lại" button)."""
+    job = _own_job(request, pk)
+    try:
+        job_retry(actor=request.user, job=job)
+    except ValueError as error:
+        return render(
+            request,
+            "exchange/job.html",
+            {"job": job, "progress": job_progress_read(job), "retry_error": str(error)},
+            status=400,
+        )
+    return redirect("exchange:import-job", pk=job.pk)
 
 
 @login_required

@@ -47,7 +47,7 @@ class JobStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """A file uploaded on the web, imported in the background; the page polls its progress."""
+    """A file uploaded on the web, imported by a worker of the task queue; the page polls it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,6 +68,9 @@ class ImportJob(models.Model):
     bytes_read = models.BigIntegerField("đã đọc (byte)", default=0)
     values_read = models.BigIntegerField("giá trị đã đọc", default=0)
     values_written = models.BigIntegerField("giá trị đã xử lý", default=0)
+    conflicts = models.BigIntegerField("xung đột", default=0)
+    # The queued task's id (django_tasks_db's DBTaskResult), also the key of its live progress.
+    task_id = models.CharField("mã công việc nền", max_length=64, blank=True, editable=False)
     summary = models.JSONField("kết quả", null=True, blank=True)
     error = models.TextField("lỗi", blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)

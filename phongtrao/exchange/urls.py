@@ -33,4 +33,5 @@ urlpatterns = [
     path("nhap-tep/", jobs.upload, name="import-upload"),
     path("nhap-tep/<int:pk>/", jobs.job_page, name="import-job"),
     path("nhap-tep/<int:pk>/tien-do/", jobs.job_progress, name="import-progress"),
+    path("nhap-tep/<int:pk>/nhap-lai/", jobs.job_retry_view, name="import-retry"),
 ]

@@ -1,20 +1,20 @@
-"""Web upload: the import runs in the background; the page polls progress and the summary."""
+"""Web upload: a worker of the task queue imports it; the page polls progress and the summary."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.jobs import job_run
 from phongtrao.exchange.models import ImportJob, JobStatus
+from phongtrao.jobs.worker import tasks_run_pending
 
 # The catalog's forms close 15 days after the period; these tests write 2023 as officers.
 pytestmark = pytest.mark.usefixtures("no_deadlines")
@@ -45,13 +45,11 @@ def uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def no_thread(settings):
-    settings.IMPORT_JOBS_START = False
+DBS = ["default", "progress"]
 
 
-@pytest.mark.django_db
-def test_upload_then_run_then_summary(client, api_people, small_tree, indicators, no_thread):
+@pytest.mark.django_db(databases=DBS)
+def test_upload_then_run_then_summary(client, api_people, small_tree, indicators):
     client.force_login(api_people["huyen"])
 
     response = upload(client, payload(indicators, small_tree))
@@ -59,7 +57,8 @@ def test_upload_then_run_then_summary(client, api_people, small_tree, indicators
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/api/nhap-tep/{job.pk}/"
     assert (job.status, job.format, job.size) == (JobStatus.QUEUED, "dhis2-json", job.size)
-    job_run(job.pk)
+    assert "Đang chờ" in client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()["text"]
+    assert tasks_run_pending() == 1
     progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
     assert progress["finished"] and progress["status"] == "done"
     assert progress["percent"] == 100 and progress["valuesRead"] == 2
@@ -72,10 +71,8 @@ def test_upload_then_run_then_summary(client, api_people, small_tree, indicators
     assert not Path(job.path).exists()  # the upload is removed once imported
 
 
-@pytest.mark.django_db
-def test_conflicts_are_shown_and_nothing_written(
-    client, api_people, small_tree, indicators, no_thread
-):
+@pytest.mark.django_db(databases=DBS)
+def test_conflicts_are_shown_and_nothing_written(client, api_people, small_tree, indicators):
     client.force_login(api_people["huyen"])
     # c3 lies in the other district: not the district officer's to change.
     upload(client, payload(indicators, small_tree, (("c1", "5"), ("c3", "9"))))
@@ -89,8 +86,8 @@ def test_conflicts_are_shown_and_nothing_written(
     assert DataValue.objects.count() == 0
 
 
-@pytest.mark.django_db
-def test_bad_files_fail_cleanly(client, api_people, no_thread):
+@pytest.mark.django_db(databases=DBS)
+def test_bad_files_fail_cleanly(client, api_people):
     client.force_login(api_people["huyen"])
 
     response = upload(client, b"{}", name="so-lieu.doc")
@@ -102,8 +99,8 @@ def test_bad_files_fail_cleanly(client, api_people, no_thread):
     assert summary["status"] == "ERROR" and "JSON" in summary["conflicts"][0]["value"]
 
 
-@pytest.mark.django_db
-def test_only_the_owner_sees_a_job(client, api_people, small_tree, indicators, no_thread):
+@pytest.mark.django_db(databases=DBS)
+def test_only_the_owner_sees_a_job(client, api_people, small_tree, indicators):
     client.force_login(api_people["huyen"])
     upload(client, payload(indicators, small_tree))
     job = ImportJob.objects.get()
@@ -113,8 +110,8 @@ def test_only_the_owner_sees_a_job(client, api_people, small_tree, indicators, n
         assert client.get(url).status_code == 404
 
 
-@pytest.mark.django_db
-def test_viewers_may_not_upload(client, small_tree, no_thread):
+@pytest.mark.django_db(databases=DBS)
+def test_viewers_may_not_upload(client, small_tree):
     from django.contrib.auth import get_user_model
 
     from phongtrao.accounts.models import Role
@@ -128,8 +125,8 @@ def test_viewers_may_not_upload(client, small_tree, no_thread):
     assert client.get("/api/nhap-tep/").status_code == 403
 
 
-@pytest.mark.django_db
-def test_a_job_whose_worker_died_shows_as_failed(client, api_people, no_thread):
+@pytest.mark.django_db(databases=DBS)
+def test_a_job_whose_worker_died_shows_as_failed(client, api_people):
     client.force_login(api_people["huyen"])
     job = ImportJob.objects.create(
         user=api_people["huyen"],
@@ -144,56 +141,45 @@ def test_a_job_whose_worker_died_shows_as_failed(client, api_people, no_thread):
     progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
 
     assert progress["status"] == "failed" and progress["finished"]
-    assert "gián đoạn" in progress["error"]
+    assert "gián đoạn" in progress["error"] and not progress["retryable"]
+    assert ImportJob.objects.get().status == JobStatus.FAILED
 
 
-def _job_thread(job: ImportJob) -> threading.Thread:
-    for thread in threading.enumerate():
-        if thread.name == f"import-job-{job.pk}":
-            return thread
-    raise AssertionError("no thread runs the job")
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_background_thread_runs_it(client, api_people, small_tree, indicators):
+@pytest.mark.django_db(databases=DBS)
+def test_a_failed_job_runs_again_from_the_kept_upload(client, api_people, small_tree, indicators):
     client.force_login(api_people["huyen"])
     upload(client, payload(indicators, small_tree))
     job = ImportJob.objects.get()
-
-    # On SQLite no other write (a session save) can pass while an import writes: wait for it.
-    _job_thread(job).join(timeout=60)
-
+    # As a killed worker leaves it: marked running, silent for an hour, nothing written.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING")
+    job_run(job.pk)  # a late run of the old task finds the job no longer queued
+    assert DataValue.objects.count() == 0
     progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
-    assert progress["status"] == "done", progress
+    assert progress["status"] == "failed" and progress["retryable"]
+    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+    assert "Nhập lại tệp này" in client.get(f"/api/nhap-tep/{job.pk}/").content.decode()
+
+    response = client.post(f"/api/nhap-tep/{job.pk}/nhap-lai/")
+
+    assert response.status_code == 302
+    assert ImportJob.objects.get().status == JobStatus.QUEUED
+    assert tasks_run_pending() == 1
+    progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
+    assert progress["status"] == "done" and progress["valuesWritten"] == 2
     assert DataValue.objects.count() == 2
+    assert client.post(f"/api/nhap-tep/{job.pk}/nhap-lai/").status_code == 400
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_progress_is_visible_while_it_runs(client, api_people, small_tree, indicators):
-    """On PostgreSQL the page polls during the import and sees the counts grow."""
-    units = [small_tree[k] for k in ("c1", "c2")]
-    periods = [f"{year}{month:02d}" for year in range(2000, 2025) for month in range(1, 13)]
-    values = [
-        {"dataElement": i.uid, "orgUnit": u.uid, "period": p, "value": "1"}
-        for i in list(indicators.values())[:40]
-        if not i.formula and i.time_aggregation == "sum"
-        for u in units
-        for p in periods
-    ]
+@pytest.mark.django_db(databases=DBS)
+def test_nobody_else_may_run_a_job_again(client, api_people, small_tree, indicators):
     client.force_login(api_people["huyen"])
-    upload(client, json.dumps({"dataValues": values}).encode())
+    upload(client, payload(indicators, small_tree))
     job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
+    client.force_login(api_people["xa_ngoai"])
 
-    seen = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
-        seen.append((progress["status"], progress["valuesRead"], progress["percent"]))
-        if progress["finished"]:
-            break
-        time.sleep(0.05)
-
-    assert progress["status"] == "done", progress
-    assert progress["summary"]["importCount"]["imported"] == len(values)
-    assert any(status == "running" and 0 < pct < 100 for status, _, pct in seen), seen
+    assert client.post(f"/api/nhap-tep/{job.pk}/nhap-lai/").status_code == 404
+    assert ImportJob.objects.get().status == JobStatus.FAILED
