@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export PHONGTRAO_DEV := 1
 
-.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-portal system-packages bench-packages clean
+.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -92,6 +92,10 @@ bench: $(STAMP) system-packages
 
 bench-quick: $(STAMP) system-packages
 	$(PY) bench/run.py --tiers 1m --quick
+
+# The member registry: 20 million members on PostgreSQL, 1 million on SQLite; JSON last.
+bench-members: $(STAMP) system-packages
+	$(PY) bench/members.py --run 20000000 1000000
 
 bench-portal: $(STAMP) system-packages bench-packages
 	$(PY) bench/portal.py --choose

@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bao-cao/", include("phongtrao.reports.urls")),
     path("thi-dua/", include("phongtrao.emulation.urls")),
     path("to-chuc/", include("phongtrao.orgs.urls")),
+    path("hoi-vien/", include("phongtrao.members.urls")),
     # Portal: link banners' click counter (/lien-ket/), the session notice's endpoints (/phien/).
     path("", include("phongtrao.portal.traffic.urls")),
     # The portal (Wagtail): its admin, documents, sitemap, own views; the page tree LAST.

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from phongtrao.catalog.models import Indicator
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.bulk import BulkResult, BulkValue, datavalues_import
+from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import Period, Target
 from phongtrao.data.services import period_get, target_set
 from phongtrao.orgs.models import Level, Unit
@@ -305,6 +306,9 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
         for (code, year), shares in plan.items()
         for pk, value in shares.items()
     ]
+    # Figures of units keeping a member book come from it (`demo.registry`), not the plan.
+    blocked = guards_blocked(set(paths), SOURCE)
+    values = [v for v in values if (v.unit_id, v.indicator.code) not in blocked]
     written = datavalues_import(values=values, source=SOURCE, update=restore)
     if connection.vendor == "postgresql":
         # Tens of thousands of new values: let the planner see them.

@@ -222,6 +222,87 @@ def _page(summary: str, operation: str, post: bool = True, pk: bool = False) -> 
     return item
 
 
+def _post(tag: str, operation: str, summary: str, body: dict[str, Any], uid: str = "") -> Any:
+    parameters: list[Any] = []
+    if uid:
+        parameters = [_uid("hội viên")]
+    elif operation.startswith("memberTransfer"):
+        parameters = [{"name": "pk", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    return {
+        "post": {
+            "tags": [tag],
+            "summary": summary,
+            "operationId": operation,
+            "parameters": parameters,
+            "requestBody": {
+                "required": True,
+                "content": {JSON: {"schema": {"type": "object", "properties": body}}},
+            },
+            "responses": {
+                "200": {"description": "Đã ghi nhận", "content": {JSON: {}}},
+                "201": {"description": "Đã tạo", "content": {JSON: {}}},
+                **ERRORS,
+            },
+        }
+    }
+
+
+def members_paths() -> dict[str, Any]:
+    """The member registry's endpoints (`/api/members...`)."""
+    text, day = {"type": "string"}, {"type": "string", "format": "date"}
+    listing = _list(
+        "Sổ hội viên",
+        "members",
+        "hội viên",
+        [
+            _query("orgUnit", "UID đơn vị: hội viên của đơn vị và cấp dưới", {"type": "string"}),
+            _query("activeOn", "Hội viên đang sinh hoạt ngày đó (YYYY-MM-DD)", day),
+            _query("filter", "name:ilike:… (không cần dấu), status:eq:…", {"type": "string"}),
+        ],
+    )
+    admit = _post(
+        "Sổ hội viên",
+        "membersAdmit",
+        "Kết nạp một hội viên",
+        {
+            "name": text,
+            "birthDate": day,
+            "orgUnit": text,
+            "joinDate": day,
+            "consentDate": day,
+            "purpose": text,
+            "ethnicity": text,
+            "citizenId": text,
+            "phone": text,
+        },
+    )
+    reason = {"date": day, "reason": text}
+    return {
+        "/api/members": {**listing, **admit},
+        "/api/members/{uid}": _one("Sổ hội viên", "members", "hội viên"),
+        "/api/members/{uid}/leave": _post(
+            "Sổ hội viên",
+            "memberLeave",
+            "Ghi nhận hội viên ra khỏi Hội hoặc qua đời",
+            {**reason, "deceased": {"type": "boolean"}},
+            uid="uid",
+        ),
+        "/api/members/{uid}/transfer": _post(
+            "Sổ hội viên",
+            "memberTransfer",
+            "Đề nghị chuyển sinh hoạt sang đơn vị khác",
+            {**reason, "orgUnit": text},
+            uid="uid",
+        ),
+        "/api/members/transfers/{pk}/accept": _post(
+            "Sổ hội viên", "memberTransferAccept", "Đơn vị nhận đồng ý", {}
+        ),
+        "/api/members/transfers/{pk}/reject": _post(
+            "Sổ hội viên", "memberTransferReject", "Đơn vị nhận từ chối", {"reason": text}
+        ),
+    }
+
+
 def schema() -> dict[str, Any]:
     """The OpenAPI 3.0 document (paths relative to the site root)."""
     analytics_parameters = [
@@ -310,6 +391,7 @@ def schema() -> dict[str, Any]:
             }
         },
     }
+    paths.update(members_paths())
     for alias in (
         "analytics",
         "organisationUnits",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.exchange import jobs, openapi, pages, views
+from phongtrao.exchange import jobs, members_api, openapi, pages, views
 
 app_name = "exchange"
 urlpatterns = [
@@ -26,6 +26,22 @@ urlpatterns = [
     path("system/info.json", views.system_info),
     path("me", views.me, name="me"),
     path("me.json", views.me),
+    path("members", members_api.members, name="members"),
+    path("members/<str:uid>", members_api.member, name="member"),
+    path("members/<str:uid>/leave", members_api.member_leaving, name="member-leave"),
+    path("members/<str:uid>/transfer", members_api.member_transfer, name="member-transfer"),
+    path(
+        "members/transfers/<int:pk>/accept",
+        members_api.transfer_decide,
+        {"decision": "accept"},
+        name="member-transfer-accept",
+    ),
+    path(
+        "members/transfers/<int:pk>/reject",
+        members_api.transfer_decide,
+        {"decision": "reject"},
+        name="member-transfer-reject",
+    ),
     path("schema/", openapi.schema_view, name="schema"),
     # Pages for signed-in people (HTML, session and CSRF as every page).
     path("ma-truy-cap/", pages.tokens, name="tokens"),

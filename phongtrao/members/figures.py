@@ -89,11 +89,13 @@ def figures_write(
     """Recount and save the registry figures of `unit` for the years touched by `days`.
 
     A change on a day changes the stock of every later year up to this one, so each year from
-    the earliest day to today's is recounted. Returns the period codes written. Call inside
-    the transaction of the change (the services do).
+    the earliest day (not before the registry's start) to today's is recounted. Returns the
+    period codes written. Call inside the transaction of the change (the services do).
     """
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar day in the server's zone
-    touched = sorted(days)
+    # Before the unit began keeping its book, its figures stay the ones it entered.
+    since = RegistryUnit.objects.filter(unit=unit).values_list("since", flat=True).first()
+    touched = sorted(max(day, since) if since else day for day in days)
     if not touched:
         return []
     codes = _years(touched[0], max(today, touched[-1]))

@@ -86,7 +86,13 @@ class Member(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit_path", "name_key"], name="member_path_name"),
+            # Pattern operator classes: PostgreSQL serves `LIKE 'prefix%'` from the index
+            # whatever the database's collation (ignored on SQLite).
+            models.Index(
+                fields=["unit_path", "name_key"],
+                name="member_path_name",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["name_key", "birth_date"], name="member_name_birth"),
         ]
 
@@ -127,8 +133,16 @@ class Enrolment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit_path", "start", "end"], name="enrolment_path_dates"),
-            models.Index(fields=["unit_path", "end"], name="enrolment_path_end"),
+            models.Index(
+                fields=["unit_path", "start", "end"],
+                name="enrolment_path_dates",
+                opclasses=["varchar_pattern_ops", "date_ops", "date_ops"],
+            ),
+            models.Index(
+                fields=["unit_path", "end"],
+                name="enrolment_path_end",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

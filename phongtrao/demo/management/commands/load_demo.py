@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandParser, call_command
 
 from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
+from phongtrao.demo.registry import demo_registry_load
 from phongtrao.demo.services import demo_admin_ensure, demo_password, demo_users_ensure
 from phongtrao.emulation.demo import emulation_demo_load
 from phongtrao.portal.demo import portal_demo_load
@@ -41,6 +42,14 @@ class Command(BaseCommand):
                 f"cập nhật {format_number(values.updated)}, "
                 f"giữ nguyên {format_number(values.ignored)} giá trị; "
                 f"chỉ tiêu giao: đặt {result.targets_set}, giữ nguyên {result.targets_kept}."
+            )
+        # The member registry: the membership figures of the communes come from it.
+        registry = demo_registry_load(seed=options["seed"])
+        if options["verbosity"] > 0:
+            self.stdout.write(
+                f"Sổ hội viên: {format_number(registry.members)} hội viên của "
+                f"{registry.communes} cơ sở Hội (số hội viên theo sổ hội viên); "
+                "xem tại /hoi-vien/"
             )
         # Emulation 2023: graded, published; CS_TOT_TL of the report comes from it.
         emulation = emulation_demo_load()

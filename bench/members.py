@@ -1,0 +1,241 @@
+"""The member registry at scale: counts, admission, list import and name search.
+
+`bench/members.py --members N` runs on the database DATABASE_URL names (fresh, migrated
+here): a synthetic tree (34 provinces × 100 communes × 5 chi hội, every commune keeping a
+registry), N members spread over the chi hội written set-wise (`members_bulk_write`: COPY on
+PostgreSQL), then times
+- *province count*: members of a province active on a day (`members_count`), cycling;
+- *admit*: `member_admit` into a chi hội, with its registry figures and their roll-ups;
+- *import*: a list of `--import-size` rows through the import path (duplicate check against
+  the country's registry, then `members_bulk_write`), in members per second;
+- *name search*: the first page of `members_list` of a province for a name typed without
+  diacritics.
+Prints one JSON line. `bench/members.py --run PG_MEMBERS SQLITE_MEMBERS` runs it on a
+throw-away PostgreSQL (`scripts/with_postgres.py`) and a temporary SQLite file and prints, last,
+`{"postgresql": {...}, "sqlite": {...}}`; `make bench-members` runs 20 million / 1 million.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+PROVINCES, COMMUNES, BRANCHES = 34, 100, 5
+FAMILY = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
+MIDDLE = "Thị Thị Thị Ngọc Thanh Thu Kim Minh Hồng".split()
+GIVEN = (
+    "Hoa Lan Hương Mai Hạnh Hằng Nga Phương Trang Thảo Yến Loan Dung Tuyết Nhung Liên Hiền "
+    "Thủy Vân Oanh Ánh Linh Ngân Diễm Hồng Cúc Đào Huệ Lệ Xuân Thúy Bích Quyên Nhàn Tâm"
+).split()
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[int], object], repeat: int) -> list[float]:
+    samples = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        fn(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from phongtrao.members.access import SystemActor
+    from phongtrao.members.bulk import MemberRow, duplicates_in, members_bulk_write
+    from phongtrao.members.figures import members_count
+    from phongtrao.members.models import RegistryUnit
+    from phongtrao.members.selectors import members_list
+    from phongtrao.members.services import MemberData, member_admit
+    from phongtrao.orgs.models import Level, Unit
+    from phongtrao.orgs.services import editions_ensure
+
+    call_command("migrate", verbosity=0)
+    actor = SystemActor("benchmark")
+    rng = random.Random(20)  # noqa: S311
+    old, new = editions_ensure()
+
+    def level(parents: list[Unit | None], count: int, lvl: int, prefix: str) -> list[Unit]:
+        units = [
+            Unit(
+                uid=f"{prefix}{i:010d}"[-11:],
+                code=f"{prefix}{i}",
+                name=f"{prefix} {i}",
+                level=lvl,
+                edition=new,
+                valid_from=new.valid_from,
+                parent=parent,
+                path="",
+            )
+            for p, parent in enumerate(parents)
+            for i in range(p * count, (p + 1) * count)
+        ]
+        Unit.objects.bulk_create(units, batch_size=5000)
+        units = list(Unit.objects.filter(code__startswith=prefix, level=lvl).order_by("id"))
+        by_id = {u.pk: u for u in parents if u is not None}
+        for unit in units:
+            base = by_id[unit.parent_id].path if unit.parent_id else "/"
+            unit.path = f"{base}{unit.pk}/"
+        Unit.objects.bulk_update(units, ["path"], batch_size=5000)
+        return units
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        root = level([None], 1, Level.CENTRAL, "R")
+        provinces = level(root, PROVINCES, Level.PROVINCE, "P")  # type: ignore[arg-type]
+        communes = level(provinces, COMMUNES, Level.COMMUNE, "C")  # type: ignore[arg-type]
+        branches = level(communes, BRANCHES, Level.BRANCH, "B")  # type: ignore[arg-type]
+        RegistryUnit.objects.bulk_create(
+            [RegistryUnit(unit=c, since=dt.date(2020, 1, 1)) for c in communes]
+        )
+    del old
+
+    def rows(count: int, seed: int) -> Iterator[MemberRow]:
+        draw = random.Random(seed)  # noqa: S311
+        for _ in range(count):
+            branch = branches[draw.randrange(len(branches))]
+            birth = dt.date(1950, 1, 1) + dt.timedelta(days=draw.randrange(20000))
+            yield MemberRow(
+                full_name=f"{draw.choice(FAMILY)} {draw.choice(MIDDLE)} {draw.choice(GIVEN)}",
+                birth_date=birth,
+                join_date=dt.date(2000, 1, 1) + dt.timedelta(days=draw.randrange(8000)),
+                unit_id=branch.pk,
+                unit_path=branch.path,
+            )
+
+    written = 0
+    chunk = 1_000_000
+    while written < members:
+        size = min(chunk, members - written)
+        written += members_bulk_write(
+            actor=actor,
+            rows=rows(size, written),
+            purpose="benchmark",
+            consent_on=dt.date(2020, 1, 1),
+        )
+    load_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    day = dt.date(2025, 12, 31)
+    for province in provinces[:3]:
+        members_count(province, day)
+    count_ms = timed(lambda i: members_count(provinces[i % PROVINCES], day), repeat)
+
+    def admit(i: int) -> None:
+        member_admit(
+            actor=actor,
+            unit=branches[rng.randrange(len(branches))],
+            data=MemberData(
+                full_name=f"Thử Thị Nhập {i}",
+                birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=i),
+                join_date=dt.date.today(),  # noqa: DTZ011
+            ),
+            purpose="benchmark",
+            consent_on=dt.date.today(),  # noqa: DTZ011
+        )
+
+    admit_ms = timed(admit, repeat)
+
+    batch = list(rows(import_size, 10**9))
+    # A list officers keep has distinct people: names made unique by a suffix word.
+    batch = [
+        r._replace(
+            full_name=f"{r.full_name} Nhập{i}", unit_id=branches[0].pk, unit_path=branches[0].path
+        )
+        for i, r in enumerate(batch)
+    ]
+    start = time.perf_counter()
+    with transaction.atomic():
+        problems = duplicates_in(batch)
+        assert not problems, problems[:3]
+        members_bulk_write(
+            actor=actor,
+            rows=batch,
+            purpose="benchmark",
+            consent_on=dt.date(2020, 1, 1),
+            recount=[dt.date(2020, 1, 1)],
+        )
+    import_s = time.perf_counter() - start
+
+    keys = [g for g in GIVEN] + [f"{f} thi" for f in FAMILY]
+    search_ms = timed(
+        lambda i: list(
+            members_list(actor=actor, unit=provinces[i % PROVINCES], query=keys[i % len(keys)])[:50]
+        ),
+        repeat,
+    )
+    return {
+        "database": connection.vendor,
+        "members": written,
+        "load_s": round(load_s, 1),
+        "province_count_p50_ms": round(statistics.median(count_ms), 2),
+        "admit_p50_ms": round(statistics.median(admit_ms), 2),
+        "import_members_per_s": round(import_size / import_s),
+        "name_search_p50_ms": round(statistics.median(search_ms), 2),
+        "name_search_p95_ms": round(percentile(search_ms, 95), 2),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def run(pg_members: int, sqlite_members: int, repeat: int, import_size: int) -> None:
+    me = [sys.executable, str(Path(__file__).resolve())]
+    result: dict[str, Any] = {}
+    for database, count in (("postgresql", pg_members), ("sqlite", sqlite_members)):
+        command = [*me, "--members", str(count), "--repeat", str(repeat)]
+        command += ["--import-size", str(import_size)]
+        env = dict(os.environ)
+        with tempfile.TemporaryDirectory(prefix="phongtrao-bench-members-") as tmp:
+            if database == "sqlite":
+                env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+            else:
+                env.pop("DATABASE_URL", None)
+                command = [sys.executable, str(ROOT / "scripts" / "with_postgres.py"), *command]
+            out = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+            if out.returncode != 0:
+                sys.stderr.write(out.stdout + out.stderr)
+                raise SystemExit(f"benchmark failed: {database}")
+            result[database] = json.loads(out.stdout.strip().splitlines()[-1])
+            print(json.dumps({database: result[database]}), flush=True)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int)
+    parser.add_argument("--run", type=int, nargs=2, metavar=("PG_MEMBERS", "SQLITE_MEMBERS"))
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--import-size", type=int, default=100_000)
+    args = parser.parse_args()
+    if args.run:
+        run(args.run[0], args.run[1], args.repeat, args.import_size)
+    else:
+        print(json.dumps(measure(args.members, args.repeat, args.import_size)))
+
+
+if __name__ == "__main__":
+    main()

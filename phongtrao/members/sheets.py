@@ -1,0 +1,315 @@
+"""Excel lists of members: reading the lists officers keep, writing lists back.
+
+Reading is bounded before parsing (file size, the zip's entries and uncompressed size, rows,
+columns) and all or nothing: every row is checked and every problem reported with its row
+number in Vietnamese; nothing is written unless the whole list is right. Columns are found
+by their headers, written with or without diacritics (STT, Họ và tên, Ngày sinh, Dân tộc,
+Tôn giáo, Nghề nghiệp, Địa chỉ, Ngày vào Hội, Chi hội, Số điện thoại, Số CCCD, Số thẻ).
+Writing never produces a formula: text that a spreadsheet would run is written as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+
+from phongtrao.members.bulk import MemberRow
+from phongtrao.members.choices import ETHNICITY_CHOICES, Education, Occupation, Religion
+from phongtrao.members.models import Member
+from phongtrao.members.names import name_clean, name_key
+from phongtrao.members.services import MemberData, member_data_check
+from phongtrao.orgs.models import Level, Unit
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED = 60 * 1024 * 1024
+MAX_ENTRIES = 200
+MAX_ROWS = 20_000
+MAX_COLUMNS = 40
+HEADERS = {
+    "stt": "number",
+    "ho va ten": "full_name",
+    "ho ten": "full_name",
+    "ngay sinh": "birth_date",
+    "dan toc": "ethnicity",
+    "ton giao": "religion",
+    "nghe nghiep": "occupation",
+    "trinh do": "education",
+    "trinh do hoc van": "education",
+    "dia chi": "address",
+    "noi o": "address",
+    "ngay vao hoi": "join_date",
+    "chi hoi": "branch",
+    "chi hoi, to hoi": "branch",
+    "so dien thoai": "phone",
+    "dien thoai": "phone",
+    "so cccd": "citizen_id",
+    "cccd": "citizen_id",
+    "so the": "card_number",
+    "so the hoi vien": "card_number",
+}
+REQUIRED = ("full_name", "birth_date", "join_date")
+ETHNICITY_BY_KEY = {name_key(label): code for code, label in ETHNICITY_CHOICES}
+ETHNICITY_BY_KEY.update({"hmong": "08", "h'mong": "08", "khome": "05", "kho me": "05"})
+RELIGION_BY_KEY = {name_key(label): value for value, label in Religion.choices}
+RELIGION_BY_KEY.update(
+    {"": "none", "khong co": "none", "phat": "buddhism", "thien chua": "catholic"}
+)
+EDUCATION_BY_KEY = {name_key(label): value for value, label in Education.choices}
+OCCUPATION_WORDS = (
+    (("cong nhan",), Occupation.WORKER),
+    (("can bo", "cong chuc", "vien chuc", "giao vien"), Occupation.OFFICIAL),
+    (("buon ban", "kinh doanh", "tieu thuong"), Occupation.BUSINESS),
+    (("hoc sinh", "sinh vien"), Occupation.STUDENT),
+    (("huu",), Occupation.RETIRED),
+    (("noi tro",), Occupation.HOMEMAKER),
+    (("nong", "lam ray", "trong trot", "chan nuoi"), Occupation.FARMER),
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a member list (message in Vietnamese)."""
+
+
+@dataclass
+class ImportPlan:
+    """The checked rows of a list, or the problems with their row numbers."""
+
+    rows: list[MemberRow]
+    problems: list[tuple[int, str]]
+    numbers: list[int]  # the Excel row number of each row
+
+
+def _open(handle: IO[bytes]) -> Any:
+    data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise SheetError("Tệp quá lớn (tối đa 5 MB); hãy chia danh sách thành nhiều tệp.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNZIPPED:
+                raise SheetError("Tệp Excel có nội dung bất thường (quá lớn khi giải nén).")
+    except zipfile.BadZipFile:
+        raise SheetError("Tệp không phải bảng tính Excel (.xlsx).") from None
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise SheetError(
+            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng."
+        ) from None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _occupation(text: str) -> str:
+    key = name_key(text)
+    for words, value in OCCUPATION_WORDS:
+        if any(word in key for word in words):
+            return value
+    return Occupation.OTHER
+
+
+def list_read(handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit]) -> ImportPlan:
+    """Read and check a member list for `unit` (its chi hội among `branches`).
+
+    Raises SheetError for a file that is not a readable list; returns the rows or the
+    problems (row number as Excel shows it, message) without writing anything.
+    """
+    book = _open(handle)
+    sheet = book.worksheets[0]
+    if (sheet.max_row or 0) > MAX_ROWS + 10 or (sheet.max_column or 0) > MAX_COLUMNS:
+        raise SheetError(f"Danh sách quá dài (tối đa {MAX_ROWS:,} dòng)".replace(",", ".") + ").")
+    branch_by_key = {name_key(b.name): b for b in branches}
+    branch_by_key.update({name_key(b.name).removeprefix("chi hoi "): b for b in branches})
+    columns: dict[str, int] = {}
+    rows: list[MemberRow] = []
+    numbers: list[int] = []
+    problems: list[tuple[int, str]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
+        if number > MAX_ROWS + 10:
+            raise SheetError("Danh sách quá dài.")
+        if not columns:
+            found = {
+                HEADERS[name_key(_text(v))]: i
+                for i, v in enumerate(values)
+                if name_key(_text(v)) in HEADERS
+            }
+            if "full_name" in found:
+                columns = found
+                missing = [c for c in REQUIRED if c not in columns]
+                if missing:
+                    raise SheetError(
+                        "Thiếu cột: "
+                        + ", ".join(
+                            {"birth_date": "Ngày sinh", "join_date": "Ngày vào Hội"}[c]
+                            for c in missing
+                        )
+                        + "."
+                    )
+            elif number >= 10:
+                raise SheetError(
+                    "Không tìm thấy dòng tiêu đề có cột “Họ và tên” trong 10 dòng đầu."
+                )
+            continue
+        cell = {field: values[i] if i < len(values) else None for field, i in columns.items()}
+        if not any(_text(v) for f, v in cell.items() if f != "number"):
+            continue
+        row_problems: list[str] = []
+        birth, joined = _date(cell.get("birth_date")), _date(cell.get("join_date"))
+        if birth is None:
+            row_problems.append("Ngày sinh không hợp lệ (dạng ngày/tháng/năm, ví dụ 17/05/1985)")
+        if joined is None:
+            row_problems.append("Ngày vào Hội không hợp lệ (dạng ngày/tháng/năm)")
+        ethnicity_text = _text(cell.get("ethnicity")) or "Kinh"
+        ethnicity = ETHNICITY_BY_KEY.get(name_key(ethnicity_text))
+        if ethnicity is None:
+            row_problems.append(f"Dân tộc “{ethnicity_text}” không có trong danh mục 54 dân tộc")
+        religion_text = _text(cell.get("religion"))
+        religion = RELIGION_BY_KEY.get(name_key(religion_text))
+        if religion is None:
+            row_problems.append(f"Tôn giáo “{religion_text}” không có trong danh mục")
+        education_text = _text(cell.get("education"))
+        education = EDUCATION_BY_KEY.get(name_key(education_text), "") if education_text else ""
+        branch = unit
+        branch_text = _text(cell.get("branch"))
+        if branch_text:
+            found_branch = branch_by_key.get(name_key(branch_text)) or branch_by_key.get(
+                name_key(branch_text).removeprefix("chi hoi ")
+            )
+            if found_branch is None:
+                row_problems.append(f"Không có chi hội “{branch_text}” trong {unit.name}")
+            else:
+                branch = found_branch
+        elif unit.level < Level.COMMUNE:
+            row_problems.append("Thiếu chi hội")
+        phone = re.sub(r"[\s.]", "", _text(cell.get("phone")))
+        if phone and not phone.startswith("0") and len(phone) == 9:
+            phone = "0" + phone  # Excel drops the leading zero of numbers
+        data = MemberData(
+            full_name=_text(cell.get("full_name")),
+            birth_date=birth or dt.date(1900, 1, 1),
+            join_date=joined or dt.date(1900, 1, 1),
+            ethnicity=ethnicity or "01",
+            religion=religion or "none",
+            occupation=_occupation(_text(cell.get("occupation"))),
+            education=education,
+            address=_text(cell.get("address")),
+            phone=phone,
+            citizen_id=_text(cell.get("citizen_id")).zfill(12)
+            if _text(cell.get("citizen_id"))
+            else "",
+            card_number=_text(cell.get("card_number")),
+        )
+        if birth and joined:
+            row_problems += list(member_data_check(data).values())
+        if row_problems:
+            problems.append((number, "; ".join(row_problems) + "."))
+            continue
+        rows.append(
+            MemberRow(
+                full_name=name_clean(data.full_name),
+                birth_date=data.birth_date,
+                join_date=data.join_date,
+                unit_id=branch.pk,
+                unit_path=branch.path,
+                ethnicity=data.ethnicity,
+                religion=data.religion,
+                occupation=data.occupation,
+                education=data.education,
+                address=data.address,
+                phone=data.phone,
+                citizen_id=data.citizen_id,
+                card_number=data.card_number,
+            )
+        )
+        numbers.append(number)
+    if not columns:
+        raise SheetError("Không tìm thấy dòng tiêu đề có cột “Họ và tên”.")
+    if not rows and not problems:
+        raise SheetError("Danh sách không có hội viên nào.")
+    return ImportPlan(rows=rows, problems=problems, numbers=numbers)
+
+
+def cell_text(value: Any) -> Any:
+    """A value as a cell: text a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+EXPORT_COLUMNS: dict[str, tuple[str, Any]] = {
+    "full_name": ("Họ và tên", lambda m: m.full_name),
+    "birth_date": ("Ngày sinh", lambda m: m.birth_date.strftime("%d/%m/%Y")),
+    "ethnicity": ("Dân tộc", lambda m: m.get_ethnicity_display()),
+    "religion": ("Tôn giáo", lambda m: m.get_religion_display()),
+    "occupation": ("Nghề nghiệp", lambda m: m.get_occupation_display()),
+    "address": ("Địa chỉ", lambda m: m.address),
+    "join_date": ("Ngày vào Hội", lambda m: m.join_date.strftime("%d/%m/%Y")),
+    "unit": ("Chi hội", lambda m: m.unit.name),
+    "card_number": ("Số thẻ", lambda m: m.card_number),
+    "status": ("Tình trạng", lambda m: m.get_status_display()),
+}
+DEFAULT_EXPORT = (
+    "full_name",
+    "birth_date",
+    "ethnicity",
+    "religion",
+    "occupation",
+    "address",
+    "join_date",
+    "unit",
+)
+
+
+def list_xlsx(members: Sequence[Member], *, title: str, columns: Sequence[str]) -> bytes:
+    """The list as XLSX with only the columns asked for (never phone or citizen ID)."""
+    wanted = [c for c in columns if c in EXPORT_COLUMNS] or list(DEFAULT_EXPORT)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Danh sách hội viên")
+    sheet.append([cell_text(title)])
+    sheet.append(["STT", *(EXPORT_COLUMNS[c][0] for c in wanted)])
+    for number, member in enumerate(members, 1):
+        sheet.append([number, *(cell_text(EXPORT_COLUMNS[c][1](member)) for c in wanted)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+__all__ = [
+    "DEFAULT_EXPORT",
+    "EXPORT_COLUMNS",
+    "ImportPlan",
+    "SheetError",
+    "cell_text",
+    "list_read",
+    "list_xlsx",
+]
