@@ -261,3 +261,33 @@ def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         context = browser.new_context(viewport=viewport, locale="vi-VN")
         yield context.new_page()
         browser.close()
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> object:
+    """A real SMTP server (aiosmtpd) on a free local port for the test, with Django's SMTP
+    backend pointed at it; `.messages` holds what arrived (email.message.Message)."""
+    import socket
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list[Any] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            self.messages.append(message_from_bytes(envelope.original_content))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    yield inbox
+    controller.stop()

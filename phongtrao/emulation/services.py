@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao import expressions
@@ -45,6 +46,8 @@ from phongtrao.emulation.models import (
     Score,
     Status,
 )
+from phongtrao.notifications.models import Kind
+from phongtrao.notifications.services import approvers_above, notify
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.vn import format_number, format_percent
 
@@ -540,6 +543,15 @@ def assessment_submit(*, assessment: Assessment, user: Any = None) -> Assessment
     assessment.submitted_at = timezone.now()
     assessment.return_reason = ""
     assessment.save()
+    notify(
+        recipients=approvers_above(assessment.unit),
+        kind=Kind.EMULATION,
+        title=f"{assessment.unit.name} đã gửi bản tự chấm thi đua, chờ cấp trên kiểm tra",
+        url=reverse(
+            "emulation:assessment", args=[assessment.unit.uid, assessment.criteria_set.year]
+        ),
+        exclude=user,
+    )
     return assessment
 
 

@@ -119,6 +119,13 @@ def members_with(units: Iterable[Unit], flag: str) -> QuerySet[Any]:
     )
 
 
+def editors() -> QuerySet[Any]:
+    """The active users who edit the portal (role biên tập)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, membership__is_editor=True)
+
+
 def approvers_above(unit: Unit) -> list[Any]:
     """The approvers of the nearest unit above `unit` that has any (the level above)."""
     rows = list(
@@ -156,6 +163,7 @@ def unread_count(user: Any) -> int:
 
 __all__ = [
     "approvers_above",
+    "editors",
     "email_preferences_set",
     "mail_send",
     "members_with",

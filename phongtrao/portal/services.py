@@ -26,6 +26,8 @@ from wagtail.models import Collection, CollectionViewRestriction, Page
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
+from phongtrao.notifications.models import Kind
+from phongtrao.notifications.services import editors, notify
 from phongtrao.orgs.models import Unit
 from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment, Rating
 from phongtrao.reports.builder import Report
@@ -187,6 +189,14 @@ def comment_post(
     )
     if approved:
         comments_recount(article_id=article.pk)
+    else:
+        notify(
+            recipients=editors(),
+            kind=Kind.COMMENT,
+            title=f"Bình luận mới chờ duyệt: {article.title}"[:255],
+            body=f"{name}: {body[:300]}",
+            url="/cms/",
+        )
     return comment
 
 
