@@ -32,18 +32,8 @@ KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"portal", "reports"}),
 }
 
-# (importing module, imported module, name): issue 15.
-KNOWN_PRIVATE: set[tuple[str, str, str]] = {
-    ("phongtrao.analytics.dashboard", "phongtrao.analytics.selectors", name)
-    for name in (
-        "_Source",
-        "_derive",
-        "_raw_indicators",
-        "_source_totals",
-        "_with_mapped",
-        "_within",
-    )
-}
+# (importing module, imported module, name).
+KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 
 # (module, function) taking `user=None` or `actor=None`: issue 15.
 KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = {

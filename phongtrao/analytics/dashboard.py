@@ -24,16 +24,16 @@ from phongtrao.analytics.models import Rollup
 from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
 from phongtrao.analytics.selectors import (
     ROLLED_UP_TYPES,
+    MappedSource,
     ReportRow,
     Total,
-    _derive,
-    _raw_indicators,
-    _Source,
-    _source_totals,
-    _with_mapped,
-    _within,
+    derived_totals,
+    raw_indicators,
+    source_totals,
     unit_report,
+    unit_spans_period,
     unit_totals,
+    with_mapped_totals,
 )
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, Period
@@ -96,12 +96,12 @@ def dashboard_units_below(
     )
     if not children:
         return []
-    raw, by_code = _raw_indicators([indicator])
+    raw, by_code = raw_indicators([indicator])
     direct = _children_totals(unit, children, row, {i.code: i for i in raw})
     totals = _children_mapped(children, row, raw, direct)
     figures = []
     for child in children:
-        total = _derive([indicator], totals[child.pk], by_code)[indicator.pk]
+        total = derived_totals([indicator], totals[child.pk], by_code)[indicator.pk]
         figures.append(
             UnitFigure(unit=child, value=total.value, count=total.count, estimated=total.estimated)
         )
@@ -137,7 +137,7 @@ def _children_mapped(
         child.pk: {key: Total(*amount) for key, amount in direct.get(child.pk, {}).items()}
         for child in children
     }
-    outside = {child.pk: child for child in children if not _within(child, period)}
+    outside = {child.pk: child for child in children if not unit_spans_period(child, period)}
     if not outside:
         return result
     rows = (
@@ -155,9 +155,9 @@ def _children_mapped(
             "estimated",
         )
     )
-    sources: dict[int, list[_Source]] = defaultdict(list)
+    sources: dict[int, list[MappedSource]] = defaultdict(list)
     for target_id, pk, path, level, valid_from, valid_to, weight, whole, estimated in rows:
-        source = _Source(pk, path, level, valid_from, valid_to, weight, whole, estimated)
+        source = MappedSource(pk, path, level, valid_from, valid_to, weight, whole, estimated)
         child = outside[target_id]
         # Only the part of the period the child did not cover itself (as `unit_totals`).
         if source.valid_from < child.valid_from or (
@@ -168,12 +168,14 @@ def _children_mapped(
     found = _sources_read([s for group in sources.values() for s in group], period, raw)
     for child_id, group in sources.items():
         amounts = {s.id: found.get((s.id, s.whole), {}) for s in group}
-        result[child_id] = _with_mapped(outside[child_id], raw, result[child_id], group, amounts)
+        result[child_id] = with_mapped_totals(
+            outside[child_id], raw, result[child_id], group, amounts
+        )
     return result
 
 
 def _sources_read(
-    sources: Sequence[_Source], period: Period, raw: Sequence[Indicator]
+    sources: Sequence[MappedSource], period: Period, raw: Sequence[Indicator]
 ) -> dict[tuple[int, bool], dict[int, tuple[Decimal, int]]]:
     """(source id, whole) → raw indicator id → (amount, count), for the sources of several
     units at once.
@@ -186,8 +188,8 @@ def _sources_read(
     found: dict[tuple[int, bool], dict[int, tuple[Decimal, int]]] = {}
     while pending:
         whole_ids = {s.id for s in pending if s.whole}
-        batch: list[_Source] = []
-        later: list[_Source] = []
+        batch: list[MappedSource] = []
+        later: list[MappedSource] = []
         taken: set[int] = set()
         for source in pending:
             above = [int(part) for part in source.path.strip("/").split("/")[:-1]]
@@ -197,7 +199,7 @@ def _sources_read(
             else:
                 batch.append(source)
                 taken.add(source.id)
-        amounts = _source_totals(batch, period, raw, naive=False)
+        amounts = source_totals(batch, period, raw, naive=False)
         for source in batch:
             found[(source.id, source.whole)] = amounts.get(source.id, {})
         pending = later

@@ -62,7 +62,7 @@ def period_row(period: Period | str) -> Period:
     return period_rows([period])[period]
 
 
-def _raw_indicators(
+def raw_indicators(
     indicators: Iterable[Indicator],
 ) -> tuple[list[Indicator], dict[str, Indicator]]:
     """The raw indicators needed to compute these (derived ones expanded), and all by code.
@@ -85,7 +85,7 @@ def _raw_indicators(
     return [i for i in wanted.values() if not i.formula], by_code
 
 
-def _derive(
+def derived_totals(
     indicators: Sequence[Indicator], raw: dict[int, Total], by_code: dict[str, Indicator]
 ) -> dict[int, Total]:
     """Totals of derived indicators from their formulas, raw totals passed through."""
@@ -143,9 +143,9 @@ def _totals(
     if edition is not None:
         unit = unit_counterpart(unit, edition)
     row = period_row(period)
-    raw, by_code = _raw_indicators(indicators)
+    raw, by_code = raw_indicators(indicators)
     sources = _mapped_sources(unit, row)
-    itself = _Source(unit.pk, unit.path, unit.level, unit.valid_from, None, ONE, True, False)
+    itself = MappedSource(unit.pk, unit.path, unit.level, unit.valid_from, None, ONE, True, False)
     if naive or any(unit.path.startswith(s.path) for s in sources):
         apart = True
     elif unit.level > ROLLUP_MAX_LEVEL:  # a small subtree: summed with its sources'
@@ -154,17 +154,19 @@ def _totals(
         apart = row.period_type not in ROLLED_UP_TYPES
     if apart:
         direct = _naive_raw(unit, row, raw)
-        found = _source_totals(sources, row, raw, naive=naive) if sources else {}
+        found = source_totals(sources, row, raw, naive=naive) if sources else {}
     else:
         # The unit's own total is read with its sources' (its roll-up and own values, or
         # the sum over its small subtree): no query more than for the sources.
-        found = _source_totals([itself, *sources], row, raw, naive=False)
+        found = source_totals([itself, *sources], row, raw, naive=False)
         direct = {key: Total(*amount) for key, amount in found.get(unit.pk, {}).items()}
-    return _derive(indicators, _with_mapped(unit, raw, direct, sources, found), by_code)
+    return derived_totals(
+        indicators, with_mapped_totals(unit, raw, direct, sources, found), by_code
+    )
 
 
 @dataclass(frozen=True)
-class _Source:
+class MappedSource:
     """A mapping row read for one total: the source unit and how its figures count."""
 
     id: int
@@ -177,16 +179,16 @@ class _Source:
     estimated: bool
 
 
-def _within(unit: Unit, period: Period) -> bool:
+def unit_spans_period(unit: Unit, period: Period) -> bool:
     """Whether the unit existed for the whole period (then no other unit's figures count)."""
     return unit.valid_from <= period.start and (
         unit.valid_to is None or period.end <= unit.valid_to
     )
 
 
-def _mapped_sources(unit: Unit, period: Period) -> list[_Source]:
+def _mapped_sources(unit: Unit, period: Period) -> list[MappedSource]:
     """The mapping rows whose source existed in the part of the period the unit did not."""
-    if _within(unit, period):
+    if unit_spans_period(unit, period):
         return []
     rows = (
         UnitMapping.objects.filter(target=unit, source__valid_from__lte=period.end)
@@ -202,7 +204,7 @@ def _mapped_sources(unit: Unit, period: Period) -> list[_Source]:
             "estimated",
         )
     )
-    sources = [_Source(*r) for r in rows]
+    sources = [MappedSource(*r) for r in rows]
     return [
         s
         for s in sources
@@ -211,7 +213,7 @@ def _mapped_sources(unit: Unit, period: Period) -> list[_Source]:
     ]
 
 
-def _era(unit: Unit, source: _Source) -> int:
+def _era(unit: Unit, source: MappedSource) -> int:
     """-1 for a source before the unit, 1 after it, 0 alongside it."""
     if source.valid_to is not None and source.valid_to < unit.valid_from:
         return -1
@@ -220,11 +222,11 @@ def _era(unit: Unit, source: _Source) -> int:
     return 0
 
 
-def _with_mapped(
+def with_mapped_totals(
     unit: Unit,
     indicators: Sequence[Indicator],
     direct: dict[int, Total],
-    sources: Sequence[_Source],
+    sources: Sequence[MappedSource],
     found: dict[int, dict[int, tuple[Decimal, int]]],
 ) -> dict[int, Total]:
     """The direct totals plus the weighted figures of the mapped sources.
@@ -237,7 +239,7 @@ def _with_mapped(
         return direct
     result: dict[int, Total] = {}
     for indicator in indicators:
-        parts: list[tuple[int, Decimal, int, _Source | None]] = []
+        parts: list[tuple[int, Decimal, int, MappedSource | None]] = []
         own = direct.get(indicator.pk)
         if own is not None and own.count:
             parts.append((0, own.value, own.count, None))
@@ -267,8 +269,8 @@ def _with_mapped(
     return result
 
 
-def _source_totals(
-    sources: Sequence[_Source], period: Period, indicators: Sequence[Indicator], *, naive: bool
+def source_totals(
+    sources: Sequence[MappedSource], period: Period, indicators: Sequence[Indicator], *, naive: bool
 ) -> dict[int, dict[int, tuple[Decimal, int]]]:
     """source id → indicator id → (amount, count): subtree totals or own values, batched.
 
@@ -325,7 +327,7 @@ def _own_contributions_many(
 
 
 def _naive_many(
-    sources: Sequence[_Source], period: Period, indicators: Sequence[Indicator]
+    sources: Sequence[MappedSource], period: Period, indicators: Sequence[Indicator]
 ) -> dict[int, dict[int, tuple[Decimal, int]]]:
     """Subtree totals of several sources from the raw values, one query per aggregation.
 
@@ -572,7 +574,7 @@ class Completeness:
         return Decimal(len(self.reported) * 100) / self.expected if self.expected else ZERO
 
 
-def _carried_units(unit: Unit, period: Period, sources: Sequence[_Source]) -> list[Unit]:
+def _carried_units(unit: Unit, period: Period, sources: Sequence[MappedSource]) -> list[Unit]:
     """The units of another structure that stand, for completeness, where `unit`'s children
     would: in each whole source's subtree, the units at the level of `unit`'s children
     (the old communes of Bình Phước for the 2025 Đồng Nai); the source itself where there
