@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
@@ -43,6 +44,8 @@ class ModerateColumn(Column):
         request = parent_context.get("request")
         context["action"] = reverse("portal_comment_moderate", args=[instance.pk])
         context["next"] = request.get_full_path() if request is not None else ""
+        # The cell is rendered apart from the page: hand it the page's CSRF token.
+        context["csrf_token"] = get_token(request) if request is not None else ""
         return context
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -39,8 +40,8 @@ def _comments(article):
     return made
 
 
-def _signed_in(user):
-    client = Client()
+def _signed_in(user, csrf=False):
+    client = Client(enforce_csrf_checks=csrf)
     client.force_login(user)
     return client
 
@@ -58,9 +59,14 @@ def test_the_list_shows_the_waiting_ones_first_with_their_buttons(portal, cms_ed
 
 def test_an_editor_approves_one_from_the_list(portal, cms_editor):
     comment = _comments(portal["seed"])["Chờ một"]
-    client = _signed_in(cms_editor)
+    client = _signed_in(cms_editor, csrf=True)
     url = f"/cms/binh-luan/{comment.pk}/kiem-duyet/"
-    response = client.post(url, {"decision": "approve", "next": LIST + "?p=1"})
+    # The row's own form carries the CSRF token.
+    listing = client.get(LIST).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', listing.split(url)[1])
+    assert token is not None
+    data = {"decision": "approve", "next": LIST + "?p=1", "csrfmiddlewaretoken": token[1]}
+    response = client.post(url, data)
     assert response.status_code == 302 and response.url == LIST + "?p=1"
     comment.refresh_from_db()
     assert comment.approved and not comment.rejected
