@@ -8,13 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import transaction
 
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.services import datavalue_save, period_get
-from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load, demo_communes, demo_province
+from phongtrao.demo.binh_phuoc import demo_communes, demo_province
 from phongtrao.demo.registry import RegistryLoadResult, demo_registry_load
 from phongtrao.members.figures import members_count, registry_keeps
 from phongtrao.members.models import Member
@@ -24,10 +23,9 @@ CODES = ("HV_TONG", "HV_KETNAP", "HV_GIAM", "HV_DIABAN", "HV_PTM")
 
 
 @pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker) -> Iterator[RegistryLoadResult]:
+def loaded(binh_phuoc_demo, django_db_blocker) -> Iterator[RegistryLoadResult]:
+    """The registry on top of the shared units and demo (conftest.py), in a savepoint."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_admin_units", verbosity=0)
-        demo_binh_phuoc_load()
         yield demo_registry_load()
         transaction.set_rollback(True)
 
