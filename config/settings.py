@@ -214,6 +214,14 @@ SESSION_COOKIE_HTTPONLY = True
 # Production behind HTTPS sets SECURE_COOKIES=1; the demo runs on plain http://127.0.0.1.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # Served over HTTPS behind a proxy that ends TLS and sets X-Forwarded-Proto (and strips
+    # it from clients): docs/security.md. HSTS for a year, subdomains too.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # Request bodies in bytes by path prefix (the longest wins, "" is every other path), answered
 # 413 above it; files larger than the synchronous API takes go through /api/nhap-tep/.
 MB = 1024 * 1024

@@ -437,7 +437,8 @@ def article_print(request: HttpRequest, page_id: int) -> HttpResponse:
 
 def search(request: HttpRequest) -> TemplateResponse:
     """ "Tìm kiếm": published articles matching the words typed."""
-    query = request.GET.get("q", "")[:200]
+    # Control characters (a NUL breaks SQLite's full-text query) are no words anyone types.
+    query = "".join(c if c.isprintable() else " " for c in request.GET.get("q", "")[:200])
     results = selectors.articles_search(query, request.GET.get("trang"))
     return TemplateResponse(request, "portal/search.html", {"query": query, "results": results})
 

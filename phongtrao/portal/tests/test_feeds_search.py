@@ -50,3 +50,11 @@ def test_print_view_is_clean(client, portal):
     assert "traffic" not in html and "comment-form" not in html
     seed.unpublish()
     assert Client().get(f"/bai-viet/{seed.pk}/in/").status_code == 404
+
+
+@pytest.mark.parametrize("q", ["%00", "b%C3%A1o%00c%C3%A1o", "%01%02%1F", '"%00"'])
+def test_search_with_control_characters_is_no_server_error(client, portal, q):
+    """The issue's failure 7: `GET /tim-kiem/?q=%00` answered 500."""
+    response = client.get(f"/tim-kiem/?q={q}")
+
+    assert response.status_code == 200

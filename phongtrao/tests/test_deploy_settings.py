@@ -1,0 +1,51 @@
+"""Production settings pass Django's deployment check, and HTTPS brings HSTS and the proxy
+header (the issue's failure 6)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECURE_COOKIES": "1",
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "ALLOWED_HOSTS": "phongtrao.example.vn",
+}
+
+
+def run(code: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("PHONGTRAO_DEV", None)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')"
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_https_settings_follow_secure_cookies():
+    result = run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE)"
+    )
+
+    assert result.stdout.split() == ["31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')", "True"]
