@@ -30,9 +30,9 @@ from phongtrao.analytics.selectors import (
     unit_completeness,
     unit_report,
 )
-from phongtrao.catalog.models import Indicator, Section
+from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.data.models import Submission, SubmissionStatus
+from phongtrao.data.models import Submission, SubmissionStatus, Target
 from phongtrao.orgs.models import Edition, Level, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
 from phongtrao.reports.figures import (
@@ -42,8 +42,10 @@ from phongtrao.reports.figures import (
     FigureSet,
     rows_with_emulation,
 )
+from phongtrao.reports.models import DocumentSettings, Part, ReportNumber
+from phongtrao.reports.selectors import document_settings, report_number, report_texts
 from phongtrao.reports.templatetags.narrative import PARAGRAPH_BREAK
-from phongtrao.vn import format_number, format_percent, format_place_date
+from phongtrao.vn import format_money, format_number, format_percent, format_place_date
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -83,10 +85,16 @@ class Header:
 
 @dataclass(frozen=True)
 class SectionText:
-    """One section of the narrative as printed: its heading and paragraphs."""
+    """One section of the narrative as printed: its heading and paragraphs (level 1: the
+    Roman-numbered parts I–IV, level 2: their numbered sections)."""
 
     heading: str
     paragraphs: list[str]
+    level: int = 2
+
+
+#: The first of the four parts a standing committee's report has.
+RESULTS_HEADING = "I. KẾT QUẢ THỰC HIỆN"
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,22 @@ class Report:
     omitted: tuple[str, ...] = ()
     # A skeleton made on request without any figure ("chưa có số liệu").
     draft: bool = False
+    # Parts II–IV (đánh giá chung, phương hướng, kiến nghị): level-1 and level-2 sections.
+    closing: tuple[SectionText, ...] = ()
+    results_heading: str = RESULTS_HEADING
+
+    @property
+    def blocks(self) -> list[tuple[str, str]]:
+        """The text after the introduction as ("part"|"section"|"subsection"|"p", text),
+        in order: what a page lays out between the title and the signature."""
+        items: list[tuple[str, str]] = [("part", self.results_heading)]
+        for section in self.sections:
+            items.append(("section", section.heading))
+            items += [("p", p) for p in section.paragraphs]
+        for section in self.closing:
+            items.append(("part" if section.level == 1 else "subsection", section.heading))
+            items += [("p", p) for p in section.paragraphs]
+        return items
 
     @property
     def footnotes(self) -> tuple[str, ...]:
@@ -243,14 +267,56 @@ def report_issue_date(unit: Unit, period: periods.Period) -> dt.date | None:
 BLANK_DATE = "ngày ….. tháng ….. năm ……"
 
 
-def _header(unit: Unit, period: periods.Period, issued: dt.date | None) -> Header:
+def _header(
+    unit: Unit,
+    period: periods.Period,
+    issued: dt.date | None,
+    details: DocumentSettings | None = None,
+    number: ReportNumber | None = None,
+) -> Header:
+    header = _default_header(unit, period, issued)
+    if details is not None:
+        place = details.place or unit_place(unit)[0]
+        header = replace(
+            header,
+            parent_name=details.parent_line or header.parent_name,
+            issuer=details.issuer_line or header.issuer,
+            number=f"Số:        /{details.number_suffix}"
+            if details.number_suffix
+            else header.number,
+            place_date=(
+                format_place_date(place, issued) if issued is not None else f"{place}, {BLANK_DATE}"
+            ),
+            signer_role=details.signer_role or header.signer_role,
+            signer_title=details.signer_title or header.signer_title,
+            signer_name=details.signer_name,
+            recipients=tuple(
+                line.strip().lstrip("-").strip()
+                for line in details.recipients.splitlines()
+                if line.strip()
+            )
+            or header.recipients,
+        )
+    if number is not None:
+        header = replace(header, number=f"Số: {number}")
+    return header
+
+
+def number_suffix(unit: Unit, details: DocumentSettings | None) -> str:
+    """The ký hiệu of the unit's reports: as set, else by level ("BC-BTV", "BC-BCH")."""
+    if details is not None and details.number_suffix:
+        return details.number_suffix
+    return "BC-BCH" if unit.level >= Level.COMMUNE else "BC-BTV"
+
+
+def _default_header(unit: Unit, period: periods.Period, issued: dt.date | None) -> Header:
     place, _ = unit_place(unit)
     issuer, role = (
         ("BAN CHẤP HÀNH", "TM. BAN CHẤP HÀNH")
         if unit.level >= Level.COMMUNE
         else ("BAN THƯỜNG VỤ", "TM. BAN THƯỜNG VỤ")
     )
-    code = "BC-BCH" if unit.level >= Level.COMMUNE else "BC-BTV"
+    code = number_suffix(unit, None)
     return Header(
         parent_name=unit.union_name.upper(),
         issuer=issuer,
@@ -431,23 +497,33 @@ def report_build(
     sections: list[SectionText] = []
     appendix: list[AppendixRow] = []
     omitted: list[str] = []
+    texts = {part: row.text for part, row in report_texts(unit, period.code).items()}
     for section in Section.objects.order_by("number"):
         section_figures = [figures[c] for c, i in catalog.items() if i.section_id == section.pk]
         appendix += [_appendix_row(section.name, fig) for fig in section_figures]
         paragraphs = _section_paragraphs(section, section_figures, context, omitted)
         if not reported:
             paragraphs = ["Chưa có số liệu."]
+        paragraphs += text_paragraphs(texts.get(f"results_{section.number}", ""))
         if paragraphs:
             heading = f"{len(sections) + 1}. {section.name}"
             sections.append(SectionText(heading=heading, paragraphs=paragraphs))
-    header = _header(unit, period, issued or report_issue_date(unit, period))
+    details = document_settings(unit)
+    header = _header(
+        unit,
+        period,
+        issued or report_issue_date(unit, period),
+        details,
+        report_number(unit, period.code),
+    )
     if not reported:
         header = replace(header, title="BÁO CÁO (DỰ THẢO)")
     return Report(
         unit=unit,
         period=period,
         header=header,
-        intro=_paragraphs(_render("reports/narrative/intro.txt", context), omitted),
+        intro=_paragraphs(_render("reports/narrative/intro.txt", context), omitted)
+        + text_paragraphs(texts.get(Part.INTRO, "")),
         sections=sections,
         appendix=appendix,
         appendix_title=f"Số liệu các chỉ tiêu {period.label_vi()}",
@@ -457,7 +533,101 @@ def report_build(
         notes=report_notes(unit, period, rows),
         omitted=tuple(omitted),
         draft=not reported,
+        closing=tuple(closing_parts(unit, period, figures, texts)),
     )
+
+
+def text_paragraphs(text: str) -> list[str]:
+    """An officer's passage as paragraphs: one per non-empty line."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _amount(indicator: Indicator, value: Decimal) -> str:
+    if indicator.value_type == ValueType.MONEY:
+        return format_money(value)
+    if indicator.value_type == ValueType.PERCENT:
+        return format_percent(value)
+    return f"{format_number(value, leading_zero=True)} {indicator.unit_label}".strip()
+
+
+def proposed_weaknesses(figures: FigureSet, last_year_label: str) -> str:
+    """What the figures show as hạn chế: indicators short of their target, or down on the
+    same period last year; one line each, for the officer to keep, change or remove."""
+    lines = []
+    for figure in figures.values():
+        if figure.indicator is None or figure.row is None:
+            continue
+        name = figure.indicator.name
+        if figure.below_target:
+            lines.append(f"- {name}: đạt {figure.pct} chỉ tiêu, chưa đạt chỉ tiêu đề ra.")
+        elif figure.down_on_last_year:
+            lines.append(f"- {name}: {figure.change} so với cùng kỳ {last_year_label}.")
+    return "\n".join(lines)
+
+
+def proposed_directions(unit: Unit, period: periods.Period) -> str:
+    """The next period's targets of the unit (and its phase targets), one line each."""
+    following = period.next()
+    targets = (
+        Target.objects.filter(unit=unit, period__code=following.code)
+        .select_related("indicator")
+        .order_by("indicator__sort_order", "indicator__code")
+    )
+    lines = [
+        f"- {t.indicator.name}: {_amount(t.indicator, t.value)} (chỉ tiêu {following.label_vi()})."
+        for t in targets
+    ]
+    if lines:
+        lines.insert(0, f"Phấn đấu thực hiện các chỉ tiêu {following.label_vi()}:")
+    return "\n".join(lines)
+
+
+def closing_parts(
+    unit: Unit, period: periods.Period, figures: FigureSet, texts: dict[str, str]
+) -> list[SectionText]:
+    """Parts II–IV: what officers wrote; where they wrote nothing, hạn chế and phương
+    hướng as the figures propose them; a part with nothing to say is left out."""
+    last_year_label = period.same_period_last_year().label_vi()
+    weaknesses = texts.get(Part.WEAKNESSES) or proposed_weaknesses(figures, last_year_label)
+    directions = texts.get(Part.DIRECTIONS) or proposed_directions(unit, period)
+    assessment = [
+        SectionText(f"{i}. {label}", text_paragraphs(text))
+        for i, (label, text) in enumerate(
+            [
+                (label, text)
+                for label, text in (
+                    ("Ưu điểm", texts.get(Part.STRENGTHS, "")),
+                    ("Hạn chế, khuyết điểm", weaknesses),
+                    ("Nguyên nhân", texts.get(Part.CAUSES, "")),
+                )
+                if text.strip()
+            ],
+            start=1,
+        )
+    ]
+    parts: list[SectionText] = []
+    if assessment:
+        parts += [SectionText("II. ĐÁNH GIÁ CHUNG", [], level=1), *assessment]
+    if directions.strip():
+        parts.append(
+            SectionText(
+                f"III. PHƯƠNG HƯỚNG, NHIỆM VỤ {period.next().label_vi().upper()}",
+                text_paragraphs(directions),
+                level=1,
+            )
+        )
+    proposals = texts.get(Part.PROPOSALS, "")
+    if proposals.strip():
+        parts.append(SectionText("IV. ĐỀ XUẤT, KIẾN NGHỊ", text_paragraphs(proposals), level=1))
+    # Number the parts present in order, as a document does (II, III, IV or II, III...).
+    romans = ["II", "III", "IV"]
+    numbered: list[SectionText] = []
+    for part in parts:
+        if part.level == 1:
+            roman = romans[len([p for p in numbered if p.level == 1])]
+            part = replace(part, heading=f"{roman}.{part.heading.split('.', 1)[1]}")
+        numbered.append(part)
+    return numbered
 
 
 def report_filename(report: Report, fmt: str) -> str:

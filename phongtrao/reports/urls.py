@@ -10,5 +10,12 @@ urlpatterns = [
     path("<str:unit_uid>/<str:period>/", views.report_page, name="page"),
     # "Đăng lên cổng thông tin": a draft article of the report (before the formats' pattern).
     path("<str:unit_uid>/<str:period>/dang-bai/", portal_views.report_publish, name="publish"),
+    path("<str:unit_uid>/<str:period>/loi-van/", views.report_texts_edit, name="texts"),
+    path(
+        "<str:unit_uid>/<str:period>/thong-tin-van-ban/",
+        views.report_settings_edit,
+        name="settings",
+    ),
+    path("<str:unit_uid>/<str:period>/cap-so/", views.report_number_take, name="number"),
     path("<str:unit_uid>/<str:period>/<str:fmt>/", views.report_download, name="download"),
 ]

@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from phongtrao import periods
-from phongtrao.accounts.access import access_unit
+from phongtrao.accounts.access import access_unit, unit_may_change
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
 from phongtrao.reports.builder import (
     Report,
     ReportEmpty,
     ascii_filename,
+    number_suffix,
+    proposed_directions,
+    proposed_weaknesses,
     report_build,
     report_filename,
 )
 from phongtrao.reports.formats import FORMATS, report_render
+from phongtrao.reports.forms import DocumentSettingsForm, ReportTextsForm
+from phongtrao.reports.models import Part
+from phongtrao.reports.selectors import (
+    document_settings,
+    report_is_locked,
+    report_number,
+    report_text_history,
+    report_texts,
+)
+from phongtrao.reports.services import (
+    ReportTextError,
+    document_settings_save,
+    report_number_assign,
+    report_texts_save,
+)
 
 CONTENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
@@ -63,6 +84,34 @@ def _content_disposition(filename: str) -> str:
     )
 
 
+def _page_context(request: HttpRequest, unit: Unit, parsed: periods.Period) -> dict[str, Any]:
+    """What the page shows beside the document: the passages (pre-filled from the figures
+    where nothing was written), their history, the document details, the register number."""
+    saved = report_texts(unit, parsed.code)
+    may_change = unit_may_change(request.user, unit)
+    details = document_settings(unit)
+    return {
+        "may_change": may_change,
+        "locked": report_is_locked(unit, parsed.code),
+        "history": report_text_history(unit, parsed.code),
+        "settings_form": DocumentSettingsForm(instance=details) if may_change else None,
+        "number": report_number(unit, parsed.code),
+        "saved": saved,
+    }
+
+
+def _texts_form(report: Report | None, unit: Unit, parsed: periods.Period) -> ReportTextsForm:
+    saved = report_texts(unit, parsed.code)
+    initial = {part: row.text for part, row in saved.items()}
+    if report is not None:
+        last_year = parsed.same_period_last_year().label_vi()
+        initial.setdefault(Part.WEAKNESSES, proposed_weaknesses(report.figures, last_year))
+    initial.setdefault(Part.DIRECTIONS, proposed_directions(unit, parsed))
+    return ReportTextsForm(
+        initial=initial, initial_versions={p: row.version for p, row in saved.items()}
+    )
+
+
 @login_required
 def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     """The unit's report for the period on screen, the downloads beside it; with no figure
@@ -89,9 +138,67 @@ def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpRespons
             "refusal": refusal,
             "formats": list(FORMAT_LABELS.items()),
             "editions": list(Edition.objects.order_by("valid_from")),
+            "texts_form": _texts_form(report, unit, parsed),
+            **_page_context(request, unit, parsed),
         },
         status=404 if refusal else 200,
     )
+
+
+@login_required
+@require_POST
+def report_texts_edit(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
+    """Save the passages officers wrote on the report page."""
+    unit = access_unit(request.user, unit_uid, change=True)
+    parsed = _period(period)
+    form = ReportTextsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nội dung không hợp lệ: " + form.errors.as_text())
+    else:
+        try:
+            saved = report_texts_save(
+                actor=request.user,
+                unit=unit,
+                period_code=parsed.code,
+                texts=form.texts(),
+                versions=form.versions(),
+            )
+        except ReportTextError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Đã lưu {len(saved)} phần lời văn của báo cáo.")
+    return redirect("reports:page", unit.uid, parsed.code)
+
+
+@login_required
+@require_POST
+def report_settings_edit(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
+    """Save how the unit's reports are headed and signed."""
+    unit = access_unit(request.user, unit_uid, change=True)
+    parsed = _period(period)
+    form = DocumentSettingsForm(request.POST, instance=document_settings(unit))
+    if form.is_valid():
+        document_settings_save(actor=request.user, unit=unit, values=form.cleaned_data)
+        messages.success(request, "Đã lưu thông tin văn bản của đơn vị.")
+    else:
+        messages.error(request, "Thông tin văn bản không hợp lệ: " + form.errors.as_text())
+    return redirect("reports:page", unit.uid, parsed.code)
+
+
+@login_required
+@require_POST
+def report_number_take(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
+    """Give the report its number in the unit's register of this year."""
+    unit = access_unit(request.user, unit_uid, change=True)
+    parsed = _period(period)
+    number = report_number_assign(
+        actor=request.user,
+        unit=unit,
+        period_code=parsed.code,
+        suffix=number_suffix(unit, document_settings(unit)),
+    )
+    messages.success(request, f"Báo cáo mang số {number}.")
+    return redirect("reports:page", unit.uid, parsed.code)
 
 
 @login_required

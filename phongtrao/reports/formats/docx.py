@@ -9,6 +9,7 @@ font: Word or LibreOffice uses Times New Roman where installed and a metric-comp
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -106,6 +107,27 @@ def _page_field(paragraph: Paragraph) -> None:
         run._r.append(element)
 
 
+def _row_flag(row: Any, flag: str) -> None:
+    """Set a row property: ``w:tblHeader`` (repeat on each page), ``w:cantSplit``."""
+    properties = row.get_or_add_trPr()
+    element = OxmlElement(flag)
+    element.set(qn("w:val"), "true")
+    properties.append(element)
+
+
+def _properties(doc: DocumentObject, report: Report) -> None:
+    """The file's properties in Vietnamese, the unit as author (not "python-docx")."""
+    core = doc.core_properties
+    core.author = report.unit.union_name
+    core.last_modified_by = report.unit.union_name
+    core.title = f"{report.header.title} {report.header.subtitle}"
+    core.subject = f"Báo cáo {report.unit.union_name} {report.period.label_vi()}"
+    core.keywords = "báo cáo; công tác Hội; phong trào phụ nữ"
+    core.comments = "Lập từ số liệu tổng hợp của hệ thống báo cáo phong trào."
+    core.language = "vi-VN"
+    core.category = "Báo cáo"
+
+
 def render(report: Report) -> bytes:
     """A .docx file."""
     doc = Document()
@@ -127,23 +149,37 @@ def render(report: Report) -> bytes:
 
     doc.add_paragraph()
     _line(doc, h.title, bold=True)
-    _line(doc, h.subtitle, bold=True).paragraph_format.space_after = Pt(12)
+    _line(doc, h.subtitle, bold=True)
+    # The rule under the title (Nghị định 30/2020, Phụ lục I, ô 5b).
+    _line(doc, RULE, size=Pt(8)).paragraph_format.space_after = Pt(12)
+
+    last: list[Paragraph] = []
 
     def body(text: str) -> None:
         paragraph = doc.add_paragraph(text)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         paragraph.paragraph_format.first_line_indent = Cm(1)
+        paragraph.paragraph_format.space_after = Pt(6)
+        last[:] = [paragraph]
+
+    def heading_line(text: str, level: int) -> None:
+        line = _line(doc, text, bold=True, italic=level > 2, align=WD_ALIGN_PARAGRAPH.LEFT)
+        line.paragraph_format.space_before = Pt(6)
+        line.paragraph_format.space_after = Pt(6)
+        line.paragraph_format.keep_with_next = True
 
     for text in report.intro:
         body(text)
     for note in report.notes:
         _line(doc, note, italic=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    for section in report.sections:
-        _line(
-            doc, section.heading, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT
-        ).paragraph_format.space_before = Pt(6)
+    heading_line(report.results_heading, 1)
+    for section in (*report.sections, *report.closing):
+        heading_line(section.heading, section.level)
         for text in section.paragraphs:
             body(text)
+    # The signature is never left alone on a page: the last paragraph goes with it.
+    for paragraph in last:
+        paragraph.paragraph_format.keep_with_next = True
 
     signature = doc.add_table(rows=1, cols=2)
     _widths(signature, [Cm(8), Cm(8.5)])
@@ -154,6 +190,15 @@ def render(report: Report) -> bytes:
         _line(receivers, f"- {text}", size=Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
     _line(signer, h.signer_role, bold=True, first=True)
     _line(signer, h.signer_title, bold=True)
+    for _ in range(3):  # room for the signature and the seal
+        _line(signer, "")
+    _line(signer, h.signer_name, bold=True)
+    for row in signature.rows:
+        _row_flag(row._tr, "w:cantSplit")
+    for cell in (receivers, signer):
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
+    _properties(doc, report)
 
     _appendix(doc, report)
     out = io.BytesIO()
@@ -175,6 +220,7 @@ def _appendix(doc: DocumentObject, report: Report) -> None:
         )
     table = doc.add_table(rows=1, cols=len(APPENDIX_COLUMNS))
     table.style = "Table Grid"
+    _row_flag(table.rows[0]._tr, "w:tblHeader")  # repeated at the top of every page
     for cell, title in zip(table.rows[0].cells, APPENDIX_COLUMNS, strict=True):
         _line(cell, title, bold=True, size=TABLE_SIZE, first=True)
     section = ""

@@ -41,13 +41,20 @@ def render(report: Report) -> bytes:
         lines += [paragraph, ""]
     for note in report.notes:
         lines += [f"*{note}*", ""]
+    lines += [f"## {report.results_heading}", ""]
     for section in report.sections:
         lines += [f"## {section.heading}", ""]
-        for paragraph in section.paragraphs:
-            lines += [paragraph, ""]
+        lines += [line for paragraph in section.paragraphs for line in (paragraph, "")]
+    for section in report.closing:
+        lines += [f"{'##' if section.level == 1 else '###'} {section.heading}", ""]
+        lines += [line for paragraph in section.paragraphs for line in (paragraph, "")]
     lines += [
         f"**{h.signer_role}**  ",
-        f"**{h.signer_title}**",
+        f"**{h.signer_title}**  ",
+        f"**{h.signer_name}**" if h.signer_name else "",
+        "",
+        "*Nơi nhận:*  ",
+        *[f"- {line}" for line in h.recipients],
         "",
         f"## Phụ lục: {report.appendix_title}",
         "",
