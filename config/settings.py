@@ -236,7 +236,9 @@ REQUEST_BODY_LIMITS = {
 EXCHANGE_READER_LIMITS = {"max_values": int(os.environ.get("IMPORT_MAX_VALUES", "5000000"))}
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per user name and IP, and per user name across IPs (behind a shared proxy every user has
+# the proxy's address; an attacker rotating addresses still meets the user name's limit).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

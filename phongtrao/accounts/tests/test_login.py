@@ -55,3 +55,16 @@ def test_logins_without_a_request_still_work(officer):
     from django.contrib.auth import authenticate
 
     assert authenticate(username="canbo", password="mat-khau-dai-123") == officer
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_failures_from_many_addresses_lock_the_user_name(client, officer):
+    """The issue's failure 9: the count was per user name and IP only."""
+    for last in range(3):
+        client.post(
+            "/dang-nhap/", {"username": "canbo", "password": "sai"}, REMOTE_ADDR=f"10.0.0.{last}"
+        )
+    response = client.post(
+        "/dang-nhap/", {"username": "canbo", "password": "mat-khau-dai-123"}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert response.status_code == 429
