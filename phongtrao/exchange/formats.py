@@ -16,6 +16,7 @@ class Format(enum.StrEnum):
 class IdScheme(enum.StrEnum):
     UID = "UID"
     CODE = "CODE"
+    NAME = "NAME"
 
 
 class Strategy(enum.StrEnum):
@@ -84,7 +85,8 @@ def scheme_parse(text: str | None) -> IdScheme | None:
         return IdScheme(text.strip().upper())
     except ValueError:
         raise FormatError(
-            f"Kiểu mã định danh “{text}” không được hỗ trợ (chỉ UID hoặc CODE)."
+            f"Kiểu mã định danh “{text}” không được hỗ trợ (UID, CODE hoặc NAME; "
+            "phongtrao không có thuộc tính ATTRIBUTE:ID)."
         ) from None
 
 

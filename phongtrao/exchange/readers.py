@@ -58,6 +58,11 @@ CSV_ALIASES = {
     "attroptcombo": "attributeoptioncombo",
     "aoc": "attributeoptioncombo",
     "timestamp": "lastupdated",
+    # The short names of DHIS2's documentation (the CSV data value format).
+    "cmt": "comment",
+    "strby": "storedby",
+    "lstupd": "lastupdated",
+    "flwup": "followup",
 }
 
 ADX_GROUP_KEYS = {"dataSet", "period", "orgUnit", "attributeOptionCombo", "completeDate"}

@@ -1,4 +1,6 @@
-"""Reads for export: the stored values of a unit (or its subtree) for some periods."""
+"""Reads for export: the stored values of units (or their subtrees) as DHIS2's
+`/api/dataValueSets` selects them: by periods or a date range, by indicators, by the time of
+their last change, up to a limit, with the identifiers of the chosen scheme."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import Q
 
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.formats import IdScheme
@@ -24,32 +28,55 @@ class ExportRow:
     stored_by: str
 
 
+# The field each identifier scheme writes (DHIS2's UID, CODE, NAME).
+SCHEME_FIELDS = {IdScheme.UID: "uid", IdScheme.CODE: "code", IdScheme.NAME: "name"}
+
+
 def export_rows(
     *,
-    unit: Unit,
-    period_codes: Sequence[str],
+    unit: Unit | None = None,
+    units: Sequence[Unit] = (),
+    period_codes: Sequence[str] = (),
     children: bool = False,
     id_scheme: IdScheme = IdScheme.UID,
+    data_element_id_scheme: IdScheme | None = None,
+    org_unit_id_scheme: IdScheme | None = None,
     indicator_ids: Collection[int] | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    updated_since: dt.datetime | None = None,
+    limit: int | None = None,
 ) -> Iterator[ExportRow]:
-    """Values of `unit` (with `children`, of its whole subtree, as DHIS2's children=true)
-    for these periods, grouped by unit then period, read in chunks (constant memory).
+    """Values of `units` (with `children`, of their whole subtrees, as DHIS2's children=true)
+    for these periods, or for the periods between `start_date` and `end_date`, changed since
+    `updated_since`, grouped by unit then period, read in chunks (constant memory).
 
-    `indicator_ids` limits the export to some indicators (a form's). The caller has checked
-    that the user may read `unit`.
+    `indicator_ids` limits the export to some indicators (a form's), `limit` to that many
+    values. Identifiers are written in `id_scheme`, or the element's and unit's own schemes
+    when given. The caller has checked that the user may read the units.
     """
-    values = DataValue.objects.filter(period__code__in=list(period_codes))
+    chosen = list(units) + ([unit] if unit is not None else [])
+    values = DataValue.objects.all()
+    if period_codes:
+        values = values.filter(period__code__in=list(period_codes))
+    if start_date is not None:
+        values = values.filter(period__start__gte=start_date)
+    if end_date is not None:
+        values = values.filter(period__end__lte=end_date)
+    if updated_since is not None:
+        values = values.filter(updated_at__gte=updated_since)
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    if children:
-        values = values.filter(unit__path__startswith=unit.path)
-    else:
-        values = values.filter(unit=unit)
-    key = "uid" if id_scheme == IdScheme.UID else "code"
+    where = Q(pk__in=[])
+    for one in chosen:
+        where |= Q(unit__path__startswith=one.path) if children else Q(unit=one)
+    values = values.filter(where)
+    de_key = SCHEME_FIELDS[data_element_id_scheme or id_scheme]
+    ou_key = SCHEME_FIELDS[org_unit_id_scheme or id_scheme]
     fields = (
-        f"indicator__{key}",
+        f"indicator__{de_key}",
         "period__code",
-        f"unit__{key}",
+        f"unit__{ou_key}",
         "value",
         "comment",
         "follow_up",
@@ -57,6 +84,8 @@ def export_rows(
         "updated_by__username",
     )
     ordered = values.order_by("unit__path", "period__start", "period__end", "indicator__code")
+    if limit is not None:
+        ordered = ordered[:limit]
     for de, pe, ou, value, comment, follow_up, updated_at, stored_by in ordered.values_list(
         *fields
     ).iterator(chunk_size=5000):

@@ -34,12 +34,14 @@ from phongtrao.data.validation import COUNT_TYPES, check_value
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
     Format,
+    FormatError,
     IdScheme,
     Strategy,
     scheme_parse,
     strategy_parse,
 )
 from phongtrao.exchange.readers import RawValue, Reader, ReadError, reader_for
+from phongtrao.exchange.selectors import SCHEME_FIELDS
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
 
@@ -236,7 +238,9 @@ class _Resolver:
             self.summary.strategy = self.strategy
         if header.get("dryRun"):
             self.summary.dry_run = header["dryRun"].strip().lower() in {"true", "1"}
-        key = "uid" if self.de_scheme == IdScheme.UID else "code"
+        if self.ou_scheme == IdScheme.NAME:
+            raise FormatError("Nhập theo tên đơn vị (orgUnitIdScheme=NAME) không được hỗ trợ.")
+        key = SCHEME_FIELDS[self.de_scheme]
         self.indicators = {getattr(i, key): i for i in Indicator.objects.all()}
 
     def values(self) -> Iterator[BulkValue]:

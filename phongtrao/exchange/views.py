@@ -6,7 +6,8 @@ Every endpoint authenticates through `webapi.api_endpoint` (token, Basic, sessio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import re
 from typing import IO, Any, cast
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,7 +17,7 @@ from django.utils import timezone
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, membership_of, unit_may_change
 from phongtrao.analytics.query import AnalyticsError, analytics_grid
-from phongtrao.catalog.models import Form
+from phongtrao.catalog.models import Form, Indicator
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
     Format,
@@ -26,9 +27,10 @@ from phongtrao.exchange.formats import (
     strategy_parse,
 )
 from phongtrao.exchange.metadata import MetadataError, metadata_list, metadata_object
-from phongtrao.exchange.selectors import export_rows
+from phongtrao.exchange.selectors import SCHEME_FIELDS, export_rows
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
 from phongtrao.exchange.webapi import (
+    ApiError,
     api_endpoint,
     flag,
     json_response,
@@ -117,38 +119,160 @@ def summary_response(summary: ImportSummary, *, english: bool) -> HttpResponse:
     return message(200, text, body)
 
 
+# Export parameters DHIS2 documents that phongtrao answers; any other is refused by name.
+EXPORT_PARAMETERS = {
+    "dataSet",
+    "dataElement",
+    "period",
+    "startDate",
+    "endDate",
+    "orgUnit",
+    "children",
+    "lastUpdated",
+    "lastUpdatedDuration",
+    "limit",
+    "includeDeleted",
+    "idScheme",
+    "dataElementIdScheme",
+    "orgUnitIdScheme",
+    "dataSetIdScheme",
+    "categoryOptionComboIdScheme",
+    "attributeOptionComboIdScheme",
+    "inputIdScheme",
+    "inputOrgUnitIdScheme",
+    "inputDataSetIdScheme",
+    "inputDataElementIdScheme",
+    "format",
+    "paging",
+    "locale",
+}
+DURATION = re.compile(r"(\d+)([smhd])")
+DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _listed(request: HttpRequest, name: str) -> list[str]:
+    """A repeatable parameter, also written comma-separated (`orgUnit=A,B`)."""
+    return [item for value in request.GET.getlist(name) for item in value.split(",") if item]
+
+
+def _date(request: HttpRequest, name: str) -> dt.date | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ApiError(409, f"Ngày {name} “{text}” không hợp lệ (yyyy-MM-dd).") from None
+
+
+def _updated_since(request: HttpRequest) -> dt.datetime | None:
+    """`lastUpdated` (a date or a time, UTC when no offset) or `lastUpdatedDuration` (10d)."""
+    text = request.GET.get("lastUpdated", "").strip()
+    if text:
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ApiError(409, f"lastUpdated “{text}” không phải là ngày giờ hợp lệ.") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    duration = request.GET.get("lastUpdatedDuration", "").strip()
+    if duration:
+        parts = DURATION.findall(duration)
+        if not parts or "".join(n + u for n, u in parts) != duration:
+            raise ApiError(409, f"E2005: lastUpdatedDuration “{duration}” không hợp lệ (vd. 10d).")
+        delta = dt.timedelta(**{DURATION_UNITS[u]: int(n) for n, u in parts})
+        return timezone.now() - delta
+    return None
+
+
 def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase:
+    unknown = sorted(set(request.GET) - EXPORT_PARAMETERS)
+    if unknown:
+        return message(409, f"Tham số không được hỗ trợ: {', '.join(unknown)}.")
     fmt = EXTENSIONS.get(extension) or _accepted(request)
     id_scheme = scheme_parse(request.GET.get("idScheme")) or IdScheme.UID
-    unit_scheme = scheme_parse(request.GET.get("orgUnitIdScheme")) or id_scheme
-    codes = [c for value in request.GET.getlist("period") for c in value.split(",") if c]
-    keys = [k for value in request.GET.getlist("orgUnit") for k in value.split(",") if k]
-    if not codes or not keys:
-        return message(409, "Cần chỉ rõ ít nhất một kỳ (period) và một đơn vị (orgUnit).")
+    de_scheme = scheme_parse(request.GET.get("dataElementIdScheme")) or id_scheme
+    ou_scheme = scheme_parse(request.GET.get("orgUnitIdScheme")) or id_scheme
+    ds_scheme = scheme_parse(request.GET.get("dataSetIdScheme")) or id_scheme
+    input_scheme = scheme_parse(request.GET.get("inputIdScheme")) or IdScheme.UID
+    input_ou = scheme_parse(request.GET.get("inputOrgUnitIdScheme")) or input_scheme
+    input_ds = scheme_parse(request.GET.get("inputDataSetIdScheme")) or input_scheme
+    input_de = scheme_parse(request.GET.get("inputDataElementIdScheme")) or input_scheme
+    codes = _listed(request, "period")
+    keys = _listed(request, "orgUnit")
+    start, end = _date(request, "startDate"), _date(request, "endDate")
+    since = _updated_since(request)
+    if codes and (start or end):
+        return message(409, "E2003: không thể chỉ rõ cả kỳ (period) và startDate/endDate.")
+    if start and end and start > end:
+        return message(409, "E2004: startDate phải trước endDate.")
+    if not (codes or (start and end) or since):
+        return message(
+            409,
+            "E2002: cần ít nhất một kỳ (period), startDate và endDate, lastUpdated hoặc "
+            "lastUpdatedDuration.",
+        )
+    if not keys:
+        return message(409, "E2006: cần ít nhất một đơn vị (orgUnit).")
+    limit = None
+    if request.GET.get("limit"):
+        try:
+            limit = int(request.GET["limit"])
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            return message(409, f"E2009: limit không hợp lệ: “{request.GET['limit']}”.")
     try:
-        last_day = max(periods.parse(code).end for code in codes)
+        last = max(periods.parse(code).end for code in codes) if codes else None
     except periods.PeriodError as error:
         return message(409, error.message_vi)
-    units = [_unit(user, key, unit_scheme, last_day) for key in keys]
-    indicator_ids = None
-    if request.GET.get("dataSet"):
-        form = Form.objects.filter(uid=request.GET["dataSet"]).first()
+    at = last or end or timezone.localdate()
+    units = [_unit(user, key, input_ou, at) for key in keys]
+    indicator_ids: set[int] | None = None
+    sets = _listed(request, "dataSet")
+    forms = []
+    for key in sets:
+        form = Form.objects.filter(**{SCHEME_FIELDS[input_ds]: key}).first()
         if form is None:
-            return message(409, f"Không có biểu mẫu (dataSet) “{request.GET['dataSet']}”.")
-        indicator_ids = list(form.indicators.values_list("id", flat=True))
-    children = flag(request, "children")
-
-    def rows() -> Iterator[Any]:
-        for unit in units:
-            yield from export_rows(
-                unit=unit,
-                period_codes=codes,
-                children=children,
-                id_scheme=id_scheme,
-                indicator_ids=indicator_ids,
+            return message(409, f"E2001: không có biểu mẫu (dataSet) “{key}”.")
+        forms.append(form)
+        indicator_ids = (indicator_ids or set()) | set(form.indicators.values_list("id", flat=True))
+    elements = _listed(request, "dataElement")
+    if elements:
+        found = dict(
+            Indicator.objects.filter(**{f"{SCHEME_FIELDS[input_de]}__in": elements}).values_list(
+                SCHEME_FIELDS[input_de], "id"
             )
-
-    pieces = datavalueset_write(rows(), format=fmt, id_scheme=id_scheme)
+        )
+        missing = [key for key in elements if key not in found]
+        if missing:
+            return message(409, f"E2001: không có chỉ tiêu (dataElement) “{missing[0]}”.")
+        indicator_ids = (indicator_ids or set()) | set(found.values())
+    children = flag(request, "children")
+    # includeDeleted: phongtrao deletes values for good (their history stays in the audit),
+    # so there is no deleted value to add; every value written says deleted=false.
+    header: dict[str, str] = {}
+    if len(forms) == 1 and len(codes) == 1 and len(units) == 1 and not children:
+        header = {
+            "dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme]),
+            "period": codes[0],
+            "orgUnit": getattr(units[0], SCHEME_FIELDS[ou_scheme]),
+        }
+    elif len(forms) == 1 and fmt == Format.ADX:
+        header = {"dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme])}
+    rows = export_rows(
+        units=units,
+        period_codes=codes,
+        children=children,
+        id_scheme=id_scheme,
+        data_element_id_scheme=de_scheme,
+        org_unit_id_scheme=ou_scheme,
+        indicator_ids=indicator_ids,
+        start_date=start,
+        end_date=end,
+        updated_since=since,
+        limit=limit,
+    )
+    pieces = datavalueset_write(rows, format=fmt, id_scheme=id_scheme, header=header)
     return StreamingHttpResponse(
         (piece.encode() for piece in pieces),
         content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8",
@@ -156,12 +280,15 @@ def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase
 
 
 def _unit(user: Any, key: str, scheme: IdScheme, at: Any) -> Unit:
-    """The unit by uid or code, if the user may see it (404 otherwise)."""
+    """The unit by uid, code or name, if the user may see it (404 otherwise)."""
     if scheme == IdScheme.CODE:
         try:
             return access_unit(user, unit_resolve(key, at))
         except Unit.DoesNotExist:
             return access_unit(user, "")  # raises the same 404 as a hidden unit
+    if scheme == IdScheme.NAME:
+        unit = Unit.objects.filter(name=key).order_by("-valid_from").first()
+        return access_unit(user, unit if unit is not None else "")
     return access_unit(user, key)
 
 

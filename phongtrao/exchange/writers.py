@@ -7,6 +7,7 @@ streams to a file or an HTTP response without being held in memory.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -35,9 +36,23 @@ def _default_coc(id_scheme: IdScheme) -> str:
     return DEFAULT_COC_UID if id_scheme == IdScheme.UID else DEFAULT_COC_CODE
 
 
-def write_json(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
+def timestamp(moment: dt.datetime) -> str:
+    """DHIS2's export timestamp: UTC, milliseconds, `+0000` (2024-03-20T04:23:00.000+0000)."""
+    utc = moment.astimezone(dt.UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}+0000"
+
+
+# Header: DHIS2 writes dataSet, completeDate, period and orgUnit at the top of a set that is
+# one data set for one period and one unit.
+Header = dict[str, str]
+
+
+def write_json(
+    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+) -> Iterator[str]:
     coc = _default_coc(id_scheme)
-    yield '{"dataValues": ['
+    yield "{" + "".join(f"{json.dumps(k)}: {json.dumps(v)}, " for k, v in (header or {}).items())
+    yield '"dataValues": ['
     separator = "\n"
     for row in rows:
         item = {
@@ -48,7 +63,7 @@ def write_json(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
             "attributeOptionCombo": coc,
             "value": _number(row.value),
             "storedBy": row.stored_by,
-            "lastUpdated": row.updated_at.isoformat(),
+            "lastUpdated": timestamp(row.updated_at),
             "comment": row.comment,
             "followup": row.follow_up,
         }
@@ -57,39 +72,46 @@ def write_json(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def write_xml(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
+def write_xml(
+    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+) -> Iterator[str]:
     coc = quoteattr(_default_coc(id_scheme))
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
-    scheme = "" if id_scheme == IdScheme.UID else ' idScheme="CODE"'
-    yield f'<dataValueSet xmlns="{DXF_NAMESPACE}"{scheme}>\n'
+    scheme = "" if id_scheme == IdScheme.UID else f' idScheme="{id_scheme.value}"'
+    attributes = "".join(f" {k}={quoteattr(v)}" for k, v in (header or {}).items())
+    yield f'<dataValueSet xmlns="{DXF_NAMESPACE}"{scheme}{attributes}>\n'
     for row in rows:
         yield (
             f"  <dataValue dataElement={quoteattr(row.data_element)} "
             f"period={quoteattr(row.period)} orgUnit={quoteattr(row.org_unit)} "
             f"categoryOptionCombo={coc} attributeOptionCombo={coc} "
             f"value={quoteattr(_number(row.value))} storedBy={quoteattr(row.stored_by)} "
-            f"lastUpdated={quoteattr(row.updated_at.isoformat())} "
+            f"lastUpdated={quoteattr(timestamp(row.updated_at))} "
             f"comment={quoteattr(row.comment)} "
             f'followup="{"true" if row.follow_up else "false"}"/>\n'
         )
     yield "</dataValueSet>\n"
 
 
+# DHIS2's own CSV header (CsvDataValueSetWriter).
 CSV_HEADER = (
     "dataelement",
     "period",
     "orgunit",
-    "catoptcombo",
-    "attroptcombo",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
     "value",
     "storedby",
     "lastupdated",
     "comment",
     "followup",
+    "deleted",
 )
 
 
-def write_csv(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
+def write_csv(
+    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+) -> Iterator[str]:
     coc = _default_coc(id_scheme)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -104,9 +126,10 @@ def write_csv(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
                 coc,
                 cell_safe(_number(row.value)),
                 cell_safe(row.stored_by),
-                row.updated_at.isoformat(),
+                timestamp(row.updated_at),
                 cell_safe(row.comment),
                 "true" if row.follow_up else "false",
+                "false",
             )
         )
         yield buffer.getvalue()
@@ -115,8 +138,13 @@ def write_csv(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def write_adx(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
-    """ADX: one <group> per unit and period (rows come grouped), periods as ISO intervals."""
+def write_adx(
+    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+) -> Iterator[str]:
+    """ADX: one <group> per unit and period (rows come grouped), periods as ISO intervals;
+    the data set on each group when one was asked for."""
+    data_set = quoteattr((header or {}).get("dataSet", ""))
+    data_set = f" dataSet={data_set}" if data_set != '""' else ""
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield f'<adx xmlns="{ADX_NAMESPACE}">\n'
     group: tuple[str, str] | None = None
@@ -127,7 +155,7 @@ def write_adx(rows: Iterable[ExportRow], id_scheme: IdScheme) -> Iterator[str]:
             group = (row.org_unit, row.period)
             yield (
                 f"  <group orgUnit={quoteattr(row.org_unit)} "
-                f"period={quoteattr(periods.to_adx(row.period))}>\n"
+                f"period={quoteattr(periods.to_adx(row.period))}{data_set}>\n"
             )
         if row.comment:
             yield (
@@ -149,7 +177,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-WRITERS: dict[Format, Callable[[Iterable[ExportRow], IdScheme], Iterator[str]]] = {
+WRITERS: dict[Format, Callable[[Iterable[ExportRow], IdScheme, Header | None], Iterator[str]]] = {
     Format.JSON: write_json,
     Format.XML: write_xml,
     Format.CSV: write_csv,
@@ -158,7 +186,13 @@ WRITERS: dict[Format, Callable[[Iterable[ExportRow], IdScheme], Iterator[str]]] 
 
 
 def datavalueset_write(
-    rows: Iterable[ExportRow], *, format: Format, id_scheme: IdScheme = IdScheme.UID
+    rows: Iterable[ExportRow],
+    *,
+    format: Format,
+    id_scheme: IdScheme = IdScheme.UID,
+    header: Header | None = None,
 ) -> Iterator[str]:
-    """The text of a dataValueSet (or ADX message) of these rows, piece by piece."""
-    return WRITERS[format](rows, id_scheme)
+    """The text of a dataValueSet (or ADX message) of these rows, piece by piece; `header`
+    the set's top-level dataSet, completeDate, period and orgUnit (DHIS2 writes them for
+    one data set, period and unit)."""
+    return WRITERS[format](rows, id_scheme, header or {})

@@ -195,11 +195,14 @@ def test_get_each_format(client, stored, extension, media, marker):
 
 def test_get_by_code_scheme(client, stored):
     response = client.get(
-        URL, {"orgUnit": "OU_A", "period": "201201", "idScheme": "code"}, **auth("xa_a")
+        URL,
+        {"orgUnit": "OU_A", "period": "201201", "idScheme": "code", "inputOrgUnitIdScheme": "code"},
+        **auth("xa_a"),
     )
 
     values = json.loads(b"".join(response.streaming_content))["dataValues"]
     assert {v["dataElement"] for v in values} == {"DE_A", "DE_B", "DE_C"}
+    assert {v["orgUnit"] for v in values} == {"OU_A"}
 
 
 def test_get_other_subtree_is_not_found(client, stored):

@@ -186,7 +186,7 @@ def test_unknown_options_are_refused():
     with pytest.raises(FormatError):
         import_json([], strategy="MERGE")
     with pytest.raises(FormatError):
-        import_json([], id_scheme="NAME")
+        import_json([], id_scheme="ATTRIBUTE:abc")
 
 
 @pytest.fixture

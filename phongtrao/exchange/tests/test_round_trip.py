@@ -42,7 +42,7 @@ def export(demo: DemoLoadResult, fmt: Format, scheme: IdScheme) -> bytes:
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-@pytest.mark.parametrize("scheme", list(IdScheme))
+@pytest.mark.parametrize("scheme", [IdScheme.UID, IdScheme.CODE])  # NAME: export only
 def test_export_delete_reimport_gives_equal_totals(demo, fmt, scheme):
     before = totals(demo)
     stored = DataValue.objects.filter(
