@@ -1,0 +1,60 @@
+"""The member book on a phone, in Debian's Chromium: search without diacritics, quick add.
+
+With MEMBERS_SCREENSHOTS=<dir> the pages are also saved there (docs/members/ holds them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from phongtrao.members.services import member_admit
+
+from .conftest import person
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officer_finds_and_adds_members_on_a_phone(registry, live_server, browser_page):
+    c1_uid = registry["c1"].uid
+    for name, birth in (
+        ("Lê Thị Ánh Tuyết", 1985),
+        ("Nguyễn Thị Hoa", 1979),
+        ("Điểu Thị Bé", 1992),
+    ):
+        member_admit(
+            actor=registry["officer_a"],
+            unit=registry["branch"],
+            data=person(name, birth_date=dt.date(birth, 5, 17), phone="0912345678"),
+            purpose="Quản lý hội viên",
+            consent_on=dt.date(2023, 3, 8),
+        )
+    page, base = browser_page, live_server.url
+    shots = os.environ.get("MEMBERS_SCREENSHOTS")
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("canbo_xa_a")
+    page.get_by_label("Mật khẩu").fill("x")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/hoi-vien/{c1_uid}/")
+    assert page.get_by_text("Sổ hội viên Xã A").is_visible()
+    if shots:
+        page.screenshot(path=str(Path(shots) / "members-list-phone.png"), full_page=True)
+    page.get_by_label("Tìm theo tên (gõ không dấu được)").fill("anh tuyet")
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Lê Thị Ánh Tuyết").is_visible()
+    assert page.get_by_role("link", name="Nguyễn Thị Hoa").count() == 0
+    page.goto(f"{base}/hoi-vien/{c1_uid}/")
+    page.get_by_text("+ Thêm hội viên").click()
+    page.get_by_label("Họ và tên", exact=True).fill("Trần Thị Lan")
+    page.get_by_label("Ngày sinh", exact=True).fill("1990-04-02")
+    page.get_by_label("Ngày vào Hội", exact=True).fill("2024-03-08")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "members-quick-add-phone.png"), full_page=True)
+    page.get_by_label("Hội viên đã đồng ý", exact=False).check()
+    page.get_by_role("button", name="Kết nạp").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Đã kết nạp Trần Thị Lan").is_visible()
