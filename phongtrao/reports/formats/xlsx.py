@@ -24,14 +24,15 @@ from phongtrao.spreadsheets import workbook_safe
 FONT = "Times New Roman"
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0"
-RATE_FORMAT = '0"%"'  # a value that is itself a rate: 90 shows as 90%
 PERCENT_FORMAT = "0%"
 NUMBER_FORMATS: dict[str, str] = {
     ValueType.INTEGER: INTEGER_FORMAT,
     ValueType.MONEY: INTEGER_FORMAT,
-    ValueType.PERCENT: RATE_FORMAT,
+    ValueType.PERCENT: "0.0%",  # a rate indicator, stored as a fraction like achievements
 }
-WIDTHS = (60, 12, 18, 18, 18, 16, 10, 11)
+WIDTHS = (60, 12, 18, 18, 18, 16, 10, 11, 18)
+#: The last column: the indicator's code, for programs reading the workbook.
+CODE_COLUMN = "Mã chỉ tiêu"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -44,18 +45,26 @@ def _number(value: Decimal | None) -> int | float | None:
 
 
 def _cells(row: AppendixRow) -> list[object]:
+    """One indicator's cells; every percentage is a fraction shown with a % format (a rate
+    indicator's 93,69% is 0.9369, as an achievement of 104% is 1.04)."""
     data = row.data
     reported = data.count > 0
     pct = data.achievement_pct / 100 if data.achievement_pct is not None else None
+    scale = Decimal(100) if row.indicator.value_type == ValueType.PERCENT else Decimal(1)
+
+    def amount(value: Decimal | None) -> int | float | None:
+        return _number(value / scale if value is not None else None)
+
     return [
         row.name,
         row.indicator.unit_label,  # amounts in đồng here, not in millions as in the text
-        _number(data.value) if reported else None,
-        _number(data.last_year),
-        _number(data.change) if reported else None,
-        _number(data.target),
+        amount(data.value) if reported else None,
+        amount(data.last_year),
+        amount(data.change) if reported else None,
+        amount(data.target),
         _number(pct),
         data.count,
+        row.indicator.code,
     ]
 
 
@@ -75,7 +84,7 @@ def render(report: Report) -> bytes:
     for cell in (sheet["A1"], sheet["A2"]):
         cell.font = bold
     sheet["A3"].font = plain
-    sheet.append(list(APPENDIX_COLUMNS))
+    sheet.append([*APPENDIX_COLUMNS, CODE_COLUMN])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = bold
@@ -110,6 +119,8 @@ def render(report: Report) -> bytes:
                 cell.number_format = PERCENT_FORMAT
             elif column == 8:
                 cell.number_format = INTEGER_FORMAT
+    last_row = sheet.max_row
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(WIDTHS))}{last_row}"
     sheet.append([])
     for note in (*report.notes, *report.footnotes):
         sheet.append([note])

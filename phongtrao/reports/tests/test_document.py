@@ -180,3 +180,15 @@ def test_the_word_file_follows_decree_30(report_tree):
     )
     last_body = [p for p in body if p.alignment == 3][-1]
     assert last_body.paragraph_format.keep_with_next
+
+
+def test_the_workbook_has_codes_fractions_and_filters(report_tree):
+    from openpyxl import load_workbook
+
+    report = report_build(report_tree["province"], "2023")
+    sheet = load_workbook(io.BytesIO(report_render(report, "xlsx"))).active
+    rows = {r[8]: r for r in sheet.iter_rows(values_only=True) if r and len(r) > 8 and r[8]}
+    assert rows["HV_PTM"][6] == pytest.approx(4094 / 2100)  # achievement as a fraction
+    assert rows["CS_TOT_TL"][5] == pytest.approx(0.9)  # a rate's target: 90% is 0.9
+    assert sheet.auto_filter.ref.startswith("A4:I")
+    assert sheet.freeze_panes == "C5"
