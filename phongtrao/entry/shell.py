@@ -137,16 +137,14 @@ def _shell(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     unit, period = shell_place(request)
     return {
-        "shell": {
-            "bell_url": reverse("notifications:list"),
-            "unread": unread_count(user),
-            "menu": shell_menu(request, unit, period),
-            "active": _active(request),
-            "unit": unit,
-            "period": period,
-            "period_label": periods.label_vi(period),
-        }
-    }["shell"]
+        "bell_url": reverse("notifications:list"),
+        "unread": unread_count(user),
+        "menu": shell_menu(request, unit, period),
+        "active": _active(request),
+        "unit": unit,
+        "period": period,
+        "period_label": periods.label_vi(period),
+    }
 
 
 __all__ = ["MenuItem", "shell", "shell_menu", "shell_place"]

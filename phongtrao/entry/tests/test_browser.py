@@ -48,6 +48,7 @@ def test_enter_submit_return_resubmit_approve_lock(
     url = base + entry_url(commune_form, small_tree["c1"])
 
     _sign_in(page, base, "xa")
+    page.get_by_role("navigation", name="Các phần").get_by_role("link", name="Nhập liệu").click()
     page.get_by_role("button", name="Mở biểu mẫu").first.click()  # the latest year
     page.goto(url)
     parent = page.locator(f"#v_{ids['THOAT_NGHEO']}")
