@@ -11,11 +11,11 @@ from django.views.generic import RedirectView
 from django.views.static import serve as static_serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from phongtrao.entry import task_views
 from phongtrao.portal import views as portal_views
+from phongtrao.portal.sitemaps import sitemap as portal_sitemap
 
 admin.site.site_header = "phongtrao — Quản trị hệ thống báo cáo"
 admin.site.site_title = "phongtrao"
@@ -37,7 +37,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The portal (Wagtail): its admin, documents, sitemap, own views; the page tree LAST.
     path("cms/", include(wagtailadmin_urls)),
     path("tai-lieu/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", portal_sitemap, name="sitemap"),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"/{settings.STATIC_URL.lstrip('/')}phongtrao/favicon.svg"),

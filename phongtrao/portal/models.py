@@ -22,6 +22,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
@@ -375,3 +376,50 @@ class Comment(models.Model):
         if self.approved:
             return "Đã duyệt"
         return "Đã từ chối" if self.rejected else "Chờ duyệt"
+
+
+# ---------------------------------------------------------------------------------------------
+# What editors set for the site ("Cài đặt > Cổng thông tin"); the site's name is Wagtail's own
+# (Cài đặt > Trang web).
+
+
+@register_setting(icon="site")
+class PortalSettings(BaseSiteSetting):
+    """The portal's public address and RSS channel, per Wagtail site."""
+
+    base_url: models.URLField[str, str] = models.URLField(
+        "địa chỉ cổng thông tin",
+        blank=True,
+        help_text=(
+            "Địa chỉ công khai, ví dụ https://phunu.binhphuoc.gov.vn; dùng cho sơ đồ trang và "
+            "RSS. Để trống: theo địa chỉ người đọc đang dùng."
+        ),
+    )
+    rss_title: models.CharField[str, str] = models.CharField(
+        "tiêu đề kênh RSS",
+        max_length=200,
+        blank=True,
+        help_text="Để trống: tên trang web (Cài đặt > Trang web).",
+    )
+    rss_description: models.CharField[str, str] = models.CharField(
+        "mô tả kênh RSS", max_length=300, blank=True
+    )
+
+    class Meta:
+        verbose_name = "cổng thông tin"
+        verbose_name_plural = "cổng thông tin"
+
+
+def portal_base_url(request: HttpRequest) -> str:
+    """The portal's public address without the final "/": the one set in the CMS, else the
+    address the reader used."""
+    configured = PortalSettings.for_request(request).base_url
+    return (configured or request.build_absolute_uri("/")).rstrip("/")
+
+
+def portal_site_name(request: HttpRequest) -> str:
+    """The Wagtail site's name, else the PORTAL_NAME setting."""
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    return str(getattr(site, "site_name", "") or settings.WAGTAIL_SITE_NAME)

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django import template
 from django.conf import settings
-from wagtail.models import Site
 
 from phongtrao.portal import selectors
+from phongtrao.portal.models import portal_site_name
 from phongtrao.vn import format_date_short, format_dateline, format_number
 
 register = template.Library()
@@ -28,8 +28,9 @@ def portal_latest() -> list[selectors.ArticleLink]:
 def portal_name(context: template.Context) -> str:
     """The Wagtail site's name ("Hội Liên hiệp Phụ nữ tỉnh Bình Phước"), else the setting."""
     request = context.get("request")
-    site = Site.find_for_request(request) if request is not None else None
-    return str(getattr(site, "site_name", "") or settings.WAGTAIL_SITE_NAME)
+    if request is None:
+        return str(settings.WAGTAIL_SITE_NAME)
+    return portal_site_name(request)
 
 
 @register.filter

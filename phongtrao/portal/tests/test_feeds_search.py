@@ -58,3 +58,28 @@ def test_search_with_control_characters_is_no_server_error(client, portal, q):
     response = client.get(f"/tim-kiem/?q={q}")
 
     assert response.status_code == 200
+
+
+def test_sitemap_and_rss_use_the_address_and_title_set_in_the_cms(client, portal):
+    from wagtail.models import Site
+
+    from phongtrao.portal.models import PortalSettings
+
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver" + portal["seed"].url in xml and "localhost" not in xml
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "Hội LHPN tỉnh Thử"
+    site.save()
+    PortalSettings.objects.update_or_create(
+        site=site,
+        defaults={
+            "base_url": "https://phunu.tinhthu.gov.vn/",
+            "rss_title": "Tin Hội LHPN tỉnh Thử",
+        },
+    )
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<loc>https://phunu.tinhthu.gov.vn" + portal["seed"].url + "</loc>" in xml
+    rss = client.get("/rss/").content.decode()
+    assert "<title>Tin Hội LHPN tỉnh Thử</title>" in rss
+    assert "<link>https://phunu.tinhthu.gov.vn" + portal["seed"].url + "</link>" in rss
+    assert "Hội LHPN tỉnh Thử" in client.get("/").content.decode()
