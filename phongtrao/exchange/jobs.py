@@ -13,9 +13,10 @@ until an import of it finishes. The end state and DHIS2's import summary go to t
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django import forms
 from django.conf import settings
@@ -86,6 +87,7 @@ def job_run(job_id: int) -> str:
                 id_scheme=job.id_scheme,
                 dry_run=job.dry_run,
                 strategy=job.strategy,
+                atomic=job.atomic,
                 user=user,
                 unit_allowed=lambda unit: unit_may_change(user, unit),
                 progress=lambda n: progress.add("values_written", n),
@@ -121,19 +123,25 @@ def _enqueue(job: ImportJob) -> None:
 def job_create(
     *,
     user: Any,
-    upload: UploadedFile,
+    upload: UploadedFile | IO[bytes],
     format: str,
     dry_run: bool,
     strategy: str,
     id_scheme: str,
+    atomic: bool = True,
+    name: str = "",
 ) -> ImportJob:
-    """Save the upload and queue its import (a worker takes it once this transaction commits)."""
-    name = upload.name or "tep"
+    """Save the upload (a file of the form, or a request body) and queue its import; a
+    worker takes it once this transaction commits."""
+    name = name or getattr(upload, "name", "") or "tep"
     fmt = Format(format) if format else format_guess(name)
     path = _folder() / f"{uuid.uuid4().hex}.upload"
     with open(path, "wb") as out:
-        for piece in upload.chunks():
-            out.write(piece)
+        if isinstance(upload, UploadedFile):
+            for piece in upload.chunks():
+                out.write(piece)
+        else:
+            shutil.copyfileobj(upload, out, 1024 * 1024)
     job = ImportJob.objects.create(
         user=user,
         filename=Path(name).name[:255],
@@ -142,6 +150,8 @@ def job_create(
         dry_run=dry_run,
         strategy=strategy,
         id_scheme=id_scheme,
+        atomic=atomic,
+        uid=uuid.uuid4().hex[:11],
         size=path.stat().st_size,
     )
     _enqueue(job)
@@ -216,6 +226,45 @@ def job_progress_read(job: ImportJob) -> dict[str, Any]:
         "summary": job.summary,
         "error": job.error,
     }
+
+
+def job_notifications(job: ImportJob) -> list[dict[str, Any]]:
+    """DHIS2's notifications of an import job (`/api/system/tasks/DATAVALUE_IMPORT/<id>`),
+    newest first as DHIS2 lists them; the newest says `completed: true` once it has ended."""
+    progress = job_progress_read(job)
+    category = "DATAVALUE_IMPORT"
+
+    def note(when: Any, message: str, *, level: str = "INFO", completed: bool = False) -> Any:
+        stamp = (when or job.created_at).isoformat(timespec="milliseconds")
+        return {
+            "uid": f"{job.uid[:9]}{len(notes):02d}",  # stable: the n-th note of the job
+            "level": level,
+            "category": category,
+            "time": stamp,
+            "message": message,
+            "completed": completed,
+        }
+
+    notes: list[dict[str, Any]] = []
+    notes.append(note(job.created_at, "Initiated DATAVALUE_IMPORT"))
+    if job.started_at:
+        notes.append(note(job.started_at, "Importing data values"))
+    if progress["valuesRead"] and not progress["finished"]:
+        notes.append(
+            note(
+                timezone.now(),
+                f"Read {progress['valuesRead']} values, wrote {progress['valuesWritten']}",
+            )
+        )
+    if progress["status"] == JobStatus.DONE:
+        notes.append(note(job.finished_at, "Import done", completed=True))
+    elif progress["status"] == JobStatus.FAILED:
+        notes.append(
+            note(
+                job.finished_at, progress["error"] or "Import failed", level="ERROR", completed=True
+            )
+        )
+    return notes[::-1]
 
 
 # --- pages ---------------------------------------------------------------------------------

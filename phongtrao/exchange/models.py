@@ -59,6 +59,10 @@ class ImportJob(models.Model):
     path = models.CharField("tệp tạm", max_length=500, editable=False)
     format = models.CharField("định dạng", max_length=20)
     dry_run = models.BooleanField("nhập thử", default=False)
+    # DHIS2's atomicMode ALL (all or nothing) or NONE (the valid values written).
+    atomic = models.BooleanField("tất cả hoặc không", default=True)
+    # The id DHIS2's async protocol gives out (/api/system/tasks/DATAVALUE_IMPORT/<uid>).
+    uid = models.CharField("mã DHIS2", max_length=11, blank=True, db_index=True, editable=False)
     strategy = models.CharField("chiến lược", max_length=20, default="CREATE_AND_UPDATE")
     id_scheme = models.CharField("kiểu mã", max_length=10, default="UID")
     status = models.CharField(

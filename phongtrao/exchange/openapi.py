@@ -127,6 +127,15 @@ def _simple(tag: str, operation: str, summary: str) -> dict[str, Any]:
     }
 
 
+def _task(operation: str, summary: str) -> dict[str, Any]:
+    item = _simple("Hệ thống", operation, summary)
+    item["get"]["parameters"] = [
+        {"name": "job_type", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "uid", "in": "path", "required": True, "schema": {"type": "string"}},
+    ]
+    return item
+
+
 DATA_VALUE_SET_QUERY = [
     _query("dataSet", "UID của biểu mẫu (dataSet)"),
     _query("period", "Mã kỳ DHIS2, ví dụ `2023` hoặc `2023Q4`"),
@@ -377,6 +386,23 @@ def schema() -> dict[str, Any]:
         },
         "/api/ma-truy-cap/": _page("Mã truy cập cá nhân", "tokens"),
         "/api/ma-truy-cap/{pk}/thu-hoi/": _page("Thu hồi mã truy cập", "tokenDelete", pk=True),
+        "/api/system/tasks/{job_type}/{uid}": _task(
+            "tasks", "Các thông báo của một lượt nhập chạy nền (async=true), mới nhất trước"
+        ),
+        "/api/system/taskSummaries/{job_type}/{uid}": _task(
+            "taskSummaries", "Bản tóm tắt kết quả của một lượt nhập chạy nền"
+        ),
+        "/api/nhap-tep/{pk}/nhap-lai/": {
+            "post": {
+                "tags": ["Trang"],
+                "summary": "Nhập lại một lượt nhập bị lỗi (gửi biểu mẫu, cần phiên và CSRF)",
+                "operationId": "importRetryPost",
+                "parameters": [
+                    {"name": "pk", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {"302": {"description": "Chuyển trang"}},
+            }
+        },
         "/api/nhap-tep/": _page("Nhập tệp số liệu (chạy nền)", "importUpload"),
         "/api/nhap-tep/{pk}/": _page("Tiến độ một lượt nhập", "importJob", post=False, pk=True),
         "/api/nhap-tep/{pk}/tien-do/": {

@@ -24,6 +24,12 @@ urlpatterns = [
     path("dataSets/<str:uid>", views.data_sets, name="data-set"),
     path("system/info", views.system_info, name="system-info"),
     path("system/info.json", views.system_info),
+    path("system/tasks/<str:job_type>/<str:uid>", views.system_tasks, name="system-tasks"),
+    path(
+        "system/taskSummaries/<str:job_type>/<str:uid>",
+        views.system_task_summaries,
+        name="system-task-summaries",
+    ),
     path("me", views.me, name="me"),
     path("me.json", views.me),
     path("members", members_api.members, name="members"),

@@ -26,7 +26,9 @@ from phongtrao.exchange.formats import (
     scheme_parse,
     strategy_parse,
 )
+from phongtrao.exchange.jobs import job_create, job_notifications, job_reap
 from phongtrao.exchange.metadata import MetadataError, metadata_list, metadata_object
+from phongtrao.exchange.models import ImportJob
 from phongtrao.exchange.selectors import SCHEME_FIELDS, export_rows
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
 from phongtrao.exchange.webapi import (
@@ -77,6 +79,8 @@ def _import(request: HttpRequest, user: Any) -> HttpResponse:
     atomic_mode = request.GET.get("atomicMode", "NONE").strip().upper()
     if atomic_mode not in {"ALL", "NONE"}:
         raise FormatError(f"atomicMode “{atomic_mode}” không hợp lệ (ALL hoặc NONE).")
+    if flag(request, "async"):
+        return _import_async(request, user, fmt, atomic=atomic_mode == "ALL")
     summary = datavalueset_import(
         stream=cast(IO[bytes], request),
         format=fmt,
@@ -92,6 +96,62 @@ def _import(request: HttpRequest, user: Any) -> HttpResponse:
         unit_allowed=lambda unit: unit_may_change(user, unit),
     )
     return summary_response(summary, english=english)
+
+
+def _import_async(request: HttpRequest, user: Any, fmt: Format, *, atomic: bool) -> HttpResponse:
+    """DHIS2's `async=true`: the body is kept and queued; the answer says where to follow it."""
+    job = job_create(
+        user=user,
+        upload=cast(IO[bytes], request),
+        format=fmt.value,
+        dry_run=flag(request, "dryRun"),
+        strategy=strategy_parse(
+            request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE"
+        ).value,
+        id_scheme=(request.GET.get("idScheme") or "")[:10],
+        atomic=atomic,
+        name="dataValueSets",
+    )
+    return message(
+        200,
+        "Initiated DATAVALUE_IMPORT",
+        {
+            "name": "DATAVALUE_IMPORT",
+            "id": job.uid,
+            "created": job.created_at.isoformat(timespec="milliseconds"),
+            "jobType": "DATAVALUE_IMPORT",
+            "relativeNotifierEndpoint": f"/api/system/tasks/DATAVALUE_IMPORT/{job.uid}",
+        },
+    )
+
+
+def _api_job(user: Any, job_type: str, uid: str) -> ImportJob | None:
+    if job_type != "DATAVALUE_IMPORT":
+        return None
+    return ImportJob.objects.filter(uid=uid, user=user).first()
+
+
+@api_endpoint("GET")
+def system_tasks(request: HttpRequest, user: Any, job_type: str, uid: str) -> HttpResponseBase:
+    """`/api/system/tasks/DATAVALUE_IMPORT/<id>`: the notifications of an async import."""
+    job = _api_job(user, job_type, uid)
+    if job is None:
+        return message(404, "Không tìm thấy công việc.")
+    return json_response(job_notifications(job))
+
+
+@api_endpoint("GET")
+def system_task_summaries(
+    request: HttpRequest, user: Any, job_type: str, uid: str
+) -> HttpResponseBase:
+    """`/api/system/taskSummaries/DATAVALUE_IMPORT/<id>`: the import summary once it ended."""
+    job = _api_job(user, job_type, uid)
+    if job is None:
+        return message(404, "Không tìm thấy công việc.")
+    job = job_reap(job)
+    if job.summary is None:
+        return json_response(None)
+    return json_response(job.summary)
 
 
 def summary_response(summary: ImportSummary, *, english: bool) -> HttpResponse:
