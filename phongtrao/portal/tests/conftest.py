@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from wagtail.models import Page, Site
 
+from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.portal.models import ArticlePage, CategoryPage, HomePage, articles_forget
 from phongtrao.portal.views import site_cache_clear
 from phongtrao.vn import VIETNAM_TZ
@@ -78,6 +79,8 @@ def portal(db):
         SEED_AT - dt.timedelta(days=3),
         summary="Dự án chế biến hạt điều đoạt giải nhất.",
     )
+    # Wagtail indexes pages for search through tasks on the queue (a worker in production).
+    tasks_run_pending()
     return {
         "home": home,
         "news": news,
