@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -16,7 +17,12 @@ from django.views.decorators.http import require_POST
 
 from phongtrao.accounts.access import membership_of, unit_may_administer
 from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log, password_reset_by_above, sessions_end_all
+from phongtrao.accounts.services import (
+    audit_log,
+    lockout_lift,
+    password_reset_by_above,
+    sessions_end_all,
+)
 
 
 @login_required
@@ -91,12 +97,29 @@ def password_reset_member(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def lockout_lift_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The level above lifts a member's sign-in lockout (failed attempts forgotten)."""
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        lockout_lift(actor=request.user, user=user)
+    except PermissionDenied:
+        messages.error(request, "Bạn không có quyền mở khóa đăng nhập cho tài khoản này.")
+        return redirect("accounts:list")
+    messages.success(
+        request, f"Đã mở khóa đăng nhập cho {user.get_username()}; họ có thể đăng nhập lại."
+    )
+    return redirect("accounts:list")
+
+
 __all__ = [
     "PasswordChangeView",
     "PasswordResetCompleteView",
     "PasswordResetConfirmView",
     "PasswordResetDoneView",
     "PasswordResetView",
+    "lockout_lift_member",
     "me",
     "password_reset_member",
     "sessions_end",

@@ -81,6 +81,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Cấp trên đặt lại mật khẩu"
     SESSIONS_END = "sessions_end", "Đăng xuất mọi phiên"
     REMIND = "remind", "Nhắc nộp báo cáo"
+    LOCKOUT_LIFT = "lockout_lift", "Cấp trên mở khóa đăng nhập"
 
 
 class AuditLog(models.Model):

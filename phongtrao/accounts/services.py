@@ -113,14 +113,8 @@ def sessions_end_all(*, actor: Any, user: User, keep_session_key: str = "") -> i
 def password_reset_by_above(*, actor: Any, user: User) -> str:
     """A new temporary password for a member of a unit strictly below the actor's, who must
     administer it; the user's sessions end. Returns the password, to hand over once."""
-    membership = Membership.objects.filter(user=user).select_related("unit").first()
-    own = getattr(getattr(actor, "membership", None), "unit_id", None)
-    if (
-        membership is None
-        or not unit_may_administer(actor, membership.unit)
-        or (membership.unit_id == own and not getattr(actor, "is_superuser", False))
-        or user.pk == getattr(actor, "pk", None)
-    ):
+    membership = _may_act_from_above(actor, user)
+    if membership is None:
         raise PermissionDenied("Chỉ cấp trên quản trị đơn vị mới đặt lại được mật khẩu này.")
     password = _random_password()
     user.set_password(password)
@@ -133,6 +127,60 @@ def password_reset_by_above(*, actor: Any, user: User) -> str:
     )
     sessions_end_all(actor=actor, user=user)
     return password
+
+
+def _may_act_from_above(actor: Any, user: User) -> Membership | None:
+    """The user's membership if `actor` administers a unit strictly above it (or is a
+    superuser) and is not `user`; None otherwise."""
+    membership = Membership.objects.filter(user=user).select_related("unit").first()
+    own = getattr(getattr(actor, "membership", None), "unit_id", None)
+    if (
+        membership is None
+        or not unit_may_administer(actor, membership.unit)
+        or (membership.unit_id == own and not getattr(actor, "is_superuser", False))
+        or user.pk == getattr(actor, "pk", None)
+    ):
+        return None
+    return membership
+
+
+@transaction.atomic
+def lockout_lift(*, actor: Any, user: User) -> int:
+    """Lift the sign-in lockout of `user`: django-axes' failed attempts for the user name, from
+    every address (so both the per name and the per name + IP counts), are reset. Allowed to a
+    superuser or to an administrator of a unit strictly above the user's; audited. Returns the
+    number of attempt records removed."""
+    from axes.utils import reset
+
+    membership = _may_act_from_above(actor, user)
+    if membership is None and not (
+        getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False)
+    ):
+        raise PermissionDenied("Chỉ cấp trên quản trị đơn vị mới mở khóa được tài khoản này.")
+    removed = reset(username=user.get_username())
+    audit_log(
+        user=actor,
+        action=AuditAction.LOCKOUT_LIFT,
+        target=f"người dùng {user.get_username()}",
+        detail=(
+            f"{removed} lượt đăng nhập sai được xóa"
+            + ("" if membership is None else f"; đơn vị {membership.unit.name}")
+        ),
+    )
+    return int(removed)
+
+
+def sign_in_failures(usernames: Iterable[str]) -> dict[str, int]:
+    """Failed sign-ins django-axes still counts, per user name (every address summed)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    rows = (
+        AccessAttempt.objects.filter(username__in=list(usernames))
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+    )
+    return {row["username"]: int(row["failures"] or 0) for row in rows}
 
 
 def _random_password() -> str:

@@ -21,6 +21,11 @@ urlpatterns = [
         account_views.password_reset_member,
         name="password_reset_member",
     ),
+    path(
+        "tai-khoan/<int:user_id>/mo-khoa-dang-nhap/",
+        account_views.lockout_lift_member,
+        name="lockout_lift_member",
+    ),
     path("quen-mat-khau/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "quen-mat-khau/da-gui/",

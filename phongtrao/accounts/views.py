@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from phongtrao.accounts.access import membership_of, unit_may_administer, units_visible
 from phongtrao.accounts.forms import AccountCreateForm, LoginForm
 from phongtrao.accounts.models import Membership, Role
-from phongtrao.accounts.services import account_create
+from phongtrao.accounts.services import account_create, sign_in_failures
 from phongtrao.orgs.models import Level
 
 
@@ -49,6 +49,9 @@ def accounts_list(request: HttpRequest) -> HttpResponse:
         .select_related("user", "unit")
         .order_by("unit__path", "user__username")
     )
+    failures = sign_in_failures(m.user.get_username() for m in members)
+    for m in members:
+        m.sign_in_failures = failures.get(m.user.get_username(), 0)  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/list.html",
