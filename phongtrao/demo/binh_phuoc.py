@@ -28,6 +28,7 @@ from phongtrao.data.bulk import BulkResult, BulkValue, datavalues_import
 from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import Period, Target
 from phongtrao.data.services import period_get, target_set
+from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_descendants, unit_resolve
 
@@ -79,6 +80,7 @@ class DemoLoadResult:
     values: BulkResult
     targets_set: int = 0
     targets_kept: int = 0
+    texts_set: int = 0
     plan: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
 
 
@@ -287,7 +289,8 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
     Needs the administrative units (`manage.py load_admin_units`). Idempotent: values and
     targets already there are kept, so a second run writes nothing; an officer's later
     correction survives too. `restore=True` puts the demo figures back over any change
-    (audited, source "demo"). All or nothing.
+    (audited, source "demo"); the seed's passages of the province's 2023 report are written
+    once (`demo.report_texts`). All or nothing.
     """
     province = demo_province()
     communes = demo_communes(province)
@@ -333,6 +336,8 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
             note=target.note,
         )
         result.targets_set += 1
+    # The seed's qualitative passages in the province's 2023 report.
+    result.texts_set = demo_report_texts_load(province=province)
     return result
 
 

@@ -18,10 +18,14 @@ from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.demo.binh_phuoc import DemoLoadResult
+from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_children
 from phongtrao.reports.builder import ReportEmpty, format_millions, report_build
 from phongtrao.reports.figures import MISSING
+from phongtrao.reports.models import Part
+from phongtrao.reports.selectors import report_texts
+from phongtrao.reports.services import report_texts_save
 from phongtrao.vn import format_number, format_percent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -55,6 +59,32 @@ def test_the_report_prints_every_published_figure(demo):
     missing = [(r["code"], r["as_published"]) for r in rows if r["as_published"] not in md]
     assert missing == []
     assert "gần 1.293 tỷ đồng (tăng 242 tỷ đồng so với cùng kỳ năm 2022)" in md
+
+
+def test_the_province_report_carries_the_seed_passages(demo):
+    md = report_md("70")
+    for passage in (
+        "“Đồng hành cùng chi hội, tổ phụ nữ”",
+        "“Phụ nữ Bình Phước nói lời hay, làm việc tốt”",
+        "Đề án 939 “Hỗ trợ phụ nữ khởi nghiệp giai đoạn 2017 - 2025”",
+        "Kết luận số 387-KL/TU ngày 25/6/2022",
+        "tính đến ngày 30/10/2023",
+        "“Đồng hành cùng phụ nữ biên cương”",
+    ):
+        assert passage in md
+    # Each in its own slot: the intro before I.1's passage, I.5's after I.4's.
+    assert md.index("sự quan tâm lãnh đạo") < md.index("Đồng hành cùng chi hội")
+    assert md.index("giám sát, phản biện xã hội được tổ chức") < md.index("30/10/2023")
+
+
+def test_the_seed_passages_are_written_once(demo):
+    province = demo.province
+    assert demo_report_texts_load(province=province) == 0
+    report_texts_save(
+        actor=None, unit=province, period_code="2023", texts={Part.RESULTS_4: "Lời văn riêng."}
+    )
+    assert demo_report_texts_load(province=province) == 0
+    assert report_texts(province, "2023")[Part.RESULTS_4].text == "Lời văn riêng."
 
 
 def appendix_values(md: str) -> list[str]:
