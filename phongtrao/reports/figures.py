@@ -90,8 +90,9 @@ class Figure:
         return bool(self) or self.has_target
 
     def __bool__(self) -> bool:
-        """A figure a sentence can state: reported, and not zero ("0 căn nhà" says nothing)."""
-        return self.present and self.value != 0
+        """A figure a sentence can state: reported, and not zero ("0 căn nhà" says nothing),
+        except a rate, where a reported 0% is a result ("0% cơ sở Hội hoàn thành tốt")."""
+        return self.present and (self.value != 0 or self.is_percent)
 
     @property
     def value(self) -> Decimal:

@@ -78,3 +78,34 @@ def test_the_report_page_links_to_the_reorganisation_page(client, small_tree):
     membership_set(actor=None, user=viewer, unit=province, roles={Role.VIEW})
     client.force_login(viewer)
     assert "/to-chuc/" not in client.get(f"/bao-cao/{province.uid}/2023/").text
+
+
+def test_a_reported_rate_of_zero_is_a_figure_not_a_missing_one(indicators):
+    def rate(value: int, count: int) -> ReportRow:
+        return ReportRow(
+            indicator=indicators["CS_TOT_TL"],
+            value=Decimal(value),
+            count=count,
+            last_year=None,
+            change=None,
+            target=None,
+            target_phase="",
+            achievement_pct=None,
+        )
+
+    zero = FigureSet([rate(0, 3)])["CS_TOT_TL"]
+    assert zero and zero.shown and zero.rate == "0%"
+    # Nobody reported it: still missing.
+    assert not FigureSet([rate(0, 0)])["CS_TOT_TL"]
+    # A count of zero stays out of sentences.
+    count = ReportRow(
+        indicator=indicators["GD_LUOT"],
+        value=Decimal(0),
+        count=3,
+        last_year=None,
+        change=None,
+        target=None,
+        target_phase="",
+        achievement_pct=None,
+    )
+    assert not FigureSet([count])["GD_LUOT"]
