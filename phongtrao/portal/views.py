@@ -34,6 +34,7 @@ from wagtail.models import Page, Site
 from wagtail.wagtail_hooks import check_view_restrictions
 
 from phongtrao.accounts.access import access_unit
+from phongtrao.busy import write_or_drop
 from phongtrao.portal import selectors, services
 from phongtrao.portal.forms import CommentForm
 from phongtrao.portal.models import ArticlePage, Comment, state_seconds
@@ -188,8 +189,14 @@ def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
         and not is_bot(request.headers.get("User-Agent", ""))
         and article.pk not in _seen(request)
     ):
-        counters = services.article_view_add(article_id=article.pk)
-        request._portal_counted = True  # type: ignore[attr-defined]
+        added = write_or_drop(
+            lambda: services.article_view_add(article_id=article.pk), what="a view counted"
+        )
+        if added is None:  # the database is busy: the page is served, the view not counted
+            counters = selectors.article_counters(article.pk)
+        else:
+            counters = added
+            request._portal_counted = True  # type: ignore[attr-defined]
     else:
         counters = selectors.article_counters(article.pk)
     request._portal_counters = counters  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from phongtrao.busy import write_or_drop
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.models import VisitorKind
 from phongtrao.portal.traffic.services import visit_record, visit_window
@@ -71,7 +72,8 @@ def visit_count(request: HttpRequest, response: HttpResponse) -> None:
     if found and int(found[3]) == kind and 0 <= now - int(found[2]) < touch:
         return  # seen less than a minute ago: "đang truy cập" is still true
     token = found[1] if found else secrets.token_urlsafe(16)
-    visit_record(key=f"v{token}", kind=kind)
+    if write_or_drop(lambda: visit_record(key=f"v{token}", kind=kind), what="a visit") is None:
+        return  # the database is busy: counted on a later page
     response.set_cookie(
         VISITOR_COOKIE,
         f"{token}.{now}.{int(kind)}",
@@ -86,7 +88,7 @@ def _robot_record(key: str) -> None:
     """Robots keep no cookie: the cache remembers that the database was told about this one,
     so that a crawler's burst writes once a minute, as a browser does."""
     if cache.add(f"traffic:robot:{key}", 1, getattr(settings, "TRAFFIC_TOUCH_SECONDS", 60)):
-        visit_record(key=key, kind=VisitorKind.BOT)
+        write_or_drop(lambda: visit_record(key=key, kind=VisitorKind.BOT), what="a robot's visit")
 
 
 class VisitCountingMiddleware:

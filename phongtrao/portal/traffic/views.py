@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, resolve_url
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from phongtrao.busy import write_or_drop
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.models import Link
 from phongtrao.portal.traffic.services import link_click_record
@@ -36,7 +37,7 @@ def link_follow(request: HttpRequest, link_id: int) -> HttpResponse:
         return response
     if is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return response
-    link_click_record(link=link)
+    write_or_drop(lambda: link_click_record(link=link), what="a link click")
     clicked = [*clicked, str(link.pk)][-LINKS_REMEMBERED:]
     response.set_cookie(
         LINKS_COOKIE,
