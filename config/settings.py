@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     # First: a body larger than its endpoint allows is refused before anything reads it.
     "config.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (config/csp.py: the admin sites' exception).
+    "config.csp.ProjectCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,6 +225,30 @@ if SESSION_COOKIE_SECURE:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Content-Security-Policy (django-csp): the project's scripts are static files, or inline with
+# the request's nonce; no 'unsafe-inline' for scripts (docs/security.md has the exceptions).
+# Styles keep 'unsafe-inline' (style attributes in templates and rich text); images may come
+# from other https sites (articles imported from NukeViet), videos from the embed providers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": [
+            "'self'",
+            "https://www.youtube.com",
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+        ],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 # Request bodies in bytes by path prefix (the longest wins, "" is every other path), answered
 # 413 above it; files larger than the synchronous API takes go through /api/nhap-tep/.
 MB = 1024 * 1024
