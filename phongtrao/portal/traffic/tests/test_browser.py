@@ -28,7 +28,7 @@ def sign_in(page, base):
     page.get_by_label("Tên đăng nhập").fill("thanh_vien")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/nhap-lieu/")
+    page.wait_for_url(base + "/viec-can-lam/")  # signed in: Việc cần làm
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ from django.utils import timezone
 from phongtrao.portal.traffic.models import DailyVisits, Link, Presence, VisitorKind
 from phongtrao.portal.traffic.services import link_click_record, visit_record
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: its flush must not let post_migrate recreate content types that the
+# later serialized-rollback tests restore with their own ids.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 THREADS = 16
 
 
