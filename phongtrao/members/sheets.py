@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from phongtrao.members.bulk import MemberRow
 from phongtrao.members.choices import ETHNICITY_CHOICES, Education, Occupation, Religion
@@ -26,12 +25,12 @@ from phongtrao.members.models import Member
 from phongtrao.members.names import name_clean, name_key
 from phongtrao.members.services import MemberData, member_data_check
 from phongtrao.orgs.models import Level, Unit
+from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, cell_safe, xlsx_open
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED = 60 * 1024 * 1024
-MAX_ENTRIES = 200
 MAX_ROWS = 20_000
 MAX_COLUMNS = 40
+# The file is refused before opening when its sheets declare more (title rows allowed for).
+LIMITS = XlsxLimits(max_rows=MAX_ROWS + 100)
 HEADERS = {
     "stt": "number",
     "ho va ten": "full_name",
@@ -71,7 +70,6 @@ OCCUPATION_WORDS = (
     (("noi tro",), Occupation.HOMEMAKER),
     (("nong", "lam ray", "trong trot", "chan nuoi"), Occupation.FARMER),
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SheetError(ValueError):
@@ -88,22 +86,10 @@ class ImportPlan:
 
 
 def _open(handle: IO[bytes]) -> Any:
-    data = handle.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise SheetError("Tệp quá lớn (tối đa 5 MB); hãy chia danh sách thành nhiều tệp.")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-            if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNZIPPED:
-                raise SheetError("Tệp Excel có nội dung bất thường (quá lớn khi giải nén).")
-    except zipfile.BadZipFile:
-        raise SheetError("Tệp không phải bảng tính Excel (.xlsx).") from None
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise SheetError(
-            "Không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng."
-        ) from None
+        return xlsx_open(handle, LIMITS)
+    except SpreadsheetError as error:
+        raise SheetError(str(error)) from None
 
 
 def _date(value: Any) -> dt.date | None:
@@ -259,13 +245,6 @@ def list_read(handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit]) -> Imp
     return ImportPlan(rows=rows, problems=problems, numbers=numbers)
 
 
-def cell_text(value: Any) -> Any:
-    """A value as a cell: text a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 EXPORT_COLUMNS: dict[str, tuple[str, Any]] = {
     "full_name": ("Họ và tên", lambda m: m.full_name),
     "birth_date": ("Ngày sinh", lambda m: m.birth_date.strftime("%d/%m/%Y")),
@@ -295,10 +274,10 @@ def list_xlsx(members: Sequence[Member], *, title: str, columns: Sequence[str]) 
     wanted = [c for c in columns if c in EXPORT_COLUMNS] or list(DEFAULT_EXPORT)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Danh sách hội viên")
-    sheet.append([cell_text(title)])
+    sheet.append([cell_safe(title)])
     sheet.append(["STT", *(EXPORT_COLUMNS[c][0] for c in wanted)])
     for number, member in enumerate(members, 1):
-        sheet.append([number, *(cell_text(EXPORT_COLUMNS[c][1](member)) for c in wanted)])
+        sheet.append([number, *(cell_safe(EXPORT_COLUMNS[c][1](member)) for c in wanted)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -309,7 +288,6 @@ __all__ = [
     "EXPORT_COLUMNS",
     "ImportPlan",
     "SheetError",
-    "cell_text",
     "list_read",
     "list_xlsx",
 ]

@@ -161,7 +161,7 @@ def test_import_refuses_a_file_that_is_not_excel(client, registry):
         f"/hoi-vien/{registry['c1'].uid}/nhap-excel/",
         {"file": junk, "consent_on": "2023-03-08", "consent": "on"},
     )
-    assert "không phải bảng tính Excel" in page.content.decode()
+    assert "không phải là tệp Excel" in page.content.decode()
 
 
 def test_exports_are_formula_safe_and_carry_only_asked_columns(client, registry):
