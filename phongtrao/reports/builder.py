@@ -35,6 +35,7 @@ from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.models import Submission, SubmissionStatus, Target
 from phongtrao.orgs.models import Edition, Level, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.reports.charts import Chart, report_charts
 from phongtrao.reports.figures import (
     ESTIMATE_MARK,
     MISSING,
@@ -144,6 +145,8 @@ class Report:
     # Parts II–IV (đánh giá chung, phương hướng, kiến nghị): level-1 and level-2 sections.
     closing: tuple[SectionText, ...] = ()
     results_heading: str = RESULTS_HEADING
+    # The charts with something to show (`reports.charts`), in the order they are printed.
+    charts: tuple[Chart, ...] = ()
 
     @property
     def blocks(self) -> list[tuple[str, str]]:
@@ -534,6 +537,7 @@ def report_build(
         omitted=tuple(omitted),
         draft=not reported,
         closing=tuple(closing_parts(unit, period, figures, texts)),
+        charts=report_charts(unit, period, figures) if reported else (),
     )
 
 

@@ -23,6 +23,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from phongtrao.reports.builder import Report
+from phongtrao.reports.charts import chart_png
 from phongtrao.reports.formats.markdown import APPENDIX_COLUMNS
 
 FONT = "Times New Roman"
@@ -216,6 +217,18 @@ def _appendix(doc: DocumentObject, report: Report) -> None:
             doc,
             f"Tình hình báo cáo: {report.completeness_text}.",
             size=Pt(12),
+            align=WD_ALIGN_PARAGRAPH.LEFT,
+        )
+    for number, chart in enumerate(report.charts, start=1):
+        picture = doc.add_paragraph()
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.paragraph_format.keep_with_next = True
+        picture.add_run().add_picture(io.BytesIO(chart_png(chart)), width=Cm(16))
+        _line(
+            doc,
+            f"Biểu đồ {number}. {chart.caption}",
+            italic=True,
+            size=Pt(10),
             align=WD_ALIGN_PARAGRAPH.LEFT,
         )
     table = doc.add_table(rows=1, cols=len(APPENDIX_COLUMNS))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,13 @@ from django.core.management import call_command
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.demo.binh_phuoc import DemoLoadResult
+from phongtrao.demo.binh_phuoc import DemoLoadResult, demo_communes
 from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_children
 from phongtrao.reports.builder import ReportEmpty, format_millions, report_build
 from phongtrao.reports.figures import MISSING
+from phongtrao.reports.formats import report_render
 from phongtrao.reports.models import Part
 from phongtrao.reports.selectors import report_texts
 from phongtrao.reports.services import report_texts_save
@@ -169,3 +171,39 @@ def test_units_and_periods_without_figures_are_refused(demo):
         assert draft.header.title == "BÁO CÁO (DỰ THẢO)"
         assert all(s.paragraphs == ["Chưa có số liệu."] for s in draft.sections)
         assert "đáng ghi nhận" not in "\n".join(draft.intro)
+
+
+def test_the_province_pdf_and_docx_carry_the_charts(demo, tmp_path):
+    from docx import Document
+
+    report = report_build(demo.province, "2023")
+    assert [c.key for c in report.charts] == ["trend", "targets", "below"]
+    trend = report.charts[0]
+    assert trend.labels[-2:] == ("2022", "2023") and trend.value_texts[-1] == "180.833"
+    html = report_render(report, "html").decode()
+    assert (
+        html.count('<figure class="chart"') == 3
+        and html.count('src="data:image/svg+xml;base64,') == 3
+    )
+    assert "Biểu đồ 3. Tổng số hội viên của các đơn vị trực thuộc" in html
+    path = tmp_path / "bc.pdf"
+    path.write_bytes(report_render(report, "pdf"))
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # Each title twice: drawn in the chart, and in its caption under it.
+    for chart in report.charts:
+        assert " ".join(text.split()).count(chart.title) >= 2, chart.key
+    document = Document(io.BytesIO(report_render(report, "docx")))
+    assert len(document.inline_shapes) == 3
+    captions = [p.text for p in document.paragraphs if p.text.startswith("Biểu đồ ")]
+    assert len(captions) == 3 and "180.833" in captions[0]
+
+
+def test_a_chart_with_nothing_to_show_is_left_out(demo):
+    commune = demo_communes(demo.province)[0]
+    charts = report_build(commune, "2023").charts
+    assert "below" not in [c.key for c in charts]  # nothing below a commune
+    assert "targets" not in [c.key for c in charts]  # no target set for it
+    # 2021 is the demo's first year: a single point is not a trend.
+    assert "trend" not in [c.key for c in report_build(demo.province, "2021").charts]
