@@ -145,8 +145,12 @@ class Report:
     # Parts II–IV (đánh giá chung, phương hướng, kiến nghị): level-1 and level-2 sections.
     closing: tuple[SectionText, ...] = ()
     results_heading: str = RESULTS_HEADING
-    # The charts with something to show (`reports.charts`), in the order they are printed.
-    charts: tuple[Chart, ...] = ()
+
+    @functools.cached_property
+    def charts(self) -> tuple[Chart, ...]:
+        """The charts with something to show (`reports.charts`), in print order; read only by
+        the formats that draw them (a few queries more: five years, the units below)."""
+        return () if self.draft else report_charts(self.unit, self.period, self.figures)
 
     @property
     def blocks(self) -> list[tuple[str, str]]:
@@ -537,7 +541,6 @@ def report_build(
         omitted=tuple(omitted),
         draft=not reported,
         closing=tuple(closing_parts(unit, period, figures, texts)),
-        charts=report_charts(unit, period, figures) if reported else (),
     )
 
 
