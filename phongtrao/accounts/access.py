@@ -75,6 +75,13 @@ def unit_may_approve(user: Any, unit: Unit) -> bool:
     )
 
 
+def unit_may_write_report(user: Any, unit: Unit) -> bool:
+    """Whether `user` may write the passages and document details of `unit`'s report: the
+    officers who enter its figures or approve them (a district's standing committee writes
+    the district's report although communes enter the figures)."""
+    return _member_may(user, unit, "may_enter") or _member_may(user, unit, "may_approve")
+
+
 def unit_may_administer(user: Any, unit: Unit) -> bool:
     """Whether `user` may create accounts and set roles for `unit` (own subtree, quản trị)."""
     return _member_may(user, unit, "may_administer")
@@ -118,5 +125,6 @@ __all__ = [
     "unit_may_approve",
     "unit_may_change",
     "unit_may_view",
+    "unit_may_write_report",
     "units_visible",
 ]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from phongtrao.accounts.access import unit_may_change
+from phongtrao.accounts.access import unit_may_write_report
 from phongtrao.orgs.models import Unit
 from phongtrao.reports.models import (
     DocumentSettings,
@@ -36,7 +36,7 @@ class ReportTextError(ValueError):
 
 
 def _check(actor: Any, unit: Unit) -> None:
-    if actor is not None and not unit_may_change(actor, unit):
+    if actor is not None and not unit_may_write_report(actor, unit):
         raise PermissionDenied("Bạn không có quyền sửa báo cáo của đơn vị này.")
 
 

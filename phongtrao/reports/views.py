@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from phongtrao import periods
-from phongtrao.accounts.access import access_unit, unit_may_change
+from phongtrao.accounts.access import access_unit, unit_may_write_report
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
 from phongtrao.reports.builder import (
@@ -88,7 +88,7 @@ def _page_context(request: HttpRequest, unit: Unit, parsed: periods.Period) -> d
     """What the page shows beside the document: the passages (pre-filled from the figures
     where nothing was written), their history, the document details, the register number."""
     saved = report_texts(unit, parsed.code)
-    may_change = unit_may_change(request.user, unit)
+    may_change = unit_may_write_report(request.user, unit)
     details = document_settings(unit)
     return {
         "may_change": may_change,
@@ -149,7 +149,7 @@ def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpRespons
 @require_POST
 def report_texts_edit(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     """Save the passages officers wrote on the report page."""
-    unit = access_unit(request.user, unit_uid, change=True)
+    unit = access_unit(request.user, unit_uid)  # the service checks who may write
     parsed = _period(period)
     form = ReportTextsForm(request.POST)
     if not form.is_valid():
@@ -174,7 +174,7 @@ def report_texts_edit(request: HttpRequest, unit_uid: str, period: str) -> HttpR
 @require_POST
 def report_settings_edit(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     """Save how the unit's reports are headed and signed."""
-    unit = access_unit(request.user, unit_uid, change=True)
+    unit = access_unit(request.user, unit_uid)  # the service checks who may write
     parsed = _period(period)
     form = DocumentSettingsForm(request.POST, instance=document_settings(unit))
     if form.is_valid():
@@ -189,7 +189,7 @@ def report_settings_edit(request: HttpRequest, unit_uid: str, period: str) -> Ht
 @require_POST
 def report_number_take(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     """Give the report its number in the unit's register of this year."""
-    unit = access_unit(request.user, unit_uid, change=True)
+    unit = access_unit(request.user, unit_uid)  # the service checks who may write
     parsed = _period(period)
     number = report_number_assign(
         actor=request.user,

@@ -192,3 +192,24 @@ def test_the_workbook_has_codes_fractions_and_filters(report_tree):
     assert rows["CS_TOT_TL"][5] == pytest.approx(0.9)  # a rate's target: 90% is 0.9
     assert sheet.auto_filter.ref.startswith("A4:I")
     assert sheet.freeze_panes == "C5"
+
+
+def test_the_district_committee_writes_its_report_but_a_viewer_does_not(client, report_tree):
+    district = report_tree["d1"]
+    committee = get_user_model().objects.create_user("huyen", password="mat-khau-dai-123")
+    membership_set(actor=None, user=committee, unit=district, roles={Role.VIEW, Role.APPROVE})
+    viewer = get_user_model().objects.create_user("xem", password="mat-khau-dai-123")
+    membership_set(actor=None, user=viewer, unit=district, roles={Role.VIEW})
+    text = {Part.WEAKNESSES: "Một số chi hội sinh hoạt chưa đều."}
+
+    client.force_login(viewer)
+    assert "Lưu lời văn" not in client.get(page_url(district)).content.decode()
+    client.post(page_url(district, "loi-van/"), text)
+    assert "sinh hoạt chưa đều" not in client.get(page_url(district, "md/")).content.decode()
+
+    client.force_login(committee)
+    assert "Lưu lời văn" in client.get(page_url(district)).content.decode()
+    assert client.post(page_url(district, "loi-van/"), text).status_code == 302
+    assert "Một số chi hội sinh hoạt chưa đều." in client.get(
+        page_url(district, "md/")
+    ).content.decode()
