@@ -210,6 +210,7 @@ def test_the_district_committee_writes_its_report_but_a_viewer_does_not(client, 
     client.force_login(committee)
     assert "Lưu lời văn" in client.get(page_url(district)).content.decode()
     assert client.post(page_url(district, "loi-van/"), text).status_code == 302
-    assert "Một số chi hội sinh hoạt chưa đều." in client.get(
-        page_url(district, "md/")
-    ).content.decode()
+    assert (
+        "Một số chi hội sinh hoạt chưa đều."
+        in client.get(page_url(district, "md/")).content.decode()
+    )
