@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import pytest
 
 from phongtrao.exchange.tests.conftest import API_PASSWORD
+from phongtrao.exchange.tests.test_jobs_worker import worker
 
 # The catalog's forms close 15 days after the period; these tests write 2023 as officers.
 pytestmark = pytest.mark.usefixtures("no_deadlines")
 
 
 # On SQLite no session can be saved while an import writes (one writer at a time), and the
-# page's polls save the session: the browser round runs on PostgreSQL, the production base.
+# page's polls save the session: the browser round runs on PostgreSQL, the production base,
+# with a real worker process of the task queue running the import.
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "progress"]
+)
 def test_upload_shows_progress_then_summary(
     live_server, api_people, small_tree, indicators, browser_page, tmp_path, settings
 ):
@@ -37,7 +42,12 @@ def test_upload_shows_progress_then_summary(
     page.get_by_label("Tệp số liệu").set_input_files(str(upload))
     page.get_by_role("button", name="Tải lên và nhập").click()
 
-    page.locator("#job-summary").wait_for(state="visible", timeout=30_000)
+    process = worker(media=tmp_path)
+    try:
+        page.locator("#job-summary").wait_for(state="visible", timeout=60_000)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
     assert page.locator("#job-status").inner_text() == "Xong"
     assert page.locator("#count-imported").inner_text() == "2"
     assert "SUCCESS" in page.locator("#summary-status").inner_text()
