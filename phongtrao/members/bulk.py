@@ -21,7 +21,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from phongtrao.members.access import Actor, actor_name, actor_user, records_may_change
-from phongtrao.members.choices import EndKind, EventKind, StartKind, Status
+from phongtrao.members.choices import (
+    KINH,
+    EndKind,
+    EventKind,
+    Occupation,
+    Religion,
+    StartKind,
+    Status,
+)
 from phongtrao.members.figures import figures_write, registry_unit_of
 from phongtrao.members.models import Enrolment, Member, MemberEvent
 from phongtrao.members.names import name_key
@@ -39,9 +47,9 @@ class MemberRow(NamedTuple):
     join_date: dt.date
     unit_id: int
     unit_path: str
-    ethnicity: str = "01"
-    religion: str = "none"
-    occupation: str = "other"
+    ethnicity: str = KINH
+    religion: str = Religion.NONE
+    occupation: str = Occupation.OTHER
     education: str = ""
     address: str = ""
     phone: str = ""
