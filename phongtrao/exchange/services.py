@@ -550,14 +550,7 @@ def datavalueset_import(
                 chunk_size=chunk_size,
                 atomic=atomic,
             )
-            for problem in result.problems:
-                summary.conflict(
-                    problem.item.indicator.uid,
-                    problem.reason,
-                    problem.index,
-                    code=problem.code,
-                    english=_problem_english(problem, summary),
-                )
+            _conflicts_add(summary, result.problems)
             if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback
     except _Rollback:
@@ -567,14 +560,7 @@ def datavalueset_import(
         summary.conflict(fmt.value, str(error))
         return _refused(summary, str(error), "The import process failed: " + str(error))
     except BulkRejected as rejected:
-        for problem in rejected.result.problems:
-            summary.conflict(
-                problem.item.indicator.uid,
-                problem.reason,
-                problem.index,
-                code=problem.code,
-                english=_problem_english(problem, summary),
-            )
+        _conflicts_add(summary, rejected.result.problems)
         return _refused(summary, str(rejected), "Import process was aborted (atomicMode=ALL)")
     summary.imported, summary.updated = result.imported, result.updated
     summary.deleted, summary.ignored = result.deleted, result.ignored
@@ -595,6 +581,18 @@ def datavalueset_import(
         )
         summary.description_en = "Import process completed successfully"
     return summary
+
+
+def _conflicts_add(summary: ImportSummary, problems: Iterable[BulkProblem]) -> None:
+    """The bulk write's refused values as the summary's conflicts (DHIS2's codes, row index)."""
+    for problem in problems:
+        summary.conflict(
+            problem.item.indicator.uid,
+            problem.reason,
+            problem.index,
+            code=problem.code,
+            english=_problem_english(problem, summary),
+        )
 
 
 def _problem_english(problem: BulkProblem, summary: ImportSummary) -> str:
