@@ -1,8 +1,8 @@
 """Reads for the dashboard of a unit and period: key figures, the units below, a trend.
 
-Built on the public reads of `analytics.selectors` (`unit_report`, `unit_totals`) and on the
-roll-up table itself for the units below, read set-wise: the number of queries does not
-grow with the number of units or indicators.
+Built on the public reads of `analytics.selectors` (`unit_report`, `unit_totals`, the mapped
+sources of `selectors.mapped`) and on the roll-up table itself for the units below, read
+set-wise: the number of queries does not grow with the number of units or indicators.
 
 On either structure: the unit asked for may be of another edition than the one that
 entered the period's values (the 2025 Đồng Nai for 2023). Its units below are then those of
@@ -22,19 +22,20 @@ from decimal import Decimal
 from phongtrao import periods
 from phongtrao.analytics.models import Rollup
 from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
-from phongtrao.analytics.selectors import (
+from phongtrao.analytics.selectors.base import (
     ROLLED_UP_TYPES,
     MappedSource,
-    ReportRow,
     Total,
     derived_totals,
     raw_indicators,
+)
+from phongtrao.analytics.selectors.mapped import (
     source_totals,
-    unit_report,
     unit_spans_period,
-    unit_totals,
     with_mapped_totals,
 )
+from phongtrao.analytics.selectors.report import ReportRow, unit_report
+from phongtrao.analytics.selectors.totals import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, Period
 from phongtrao.orgs.models import Unit, UnitMapping

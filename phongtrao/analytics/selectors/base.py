@@ -1,0 +1,105 @@
+"""What every read of totals shares: the `Total` value, a mapping row read for one total,
+the raw indicators behind derived ones and the formulas that derive them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from phongtrao import expressions
+from phongtrao.analytics.rollups import ZERO, period_rows
+from phongtrao.catalog.models import Indicator
+from phongtrao.data.models import Period
+
+ONE = Decimal(1)
+# The period types kept in the roll-ups; any other period is summed from the raw values.
+ROLLED_UP_TYPES = {"MONTHLY", "QUARTERLY", "SIX_MONTHLY", "YEARLY"}
+
+
+@dataclass(frozen=True)
+class Total:
+    """A total over a subtree: `count` raw values fed it (0 means nobody reported).
+
+    `estimated`: part of it was shared out from a split unit by weights (area), so it is an
+    estimate; `sources`: ids of the units of another structure or history whose figures it
+    holds (empty when every value was entered inside the subtree).
+    """
+
+    value: Decimal
+    count: int
+    estimated: bool = False
+    sources: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MappedSource:
+    """A mapping row read for one total: the source unit and how its figures count."""
+
+    id: int
+    path: str
+    level: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    weight: Decimal
+    whole: bool
+    estimated: bool
+
+
+def period_row(period: Period | str) -> Period:
+    """The `data.Period` row of a period given as a row or a code (created if missing)."""
+    if isinstance(period, Period):
+        return period
+    return period_rows([period])[period]
+
+
+def raw_indicators(
+    indicators: Iterable[Indicator],
+) -> tuple[list[Indicator], dict[str, Indicator]]:
+    """The raw indicators needed to compute these (derived ones expanded), and all by code.
+
+    The catalog is read only when a formula names an indicator not asked for.
+    """
+    by_code = {i.code: i for i in indicators}
+    wanted: dict[str, Indicator] = {}
+    pending = list(by_code.values())
+    while pending:
+        indicator = pending.pop()
+        if indicator.code in wanted:
+            continue
+        wanted[indicator.code] = indicator
+        if indicator.formula:
+            for ref in expressions.parse(indicator.formula).references:
+                if ref.code not in by_code:
+                    by_code.update({i.code: i for i in Indicator.objects.all()})
+                pending.append(by_code[ref.code])
+    return [i for i in wanted.values() if not i.formula], by_code
+
+
+def derived_totals(
+    indicators: Sequence[Indicator], raw: dict[int, Total], by_code: dict[str, Indicator]
+) -> dict[int, Total]:
+    """Totals of derived indicators from their formulas, raw totals passed through."""
+    result: dict[int, Total] = {}
+    for indicator in indicators:
+        if not indicator.formula:
+            result[indicator.pk] = raw.get(indicator.pk, Total(ZERO, 0))
+            continue
+        expr = expressions.parse(indicator.formula)
+        inputs: dict[expressions.Ref, Decimal | None] = {}
+        count = 0
+        estimated = False
+        sources: set[int] = set()
+        for ref in expr.references:
+            total = raw.get(by_code[ref.code].pk, Total(ZERO, 0))
+            inputs[ref] = total.value
+            count += total.count
+            estimated = estimated or total.estimated
+            sources.update(total.sources)
+        value = expr.evaluate(inputs)
+        result[indicator.pk] = Total(
+            value if value is not None else ZERO, count, estimated, tuple(sorted(sources))
+        )
+    return result
