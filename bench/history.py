@@ -45,13 +45,13 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from phongtrao.analytics.rebuild import rollups_rebuild  # noqa: E402
-from phongtrao.analytics.rollups import period_rows  # noqa: E402
 from phongtrao.analytics.selectors import (  # noqa: E402
     unit_completeness,
     unit_report,
     unit_totals_naive,
 )
 from phongtrao.catalog.models import Indicator  # noqa: E402
+from phongtrao.data.rollups import period_rows  # noqa: E402
 from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load  # noqa: E402
 from phongtrao.orgs.mapping import mapping_rebuild  # noqa: E402
 from phongtrao.orgs.models import Level, Unit, UnitMapping  # noqa: E402

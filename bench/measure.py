@@ -32,7 +32,6 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from phongtrao.analytics.rebuild import rollups_rebuild  # noqa: E402
-from phongtrao.analytics.rollups import period_rows  # noqa: E402
 from phongtrao.analytics.selectors import (  # noqa: E402
     unit_completeness,
     unit_report,
@@ -41,6 +40,7 @@ from phongtrao.analytics.selectors import (  # noqa: E402
 from phongtrao.catalog.models import Indicator  # noqa: E402
 from phongtrao.data.bulk import BulkValue, datavalues_import  # noqa: E402
 from phongtrao.data.models import DataValue, Period, Target  # noqa: E402
+from phongtrao.data.rollups import period_rows  # noqa: E402
 from phongtrao.data.services import datavalue_save, target_set  # noqa: E402
 from phongtrao.orgs.models import Edition, Kind, Level, Unit, uid_from  # noqa: E402
 

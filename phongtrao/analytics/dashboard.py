@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from phongtrao import periods
 from phongtrao.analytics.models import Rollup
-from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
 from phongtrao.analytics.selectors.base import (
     ROLLED_UP_TYPES,
     MappedSource,
@@ -38,6 +37,7 @@ from phongtrao.analytics.selectors.report import ReportRow, unit_report
 from phongtrao.analytics.selectors.totals import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, Period
+from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
 from phongtrao.orgs.models import Unit, UnitMapping
 
 # The headline figures of a Women's Union dashboard, in this order (catalog codes); codes

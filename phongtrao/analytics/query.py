@@ -21,10 +21,10 @@ from django.utils import timezone
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
 from phongtrao.analytics.dashboard import validity_window
-from phongtrao.analytics.rollups import ZERO, period_rows
 from phongtrao.analytics.selectors import Total, unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
+from phongtrao.data.rollups import ZERO, period_rows
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_at, edition_get, unit_counterpart
 

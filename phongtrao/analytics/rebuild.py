@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, container_codes, period_rows
 from phongtrao.catalog.models import TimeAggregation
 from phongtrao.data.models import Period
+from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, container_codes, period_rows
 from phongtrao.orgs.models import Unit
 
 # (unit, indicator, container) contributions, per time aggregation, then summed per ancestor.

@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from phongtrao import periods
-from phongtrao.analytics.rollups import period_rows
 from phongtrao.catalog.models import Form, Indicator, Section
 from phongtrao.catalog.selectors import form_indicators
 from phongtrao.data.models import (
@@ -22,6 +21,7 @@ from phongtrao.data.models import (
     SubmissionStatus,
     Target,
 )
+from phongtrao.data.rollups import period_rows
 from phongtrao.data.workflow import form_deadline
 from phongtrao.orgs.models import Unit
 

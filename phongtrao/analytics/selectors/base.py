@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from phongtrao import expressions
-from phongtrao.analytics.rollups import ZERO, period_rows
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
+from phongtrao.data.rollups import ZERO, period_rows
 
 ONE = Decimal(1)
 # The period types kept in the roll-ups; any other period is summed from the raw values.

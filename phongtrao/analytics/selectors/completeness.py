@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q
 
 from phongtrao.analytics.models import Activity
-from phongtrao.analytics.rollups import ZERO
 from phongtrao.analytics.selectors.base import MappedSource, period_row
 from phongtrao.analytics.selectors.mapped import mapped_sources, source_era
 from phongtrao.data.models import DataValue, Period
+from phongtrao.data.rollups import ZERO
 from phongtrao.orgs.models import Unit
 
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from phongtrao.analytics.models import Rollup
-from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution
 from phongtrao.analytics.selectors.base import ROLLED_UP_TYPES, MappedSource, Total
 from phongtrao.analytics.selectors.naive import naive_source_totals
 from phongtrao.catalog.models import Indicator, TimeAggregation, ValueType
 from phongtrao.data.models import DataValue, Period
+from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution
 from phongtrao.orgs.models import Unit, UnitMapping
 
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from django.db import connection
 
-from phongtrao.analytics.rollups import ZERO
 from phongtrao.analytics.selectors.base import MappedSource, Total
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import Period
+from phongtrao.data.rollups import ZERO
 from phongtrao.orgs.models import Unit
 
 

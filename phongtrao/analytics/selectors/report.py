@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from phongtrao import periods
-from phongtrao.analytics.rollups import period_rows
 from phongtrao.analytics.selectors.totals import unit_totals
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import Period, Target
+from phongtrao.data.rollups import period_rows
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from phongtrao.analytics.rollups import ROLLUP_MAX_LEVEL
 from phongtrao.analytics.selectors.base import (
     ONE,
     ROLLED_UP_TYPES,
@@ -29,6 +28,7 @@ from phongtrao.analytics.selectors.mapped import mapped_sources, source_totals, 
 from phongtrao.analytics.selectors.naive import naive_subtree_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
+from phongtrao.data.rollups import ROLLUP_MAX_LEVEL
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.analytics.selectors.rules import rules_run
 from phongtrao.data.services import datavalues_save, period_get
-from phongtrao.data.validation import rules_run
 
 pytestmark = pytest.mark.django_db
 

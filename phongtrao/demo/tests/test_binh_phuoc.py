@@ -15,11 +15,11 @@ import pytest
 from django.conf import settings
 
 from phongtrao.analytics.selectors import unit_report, unit_totals
+from phongtrao.analytics.selectors.rules import rules_run
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.models import DataValue, DataValueAudit, Target
 from phongtrao.data.services import datavalue_save, period_get
-from phongtrao.data.validation import rules_run
 from phongtrao.demo.binh_phuoc import (
     FIGURES_FILE,
     DemoLoadResult,

@@ -8,6 +8,11 @@ members) or the first. When a value changes, the contribution before and after i
 for P = the value's period and each quarter, half-year and year containing it, and the
 difference is added to the roll-up rows of every ancestor of the unit. The work is
 proportional to depth × containers, whatever the size of the data.
+
+Owned by `data`, the write path that keeps the invariant (every saved value is in the
+roll-ups at commit): its services call `rollup_apply` in their transaction. The tables it
+writes (`analytics_rollup`, `analytics_activity`) are declared by `analytics.models`, whose
+reads (`analytics.selectors`) and rebuild sit above `data`.
 """
 
 from __future__ import annotations
