@@ -41,26 +41,6 @@ KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = {
     ("phongtrao.data.services", "datavalue_save"),
     ("phongtrao.data.services", "target_set"),
     ("phongtrao.data.workflow", "lock_check"),
-    *(
-        ("phongtrao.emulation.services", name)
-        for name in (
-            "criteria_set_create",
-            "group_add",
-            "criterion_add",
-            "cluster_set",
-            "assessment_start",
-            "scores_self_set",
-            "evidence_add",
-            "assessment_submit",
-            "assessment_check",
-            "assessment_return",
-            "criteria_set_confirm",
-            "criteria_set_publish",
-            "assessment_correct",
-            "proposals_generate",
-            "decision_issue",
-        )
-    ),
     ("phongtrao.exchange.services", "datavalueset_import"),
     ("phongtrao.members.figures", "figures_write"),
     ("phongtrao.portal.services", "comment_post"),

@@ -82,6 +82,17 @@ class AuditAction(models.TextChoices):
     SESSIONS_END = "sessions_end", "Đăng xuất mọi phiên"
     REMIND = "remind", "Nhắc nộp báo cáo"
     LOCKOUT_LIFT = "lockout_lift", "Cấp trên mở khóa đăng nhập"
+    EMULATION_SETUP = "emulation_setup", "Thiết lập thi đua"
+    ASSESSMENT_START = "assessment_start", "Bắt đầu chấm điểm thi đua"
+    SELF_SCORE = "self_score", "Tự chấm điểm thi đua"
+    ASSESSMENT_SUBMIT = "assessment_submit", "Gửi bản tự chấm thi đua"
+    ASSESSMENT_CHECK = "assessment_check", "Cấp trên chấm điểm thi đua"
+    ASSESSMENT_RETURN = "assessment_return", "Trả lại bản tự chấm thi đua"
+    RESULTS_CONFIRM = "results_confirm", "Hội đồng xét kết quả thi đua"
+    RESULTS_PUBLISH = "results_publish", "Công bố kết quả thi đua"
+    RESULTS_CORRECT = "results_correct", "Điều chỉnh kết quả thi đua"
+    AWARD_PROPOSE = "award_propose", "Lập đề nghị khen thưởng"
+    AWARD_DECIDE = "award_decide", "Ban hành quyết định khen thưởng"
 
 
 class AuditLog(models.Model):

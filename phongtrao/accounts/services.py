@@ -13,25 +13,31 @@ from django.db import transaction
 
 from phongtrao.accounts.access import unit_may_administer
 from phongtrao.accounts.models import ROLE_FIELDS, AuditAction, AuditLog, Membership, Role
+from phongtrao.actors import Actor, SystemActor, person
 from phongtrao.orgs.models import Unit
 
 
 def audit_log(
     *,
-    user: Any,
+    user: Actor | None,
     action: AuditAction | str,
     target: object = "",
     detail: str = "",
     username: str = "",
     ip_address: str | None = None,
 ) -> AuditLog:
-    """Record one security-relevant action (login, approval, unlock, role change...)."""
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
-    if not username and user is not None:
-        username = user.get_username()
+    """Record one security-relevant action (login, approval, unlock, role change...).
+
+    `user`: who acted; the system (`SystemActor`) is recorded by its name; None or an
+    anonymous user (a failed login) by `username` alone.
+    """
+    if isinstance(user, SystemActor):
+        username = username or str(user)
+    who = person(user) if user is not None else None
+    if not username and who is not None:
+        username = who.get_username()
     return AuditLog.objects.create(
-        user=user,
+        user=who,
         username=username[:150],
         action=action,
         target=str(target)[:255],

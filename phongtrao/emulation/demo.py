@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
+from phongtrao.actors import DEMO
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.models import DataValue, Target
 from phongtrao.data.services import period_get, target_set
@@ -196,12 +197,14 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
     """The province's 100-point criteria (the same shape for districts and communes)."""
     i = indicators_by_code()
     g1 = group_add(
+        actor=DEMO,
         criteria_set=criteria_set,
         number=1,
         name="Xây dựng tổ chức Hội vững mạnh",
         max_points=D(40),
     )
     criterion_add(
+        actor=DEMO,
         group=g1,
         number=1,
         name="Phát triển hội viên mới so với chỉ tiêu giao",
@@ -212,6 +215,7 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
         indicator=i["HV_PTM"],
     )
     criterion_add(
+        actor=DEMO,
         group=g1,
         number=2,
         name="Củng cố chi, tổ hội; sinh hoạt định kỳ; công tác cán bộ",
@@ -219,12 +223,14 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
         method=Method.HAND,
     )
     g2 = group_add(
+        actor=DEMO,
         criteria_set=criteria_set,
         number=2,
         name="Hỗ trợ phụ nữ phát triển kinh tế, giảm nghèo",
         max_points=D(30),
     )
     criterion_add(
+        actor=DEMO,
         group=g2,
         number=1,
         name="Hộ phụ nữ thoát nghèo, thoát cận nghèo so với chỉ tiêu giao",
@@ -235,6 +241,7 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
         steps=[[50, 8], [80, 12], [100, 15], [150, 16]],
     )
     criterion_add(
+        actor=DEMO,
         group=g2,
         number=2,
         name="Quản lý vốn vay, hỗ trợ sinh kế, khởi nghiệp",
@@ -242,12 +249,14 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
         method=Method.HAND,
     )
     g3 = group_add(
+        actor=DEMO,
         criteria_set=criteria_set,
         number=3,
         name="Tuyên truyền, giáo dục; các phong trào thi đua, cuộc vận động",
         max_points=D(30),
     )
     criterion_add(
+        actor=DEMO,
         group=g3,
         number=1,
         name="Lượt hội viên, phụ nữ dự tuyên truyền trên tổng số hội viên (× 20)",
@@ -256,6 +265,7 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
         formula="TT_LUOT / HV_TONG * 20",
     )
     criterion_add(
+        actor=DEMO,
         group=g3,
         number=2,
         name="Thực hiện các phong trào, cuộc vận động; mô hình, điển hình",
@@ -268,7 +278,7 @@ def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
 def _grade(criteria_set: CriteriaSet, units: Sequence[Unit], quality: dict[int, float]) -> int:
     """Every unit through self-assessment, check, council and publication."""
     for unit in units:
-        assessment = assessment_start(criteria_set=criteria_set, unit=unit)
+        assessment = assessment_start(actor=DEMO, criteria_set=criteria_set, unit=unit)
         noise = _rng(criteria_set.year, unit.code, "hand")
         values = {}
         for score in assessment.scores.select_related("criterion"):
@@ -283,11 +293,11 @@ def _grade(criteria_set: CriteriaSet, units: Sequence[Unit], quality: dict[int, 
                     noise.uniform(0, float(criterion.bonus_max)), criterion.bonus_max
                 )
             values[criterion.pk] = (points, bonus, "")
-        scores_self_set(assessment=assessment, values=values)
-        assessment_submit(assessment=assessment)
-        assessment_check(assessment=assessment)
-    criteria_set_confirm(criteria_set=criteria_set)
-    criteria_set_publish(criteria_set=criteria_set)
+        scores_self_set(actor=DEMO, assessment=assessment, values=values)
+        assessment_submit(actor=DEMO, assessment=assessment)
+        assessment_check(actor=DEMO, assessment=assessment)
+    criteria_set_confirm(actor=DEMO, criteria_set=criteria_set)
+    criteria_set_publish(actor=DEMO, criteria_set=criteria_set)
     return len(units)
 
 
@@ -318,6 +328,7 @@ def emulation_demo_load() -> EmulationDemoResult:
             result.sets_kept += 1
             continue
         criteria_set = criteria_set_create(
+            actor=DEMO,
             grader=province,
             year=YEAR,
             level=level,
@@ -366,12 +377,13 @@ def _clusters(
         }
     for name, members in groups.items():
         if members:
-            cluster_set(criteria_set=criteria_set, name=name, units=members)
+            cluster_set(actor=DEMO, criteria_set=criteria_set, name=name, units=members)
 
 
 def _central_grade(central: Unit, province: Unit, year: int, points: Sequence[Decimal]) -> int:
     """The central union's grading of the province (hand-scored, the province alone)."""
     criteria_set = criteria_set_create(
+        actor=DEMO,
         grader=central,
         year=year,
         level=Level.PROVINCE,
@@ -384,21 +396,26 @@ def _central_grade(central: Unit, province: Unit, year: int, points: Sequence[De
         (3, "Xây dựng tổ chức Hội vững mạnh", D(30)),
     )
     for number, name, maximum in groups:
-        group = group_add(criteria_set=criteria_set, number=number, name=name, max_points=maximum)
-        criterion_add(group=group, number=1, name=name, max_points=maximum, method=Method.HAND)
-    assessment = assessment_start(criteria_set=criteria_set, unit=province)
+        group = group_add(
+            actor=DEMO, criteria_set=criteria_set, number=number, name=name, max_points=maximum
+        )
+        criterion_add(
+            actor=DEMO, group=group, number=1, name=name, max_points=maximum, method=Method.HAND
+        )
+    assessment = assessment_start(actor=DEMO, criteria_set=criteria_set, unit=province)
     scores = list(assessment.scores.order_by("criterion__group__number"))
     scores_self_set(
+        actor=DEMO,
         assessment=assessment,
         values={
             s.criterion_id: (p, D(0), "Báo cáo tổng kết năm")
             for s, p in zip(scores, points, strict=True)
         },
     )
-    assessment_submit(assessment=assessment)
-    assessment_check(assessment=assessment)
-    criteria_set_confirm(criteria_set=criteria_set)
-    criteria_set_publish(criteria_set=criteria_set)
+    assessment_submit(actor=DEMO, assessment=assessment)
+    assessment_check(actor=DEMO, assessment=assessment)
+    criteria_set_confirm(actor=DEMO, criteria_set=criteria_set)
+    criteria_set_publish(actor=DEMO, criteria_set=criteria_set)
     return 1
 
 
@@ -407,9 +424,10 @@ def _headline_award(central: Unit, province: Unit) -> None:
     award_type = AwardType.objects.get(code="BK_TW")
     if Award.objects.filter(unit=province, award_type=award_type, year=YEAR).exists():
         return
-    proposals_generate(proposer=central, year=YEAR)
+    proposals_generate(actor=DEMO, proposer=central, year=YEAR)
     proposal = Proposal.objects.get(unit=province, award_type=award_type, year=YEAR)
     decision_issue(
+        actor=DEMO,
         issuer=central,
         proposals=[proposal],
         number="68/QĐ-ĐCT",

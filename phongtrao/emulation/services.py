@@ -1,7 +1,8 @@
 """Writes of emulation: criteria, scoring workflow, council, publication, corrections, awards.
 
-Every service checks who may do it (through `phongtrao.accounts.access`; `user=None` is the
-system: the demo loader, commands) and refuses bad input with a Vietnamese ValidationError,
+Every service takes the actor (`phongtrao.actors`: a person, or the system for the demo
+loader and commands), checks it through `phongtrao.accounts.access`, writes the audit log
+for every change of state, and refuses bad input with a Vietnamese ValidationError,
 changing nothing.
 """
 
@@ -22,6 +23,9 @@ from django.utils import timezone
 
 from phongtrao import expressions
 from phongtrao.accounts.access import unit_may_administer, unit_may_approve, unit_may_change
+from phongtrao.accounts.models import AuditAction
+from phongtrao.accounts.services import audit_log
+from phongtrao.actors import Actor, is_system, person
 from phongtrao.analytics.selectors import unit_report, unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.emulation import scoring
@@ -60,8 +64,17 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _is_system(user: Any) -> bool:
-    return user is None
+def _audit(actor: Actor, action: AuditAction, target: str, detail: str = "") -> None:
+    """One line of the audit log for a change of emulation state."""
+    audit_log(user=actor, action=action, target=target, detail=detail)
+
+
+def _set_name(criteria_set: CriteriaSet) -> str:
+    return f"{criteria_set.name} ({criteria_set.year})"
+
+
+def _assessment_name(assessment: Assessment) -> str:
+    return f"Thi đua {assessment.criteria_set.year}: {assessment.unit.name}"
 
 
 # -- criteria ---------------------------------------------------------------------------------
@@ -69,11 +82,11 @@ def _is_system(user: Any) -> bool:
 
 @transaction.atomic
 def criteria_set_create(
-    *, grader: Unit, year: int, level: int, name: str, user: Any = None, **rules: Any
+    *, grader: Unit, year: int, level: int, name: str, actor: Actor, **rules: Any
 ) -> CriteriaSet:
     """A criteria set of `grader` for grading the units of `level` below it in `year`."""
     _require(
-        _is_system(user) or unit_may_administer(user, grader),
+        is_system(actor) or unit_may_administer(actor, grader),
         "Chỉ quản trị của đơn vị chấm điểm mới được lập bộ tiêu chí.",
     )
     if level <= grader.level:
@@ -87,6 +100,7 @@ def criteria_set_create(
             f"{grader.union_name} đã có bộ tiêu chí năm {year} cho {Level(level).label.lower()}."
         )
     criteria_set.save()
+    _audit(actor, AuditAction.EMULATION_SETUP, _set_name(criteria_set), "Lập bộ tiêu chí")
     return criteria_set
 
 
@@ -116,11 +130,11 @@ def _editable(criteria_set: CriteriaSet) -> None:
 
 @transaction.atomic
 def group_add(
-    *, criteria_set: CriteriaSet, number: int, name: str, max_points: Decimal, user: Any = None
+    *, criteria_set: CriteriaSet, number: int, name: str, max_points: Decimal, actor: Actor
 ) -> CriterionGroup:
     """A group of criteria; the groups' maxima may not exceed the scale (100 points)."""
     _require(
-        _is_system(user) or unit_may_administer(user, criteria_set.grader),
+        is_system(actor) or unit_may_administer(actor, criteria_set.grader),
         "Chỉ quản trị của đơn vị chấm điểm mới được sửa bộ tiêu chí.",
     )
     _editable(criteria_set)
@@ -131,6 +145,7 @@ def group_add(
     if errors:
         raise ValidationError(errors)
     group.save()
+    _audit(actor, AuditAction.EMULATION_SETUP, _set_name(criteria_set), f"Thêm nhóm {group}")
     return group
 
 
@@ -172,11 +187,11 @@ def criterion_add(
     indicator: Indicator | None = None,
     steps: Sequence[Sequence[object]] | None = None,
     formula: str = "",
-    user: Any = None,
+    actor: Actor,
 ) -> Criterion:
     """A criterion in `group`; its maximum (with the others') may not exceed the group's."""
     _require(
-        _is_system(user) or unit_may_administer(user, group.criteria_set.grader),
+        is_system(actor) or unit_may_administer(actor, group.criteria_set.grader),
         "Chỉ quản trị của đơn vị chấm điểm mới được sửa bộ tiêu chí.",
     )
     _editable(group.criteria_set)
@@ -196,6 +211,12 @@ def criterion_add(
     if errors:
         raise ValidationError(errors)
     criterion.save()
+    _audit(
+        actor,
+        AuditAction.EMULATION_SETUP,
+        _set_name(criterion.group.criteria_set),
+        f"Thêm tiêu chí {criterion}",
+    )
     return criterion
 
 
@@ -241,11 +262,11 @@ def criterion_errors(criterion: Criterion) -> list[str]:
 
 @transaction.atomic
 def cluster_set(
-    *, criteria_set: CriteriaSet, name: str, units: Iterable[Unit], user: Any = None
+    *, criteria_set: CriteriaSet, name: str, units: Iterable[Unit], actor: Actor
 ) -> Cluster:
     """An emulation cluster of the set with exactly these members (a unit in one cluster)."""
     _require(
-        _is_system(user) or unit_may_administer(user, criteria_set.grader),
+        is_system(actor) or unit_may_administer(actor, criteria_set.grader),
         "Chỉ quản trị của đơn vị chấm điểm mới được lập cụm thi đua.",
     )
     members = list(units)
@@ -262,6 +283,12 @@ def cluster_set(
     ClusterMember.objects.filter(cluster=cluster).exclude(unit__in=members).delete()
     for unit in members:
         ClusterMember.objects.get_or_create(cluster=cluster, unit=unit)
+    _audit(
+        actor,
+        AuditAction.EMULATION_SETUP,
+        _set_name(criteria_set),
+        f"Cụm {cluster.name}: " + ", ".join(unit.name for unit in members),
+    )
     return cluster
 
 
@@ -361,15 +388,17 @@ def criterion_compute(criterion: Criterion, unit: Unit, year: int) -> Computed:
 
 
 @transaction.atomic
-def assessment_start(*, criteria_set: CriteriaSet, unit: Unit, user: Any = None) -> Assessment:
+def assessment_start(*, criteria_set: CriteriaSet, unit: Unit, actor: Actor) -> Assessment:
     """The unit's assessment under the set (created on first use), indicator points fresh."""
     _require(
-        _is_system(user) or unit_may_change(user, unit) or unit_may_approve(user, unit),
+        is_system(actor) or unit_may_change(actor, unit) or unit_may_approve(actor, unit),
         "Bạn không có quyền chấm điểm thi đua cho đơn vị này.",
     )
     if not _graded_by(criteria_set, unit):
         raise ValidationError(f"{unit.name} không thuộc đối tượng chấm của bộ tiêu chí này.")
-    assessment, _ = Assessment.objects.get_or_create(criteria_set=criteria_set, unit=unit)
+    assessment, created = Assessment.objects.get_or_create(criteria_set=criteria_set, unit=unit)
+    if created:
+        _audit(actor, AuditAction.ASSESSMENT_START, _assessment_name(assessment))
     if assessment.status == Status.DRAFT and not criteria_set.is_published:
         _scores_refresh(assessment)
     return assessment
@@ -424,7 +453,7 @@ def scores_self_set(
     *,
     assessment: Assessment,
     values: Mapping[int, tuple[object, object, str]],
-    user: Any = None,
+    actor: Actor,
 ) -> Assessment:
     """The unit's own points for its hand-scored criteria: {criterion id: (points, bonus, note)}.
 
@@ -432,7 +461,7 @@ def scores_self_set(
     """
     _not_published(assessment)
     _require(
-        _is_system(user) or unit_may_change(user, assessment.unit),
+        is_system(actor) or unit_may_change(actor, assessment.unit),
         "Chỉ cán bộ nhập liệu của đơn vị mới được tự chấm điểm.",
     )
     if assessment.status != Status.DRAFT:
@@ -451,16 +480,17 @@ def scores_self_set(
         score.self_points, score.self_bonus, score.note = points, bonus, note.strip()
         score.save()
     _totals_store(assessment)
+    _audit(actor, AuditAction.SELF_SCORE, _assessment_name(assessment))
     return assessment
 
 
 @transaction.atomic
-def evidence_add(*, score: Score, file: UploadedFile, user: Any = None) -> Evidence:
+def evidence_add(*, score: Score, file: UploadedFile, actor: Actor) -> Evidence:
     """A file of evidence for a criterion, while the unit is still scoring itself."""
     assessment = score.assessment
     _not_published(assessment)
     _require(
-        _is_system(user) or unit_may_change(user, assessment.unit),
+        is_system(actor) or unit_may_change(actor, assessment.unit),
         "Chỉ cán bộ nhập liệu của đơn vị mới được tải minh chứng.",
     )
     if assessment.status != Status.DRAFT:
@@ -468,9 +498,14 @@ def evidence_add(*, score: Score, file: UploadedFile, user: Any = None) -> Evide
     if file.size is not None and file.size > MAX_EVIDENCE_BYTES:
         raise ValidationError("Tệp minh chứng không được lớn hơn 20 MB.")
     name = (file.name or "minh-chung").rsplit("/", 1)[-1][:200]
-    return Evidence.objects.create(
-        score=score, file=file, name=name, uploaded_by=user if user is not None else None
+    evidence = Evidence.objects.create(score=score, file=file, name=name, uploaded_by=person(actor))
+    _audit(
+        actor,
+        AuditAction.SELF_SCORE,
+        _assessment_name(assessment),
+        f"Minh chứng {name} cho tiêu chí {score.criterion.label}",
     )
+    return evidence
 
 
 def _group_totals(
@@ -527,19 +562,19 @@ def _totals_store(assessment: Assessment) -> scoring.Outcome:
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, user: Any = None) -> Assessment:
+def assessment_submit(*, assessment: Assessment, actor: Actor) -> Assessment:
     """The unit has scored itself: indicator points are recomputed and it goes to the level
     above."""
     _not_published(assessment)
     _require(
-        _is_system(user) or unit_may_change(user, assessment.unit),
+        is_system(actor) or unit_may_change(actor, assessment.unit),
         "Chỉ cán bộ nhập liệu của đơn vị mới được gửi bản tự chấm.",
     )
     if assessment.status != Status.DRAFT:
         raise ValidationError("Bản tự chấm đã được gửi.")
     _scores_refresh(assessment)
     assessment.status = Status.SUBMITTED
-    assessment.submitted_by = user
+    assessment.submitted_by = person(actor)
     assessment.submitted_at = timezone.now()
     assessment.return_reason = ""
     assessment.save()
@@ -550,14 +585,15 @@ def assessment_submit(*, assessment: Assessment, user: Any = None) -> Assessment
         url=reverse(
             "emulation:assessment", args=[assessment.unit.uid, assessment.criteria_set.year]
         ),
-        exclude=user,
+        exclude=actor,
     )
+    _audit(actor, AuditAction.ASSESSMENT_SUBMIT, _assessment_name(assessment))
     return assessment
 
 
-def _checker(assessment: Assessment, user: Any) -> None:
+def _checker(assessment: Assessment, actor: Actor) -> None:
     _require(
-        _is_system(user) or unit_may_approve(user, assessment.unit),
+        is_system(actor) or unit_may_approve(actor, assessment.unit),
         "Chỉ cán bộ duyệt của cấp trên mới được kiểm tra bản tự chấm.",
     )
 
@@ -567,7 +603,7 @@ def assessment_check(
     *,
     assessment: Assessment,
     adjustments: Mapping[int, tuple[object, object, str]] | None = None,
-    user: Any = None,
+    actor: Actor,
 ) -> Assessment:
     """The level above checks the self-assessment, adjusting points where it disagrees.
 
@@ -575,7 +611,7 @@ def assessment_check(
     opinion saying why.
     """
     _not_published(assessment)
-    _checker(assessment, user)
+    _checker(assessment, actor)
     if assessment.status != Status.SUBMITTED:
         raise ValidationError("Chỉ kiểm tra được bản tự chấm đã gửi.")
     scores = {s.criterion_id: s for s in assessment.scores.select_related("criterion__group")}
@@ -600,17 +636,18 @@ def assessment_check(
         score.save()
     _totals_store(assessment)
     assessment.status = Status.CHECKED
-    assessment.checked_by = user
+    assessment.checked_by = person(actor)
     assessment.checked_at = timezone.now()
     assessment.save()
+    _audit(actor, AuditAction.ASSESSMENT_CHECK, _assessment_name(assessment))
     return assessment
 
 
 @transaction.atomic
-def assessment_return(*, assessment: Assessment, reason: str, user: Any = None) -> Assessment:
+def assessment_return(*, assessment: Assessment, reason: str, actor: Actor) -> Assessment:
     """Send the self-assessment back to the unit, with the reason."""
     _not_published(assessment)
-    _checker(assessment, user)
+    _checker(assessment, actor)
     if assessment.status != Status.SUBMITTED:
         raise ValidationError("Chỉ trả lại được bản tự chấm đang chờ kiểm tra.")
     if not reason.strip():
@@ -618,28 +655,29 @@ def assessment_return(*, assessment: Assessment, reason: str, user: Any = None) 
     assessment.status = Status.DRAFT
     assessment.return_reason = reason.strip()
     assessment.save()
+    _audit(actor, AuditAction.ASSESSMENT_RETURN, _assessment_name(assessment), reason.strip())
     return assessment
 
 
 # -- council and publication ------------------------------------------------------------------
 
 
-def _council(criteria_set: CriteriaSet, user: Any) -> None:
+def _council(criteria_set: CriteriaSet, actor: Actor) -> None:
     _require(
-        _is_system(user) or unit_may_administer(user, criteria_set.grader),
+        is_system(actor) or unit_may_administer(actor, criteria_set.grader),
         "Chỉ Hội đồng thi đua (quyền quản trị của đơn vị chấm) mới được xét và công bố.",
     )
 
 
 @transaction.atomic
-def criteria_set_confirm(*, criteria_set: CriteriaSet, user: Any = None) -> list[Assessment]:
+def criteria_set_confirm(*, criteria_set: CriteriaSet, actor: Actor) -> list[Assessment]:
     """The emulation council confirms the checked results: classification, quota, ranking.
 
     Every assessment must have been checked. Units at "xuất sắc" beyond the quota (by order
     of merit: total, then points without bonus, then code) become "hoàn thành tốt"; each
     cluster is ranked and led by its first unit if that unit is "xuất sắc".
     """
-    _council(criteria_set, user)
+    _council(criteria_set, actor)
     if criteria_set.is_published:
         raise PublishedError()
     _set_lock(criteria_set)
@@ -705,18 +743,19 @@ def criteria_set_confirm(*, criteria_set: CriteriaSet, user: Any = None) -> list
     now = timezone.now()
     for assessment in assessments:
         assessment.status = Status.CONFIRMED
-        assessment.confirmed_by = user
+        assessment.confirmed_by = person(actor)
         assessment.confirmed_at = now
         assessment.save()
     criteria_set.confirmed_at = now
     criteria_set.save(update_fields=["confirmed_at"])
+    _audit(actor, AuditAction.RESULTS_CONFIRM, _set_name(criteria_set), f"{len(order)} đơn vị")
     return order
 
 
 @transaction.atomic
-def criteria_set_publish(*, criteria_set: CriteriaSet, user: Any = None) -> CriteriaSet:
+def criteria_set_publish(*, criteria_set: CriteriaSet, actor: Actor) -> CriteriaSet:
     """Publish the confirmed results: from now on they never change."""
-    _council(criteria_set, user)
+    _council(criteria_set, actor)
     if criteria_set.is_published:
         raise ValidationError("Kết quả đã được công bố.")
     try:
@@ -733,8 +772,9 @@ def criteria_set_publish(*, criteria_set: CriteriaSet, user: Any = None) -> Crit
         assessment.published_at = now
         assessment.save()
     criteria_set.published_at = now
-    criteria_set.published_by = user
+    criteria_set.published_by = person(actor)
     criteria_set.save(update_fields=["published_at", "published_by"])
+    _audit(actor, AuditAction.RESULTS_PUBLISH, _set_name(criteria_set))
     return criteria_set
 
 
@@ -747,14 +787,14 @@ def assessment_correct(
     bonus: object = "0",
     reason: str,
     decision_number: str = "",
-    user: Any = None,
+    actor: Actor,
 ) -> Correction:
     """Correct a published result by a recorded decision (the published row stays).
 
     The new total and classification follow the set's thresholds and conditions; the quota
     is not run again (the council decided it over all units at once).
     """
-    _council(assessment.criteria_set, user)
+    _council(assessment.criteria_set, actor)
     # The stored row, not whatever the caller holds in memory.
     assessment = Assessment.objects.select_related("criteria_set").get(pk=assessment.pk)
     if assessment.status != Status.PUBLISHED:
@@ -780,7 +820,7 @@ def assessment_correct(
         and assessment.classification_note.startswith("Đủ điều kiện xuất sắc nhưng ngoài tỷ lệ")
     ):
         new_classification = Classification.GOOD  # still beyond the quota
-    return Correction.objects.create(
+    correction = Correction.objects.create(
         assessment=assessment,
         criterion=criterion,
         old_points=old_points,
@@ -792,8 +832,15 @@ def assessment_correct(
         new_classification=new_classification,
         reason=reason.strip(),
         decision_number=decision_number.strip(),
-        by=user,
+        by=person(actor),
     )
+    _audit(
+        actor,
+        AuditAction.RESULTS_CORRECT,
+        _assessment_name(assessment),
+        f"Tiêu chí {criterion.label}: {reason.strip()}",
+    )
+    return correction
 
 
 def correction_overrides(assessment: Assessment) -> dict[int, tuple[Decimal, Decimal]]:
@@ -811,15 +858,15 @@ def correction_overrides(assessment: Assessment) -> dict[int, tuple[Decimal, Dec
 # -- awards -----------------------------------------------------------------------------------
 
 
-def _proposer(unit: Unit, user: Any) -> None:
+def _proposer(unit: Unit, actor: Actor) -> None:
     _require(
-        _is_system(user) or unit_may_administer(user, unit),
+        is_system(actor) or unit_may_administer(actor, unit),
         "Chỉ quản trị của đơn vị mới được lập đề nghị, quyết định khen thưởng.",
     )
 
 
 @transaction.atomic
-def proposals_generate(*, proposer: Unit, year: int, user: Any = None) -> list[Proposal]:
+def proposals_generate(*, proposer: Unit, year: int, actor: Actor) -> list[Proposal]:
     """Proposals of `proposer` for `year` by every award type's rule, from published results.
 
     Each proposal carries the rule and the facts that produced it. Proposals already made
@@ -827,7 +874,7 @@ def proposals_generate(*, proposer: Unit, year: int, user: Any = None) -> list[P
     """
     from phongtrao.emulation.selectors import effective_results
 
-    _proposer(proposer, user)
+    _proposer(proposer, actor)
     types = list(AwardType.objects.all())
     if not types:
         raise ValidationError("Chưa khai báo hình thức khen thưởng nào.")
@@ -862,6 +909,13 @@ def proposals_generate(*, proposer: Unit, year: int, user: Any = None) -> list[P
             )
             if made:
                 created.append(proposal)
+    if created:
+        _audit(
+            actor,
+            AuditAction.AWARD_PROPOSE,
+            f"Khen thưởng {year}: {proposer.name}",
+            ", ".join(p.unit.name for p in created),
+        )
     return created
 
 
@@ -895,10 +949,10 @@ def decision_issue(
     date: dt.date,
     signer: str,
     signer_title: str,
-    user: Any = None,
+    actor: Actor,
 ) -> Decision:
     """A decision awarding the proposals (one award type and year): the awards on the units."""
-    _proposer(issuer, user)
+    _proposer(issuer, actor)
     if not proposals:
         raise ValidationError("Chọn ít nhất một đề nghị.")
     kinds = {(p.award_type_id, p.year) for p in proposals}
@@ -919,7 +973,7 @@ def decision_issue(
         date=date,
         signer=signer.strip(),
         signer_title=signer_title.strip(),
-        created_by=user,
+        created_by=person(actor),
     )
     for proposal in proposals:
         Award.objects.create(
@@ -931,4 +985,10 @@ def decision_issue(
         proposal.status = ProposalStatus.AWARDED
         proposal.decision = decision
         proposal.save(update_fields=["status", "decision"])
+    _audit(
+        actor,
+        AuditAction.AWARD_DECIDE,
+        f"{decision} ({issuer.name})",
+        ", ".join(p.unit.name for p in proposals),
+    )
     return decision

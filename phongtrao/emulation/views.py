@@ -162,7 +162,7 @@ def assessment(request: HttpRequest, unit_uid: str, year: int) -> HttpResponse:
         if saved and request.POST.get("action") == "submit":
             _run(
                 request,
-                lambda: assessment_submit(assessment=current, user=request.user),
+                lambda: assessment_submit(assessment=current, actor=request.user),
                 "Đã gửi bản tự chấm lên cấp trên.",
             )
         return redirect(url)
@@ -229,11 +229,11 @@ def _groups(scores: list[Any]) -> list[dict[str, Any]]:
 def _self_save(
     request: HttpRequest, current: Assessment, values: dict[int, tuple[str, str, str]]
 ) -> None:
-    scores_self_set(assessment=current, values=dict(values), user=request.user)
+    scores_self_set(assessment=current, values=dict(values), actor=request.user)
     for score in current.scores.all():
         upload = request.FILES.get(f"f_{score.criterion_id}")
         if upload is not None:
-            evidence_add(score=score, file=upload, user=request.user)
+            evidence_add(score=score, file=upload, actor=request.user)
 
 
 @require_POST
@@ -246,7 +246,7 @@ def assessment_step(request: HttpRequest, unit_uid: str, year: int, step: str) -
     if step == "start":
         _run(
             request,
-            lambda: assessment_start(criteria_set=criteria_set, unit=unit, user=request.user),
+            lambda: assessment_start(criteria_set=criteria_set, unit=unit, actor=request.user),
             "Đã mở bản tự chấm; điểm các tiêu chí theo số liệu đã được tính.",
         )
         return redirect(url)
@@ -264,7 +264,7 @@ def assessment_step(request: HttpRequest, unit_uid: str, year: int, step: str) -
         _run(
             request,
             lambda: assessment_check(
-                assessment=current, adjustments=_normalised(adjustments), user=request.user
+                assessment=current, adjustments=_normalised(adjustments), actor=request.user
             ),
             "Đã kiểm tra bản tự chấm.",
         )
@@ -272,7 +272,7 @@ def assessment_step(request: HttpRequest, unit_uid: str, year: int, step: str) -
         _run(
             request,
             lambda: assessment_return(
-                assessment=current, reason=request.POST.get("reason", ""), user=request.user
+                assessment=current, reason=request.POST.get("reason", ""), actor=request.user
             ),
             "Đã trả lại bản tự chấm cho đơn vị.",
         )
@@ -292,7 +292,7 @@ def assessment_step(request: HttpRequest, unit_uid: str, year: int, step: str) -
                     bonus=request.POST.get("bonus", "0"),
                     reason=request.POST.get("reason", ""),
                     decision_number=request.POST.get("decision_number", ""),
-                    user=request.user,
+                    actor=request.user,
                 ),
                 "Đã ghi quyết định điều chỉnh kết quả.",
             )
@@ -392,13 +392,13 @@ def council_step(
     if step == "confirm":
         _run(
             request,
-            lambda: criteria_set_confirm(criteria_set=criteria_set, user=request.user),
+            lambda: criteria_set_confirm(criteria_set=criteria_set, actor=request.user),
             "Hội đồng thi đua đã xét: xếp loại, tỷ lệ và thứ hạng trong cụm đã được tính.",
         )
     elif step == "publish":
         _run(
             request,
-            lambda: criteria_set_publish(criteria_set=criteria_set, user=request.user),
+            lambda: criteria_set_publish(criteria_set=criteria_set, actor=request.user),
             "Đã công bố kết quả thi đua.",
         )
     else:
@@ -428,7 +428,7 @@ def proposals(request: HttpRequest, unit_uid: str, year: int) -> HttpResponse:
         if request.POST.get("action") == "generate":
             _run(
                 request,
-                lambda: proposals_generate(proposer=proposer, year=year, user=request.user),
+                lambda: proposals_generate(proposer=proposer, year=year, actor=request.user),
                 "Đã lập danh sách đề nghị theo các điều kiện khen thưởng.",
             )
         else:
@@ -470,7 +470,7 @@ def _decide(request: HttpRequest, proposer: Unit, year: int) -> None:
             date=date,
             signer=request.POST.get("signer", ""),
             signer_title=request.POST.get("signer_title", ""),
-            user=request.user,
+            actor=request.user,
         ),
         "Đã ghi quyết định khen thưởng; khen thưởng đã vào hồ sơ các đơn vị.",
     )

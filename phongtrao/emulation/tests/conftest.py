@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SystemActor
 from phongtrao.emulation.models import CriteriaSet, Method
 from phongtrao.emulation.services import (
     assessment_check,
@@ -20,6 +21,9 @@ from phongtrao.emulation.services import (
     scores_self_set,
 )
 from phongtrao.orgs.models import Level
+
+# The system acting in these tests (the fixtures' set-up, the council run by a command).
+SYSTEM = SystemActor("kiểm thử")
 
 PASSWORD = "mat-khau-dai-123"
 
@@ -45,11 +49,25 @@ def people(small_tree):
 def hand_set(province, year=2023, **rules) -> CriteriaSet:
     """Two groups (60 + 40 points), hand-scored: 1.1 (40, bonus 5, must), 1.2 (20), 2.1 (40)."""
     criteria_set = criteria_set_create(
-        grader=province, year=year, level=Level.COMMUNE, name=f"Tiêu chí {year}", **rules
+        actor=SYSTEM,
+        grader=province,
+        year=year,
+        level=Level.COMMUNE,
+        name=f"Tiêu chí {year}",
+        **rules,
     )
-    g1 = group_add(criteria_set=criteria_set, number=1, name="Công tác Hội", max_points=Decimal(60))
-    g2 = group_add(criteria_set=criteria_set, number=2, name="Phong trào", max_points=Decimal(40))
+    g1 = group_add(
+        actor=SYSTEM,
+        criteria_set=criteria_set,
+        number=1,
+        name="Công tác Hội",
+        max_points=Decimal(60),
+    )
+    g2 = group_add(
+        actor=SYSTEM, criteria_set=criteria_set, number=2, name="Phong trào", max_points=Decimal(40)
+    )
     criterion_add(
+        actor=SYSTEM,
         group=g1,
         number=1,
         name="Phát triển hội viên",
@@ -58,25 +76,40 @@ def hand_set(province, year=2023, **rules) -> CriteriaSet:
         must=True,
         method=Method.HAND,
     )
-    criterion_add(group=g1, number=2, name="Sinh hoạt", max_points=Decimal(20), method=Method.HAND)
-    criterion_add(group=g2, number=1, name="Phong trào", max_points=Decimal(40), method=Method.HAND)
+    criterion_add(
+        actor=SYSTEM,
+        group=g1,
+        number=2,
+        name="Sinh hoạt",
+        max_points=Decimal(20),
+        method=Method.HAND,
+    )
+    criterion_add(
+        actor=SYSTEM,
+        group=g2,
+        number=1,
+        name="Phong trào",
+        max_points=Decimal(40),
+        method=Method.HAND,
+    )
     return criteria_set
 
 
 def scored(criteria_set, unit, points, *, check=True):
     """The unit's assessment with hand points [(points, bonus), ...] in criteria order,
     submitted and (by default) checked."""
-    assessment = assessment_start(criteria_set=criteria_set, unit=unit)
+    assessment = assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=unit)
     criteria = [
         s.criterion
         for s in assessment.scores.order_by("criterion__group__number", "criterion__number")
     ]
     scores_self_set(
+        actor=SYSTEM,
         assessment=assessment,
         values={c.pk: (str(p), str(b), "") for c, (p, b) in zip(criteria, points, strict=True)},
     )
-    assessment_submit(assessment=assessment)
+    assessment_submit(actor=SYSTEM, assessment=assessment)
     if check:
-        assessment_check(assessment=assessment)
+        assessment_check(actor=SYSTEM, assessment=assessment)
     assessment.refresh_from_db()
     return assessment

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from phongtrao.accounts.models import AuditAction, AuditLog
 from phongtrao.data.services import datavalues_save, period_get, target_set
 from phongtrao.emulation.models import (
     Assessment,
@@ -41,7 +42,7 @@ from phongtrao.emulation.services import (
 )
 from phongtrao.orgs.models import Level
 
-from .conftest import hand_set, scored
+from .conftest import SYSTEM, hand_set, scored
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -49,18 +50,29 @@ D = Decimal
 
 def test_criteria_maxima_may_not_exceed_their_groups(small_tree):
     criteria_set = criteria_set_create(
-        grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
+        actor=SYSTEM, grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
     )
-    group = group_add(criteria_set=criteria_set, number=1, name="Nhóm", max_points=D(30))
-    criterion_add(group=group, number=1, name="A", max_points=D(20), method=Method.HAND)
+    group = group_add(
+        actor=SYSTEM, criteria_set=criteria_set, number=1, name="Nhóm", max_points=D(30)
+    )
+    criterion_add(
+        actor=SYSTEM, group=group, number=1, name="A", max_points=D(20), method=Method.HAND
+    )
     with pytest.raises(ValidationError, match="vượt điểm tối đa của nhóm"):
-        criterion_add(group=group, number=2, name="B", max_points=D(15), method=Method.HAND)
+        criterion_add(
+            actor=SYSTEM, group=group, number=2, name="B", max_points=D(15), method=Method.HAND
+        )
     with pytest.raises(ValidationError, match="vượt thang điểm 100"):
-        group_add(criteria_set=criteria_set, number=2, name="Nhóm 2", max_points=D(71))
+        group_add(
+            actor=SYSTEM, criteria_set=criteria_set, number=2, name="Nhóm 2", max_points=D(71)
+        )
     with pytest.raises(ValidationError, match="cần chọn chỉ tiêu thống kê"):
-        criterion_add(group=group, number=3, name="C", max_points=D(5), method=Method.LINEAR)
+        criterion_add(
+            actor=SYSTEM, group=group, number=3, name="C", max_points=D(5), method=Method.LINEAR
+        )
     with pytest.raises(ValidationError, match="mã chỉ tiêu không có: KHONG_CO"):
         criterion_add(
+            actor=SYSTEM,
             group=group,
             number=3,
             name="C",
@@ -70,6 +82,7 @@ def test_criteria_maxima_may_not_exceed_their_groups(small_tree):
         )
     with pytest.raises(ValidationError, match="giảm dần"):
         criteria_set_create(
+            actor=SYSTEM,
             grader=small_tree["province"],
             year=2024,
             level=Level.COMMUNE,
@@ -95,10 +108,13 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
     target_set(indicator=indicators["HV_PTM"], unit=c1, value=D(100), period=year)
     target_set(indicator=indicators["TH_HD"], unit=c1, value=D(50), period=year)
     criteria_set = criteria_set_create(
-        grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
+        actor=SYSTEM, grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
     )
-    group = group_add(criteria_set=criteria_set, number=1, name="Nhóm", max_points=D(40))
+    group = group_add(
+        actor=SYSTEM, criteria_set=criteria_set, number=1, name="Nhóm", max_points=D(40)
+    )
     linear = criterion_add(
+        actor=SYSTEM,
         group=group,
         number=1,
         name="Hội viên",
@@ -108,6 +124,7 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
         indicator=indicators["HV_PTM"],
     )
     stepped = criterion_add(
+        actor=SYSTEM,
         group=group,
         number=2,
         name="Hoạt động",
@@ -117,6 +134,7 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
         steps=[[50, 4], [80, 7], [100, 10]],
     )
     formula = criterion_add(
+        actor=SYSTEM,
         group=group,
         number=3,
         name="Tỷ lệ kết nạp",
@@ -126,6 +144,7 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
         formula="HV_KETNAP / HV_TONG * 100",
     )
     no_target = criterion_add(
+        actor=SYSTEM,
         group=group,
         number=4,
         name="Giảm nghèo",
@@ -133,7 +152,7 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
         method=Method.LINEAR,
         indicator=indicators["GIAMNGHEO"],
     )
-    assessment = assessment_start(criteria_set=criteria_set, unit=c1)
+    assessment = assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)
     scores = {s.criterion_id: s for s in assessment.scores.all()}
     # 130/100 = 130%: 13 raw points, 10 + bonus capped at 2.
     assert (scores[linear.pk].self_points, scores[linear.pk].self_bonus) == (D(10), D(2))
@@ -153,17 +172,17 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
 def test_the_round_self_assessment_check_council_publication(small_tree, people):
     province, c1 = small_tree["province"], small_tree["c1"]
     criteria_set = hand_set(province)
-    assessment = assessment_start(criteria_set=criteria_set, unit=c1, user=people["xa"])
+    assessment = assessment_start(criteria_set=criteria_set, unit=c1, actor=people["xa"])
     criteria = [s.criterion for s in assessment.scores.all()]
     with pytest.raises(PermissionDenied):
-        assessment_start(criteria_set=criteria_set, unit=c1, user=people["xa2"])
+        assessment_start(criteria_set=criteria_set, unit=c1, actor=people["xa2"])
     with pytest.raises(ValidationError, match="điểm phải từ 0 đến 40"):
         scores_self_set(
-            assessment=assessment, values={criteria[0].pk: ("41", "0", "")}, user=people["xa"]
+            assessment=assessment, values={criteria[0].pk: ("41", "0", "")}, actor=people["xa"]
         )
     with pytest.raises(ValidationError, match="không phải là số"):
         scores_self_set(
-            assessment=assessment, values={criteria[0].pk: ("bốn", "0", "")}, user=people["xa"]
+            assessment=assessment, values={criteria[0].pk: ("bốn", "0", "")}, actor=people["xa"]
         )
     scores_self_set(
         assessment=assessment,
@@ -172,47 +191,74 @@ def test_the_round_self_assessment_check_council_publication(small_tree, people)
             criteria[1].pk: ("18,5", "", ""),
             criteria[2].pk: ("35", "0", ""),
         },
-        user=people["xa"],
+        actor=people["xa"],
     )
     assessment.refresh_from_db()
     # Group 1: 40 + 3 bonus + 18,5 capped at its 60 points.
     assert (assessment.base_points, assessment.total) == (D("93.50"), D(95))
     with pytest.raises(PermissionDenied):
-        assessment_submit(assessment=assessment, user=people["huyen"])
-    assessment_submit(assessment=assessment, user=people["xa"])
+        assessment_submit(assessment=assessment, actor=people["huyen"])
+    assessment_submit(assessment=assessment, actor=people["xa"])
     with pytest.raises(PermissionDenied):
-        assessment_check(assessment=assessment, user=people["xa"])
-    assessment_return(assessment=assessment, reason="Thiếu minh chứng", user=people["huyen"])
+        assessment_check(assessment=assessment, actor=people["xa"])
+    assessment_return(assessment=assessment, reason="Thiếu minh chứng", actor=people["huyen"])
     assert assessment.status == Status.DRAFT
-    assessment_submit(assessment=assessment, user=people["xa"])
+    assessment_submit(assessment=assessment, actor=people["xa"])
     with pytest.raises(ValidationError, match="ghi rõ lý do"):
         assessment_check(
             assessment=assessment,
             adjustments={criteria[2].pk: ("30", "0", "")},
-            user=people["huyen"],
+            actor=people["huyen"],
         )
     assessment_check(
         assessment=assessment,
         adjustments={criteria[2].pk: ("29,99", "0", "Phong trào chưa đạt yêu cầu")},
-        user=people["huyen"],
+        actor=people["huyen"],
     )
     assert assessment.status == Status.CHECKED
     assert assessment.total == D("89.99")
     with pytest.raises(PermissionDenied):
-        criteria_set_confirm(criteria_set=criteria_set, user=people["huyen"])
-    criteria_set_confirm(criteria_set=criteria_set, user=people["tinh"])
-    criteria_set_publish(criteria_set=criteria_set, user=people["tinh"])
+        criteria_set_confirm(criteria_set=criteria_set, actor=people["huyen"])
+    criteria_set_confirm(criteria_set=criteria_set, actor=people["tinh"])
+    criteria_set_publish(criteria_set=criteria_set, actor=people["tinh"])
     assessment.refresh_from_db()
     assert assessment.status == Status.PUBLISHED
     assert assessment.classification == Classification.GOOD
+
+
+def test_every_change_of_state_writes_the_audit_log_with_who_did_it(small_tree, people):
+    province, c1 = small_tree["province"], small_tree["c1"]
+    criteria_set = hand_set(province)
+    assessment = assessment_start(criteria_set=criteria_set, unit=c1, actor=people["xa"])
+    criteria = [s.criterion for s in assessment.scores.all()]
+    values = {c.pk: ("10", "0", "") for c in criteria}
+    scores_self_set(assessment=assessment, values=values, actor=people["xa"])
+    assessment_submit(assessment=assessment, actor=people["xa"])
+    assessment_return(assessment=assessment, reason="Thiếu minh chứng", actor=people["huyen"])
+    with pytest.raises(PermissionDenied):
+        assessment_submit(assessment=assessment, actor=people["xa2"])
+    rows = list(AuditLog.objects.filter(target__contains="Thi đua 2023").order_by("id"))
+    assert [(r.username, r.action) for r in rows] == [
+        ("xa", AuditAction.ASSESSMENT_START),
+        ("xa", AuditAction.SELF_SCORE),
+        ("xa", AuditAction.ASSESSMENT_SUBMIT),
+        ("huyen", AuditAction.ASSESSMENT_RETURN),
+    ]
+    assert rows[-1].user == people["huyen"]
+    assert rows[-1].detail == "Thiếu minh chứng"
+    # The set-up by the system is recorded under the system's name, with no user.
+    setup = AuditLog.objects.filter(action=AuditAction.EMULATION_SETUP)
+    assert setup.count() == 6  # the set, its two groups and three criteria
+    assert {r.username for r in setup} == {"kiểm thử"}
+    assert all(r.user is None for r in setup)
 
 
 def test_published_results_are_immutable_and_corrected_by_a_recorded_decision(small_tree, people):
     criteria_set = hand_set(small_tree["province"])
     assessment = scored(criteria_set, small_tree["c1"], [(40, 0), (20, 0), (25, 0)])
     scored(criteria_set, small_tree["c2"], [(20, 0), (10, 0), (10, 0)])
-    criteria_set_confirm(criteria_set=criteria_set)
-    criteria_set_publish(criteria_set=criteria_set)
+    criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
+    criteria_set_publish(actor=SYSTEM, criteria_set=criteria_set)
     assessment.refresh_from_db()
     assert (assessment.total, assessment.classification) == (D(85), Classification.GOOD)
     assessment.total = D(99)
@@ -226,19 +272,23 @@ def test_published_results_are_immutable_and_corrected_by_a_recorded_decision(sm
         score.save()
     criteria = [s.criterion for s in assessment.scores.all()]
     with pytest.raises(PublishedError):
-        scores_self_set(assessment=assessment, values={criteria[0].pk: ("1", "0", "")})
+        scores_self_set(
+            actor=SYSTEM, assessment=assessment, values={criteria[0].pk: ("1", "0", "")}
+        )
     with pytest.raises(PublishedError):
-        criteria_set_confirm(criteria_set=criteria_set)
+        criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
     assert share_good_or_better(small_tree["province"], 2023).good_or_better == 1
     with pytest.raises(ValidationError, match="lý do"):
-        assessment_correct(assessment=assessment, criterion=criteria[2], points="35", reason=" ")
+        assessment_correct(
+            actor=SYSTEM, assessment=assessment, criterion=criteria[2], points="35", reason=" "
+        )
     with pytest.raises(PermissionDenied):
         assessment_correct(
             assessment=assessment,
             criterion=criteria[2],
             points="35",
             reason="x",
-            user=people["huyen"],
+            actor=people["huyen"],
         )
     correction = assessment_correct(
         assessment=assessment,
@@ -246,7 +296,7 @@ def test_published_results_are_immutable_and_corrected_by_a_recorded_decision(sm
         points="35",
         reason="Bổ sung minh chứng phong trào",
         decision_number="12/QĐ-BTV",
-        user=people["tinh"],
+        actor=people["tinh"],
     )
     assert (correction.old_total, correction.new_total) == (D(85), D(95))
     assert (correction.old_classification, correction.new_classification) == (
@@ -269,14 +319,14 @@ def test_published_results_are_immutable_and_corrected_by_a_recorded_decision(sm
 def test_quota_demotes_by_order_of_merit_and_clusters_have_leaders(small_tree):
     criteria_set = hand_set(small_tree["province"], excellent_quota_pct=D(50))
     c1, c2, c3 = small_tree["c1"], small_tree["c2"], small_tree["c3"]
-    cluster_set(criteria_set=criteria_set, name="Cụm 1", units=[c1, c2])
-    cluster_set(criteria_set=criteria_set, name="Cụm 2", units=[c3])
+    cluster_set(actor=SYSTEM, criteria_set=criteria_set, name="Cụm 1", units=[c1, c2])
+    cluster_set(actor=SYSTEM, criteria_set=criteria_set, name="Cụm 2", units=[c3])
     with pytest.raises(ValidationError, match="thuộc cụm khác"):
-        cluster_set(criteria_set=criteria_set, name="Cụm 3", units=[c1])
+        cluster_set(actor=SYSTEM, criteria_set=criteria_set, name="Cụm 3", units=[c1])
     a1 = scored(criteria_set, c1, [(40, 0), (20, 0), (32, 0)])  # 92
     a2 = scored(criteria_set, c2, [(40, 0), (20, 0), (35, 0)])  # 95
     a3 = scored(criteria_set, c3, [(38, 0), (20, 0), (34, 0)])  # 92: must criterion 1.1 missed
-    criteria_set_confirm(criteria_set=criteria_set)
+    criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
     for a in (a1, a2, a3):
         a.refresh_from_db()
     # 50% of 3 units: one "xuất sắc"; c3 is not eligible (must criterion), c1 is beyond quota.
@@ -295,7 +345,7 @@ def test_confirm_waits_for_every_check(small_tree):
     scored(criteria_set, small_tree["c1"], [(40, 0), (20, 0), (35, 0)])
     scored(criteria_set, small_tree["c2"], [(40, 0), (20, 0), (35, 0)], check=False)
     with pytest.raises(ValidationError, match="chưa được cấp trên kiểm tra: Xã B"):
-        criteria_set_confirm(criteria_set=criteria_set)
+        criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
     assert not Assessment.objects.filter(status=Status.CONFIRMED).exists()
 
 
@@ -303,8 +353,8 @@ def _publish_year(province, year, points_by_unit):
     criteria_set = hand_set(province, year=year)
     for unit, points in points_by_unit.items():
         scored(criteria_set, unit, points)
-    criteria_set_confirm(criteria_set=criteria_set)
-    criteria_set_publish(criteria_set=criteria_set)
+    criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
+    criteria_set_publish(actor=SYSTEM, criteria_set=criteria_set)
     return criteria_set
 
 
@@ -329,18 +379,19 @@ def test_award_rule_over_two_consecutive_years(small_tree, people):
         sort_order=2,
     )
     with pytest.raises(PermissionDenied):
-        proposals_generate(proposer=province, year=2023, user=people["huyen"])
-    created = proposals_generate(proposer=province, year=2023, user=people["tinh"])
+        proposals_generate(proposer=province, year=2023, actor=people["huyen"])
+    created = proposals_generate(proposer=province, year=2023, actor=people["tinh"])
     got = {(p.unit.name, p.award_type.code): p.reason for p in created}
     assert got == {
         ("Xã A", "BK_TW"): "Hoàn thành xuất sắc nhiệm vụ 2 năm liên tục (2022, 2023)",
         ("Xã A", "TTLDXS"): "Hoàn thành xuất sắc nhiệm vụ năm 2023",
         ("Xã B", "TTLDXS"): "Hoàn thành xuất sắc nhiệm vụ năm 2023",
     }
-    assert proposals_generate(proposer=province, year=2023) == []  # kept, not doubled
+    assert proposals_generate(actor=SYSTEM, proposer=province, year=2023) == []  # kept, not doubled
     proposal = Proposal.objects.get(unit=c1, award_type=bang_khen)
     with pytest.raises(ValidationError, match="một hình thức"):
         decision_issue(
+            actor=SYSTEM,
             issuer=province,
             proposals=list(Proposal.objects.all()),
             number="1/QĐ",
@@ -355,7 +406,7 @@ def test_award_rule_over_two_consecutive_years(small_tree, people):
         date=dt.date(2024, 3, 1),
         signer="Nguyễn Thị A",
         signer_title="Chủ tịch",
-        user=people["tinh"],
+        actor=people["tinh"],
     )
     award = Award.objects.get(unit=c1)
     assert (award.award_type, award.year, award.decision) == (bang_khen, 2023, decision)
@@ -368,8 +419,8 @@ def test_a_stale_page_cannot_move_an_assessment_twice(small_tree):
     criteria_set = hand_set(small_tree["province"])
     assessment = scored(criteria_set, small_tree["c1"], [(40, 0), (20, 0), (30, 0)], check=False)
     stale = Assessment.objects.get(pk=assessment.pk)
-    assessment_return(assessment=assessment, reason="Bổ sung minh chứng")
+    assessment_return(actor=SYSTEM, assessment=assessment, reason="Bổ sung minh chứng")
     with pytest.raises(ValidationError, match="tải lại trang"):
-        assessment_check(assessment=stale)
+        assessment_check(actor=SYSTEM, assessment=stale)
     stale.refresh_from_db()
     assert stale.status == Status.DRAFT

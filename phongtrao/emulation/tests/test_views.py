@@ -28,7 +28,7 @@ from phongtrao.emulation.services import (
 )
 from phongtrao.orgs.models import Level
 
-from .conftest import hand_set, scored
+from .conftest import SYSTEM, hand_set, scored
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,8 @@ def published(small_tree, settings, tmp_path):
         file=SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4 bi mat"),
         name="bien-ban.pdf",
     )
-    criteria_set_confirm(criteria_set=criteria_set)
-    criteria_set_publish(criteria_set=criteria_set)
+    criteria_set_confirm(actor=SYSTEM, criteria_set=criteria_set)
+    criteria_set_publish(actor=SYSTEM, criteria_set=criteria_set)
     AwardType.objects.create(
         code="GK",
         name="Giấy khen của Ban Thường vụ Hội LHPN tỉnh",
@@ -55,8 +55,9 @@ def published(small_tree, settings, tmp_path):
         rule=AwardRule.EXCELLENT,
         unit_level=Level.COMMUNE,
     )
-    proposals_generate(proposer=small_tree["province"], year=2023)
+    proposals_generate(actor=SYSTEM, proposer=small_tree["province"], year=2023)
     decision = decision_issue(
+        actor=SYSTEM,
         issuer=small_tree["province"],
         proposals=list(Proposal.objects.all()),
         number="15/QĐ-BTV",
