@@ -30,6 +30,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from phongtrao.orgs.models import Unit
+from phongtrao.vn.text import fold
 
 # ---------------------------------------------------------------------------------------------
 # Pages
@@ -197,6 +198,10 @@ class ArticlePage(Page):
         index.SearchField("summary"),
         index.SearchField("body"),
         index.SearchField("source"),
+        # The same words without diacritics: the search folds the query alike (vn.text.fold),
+        # so "bang khen" finds "Bằng khen" on SQLite's and PostgreSQL's full-text index alike.
+        index.SearchField("search_title_folded", boost=2),
+        index.SearchField("search_text_folded"),
         index.FilterField("published_at"),
     ]
     parent_page_types = ["portal.CategoryPage"]
@@ -207,6 +212,15 @@ class ArticlePage(Page):
         verbose_name = "bài viết"
         verbose_name_plural = "bài viết"
         indexes = [models.Index(fields=["report_unit", "report_period"])]
+
+    def search_title_folded(self) -> str:
+        """The title without diacritics or case, for the forgiving search."""
+        return fold(self.title)
+
+    def search_text_folded(self) -> str:
+        """Summary, body and source without diacritics or case, for the forgiving search."""
+        body = ArticlePage._meta.get_field("body").get_searchable_content(self.body)
+        return fold(" ".join([self.summary, *body, self.source]))
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from phongtrao.portal import views

@@ -20,6 +20,7 @@ from wagtail.models import Page
 
 from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment
 from phongtrao.portal.services import COUNTER_COLUMNS, Counters
+from phongtrao.vn.text import fold_words
 
 RELATED_SECONDS = 120
 MENU_SECONDS = 300
@@ -164,11 +165,12 @@ def category_articles_page(category: CategoryPage, number: str | None) -> Pagina
 
 
 def articles_search(query: str, number: str | None) -> PaginatorPage[Any] | None:
-    """Published articles matching `query` (Wagtail search), best first; None for no query."""
-    query = query.strip()
-    if not query:
+    """Published articles holding every word of `query`, diacritics and case aside (Wagtail
+    search on the folded fields), best first; None for no query."""
+    words = fold_words(query)
+    if not words:
         return None
-    results = ArticlePage.objects.live().search(query)
+    results = ArticlePage.objects.live().search(" ".join(words), operator="and")
     return Paginator(results, PAGE_SIZE).get_page(number)
 
 

@@ -1,15 +1,19 @@
-"""Template helpers of the portal: the menu, Vietnamese dates and numbers."""
+"""Template helpers of the portal: the menu, Vietnamese dates and numbers, search marks."""
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django import template
 from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from phongtrao.portal import selectors
 from phongtrao.portal.models import portal_site_name
 from phongtrao.vn import format_date_short, format_dateline, format_number
+from phongtrao.vn.text import match_spans
 
 register = template.Library()
 
@@ -49,3 +53,16 @@ def date_vn(value: dt.datetime | None) -> str:
 def number_vn(value: int | None) -> str:
     """ "1.633"."""
     return format_number(value or 0)
+
+
+@register.filter
+def highlight(text: str | None, query: str) -> SafeString:
+    """`text` escaped, with the words of `query` (diacritics and case aside) in <mark>."""
+    text = unicodedata.normalize("NFC", str(text or ""))
+    parts: list[str] = []
+    last = 0
+    for start, end in match_spans(text, query or ""):
+        parts += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        last = end
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text is escaped above

@@ -83,3 +83,29 @@ def test_sitemap_and_rss_use_the_address_and_title_set_in_the_cms(client, portal
     assert "<title>Tin Hội LHPN tỉnh Thử</title>" in rss
     assert "<link>https://phunu.tinhthu.gov.vn" + portal["seed"].url + "</link>" in rss
     assert "Hội LHPN tỉnh Thử" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "q", ["bang khen", "BANG KHEN", "bằng khen", "Bằng Khen", "tuyen truyen hoi vien"]
+)
+def test_search_forgives_missing_diacritics_and_case(client, portal, q):
+    html = client.get("/tim-kiem/", {"q": q}).content.decode()
+
+    assert "Tìm thấy 1 bài viết" in html
+    assert "PHỤ NỮ TỈNH THỬ NHẬN" in html
+    assert "Trao giải cuộc thi khởi nghiệp" not in html
+
+
+def test_search_needs_every_word_and_marks_them(client, portal):
+    html = client.get("/tim-kiem/", {"q": "hat dieu"}).content.decode()
+
+    assert "Trao giải cuộc thi khởi nghiệp" in html
+    assert "chế biến <mark>hạt</mark> <mark>điều</mark> đoạt" in html
+    assert "NHẬN BẰNG KHEN" not in html
+    assert "Không tìm thấy" in client.get("/tim-kiem/", {"q": "bang xyzxyz"}).content.decode()
+
+
+def test_search_marks_the_words_in_the_title(client, portal):
+    html = client.get("/tim-kiem/", {"q": "bang khen"}).content.decode()
+
+    assert "<mark>BẰNG</mark> <mark>KHEN</mark>" in html

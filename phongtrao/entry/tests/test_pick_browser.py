@@ -1,0 +1,55 @@
+"""The unit pickers forgive missing diacritics: "loc thai" finds "Xã Lộc Thái" (Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+from phongtrao.orgs.models import Level
+from phongtrao.orgs.services import unit_create
+
+PASSWORD = "mat-khau-dai-123"  # the people fixture's
+BROWSER_VIEWPORT = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def loc_thai(small_tree):
+    """Read before the browser starts (see test_browser.ids)."""
+    unit = unit_create(
+        edition=small_tree["d1"].edition,
+        code="T-70103",
+        name="Xã Lộc Thái",
+        level=Level.COMMUNE,
+        parent=small_tree["d1"],
+    )
+    return {"uid": unit.uid, "other": small_tree["c1"].uid}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_unit_picker_finds_a_unit_typed_without_diacritics(
+    loc_thai, people, live_server, browser_page
+):
+    page, base = browser_page, live_server.url
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("tinh")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(base + "/viec-can-lam/")
+    page.goto(base + "/nhap-lieu/")
+    select = page.locator("select#u_BC_NAM_XA")
+    box = page.locator("#u_BC_NAM_XA_tim")
+
+    box.fill("LOC thai")
+
+    assert select.input_value() == loc_thai["uid"]
+    visible = select.locator("option:not([hidden])")
+    assert visible.all_inner_texts() == ["Xã Lộc Thái"]
+    assert "Tìm thấy 1 đơn vị" in page.locator("#u_BC_NAM_XA_ket_qua").inner_text()
+    box.fill("xyz")
+    assert "Không có đơn vị nào khớp" in page.locator("#u_BC_NAM_XA_ket_qua").inner_text()
+    box.fill("xa a")
+    assert select.locator("option:not([hidden])").all_inner_texts() == ["Xã A"]
+    assert select.input_value() == loc_thai["other"]
+    box.fill("loc")
+    page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
+    page.wait_for_load_state()
+    assert loc_thai["uid"] in page.url
