@@ -36,6 +36,10 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
 	fi
 	@command -v pdftotext >/dev/null || { echo "pdftotext missing: apt-get install poppler-utils"; exit 1; }
+	@if ! command -v redis-server >/dev/null; then \
+		echo "Installing Redis from Debian's packages (the shared cache's tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
 	@if ! command -v chromium >/dev/null; then \
 		echo "Installing Chromium from Debian's packages (browser tests with Playwright)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

@@ -291,3 +291,43 @@ def smtp_server(settings: Any) -> object:
     settings.EMAIL_PORT = port
     yield inbox
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) for the whole run."""
+    from phongtrao.tests.servers import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def shared_storages(s3_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The project's files on the S3 server, as a cluster configures them (fresh buckets)."""
+    import uuid
+
+    from config.settings import s3_storages
+    from phongtrao.tests.servers import s3_client
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "phongtrao",
+        "AWS_SECRET_ACCESS_KEY": "bi-mat",
+    }.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"phongtrao-{uuid.uuid4().hex[:12]}"
+    client = s3_client(s3_endpoint)
+    for name in (bucket, f"{bucket}-private"):
+        client.create_bucket(Bucket=name)
+    found = s3_storages({"PHONGTRAO_S3_BUCKET": bucket, "PHONGTRAO_S3_ENDPOINT_URL": s3_endpoint})
+    settings.STORAGES = {**settings.STORAGES, **found}
+    return client
+
+
+@pytest.fixture
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis server of its own (Debian's redis-server, on a Unix socket)."""
+    from phongtrao.tests.servers import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,70 @@ STORAGES = {
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
     },
 }
+
+
+def s3_storages(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Files on an S3-compatible server (django-storages) when PHONGTRAO_S3_BUCKET is set, so
+    that every app server and worker sees the same files: public media (portal images and
+    documents) in that bucket, private files (evidence...) in PHONGTRAO_S3_PRIVATE_BUCKET,
+    never public (private ACL; read only through Django's views, which check access).
+    Credentials come from the environment as boto3 reads them (AWS_ACCESS_KEY_ID...)."""
+    bucket = environ.get("PHONGTRAO_S3_BUCKET", "")
+    if not bucket:
+        return {}
+    common = {
+        "endpoint_url": environ.get("PHONGTRAO_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("PHONGTRAO_S3_REGION", "us-east-1"),
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": bucket,
+                # Portal images and documents: anyone may read them, by a plain, lasting URL.
+                "default_acl": environ.get("PHONGTRAO_S3_PUBLIC_ACL", "public-read") or None,
+                "querystring_auth": False,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": environ.get("PHONGTRAO_S3_PRIVATE_BUCKET", f"{bucket}-private"),
+                "default_acl": "private",
+                # Should a URL ever be made, it is signed and short-lived.
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }
+
+
+STORAGES.update(s3_storages(os.environ))
+
+
+def shared_cache(url: str) -> dict[str, dict[str, Any]]:
+    """Django's cache: Redis or Valkey named by PHONGTRAO_CACHE_URL (redis://host:6379/0), shared
+    by every app server and worker (portal caches and their invalidation on publish, sessions'
+    cache); without it each process keeps its own in memory, which is right on one machine."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "phongtrao",
+        }
+    }
+
+
+CACHES = shared_cache(os.environ.get("PHONGTRAO_CACHE_URL", ""))
+if os.environ.get("PHONGTRAO_CACHE_URL"):
+    # Sessions stay in the database (any server reads them), read through the shared cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Wagtail (the portal).
 WAGTAIL_SITE_NAME = os.environ.get("PORTAL_NAME", "Hội Liên hiệp Phụ nữ")
