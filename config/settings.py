@@ -326,6 +326,10 @@ REQUEST_BODY_LIMITS = {
 }
 # Reader bounds (phongtrao.exchange.readers.Limits): depth, keys, text, lines, values.
 EXCHANGE_READER_LIMITS = {"max_values": int(os.environ.get("IMPORT_MAX_VALUES", "5000000"))}
+
+# `/api/analytics`: the most cells (data × periods × units) one request may read; larger
+# ones get DHIS2's 409 E7128. Every commune of the country × 73 indicators × 5 years ≈ 1.2M.
+ANALYTICS_MAX_CELLS = int(os.environ.get("ANALYTICS_MAX_CELLS", "2000000"))
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))  # hours
 # Per user name and IP, and per user name across IPs (behind a shared proxy every user has

@@ -1,7 +1,8 @@
 """The reads behind DHIS2's `/api/analytics`: a grid of totals over data × periods × units.
 
-Built on the roll-ups through `selectors.unit_totals` (two queries per unit and period,
-whatever the data size). A request names dimensions (`dx`, `pe`, `ou`) as DHIS2 does,
+Built on `selectors.grid.grid_totals`: the roll-ups and the raw values read set-wise for batches of
+units, so a country-sized request costs a few queries per batch, never one per cell.
+A request names dimensions (`dx`, `pe`, `ou`) as DHIS2 does,
 `dx:A;B`, `pe:2023;LAST_YEAR`, `ou:UID;LEVEL-3`, each as a row dimension or a filter; the
 answer has DHIS2's shape (`headers`, `metaData`, `rows`, `height`, `width`). Every unit is
 checked with the access helper: one outside the user's subtree refuses the whole request.
@@ -10,36 +11,44 @@ checked with the access helper: one outside the user's subtree refuses the whole
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
 from phongtrao.analytics.dashboard import validity_window
-from phongtrao.analytics.selectors import Total, unit_totals
+from phongtrao.analytics.selectors.grid import grid_batches, grid_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
-from phongtrao.data.rollups import ZERO, period_rows
+from phongtrao.data.rollups import period_rows
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_at, edition_get, unit_counterpart
+from phongtrao.vn.numbers import format_number
 
-# Each (unit, period) costs a couple of queries: a request may ask for this many at most.
-MAX_CELLS = 1000
+# The cells (data × periods × units) a request may read unless `ANALYTICS_MAX_CELLS` says
+# otherwise: every commune of the country × 73 indicators × 5 years is about 1.2 million.
+DEFAULT_MAX_CELLS = 2_000_000
+# Up to this many cells the rows come in DHIS2's order; larger answers with `ou` among the
+# rows are streamed batch by batch of units.
+ORDERED_CELLS = 200_000
 DIMENSION_NAMES = {"dx": "Dữ liệu", "pe": "Kỳ", "ou": "Đơn vị"}
 DENIED = "Không tìm thấy đơn vị “{}” hoặc bạn không có quyền xem số liệu của đơn vị đó."
 
 
 class AnalyticsError(ValueError):
-    """A request that cannot be answered: `status` 409 (bad request) or 403 (access)."""
+    """A request that cannot be answered: `status` 409 (bad request) or 403 (access);
+    `code` DHIS2's error code where it has one (E7128: too many cells)."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, code: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 def edition_parse(text: str) -> Edition:
@@ -259,7 +268,7 @@ def _number(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def analytics_grid(
+def analytics_plan(
     *,
     user: Any,
     dimensions: Sequence[str],
@@ -269,17 +278,16 @@ def analytics_grid(
     skip_meta: bool = False,
     edition: str | None = None,
     today: dt.date | None = None,
-) -> dict[str, Any]:
-    """DHIS2's analytics answer for `dimension=` and `filter=` parameters, as `user` may see.
+) -> AnalyticsPlan:
+    """Parse `dimension=` and `filter=` parameters as DHIS2 does, resolve their items and
+    check every unit with the access helper; no figure is read yet.
 
-    Filters are summed over their items (several units or periods in a filter add up).
-    Cells no value fed are left out, as DHIS2 does. `edition` ("2008", "2025" or a day such
-    as "2025-07-01"): the structure on which `ou` is resolved and the totals computed (each
-    unit replaced by its counterpart there); by default each unit named by uid is reported
-    on its own structure and a code means the unit of the periods' end. Cells holding an
-    estimate (shares of split units) are listed in `metaData.estimates` as "dx|pe|ou".
-    Raises `AnalyticsError` (409, or 403 for a unit, or its counterpart, outside the
-    user's subtree).
+    `edition` ("2008", "2025" or a day such as "2025-07-01"): the structure on which `ou`
+    is resolved and the totals computed (each unit replaced by its counterpart there); by
+    default each unit named by uid is reported on its own structure and a code means the
+    unit of the periods' end. Raises `AnalyticsError`: 409 (bad request; `E7128` when the
+    request reads more cells, data × periods × units, than `settings.ANALYTICS_MAX_CELLS`),
+    or 403 for a unit, or its counterpart, outside the user's subtree.
     """
     today = today or timezone.localdate()
     in_scheme = input_id_scheme.upper()
@@ -316,67 +324,85 @@ def analytics_grid(
     period_list = _periods(asked["pe"], today)
     span = (min(p.start for p in period_list), max(p.end for p in period_list))
     unit_list = _units(asked["ou"], user, in_scheme, span, structure)
-    if len(unit_list) * len(period_list) > MAX_CELLS:
+    cells = len(indicators) * len(period_list) * len(unit_list)
+    limit = max_cells()
+    if cells > limit:
         raise AnalyticsError(
-            f"Yêu cầu quá lớn: {len(unit_list)} đơn vị × {len(period_list)} kỳ "
-            f"(tối đa {MAX_CELLS} cặp). Hãy chia nhỏ yêu cầu."
+            f"Yêu cầu quá lớn: {format_number(len(indicators))} chỉ tiêu × "
+            f"{format_number(len(period_list))} kỳ × {format_number(len(unit_list))} đơn vị "
+            f"= {format_number(cells)} ô, vượt giới hạn {format_number(limit)} ô. "
+            "Hãy chia nhỏ yêu cầu (ít chỉ tiêu, kỳ hoặc đơn vị hơn).",
+            code="E7128",
         )
-    items: dict[str, list[Any]] = {"dx": indicators, "pe": period_list, "ou": unit_list}
+    return AnalyticsPlan(
+        row_names=row_names,
+        filter_names=filter_names,
+        items={"dx": indicators, "pe": period_list, "ou": unit_list},
+        out_key=out_key,
+        structure=structure,
+        skip_meta=skip_meta,
+    )
 
-    totals: dict[tuple[int, int], dict[int, Total]] = {}
-    for unit in unit_list:
-        for period in period_list:
-            totals[(unit.pk, period.pk)] = unit_totals(unit, period, indicators)
 
-    def ident(name: str, item: Any) -> str:
+def max_cells() -> int:
+    """The most cells (data × periods × units) one request may read: a setting."""
+    return int(getattr(settings, "ANALYTICS_MAX_CELLS", DEFAULT_MAX_CELLS))
+
+
+@dataclass
+class AnalyticsPlan:
+    """A parsed, access-checked request: its dimensions and their items, in order.
+
+    `analytics_rows` fills `estimates` and `height` while it streams the rows.
+    """
+
+    row_names: list[str]
+    filter_names: list[str]
+    items: dict[str, list[Any]]
+    out_key: str
+    structure: Edition | None
+    skip_meta: bool
+    estimates: list[str] = field(default_factory=list)
+    height: int = 0
+
+    @property
+    def cells(self) -> int:
+        return len(self.items["dx"]) * len(self.items["pe"]) * len(self.items["ou"])
+
+    def ident(self, name: str, item: Any) -> str:
         if name == "pe":
             return str(item.code)
-        return str(getattr(item, out_key))
+        return str(getattr(item, self.out_key))
 
-    estimates = sorted(
-        f"{ident('dx', dx)}|{ident('pe', pe)}|{ident('ou', ou)}"
-        for ou in unit_list
-        for pe in period_list
-        for dx in indicators
-        if totals[(ou.pk, pe.pk)][dx.pk].estimated and totals[(ou.pk, pe.pk)][dx.pk].count
-    )
-    rows: list[list[str]] = []
-    for combo in itertools.product(*(items[n] for n in row_names)):
-        chosen = dict(zip(row_names, combo, strict=True))
-        amount, count = ZERO, 0
-        for extra in itertools.product(*(items[n] for n in filter_names)):
-            cell = {**chosen, **dict(zip(filter_names, extra, strict=True))}
-            total = totals[(cell["ou"].pk, cell["pe"].pk)][cell["dx"].pk]
-            amount += total.value
-            count += total.count
-        if count:
-            rows.append([ident(n, chosen[n]) for n in row_names] + [_number(amount)])
+    def headers(self) -> list[dict[str, Any]]:
+        """DHIS2's `headers`: one per row dimension, then the value."""
+        return [
+            {
+                "name": name,
+                "column": DIMENSION_NAMES[name],
+                "valueType": "TEXT",
+                "type": "java.lang.String",
+                "hidden": False,
+                "meta": True,
+            }
+            for name in self.row_names
+        ] + [
+            {
+                "name": "value",
+                "column": "Giá trị",
+                "valueType": "NUMBER",
+                "type": "java.lang.Double",
+                "hidden": False,
+                "meta": False,
+            }
+        ]
 
-    headers = [
-        {
-            "name": name,
-            "column": DIMENSION_NAMES[name],
-            "valueType": "TEXT",
-            "type": "java.lang.String",
-            "hidden": False,
-            "meta": True,
-        }
-        for name in row_names
-    ] + [
-        {
-            "name": "value",
-            "column": "Giá trị",
-            "valueType": "NUMBER",
-            "type": "java.lang.Double",
-            "hidden": False,
-            "meta": False,
-        }
-    ]
-    answer: dict[str, Any] = {"headers": headers}
-    if not skip_meta:
+    def meta(self) -> dict[str, Any]:
+        """DHIS2's `metaData` (names of the items, dimensions) with the estimated cells."""
+        indicators, period_list, unit_list = (self.items[n] for n in ("dx", "pe", "ou"))
         meta_items: dict[str, Any] = {n: {"name": label} for n, label in DIMENSION_NAMES.items()}
         for indicator in indicators:
-            meta_items[ident("dx", indicator)] = {
+            meta_items[self.ident("dx", indicator)] = {
                 "uid": indicator.uid,
                 "code": indicator.code,
                 "name": indicator.name,
@@ -387,24 +413,108 @@ def analytics_grid(
         for period in period_list:
             meta_items[period.code] = {"name": periods.label_vi(period.code)}
         for unit in unit_list:
-            meta_items[ident("ou", unit)] = {"uid": unit.uid, "code": unit.code, "name": unit.name}
-        answer["metaData"] = {
+            meta_items[self.ident("ou", unit)] = {
+                "uid": unit.uid,
+                "code": unit.code,
+                "name": unit.name,
+            }
+        meta: dict[str, Any] = {
             "items": meta_items,
             "dimensions": {
-                "dx": [ident("dx", i) for i in indicators],
+                "dx": [self.ident("dx", i) for i in indicators],
                 "pe": [p.code for p in period_list],
-                "ou": [ident("ou", u) for u in unit_list],
+                "ou": [self.ident("ou", u) for u in unit_list],
                 "co": [],
             },
             # Cells (data|period|unit) shared out from split units by weights: estimates.
-            "estimates": estimates,
+            "estimates": sorted(self.estimates),
         }
-        if structure is not None:
-            answer["metaData"]["edition"] = {"code": structure.code, "name": structure.name}
+        if self.structure is not None:
+            meta["edition"] = {"code": self.structure.code, "name": self.structure.name}
+        return meta
+
+
+def analytics_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
+    """The rows of the answer (row dimensions' identifiers, then the value), streamed.
+
+    Filters are summed over their items (several units or periods in a filter add up).
+    Cells no value fed are left out, as DHIS2 does. Units are read in batches
+    (`selectors.grid.grid_batches`), each in a fixed number of set-wise queries: with `ou` among
+    the rows of a large request, each batch's rows are sent before the next is read, so
+    memory follows the batch; otherwise the rows come in DHIS2's order (the product of
+    the row dimensions).
+    """
+    indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
+    stream = "ou" in plan.row_names and plan.cells > ORDERED_CELLS
+    acc: dict[tuple[int, ...], list[Any]] = {}
+    names = plan.row_names
+    offset = 0
+    for batch in grid_batches(unit_list):
+        totals = grid_totals(batch, period_list, indicators)
+        for iu, unit in enumerate(batch, start=offset):
+            for ip, period in enumerate(period_list):
+                cell = totals[(unit.pk, period.pk)]
+                for ix, indicator in enumerate(indicators):
+                    total = cell[indicator.pk]
+                    if not total.count:
+                        continue
+                    if total.estimated:
+                        plan.estimates.append(
+                            f"{plan.ident('dx', indicator)}|{period.code}|{plan.ident('ou', unit)}"
+                        )
+                    index = {"dx": ix, "pe": ip, "ou": iu}
+                    key = tuple(index[n] for n in names)
+                    found = acc.get(key)
+                    if found is None:
+                        acc[key] = [total.value, total.count]
+                    else:
+                        found[0] += total.value
+                        found[1] += total.count
+        offset += len(batch)
+        if stream:
+            yield from _emit(plan, acc)
+            acc = {}
+    yield from _emit(plan, acc)
+
+
+def _emit(plan: AnalyticsPlan, acc: dict[tuple[int, ...], list[Any]]) -> Iterator[list[str]]:
+    # Index tuples in lexicographic order are the product's order of the row dimensions.
+    for key in sorted(acc):
+        amount, count = acc[key]
+        if not count:
+            continue
+        plan.height += 1
+        yield [
+            plan.ident(name, plan.items[name][i])
+            for name, i in zip(plan.row_names, key, strict=True)
+        ] + [_number(amount)]
+
+
+def analytics_grid(**params: Any) -> dict[str, Any]:
+    """DHIS2's whole analytics answer as one object (`analytics_plan`'s parameters):
+    `headers`, `metaData` (unless `skip_meta`), `rows`, `height`, `width`.
+
+    For small answers; `/api/analytics` streams the same with `analytics_rows`.
+    """
+    plan = analytics_plan(**params)
+    rows = list(analytics_rows(plan))
+    headers = plan.headers()
+    answer: dict[str, Any] = {"headers": headers}
+    if not plan.skip_meta:
+        answer["metaData"] = plan.meta()
     answer.update(
         {"rows": rows, "height": len(rows), "width": len(headers), "headerWidth": len(headers)}
     )
     return answer
 
 
-__all__ = ["MAX_CELLS", "AnalyticsError", "analytics_grid", "edition_parse"]
+__all__ = [
+    "DEFAULT_MAX_CELLS",
+    "AnalyticsError",
+    "AnalyticsPlan",
+    "analytics_grid",
+    "analytics_plan",
+    "analytics_rows",
+    "edition_parse",
+    "max_cells",
+]

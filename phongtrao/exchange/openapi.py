@@ -332,6 +332,7 @@ def schema() -> dict[str, Any]:
         _query("inputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
         _query("outputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
         _query("skipMeta", "Bỏ phần metaData", {"type": "boolean"}),
+        _query("skipData", "Bỏ các dòng số liệu (rows)", {"type": "boolean"}),
         {
             **EDITION,
             "description": EDITION["description"]
@@ -355,6 +356,18 @@ def schema() -> dict[str, Any]:
                         "description": "headers, metaData, rows, height, width",
                         "content": {JSON: {"schema": {"$ref": "#/components/schemas/Grid"}}},
                     },
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/analytics.csv": {
+            "get": {
+                "tags": ["Phân tích"],
+                "summary": "Bảng số liệu tổng hợp dạng CSV (dòng tên cột, rồi các dòng)",
+                "operationId": "analyticsCsv",
+                "parameters": analytics_parameters,
+                "responses": {
+                    "200": {"description": "CSV", "content": {"text/csv": {}}},
                     **ERRORS,
                 },
             }

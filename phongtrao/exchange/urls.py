@@ -13,6 +13,7 @@ urlpatterns = [
     path("dataValueSets.adx", views.data_value_sets, {"extension": "adx"}),
     path("analytics", views.analytics, name="analytics"),
     path("analytics.json", views.analytics),
+    path("analytics.csv", views.analytics, {"extension": "csv"}),
     path("organisationUnits", views.organisation_units, name="organisation-units"),
     path("organisationUnits.json", views.organisation_units),
     path("organisationUnits/<str:uid>", views.organisation_units, name="organisation-unit"),

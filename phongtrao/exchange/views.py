@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, membership_of, unit_may_change
-from phongtrao.analytics.query import AnalyticsError, analytics_grid
+from phongtrao.analytics.query import AnalyticsError, analytics_plan
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
@@ -39,7 +39,11 @@ from phongtrao.exchange.webapi import (
     message,
     wants_english,
 )
-from phongtrao.exchange.writers import datavalueset_write
+from phongtrao.exchange.writers import (
+    analytics_write_csv,
+    analytics_write_json,
+    datavalueset_write,
+)
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
 
@@ -364,12 +368,13 @@ def _accepted(request: HttpRequest) -> Format:
 
 
 @api_endpoint("GET")
-def analytics(request: HttpRequest, user: Any) -> HttpResponseBase:
-    """`/api/analytics?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, from the roll-ups;
-    `&edition=2025` (or a day) reports on that structure."""
+def analytics(request: HttpRequest, user: Any, extension: str = "json") -> HttpResponseBase:
+    """`/api/analytics[.json|.csv]?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, read
+    set-wise from the roll-ups and raw values and streamed; `&edition=2025` (or a day)
+    reports on that structure; `skipMeta`, `skipData` as DHIS2."""
     scheme = request.GET.get("inputIdScheme") or request.GET.get("idScheme") or "UID"
     try:
-        answer = analytics_grid(
+        plan = analytics_plan(
             user=user,
             dimensions=request.GET.getlist("dimension"),
             filters=request.GET.getlist("filter"),
@@ -379,8 +384,16 @@ def analytics(request: HttpRequest, user: Any) -> HttpResponseBase:
             edition=request.GET.get("edition"),
         )
     except AnalyticsError as error:
-        return message(error.status, str(error))
-    return json_response(answer)
+        return message(error.status, str(error), error_code=error.code)
+    skip_data = flag(request, "skipData")
+    if extension == "csv":
+        return StreamingHttpResponse(
+            analytics_write_csv(plan, skip_data=skip_data), content_type="text/csv; charset=utf-8"
+        )
+    return StreamingHttpResponse(
+        analytics_write_json(plan, skip_data=skip_data),
+        content_type="application/json; charset=utf-8",
+    )
 
 
 def _metadata_view(plural: str) -> Any:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from xml.sax.saxutils import quoteattr
 
 from phongtrao import periods
+from phongtrao.analytics.query import AnalyticsPlan, analytics_rows
 from phongtrao.exchange.formats import (
     ADX_NAMESPACE,
     DEFAULT_COC_CODE,
@@ -196,3 +197,49 @@ def datavalueset_write(
     the set's top-level dataSet, completeDate, period and orgUnit (DHIS2 writes them for
     one data set, period and unit)."""
     return WRITERS[format](rows, id_scheme, header or {})
+
+
+# Rows of an analytics answer sent together: one piece of text per this many rows.
+ANALYTICS_PIECE_ROWS = 2000
+
+
+def analytics_write_json(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iterator[str]:
+    """DHIS2's analytics answer as JSON pieces: `headers`, `rows` streamed as they are read,
+    then `metaData` (which lists the estimated cells met on the way), `height`, `width`.
+
+    `skip_data`: no rows (and no figure read), as DHIS2's `skipData=true`.
+    """
+    headers = plan.headers()
+    yield '{"headers": ' + json.dumps(headers, ensure_ascii=False) + ', "rows": ['
+    if not skip_data:
+        first = True
+        piece: list[str] = []
+        for row in analytics_rows(plan):
+            piece.append(json.dumps(row, ensure_ascii=False))
+            if len(piece) >= ANALYTICS_PIECE_ROWS:
+                yield ("" if first else ",") + ",".join(piece)
+                first, piece = False, []
+        if piece:
+            yield ("" if first else ",") + ",".join(piece)
+    yield "]"
+    if not plan.skip_meta:
+        yield ', "metaData": ' + json.dumps(plan.meta(), ensure_ascii=False)
+    yield (f', "height": {plan.height}, "width": {len(headers)}, "headerWidth": {len(headers)}}}')
+
+
+def analytics_write_csv(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iterator[str]:
+    """The answer as CSV, DHIS2's `/api/analytics.csv`: a line of column names, then rows.
+
+    Identifiers and numbers only, so no cell can start a formula.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([h["column"] for h in plan.headers()])
+    if not skip_data:
+        for count, row in enumerate(analytics_rows(plan), start=1):
+            writer.writerow([cell_safe(cell) for cell in row])
+            if count % ANALYTICS_PIECE_ROWS == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,14 @@ def basic(username: str, password: str = API_PASSWORD) -> dict[str, str]:
 
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {token}"}
+
+
+def read_stream(response: Any) -> Any:
+    """The response with `.json()` and `.body` working for streamed answers too (read once)."""
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)
+        response.body = body
+        response.json = lambda: json.loads(body)
+    else:
+        response.body = response.content
+    return response

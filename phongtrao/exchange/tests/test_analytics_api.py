@@ -9,7 +9,7 @@ import pytest
 
 from phongtrao.analytics.selectors import unit_totals_naive
 from phongtrao.data.services import datavalue_save, period_get
-from phongtrao.exchange.tests.conftest import basic
+from phongtrao.exchange.tests.conftest import basic, read_stream
 
 pytestmark = pytest.mark.django_db
 URL = "/api/analytics"
@@ -33,7 +33,7 @@ def figures(small_tree, indicators):
 
 def get(client, user, *dimensions, filters=(), **params):
     query = {"dimension": list(dimensions), "filter": list(filters), **params}
-    return client.get(URL, query, **basic(user))
+    return read_stream(client.get(URL, query, **basic(user)))
 
 
 def test_dx_pe_ou_grid_in_dhis2_shape(client, api_people, small_tree, figures):

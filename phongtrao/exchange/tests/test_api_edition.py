@@ -14,7 +14,7 @@ from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.demo.binh_phuoc import DemoLoadResult
-from phongtrao.exchange.tests.conftest import API_PASSWORD, basic
+from phongtrao.exchange.tests.conftest import API_PASSWORD, basic, read_stream
 from phongtrao.orgs.models import Level, Unit
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ URL = "/api/analytics"
 
 def get(client, user, *dimensions, filters=(), **params):
     query = {"dimension": list(dimensions), "filter": list(filters), **params}
-    return client.get(URL, query, **basic(user))
+    return read_stream(client.get(URL, query, **basic(user)))
 
 
 @pytest.fixture

@@ -1,0 +1,296 @@
+"""Totals for many units × periods × indicators at once: the engine of country-sized questions.
+
+`unit_totals` answers one unit and one period in two or three queries; a grid of every
+commune of the country over five years would be 16,000 such calls. `grid_totals` gives the
+same figures (the tests hold it equal to `unit_totals_naive`, cell by cell) for a batch of
+units in a fixed number of set-wise statements whatever the number of cells:
+
+- units at the roll-up levels (province, district) for the periods the roll-ups keep: one
+  read of the roll-up rows plus one of their own values;
+- units below them (communes) and other periods: one grouped sum of the raw values of all
+  their subtrees, joined to a list (descendant → unit asked) built level by level;
+- for the part of a period a unit did not exist, the units of the other structure mapped
+  into it (`orgs.UnitMapping`, one read for the batch), summed the same way, then weighed
+  as `unit_totals` does.
+
+Callers stream: they hand over units in batches (`grid_batches`), so memory follows the
+batch, not the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from phongtrao.analytics.models import Rollup
+from phongtrao.analytics.selectors.base import (
+    ROLLED_UP_TYPES,
+    MappedSource,
+    Total,
+    derived_totals,
+    raw_indicators,
+)
+from phongtrao.analytics.selectors.mapped import unit_spans_period, with_mapped_totals
+from phongtrao.catalog.models import Indicator, TimeAggregation
+from phongtrao.data.models import Period
+from phongtrao.data.rollups import ROLLUP_MAX_LEVEL
+from phongtrao.orgs.models import Unit, UnitMapping
+
+# (unit id, period id) → indicator id → (amount, how many values fed it)
+Sums = dict[tuple[int, int], dict[int, tuple[Decimal, int]]]
+Cells = dict[tuple[int, int], dict[int, Total]]
+# Units per batch: a batch's figures (units × periods × indicators) are held at once.
+BATCH_UNITS = 400
+
+
+def grid_batches(units: Sequence[Unit], size: int = BATCH_UNITS) -> Iterator[list[Unit]]:
+    """The units in batches of `size`, in their order."""
+    for start in range(0, len(units), size):
+        yield list(units[start : start + size])
+
+
+def grid_totals(
+    units: Sequence[Unit], period_list: Sequence[Period], indicators: Sequence[Indicator]
+) -> Cells:
+    """(unit id, period id) → indicator id → Total, as `unit_totals` gives for each pair.
+
+    A fixed number of queries for the whole batch (see the module docstring).
+    """
+    if not units or not period_list:
+        return {}
+    raw, by_code = raw_indicators(indicators)
+    direct = subtree_sums(units, period_list, raw)
+    sources = _sources(units, period_list)
+    found: Sums = {}
+    if sources:
+        source_units = {s.id: s for pairs in sources.values() for s in pairs}
+        whole = [s for s in source_units.values() if s.whole]
+        own = [s for s in source_units.values() if not s.whole]
+        found = subtree_sums(whole, period_list, raw)
+        for key, amounts in own_sums([s.id for s in own], period_list, raw).items():
+            found.setdefault(key, {}).update(amounts)
+    result: Cells = {}
+    for unit in units:
+        for period in period_list:
+            mine = {i: Total(*a) for i, a in direct.get((unit.pk, period.pk), {}).items()}
+            mapped = [
+                s for s in sources.get((unit.pk, period.pk), ()) if (s.id, period.pk) in found
+            ]
+            totals = mine
+            if mapped:
+                # `with_mapped_totals` reads the sources' figures by source id.
+                by_source = {s.id: found[(s.id, period.pk)] for s in mapped}
+                totals = with_mapped_totals(unit, raw, mine, mapped, by_source)
+            result[(unit.pk, period.pk)] = derived_totals(indicators, totals, by_code)
+    return result
+
+
+def _sources(
+    units: Sequence[Unit], period_list: Sequence[Period]
+) -> dict[tuple[int, int], list[MappedSource]]:
+    """(unit, period) → the sources `mapped.mapped_sources` gives, for all in one query."""
+    partial = {u.pk: u for u in units if not all(unit_spans_period(u, p) for p in period_list)}
+    if not partial:
+        return {}
+    rows = UnitMapping.objects.filter(target_id__in=list(partial)).values_list(
+        "target_id",
+        "source_id",
+        "source__path",
+        "source__level",
+        "source__valid_from",
+        "source__valid_to",
+        "weight",
+        "whole",
+        "estimated",
+    )
+    result: dict[tuple[int, int], list[MappedSource]] = defaultdict(list)
+    for row in rows:
+        unit = partial[row[0]]
+        source = MappedSource(*row[1:])
+        if not (
+            source.valid_from < unit.valid_from
+            or (
+                unit.valid_to is not None
+                and (source.valid_to is None or source.valid_to > unit.valid_to)
+            )
+        ):
+            continue
+        for period in period_list:
+            if unit_spans_period(unit, period) or source.valid_from > period.end:
+                continue
+            if source.valid_to is not None and source.valid_to < period.start:
+                continue
+            result[(unit.pk, period.pk)].append(source)
+    return result
+
+
+def subtree_sums(
+    units: Iterable[Unit | MappedSource], period_list: Sequence[Period], raw: Sequence[Indicator]
+) -> Sums:
+    """Subtree totals (the unit itself included) of each unit for each period.
+
+    Roll-up rows plus own values where the roll-ups keep the unit and the period; one
+    grouped sum of the subtrees' raw values for the rest.
+    """
+    nodes = {u.id: u.level for u in units}
+    rolled_periods = [p for p in period_list if p.period_type in ROLLED_UP_TYPES]
+    other_periods = [p for p in period_list if p.period_type not in ROLLED_UP_TYPES]
+    rolled_units = [i for i, level in nodes.items() if level <= ROLLUP_MAX_LEVEL]
+    small_units = [i for i, level in nodes.items() if level > ROLLUP_MAX_LEVEL]
+    result: Sums = {}
+    if rolled_units and rolled_periods:
+        result.update(_rollup_sums(rolled_units, rolled_periods, raw))
+        for key, amounts in own_sums(rolled_units, rolled_periods, raw).items():
+            cell = result.setdefault(key, {})
+            for indicator_id, (amount, count) in amounts.items():
+                before, seen = cell.get(indicator_id, (Decimal(0), 0))
+                cell[indicator_id] = (before + amount, seen + count)
+    summed = [(small_units, period_list)]
+    if other_periods:
+        summed.append((rolled_units, other_periods))
+    for ids, chosen in summed:
+        if ids and chosen:
+            result.update(_raw_sums(_descendants(ids), chosen, raw))
+    return result
+
+
+def own_sums(
+    unit_ids: Sequence[int], period_list: Sequence[Period], raw: Sequence[Indicator]
+) -> Sums:
+    """Each unit's own values (not its subtree's) aggregated over each period."""
+    if not unit_ids:
+        return {}
+    return _raw_sums([(i, i) for i in unit_ids], period_list, raw)
+
+
+def _descendants(unit_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(unit id, ancestor asked) for every unit of the subtrees, themselves included.
+
+    Read level by level through `parent` (one query per level of the tree below them):
+    a unit asked inside another's subtree gets its own pairs too.
+    """
+    pairs = [(i, i) for i in unit_ids]
+    frontier: dict[int, list[int]] = defaultdict(list)
+    for i in unit_ids:
+        frontier[i].append(i)
+    while frontier:
+        following: dict[int, list[int]] = defaultdict(list)
+        ids = list(frontier)
+        for start in range(0, len(ids), 5000):
+            for child, parent in Unit.objects.filter(
+                parent_id__in=ids[start : start + 5000]
+            ).values_list("pk", "parent_id"):
+                following[child].extend(frontier[parent])
+        for child, asked in following.items():
+            pairs.extend((child, a) for a in asked)
+        frontier = following
+    return pairs
+
+
+def _rollup_sums(
+    unit_ids: Sequence[int], period_list: Sequence[Period], raw: Sequence[Indicator]
+) -> Sums:
+    result: Sums = {}
+    rows = Rollup.objects.filter(
+        unit_id__in=list(unit_ids),
+        period_id__in=[p.pk for p in period_list],
+        indicator_id__in=[i.pk for i in raw],
+    ).values_list("unit_id", "period_id", "indicator_id", "value", "count")
+    for unit_id, period_id, indicator_id, value, count in rows.iterator(chunk_size=10000):
+        result.setdefault((unit_id, period_id), {})[indicator_id] = (value, count)
+    return result
+
+
+def _pairs_table(pairs: Sequence[tuple[int, int]], a: str, b: str) -> tuple[str, list[Any]]:
+    """A derived table of integer pairs passed as one parameter (an array, or JSON)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"unnest(%s::bigint[], %s::bigint[]) AS {{alias}}({a}, {b})",
+            [[p[0] for p in pairs], [p[1] for p in pairs]],
+        )
+    # Column names come from this module, never from a request.
+    select = f"(SELECT json_extract(value, '$[0]') AS {a}, json_extract(value, '$[1]') AS {b} "
+    return select + "FROM json_each(%s)) AS {alias}", [json.dumps(pairs)]  # noqa: S608
+
+
+RAW_SUM = """
+SELECT m.asked, q.wanted, dv.indicator_id, SUM(dv.value), COUNT(*)
+FROM data_datavalue dv
+JOIN {units} ON m.unit_id = dv.unit_id
+JOIN {periods} ON q.period_id = dv.period_id
+WHERE dv.indicator_id IN ({indicators})
+GROUP BY m.asked, q.wanted, dv.indicator_id
+"""
+# Stocks: per unit the last (or first) value inside the period, then summed over units;
+# the count is every value the unit had in the period, as `unit_totals_naive` counts.
+RAW_PICK = """
+SELECT ranked.asked, ranked.wanted, ranked.indicator_id, SUM(ranked.value), SUM(ranked.n)
+FROM (
+    SELECT m.asked, q.wanted, dv.indicator_id, dv.value,
+           COUNT(*) OVER w AS n,
+           ROW_NUMBER() OVER (PARTITION BY m.asked, q.wanted, dv.unit_id, dv.indicator_id
+                              ORDER BY {order}) AS pick
+    FROM data_datavalue dv
+    JOIN {units} ON m.unit_id = dv.unit_id
+    JOIN {periods} ON q.period_id = dv.period_id
+    JOIN data_period p ON p.id = dv.period_id
+    WHERE dv.indicator_id IN ({indicators})
+    WINDOW w AS (PARTITION BY m.asked, q.wanted, dv.unit_id, dv.indicator_id)
+) ranked
+WHERE ranked.pick = 1
+GROUP BY ranked.asked, ranked.wanted, ranked.indicator_id
+"""
+ORDER: dict[str, str] = {
+    TimeAggregation.LAST: 'p."end" DESC, p.start DESC',
+    TimeAggregation.FIRST: 'p.start ASC, p."end" ASC',
+}
+
+
+def _raw_sums(
+    pairs: Sequence[tuple[int, int]], period_list: Sequence[Period], raw: Sequence[Indicator]
+) -> Sums:
+    """Sum the raw values of the units of `pairs` (unit, asked) into (asked, period)."""
+    if not pairs or not raw:
+        return {}
+    span_start = min(p.start for p in period_list)
+    span_end = max(p.end for p in period_list)
+    inside = Period.objects.filter(start__gte=span_start, end__lte=span_end).values_list(
+        "pk", "start", "end"
+    )
+    period_pairs = [
+        (pk, wanted.pk)
+        for pk, start, end in inside
+        for wanted in period_list
+        if start >= wanted.start and end <= wanted.end
+    ]
+    if not period_pairs:
+        return {}
+    units_sql, units_params = _pairs_table(pairs, "unit_id", "asked")
+    periods_sql, periods_params = _pairs_table(period_pairs, "period_id", "wanted")
+    by_aggregation: dict[str, list[int]] = defaultdict(list)
+    for indicator in raw:
+        by_aggregation[indicator.time_aggregation].append(indicator.pk)
+    result: Sums = {}
+    with connection.cursor() as cursor:
+        for aggregation, ids in by_aggregation.items():
+            sql = (RAW_SUM if aggregation == TimeAggregation.SUM else RAW_PICK).format(
+                units=units_sql.format(alias="m"),
+                periods=periods_sql.format(alias="q"),
+                indicators=",".join(str(int(i)) for i in ids),
+                order=ORDER.get(aggregation, ""),
+            )
+            cursor.execute(sql, [*units_params, *periods_params])
+            for asked, wanted, indicator_id, value, count in cursor.fetchall():
+                result.setdefault((int(asked), int(wanted)), {})[int(indicator_id)] = (
+                    Decimal(value),
+                    int(count),
+                )
+    return result
+
+
+__all__ = ["BATCH_UNITS", "grid_batches", "grid_totals", "own_sums", "subtree_sums"]
