@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from phongtrao.analytics.grid import grid_totals
-from phongtrao.analytics.rollups import period_rows
 from phongtrao.analytics.selectors import unit_totals, unit_totals_naive
+from phongtrao.analytics.selectors.grid import grid_totals
 from phongtrao.catalog.models import Indicator, TimeAggregation
+from phongtrao.data.rollups import period_rows
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.services import unit_create
