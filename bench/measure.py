@@ -31,6 +31,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from phongtrao.actors import SYSTEM  # noqa: E402
 from phongtrao.analytics.rebuild import rollups_rebuild  # noqa: E402
 from phongtrao.analytics.selectors import (  # noqa: E402
     unit_completeness,
@@ -208,6 +209,7 @@ def main() -> None:
     everything = list(Indicator.objects.all())
     for province in provinces:
         target_set(
+            actor=SYSTEM,
             indicator=Indicator.objects.get(code="HV_PTM"),
             unit=province,
             period=period_rows(["2025"])["2025"],
@@ -244,7 +246,11 @@ def main() -> None:
     def save(i: int) -> None:
         unit = leaves[rng.randrange(len(leaves))]
         datavalue_save(
-            indicator=sample_indicator, unit=unit, period=month, value=Decimal(rng.randint(1, 99))
+            actor=SYSTEM,
+            indicator=sample_indicator,
+            unit=unit,
+            period=month,
+            value=Decimal(rng.randint(1, 99)),
         )
 
     save_ms = timed(save, args.repeat)

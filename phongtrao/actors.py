@@ -32,7 +32,9 @@ class SystemActor:
 
 Actor = AbstractBaseUser | AnonymousUser | SystemActor
 
-# The actor of the demo loader and its fixtures.
+# The system acting for itself: a task of the queue, a script, a test's set-up.
+SYSTEM = SystemActor("hệ thống")
+# The actor of the demo loader.
 DEMO = SystemActor("dữ liệu mẫu")
 # The actor of management commands run by the server's administrator.
 COMMAND = SystemActor("lệnh quản trị")

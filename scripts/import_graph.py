@@ -37,12 +37,7 @@ KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 # (module, function) taking `user=None` or `actor=None`: issue 15.
 KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = {
     ("phongtrao.data.bulk", "datavalues_import"),
-    ("phongtrao.data.services", "datavalues_save"),
-    ("phongtrao.data.services", "datavalue_save"),
-    ("phongtrao.data.services", "target_set"),
-    ("phongtrao.data.workflow", "lock_check"),
     ("phongtrao.exchange.services", "datavalueset_import"),
-    ("phongtrao.members.figures", "figures_write"),
     ("phongtrao.portal.services", "comment_post"),
     ("phongtrao.portal.services", "report_document_create"),
 }

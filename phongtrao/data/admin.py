@@ -124,7 +124,7 @@ class TargetAdmin(SubtreeAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg
             period=obj.period,
             phase=obj.phase,
             value=obj.value,
-            user=request.user,
+            actor=request.user,
             note=obj.note,
         )
         obj.pk = saved.pk

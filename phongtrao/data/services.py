@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from phongtrao import periods
+from phongtrao.actors import Actor, person
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
@@ -68,7 +68,7 @@ def datavalues_save(
     unit: Unit,
     period: Period,
     values: Mapping[Indicator, Decimal | None],
-    user: Any = None,
+    actor: Actor,
     expected_versions: Mapping[int, int] | None = None,
     comments: Mapping[int, str] | None = None,
     source: str = "web",
@@ -96,7 +96,7 @@ def datavalues_save(
     # One writer per unit at a time: stock roll-ups read the unit's other values.
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
     # Values of a submitted or approved report are locked (raises DataLocked).
-    lock_check(unit=unit, period=period, indicators=values, user=user)
+    lock_check(unit=unit, period=period, indicators=values, actor=actor)
     current = {
         dv.indicator_id: dv
         for dv in DataValue.objects.select_for_update(of=("self",))
@@ -162,7 +162,7 @@ def datavalues_save(
                         period=period,
                         value=value,
                         comment=comment or "",
-                        updated_by=user,
+                        updated_by=person(actor),
                         updated_at=now,
                     )
             except IntegrityError as exc:
@@ -183,7 +183,7 @@ def datavalues_save(
             action, version = AuditAction.UPDATE, existing.version + 1
             existing.value = value
             existing.version = version
-            existing.updated_by = user
+            existing.updated_by = person(actor)
             existing.updated_at = now
             if comment is not None:
                 existing.comment = comment
@@ -199,7 +199,7 @@ def datavalues_save(
                 old_value=old,
                 new_value=value,
                 version=version,
-                user=user,
+                user=person(actor),
                 at=now,
                 source=source,
             )
@@ -215,7 +215,7 @@ def datavalue_save(
     unit: Unit,
     period: Period,
     value: Decimal | None,
-    user: Any = None,
+    actor: Actor,
     expected_version: int | None = None,
     comment: str | None = None,
     source: str = "web",
@@ -225,7 +225,7 @@ def datavalue_save(
         unit=unit,
         period=period,
         values={indicator: value},
-        user=user,
+        actor=actor,
         expected_versions={indicator.pk: expected_version}
         if expected_version is not None
         else None,
@@ -243,7 +243,7 @@ def target_set(
     value: Decimal,
     period: Period | None = None,
     phase: str = "",
-    user: Any = None,
+    actor: Actor,
     note: str = "",
 ) -> Target:
     """Set the target of a unit for a period or for a phase ("2021-2025")."""
@@ -259,6 +259,6 @@ def target_set(
         unit=unit,
         period=period,
         phase=phase,
-        defaults={"value": value, "updated_by": user, "note": note},
+        defaults={"value": value, "updated_by": person(actor), "note": note},
     )
     return target

@@ -22,6 +22,7 @@ from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_approve, unit_may_change
 from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import audit_log
+from phongtrao.actors import Actor, is_system
 from phongtrao.catalog.models import Form, FormIndicator, Indicator
 from phongtrao.data.models import (
     LOCKED_STATUSES,
@@ -59,12 +60,13 @@ def deadline_message(deadline: dt.date) -> str:
     return f"Đã quá hạn nộp ({format_date_short(deadline)}); liên hệ cấp trên để mở khóa."
 
 
-def _deadline_binds(user: Any) -> bool:
-    """The deadline holds for officers (members of a unit); the system (None: the demo
-    loader, commands) and superusers may still write past it."""
-    if user is None or getattr(user, "is_superuser", False):
+def _deadline_binds(actor: Actor | None) -> bool:
+    """The deadline holds for officers (members of a unit); the system (a `SystemActor`: the
+    demo loader, commands; None from the bulk import's callers not yet given an actor) and
+    superusers may still write past it."""
+    if actor is None or is_system(actor) or getattr(actor, "is_superuser", False):
         return False
-    return membership_of(user) is not None
+    return membership_of(actor) is not None
 
 
 def _today() -> dt.date:
@@ -97,7 +99,7 @@ def submission_get(*, form: Form, unit: Unit, period: Period) -> Submission | No
 
 
 def lock_check(
-    *, unit: Unit, period: Period, indicators: Iterable[Indicator], user: Any = None
+    *, unit: Unit, period: Period, indicators: Iterable[Indicator], actor: Actor
 ) -> None:
     """Raise DataLocked if any of these values is in a submitted or approved report, or, for
     an officer, in a report of the unit past its deadline that nobody reopened."""
@@ -113,7 +115,7 @@ def lock_check(
         .first()
     )
     if locked is None:
-        _deadline_check(unit=unit, period=period, indicator_ids=indicator_ids, user=user)
+        _deadline_check(unit=unit, period=period, indicator_ids=indicator_ids, user=actor)
         return
     label = periods.label_vi(period.code)
     if locked.status == SubmissionStatus.APPROVED:

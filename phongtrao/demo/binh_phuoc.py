@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from phongtrao.actors import DEMO
 from phongtrao.catalog.models import Indicator
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.bulk import BulkResult, BulkValue, datavalues_import
@@ -328,6 +329,7 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
             result.targets_kept += 1
             continue
         target_set(
+            actor=DEMO,
             indicator=indicator,
             unit=province,
             value=target.value,

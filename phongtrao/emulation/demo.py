@@ -159,6 +159,7 @@ def _targets_assign(units: Sequence[Unit], code: str, total: int, by: str, year:
         share = weights.get(unit.pk, D(0)) * total / whole if whole else D(0)
         value = max(share.quantize(D(1), rounding=ROUND_HALF_UP), D(1))
         target_set(
+            actor=DEMO,
             indicator=indicators[code],
             unit=unit,
             value=value,
@@ -185,6 +186,7 @@ def _district_targets(districts: Sequence[Unit], communes: Sequence[Unit], year:
             )
             if value:
                 target_set(
+                    actor=DEMO,
                     indicator=indicator,
                     unit=district,
                     value=value,

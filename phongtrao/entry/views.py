@@ -264,7 +264,7 @@ def report(request: HttpRequest, form_code: str, unit_uid: str, period: str) -> 
             unit=unit,
             period=period_row,
             values=values,
-            user=request.user,
+            actor=request.user,
             expected_versions=entered.versions,
         )
     except ValueConflict as exc:

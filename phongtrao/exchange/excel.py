@@ -618,7 +618,7 @@ def _apply(
                             unit=unit,
                             period=period,
                             values={c.indicator: c.value for c in changed},
-                            user=user,
+                            actor=user,
                             expected_versions=versions,
                             source="excel",
                         )

@@ -9,25 +9,12 @@ Superusers read everything; every read of a record is logged all the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 from phongtrao.accounts.access import membership_of, unit_may_change, unit_may_view
+from phongtrao.actors import Actor, SystemActor
 from phongtrao.members.models import RecordsGrant
 from phongtrao.orgs.models import Level, Unit
-
-
-@dataclass(frozen=True)
-class SystemActor:
-    """The system acting on its own account (the demo loader, a command): no access check."""
-
-    name: str
-
-
-# Who acts on the registry: a signed-in user, or the system named explicitly.
-Actor = AbstractBaseUser | AnonymousUser | SystemActor
 
 
 def actor_name(actor: Actor) -> str:

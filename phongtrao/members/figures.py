@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from phongtrao import periods
+from phongtrao.actors import SystemActor
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
 from phongtrao.data.services import datavalues_save, period_get
@@ -79,18 +80,23 @@ def figures_compute(unit: Unit, period: Period) -> dict[str, int]:
     }
 
 
+# The registry writing the figures it counts (the audit of values names it).
+REGISTRY = SystemActor("sổ hội viên")
+
+
 def _years(first: dt.date, last: dt.date) -> list[str]:
     return [str(year) for year in range(first.year, last.year + 1)]
 
 
 def figures_write(
-    *, unit: Unit, days: Iterable[dt.date], user: object = None, today: dt.date | None = None
+    *, unit: Unit, days: Iterable[dt.date], today: dt.date | None = None
 ) -> list[str]:
     """Recount and save the registry figures of `unit` for the years touched by `days`.
 
     A change on a day changes the stock of every later year up to this one, so each year from
     the earliest day (not before the registry's start) to today's is recounted. Returns the
-    period codes written. Call inside the transaction of the change (the services do).
+    period codes written. Call inside the transaction of the change (the services do, after
+    checking their actor): the figures are written by the registry itself (`REGISTRY`).
     """
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar day in the server's zone
     # Before the unit began keeping its book, its figures stay the ones it entered.
@@ -107,7 +113,7 @@ def figures_write(
             unit=unit,
             period=period,
             values={indicators[c]: Decimal(counts[c]) for c in REGISTRY_CODES if c in indicators},
-            user=user,
+            actor=REGISTRY,
             source=SOURCE,
         )
     return codes

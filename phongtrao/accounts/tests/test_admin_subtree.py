@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Submission
 from phongtrao.data.services import datavalue_save, period_get, target_set
@@ -42,13 +43,17 @@ def staff(small_tree):
 def rows(small_tree):
     hd = Indicator.objects.get(code="TH_HD")
     period = period_get("2023")
-    mine = datavalue_save(indicator=hd, unit=small_tree["c1"], period=period, value=Decimal(424242))
-    other = datavalue_save(
-        indicator=hd, unit=small_tree["c3"], period=period, value=Decimal(868686)
+    mine = datavalue_save(
+        actor=SYSTEM, indicator=hd, unit=small_tree["c1"], period=period, value=Decimal(424242)
     )
-    target_set(indicator=hd, unit=small_tree["c1"], period=period, value=Decimal(313131))
+    other = datavalue_save(
+        actor=SYSTEM, indicator=hd, unit=small_tree["c3"], period=period, value=Decimal(868686)
+    )
+    target_set(
+        actor=SYSTEM, indicator=hd, unit=small_tree["c1"], period=period, value=Decimal(313131)
+    )
     foreign_target = target_set(
-        indicator=hd, unit=small_tree["c3"], period=period, value=Decimal(575757)
+        actor=SYSTEM, indicator=hd, unit=small_tree["c3"], period=period, value=Decimal(575757)
     )
     form = Form.objects.get(code="BC_NAM_XA")
     Submission.objects.create(form=form, unit=small_tree["c1"], period=period)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_completeness
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.orgs.models import Level
@@ -22,6 +23,7 @@ def two_structures(small_tree_2025, indicators):
     """`small_tree_2025`; Xã A and Xã C reported 2023."""
     for commune in ("c1", "c3"):
         datavalues_save(
+            actor=SYSTEM,
             unit=small_tree_2025[commune],
             period=period_get("2023"),
             values={indicators["TT_DOT"]: Decimal(10)},

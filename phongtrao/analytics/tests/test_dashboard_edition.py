@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.dashboard import (
     dashboard_key_figures,
     dashboard_trend,
@@ -42,6 +43,7 @@ def _url(unit: Unit, period: str = "2023", query: str = "") -> str:
 def _enter(unit: Unit, period: str, **values: int) -> None:
     by_code = Indicator.objects.in_bulk(list(values), field_name="code")
     datavalues_save(
+        actor=SYSTEM,
         unit=unit,
         period=period_get(period),
         values={by_code[c]: Decimal(v) for c, v in values.items()},

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_report, unit_totals, unit_totals_naive
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.catalog.selectors import indicators_by_code
@@ -120,7 +121,9 @@ def test_a_new_commune_2023_equals_the_sum_of_its_old_communes(demo, catalog):
 def test_loc_ninh_2026_compared_with_its_old_communes_2023(demo, catalog):
     loc_ninh = next(c for c in new_communes_of(unit("2008", "70")) if c.name == "Xã Lộc Ninh")
     activities = catalog["TH_HD"]
-    datavalues_save(unit=loc_ninh, period=period_get("2026"), values={activities: Decimal(500)})
+    datavalues_save(
+        actor=SYSTEM, unit=loc_ninh, period=period_get("2026"), values={activities: Decimal(500)}
+    )
     sources = Succession.objects.filter(successor=loc_ninh).select_related("predecessor")
     before = sum(
         unit_totals(s.predecessor, "2023", [activities])[activities.pk].value for s in sources
@@ -139,9 +142,9 @@ def test_a_year_across_the_reorganisation_adds_both_halves_and_keeps_one_stock(d
     new_commune = unit_counterpart(old_commune, "2025")
     activities, sponsored = catalog["TH_HD"], catalog["MDD_TRE"]
     values = {activities: Decimal(7), sponsored: Decimal(30)}
-    datavalues_save(unit=old_commune, period=period_get("2025Q1"), values=values)
+    datavalues_save(actor=SYSTEM, unit=old_commune, period=period_get("2025Q1"), values=values)
     values = {activities: Decimal(5), sponsored: Decimal(33)}
-    datavalues_save(unit=new_commune, period=period_get("2025Q4"), values=values)
+    datavalues_save(actor=SYSTEM, unit=new_commune, period=period_get("2025Q4"), values=values)
     totals = unit_totals(dong_nai, "2025", [activities, sponsored])
     assert totals[activities.pk].value == 12
     # Children sponsored at the end of 2025: the latest structure's figure, not 30 + 33.
@@ -156,7 +159,9 @@ def test_new_figures_on_the_old_structure(demo, catalog):
     binh_phuoc = unit("2008", "70")
     loc_ninh = next(c for c in new_communes_of(binh_phuoc) if c.name == "Xã Lộc Ninh")
     activities = catalog["TH_HD"]
-    datavalues_save(unit=loc_ninh, period=period_get("2026"), values={activities: Decimal(300)})
+    datavalues_save(
+        actor=SYSTEM, unit=loc_ninh, period=period_get("2026"), values={activities: Decimal(300)}
+    )
     total = unit_totals(binh_phuoc, "2026", [activities])[activities.pk]
     # Lộc Ninh came whole from three old communes of Bình Phước: exact for the province.
     assert (total.value, total.estimated, total.sources) == (300, False, (loc_ninh.pk,))
@@ -177,7 +182,10 @@ def test_a_split_commune_gives_estimates_marked_in_every_format(demo, catalog):
     assert split is not None and split.predecessor.level == Level.COMMUNE
     activities = catalog["TH_HD"]
     datavalues_save(
-        unit=split.predecessor, period=period_get("2023"), values={activities: Decimal(1000)}
+        actor=SYSTEM,
+        unit=split.predecessor,
+        period=period_get("2023"),
+        values={activities: Decimal(1000)},
     )
     total = unit_totals(split.successor, "2023", [activities])[activities.pk]
     assert total.estimated and total.sources == (split.predecessor_id,)

@@ -10,6 +10,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import (
     unit_completeness,
     unit_report,
@@ -66,6 +67,7 @@ def apply_history(units: list[Unit], ops, indicators_by_code) -> None:
     """Saves, updates and deletes (value None) in the given order."""
     for unit_pick, code, period, value in ops:
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators_by_code[code],
             unit=units[unit_pick % len(units)],
             period=period_get(period),
@@ -97,24 +99,28 @@ def test_report_compares_with_last_year_and_targets(small_tree, indicators):
     province = small_tree["province"]
     for year, value in [("2022", 1051), ("2023", 1293)]:
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators["VAY_DUNO"],
             unit=small_tree["c1"],
             period=period_get(year),
             value=Decimal(value) * 10**9,
         )
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["HV_KETNAP"],
         unit=small_tree["c2"],
         period=period_get("2023"),
         value=Decimal(4677),
     )
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["HV_GIAM"],
         unit=small_tree["c3"],
         period=period_get("2023"),
         value=Decimal(583),
     )
     target_set(
+        actor=SYSTEM,
         indicator=indicators["HV_PTM"],
         unit=province,
         period=period_get("2023"),
@@ -122,13 +128,18 @@ def test_report_compares_with_last_year_and_targets(small_tree, indicators):
     )
     for year, value in [("2021", 10), ("2022", 15), ("2023", 13)]:
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators["D8_DOITHOAI"],
             unit=small_tree["c3"],
             period=period_get(year),
             value=Decimal(value),
         )
     target_set(
-        indicator=indicators["D8_DOITHOAI"], unit=province, phase="2021-2025", value=Decimal(46)
+        actor=SYSTEM,
+        indicator=indicators["D8_DOITHOAI"],
+        unit=province,
+        phase="2021-2025",
+        value=Decimal(46),
     )
     rows = {
         r.indicator.code: r
@@ -147,6 +158,7 @@ def test_report_compares_with_last_year_and_targets(small_tree, indicators):
 
 def test_completeness_lists_who_has_not_reported(small_tree, indicators):
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["TH_HD"],
         unit=small_tree["c1"],
         period=period_get("202305"),
@@ -164,6 +176,7 @@ def test_a_report_costs_a_fixed_number_of_queries(
 ):
     wanted = list(indicators.values())
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["TH_HD"],
         unit=small_tree["c1"],
         period=period_get("2023"),
@@ -178,7 +191,7 @@ def test_a_report_costs_a_fixed_number_of_queries(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_saves_of_one_value_conflict_instead_of_losing_one(small_tree, indicators):
     hd, unit, period = indicators["TH_HD"], small_tree["c1"], period_get("2023")
-    datavalue_save(indicator=hd, unit=unit, period=period, value=Decimal(1))
+    datavalue_save(actor=SYSTEM, indicator=hd, unit=unit, period=period, value=Decimal(1))
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -186,7 +199,12 @@ def test_concurrent_saves_of_one_value_conflict_instead_of_losing_one(small_tree
         try:
             barrier.wait()
             datavalue_save(
-                indicator=hd, unit=unit, period=period, value=Decimal(value), expected_version=1
+                actor=SYSTEM,
+                indicator=hd,
+                unit=unit,
+                period=period,
+                value=Decimal(value),
+                expected_version=1,
             )
             outcomes.append(f"saved {value}")
         except ValueConflict:
@@ -220,7 +238,9 @@ def test_concurrent_saves_in_many_units_lose_no_roll_up(small_tree, indicators):
         try:
             barrier.wait()
             for m in months:
-                datavalue_save(indicator=hd, unit=unit, period=periods[m], value=Decimal(10))
+                datavalue_save(
+                    actor=SYSTEM, indicator=hd, unit=unit, period=periods[m], value=Decimal(10)
+                )
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue, Target
 from phongtrao.data.services import datavalue_save, period_get
 
@@ -13,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_value_page_shows_its_history(admin_client, admin_user, small_tree, indicators):
     hd, unit, period = indicators["TH_HD"], small_tree["c1"], period_get("2023")
-    datavalue_save(indicator=hd, unit=unit, period=period, value=Decimal(1633), user=admin_user)
-    datavalue_save(indicator=hd, unit=unit, period=period, value=Decimal(1634), user=admin_user)
+    datavalue_save(indicator=hd, unit=unit, period=period, value=Decimal(1633), actor=admin_user)
+    datavalue_save(indicator=hd, unit=unit, period=period, value=Decimal(1634), actor=admin_user)
     value = DataValue.objects.get()
     page = admin_client.get(reverse("admin:data_datavalue_change", args=[value.pk]))
     text = page.content.decode()
@@ -27,6 +28,7 @@ def test_value_list_is_read_only_and_cheap(
 ):
     for code in ["TH_HD", "TT_DOT", "TT_LUOT"]:
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators[code],
             unit=small_tree["c1"],
             period=period_get("2023"),

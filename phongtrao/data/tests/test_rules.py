@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors.rules import rules_run
 from phongtrao.data.services import datavalues_save, period_get
 
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_rules_across_indicators(small_tree, indicators):
     datavalues_save(
+        actor=SYSTEM,
         unit=small_tree["c1"],
         period=period_get("2023"),
         values={
@@ -28,9 +30,13 @@ def test_rules_across_indicators(small_tree, indicators):
 def test_rules_across_periods_on_membership_stock(small_tree, indicators):
     unit = small_tree["c1"]
     datavalues_save(
-        unit=unit, period=period_get("2022"), values={indicators["HV_TONG"]: Decimal(176739)}
+        actor=SYSTEM,
+        unit=unit,
+        period=period_get("2022"),
+        values={indicators["HV_TONG"]: Decimal(176739)},
     )
     datavalues_save(
+        actor=SYSTEM,
         unit=unit,
         period=period_get("2023"),
         values={
@@ -41,7 +47,10 @@ def test_rules_across_periods_on_membership_stock(small_tree, indicators):
     )
     assert rules_run(unit, "2023") == []
     datavalues_save(
-        unit=unit, period=period_get("2023"), values={indicators["HV_GIAM"]: Decimal(584)}
+        actor=SYSTEM,
+        unit=unit,
+        period=period_get("2023"),
+        values={indicators["HV_GIAM"]: Decimal(584)},
     )
     assert [v.rule.code for v in rules_run(small_tree["province"], "2023")] == ["HV_TONG_BIEN_DONG"]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_report, unit_totals
 from phongtrao.analytics.selectors.rules import rules_run
 from phongtrao.catalog.models import Indicator, ValueType
@@ -239,7 +240,9 @@ def test_a_correction_survives_a_reload_unless_restored(demo, catalog):
     commune = Unit.objects.get(edition__code="2008", code="25297")
     indicator, period = catalog["TH_HD"], period_get("2023")
     demo_value = DataValue.objects.get(unit=commune, indicator=indicator, period=period).value
-    datavalue_save(indicator=indicator, unit=commune, period=period, value=demo_value + 5)
+    datavalue_save(
+        actor=SYSTEM, indicator=indicator, unit=commune, period=period, value=demo_value + 5
+    )
 
     demo_binh_phuoc_load()
     assert DataValue.objects.get(unit=commune, indicator=indicator, period=period).value == (

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.services import datavalue_save, period_get
@@ -68,6 +69,7 @@ def test_hand_entry_of_membership_refused_for_demo_communes(loaded):
     commune = demo_communes(demo_province())[0]
     with pytest.raises(ValidationError):
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators_by_code()["HV_TONG"],
             unit=commune,
             period=period_get("2023"),

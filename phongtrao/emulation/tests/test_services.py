@@ -96,6 +96,7 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
     c1 = small_tree["c1"]
     year = period_get("2023")
     datavalues_save(
+        actor=SYSTEM,
         unit=c1,
         period=year,
         values={
@@ -105,8 +106,8 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
             indicators["HV_TONG"]: D(1000),
         },
     )
-    target_set(indicator=indicators["HV_PTM"], unit=c1, value=D(100), period=year)
-    target_set(indicator=indicators["TH_HD"], unit=c1, value=D(50), period=year)
+    target_set(actor=SYSTEM, indicator=indicators["HV_PTM"], unit=c1, value=D(100), period=year)
+    target_set(actor=SYSTEM, indicator=indicators["TH_HD"], unit=c1, value=D(50), period=year)
     criteria_set = criteria_set_create(
         actor=SYSTEM, grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
     )

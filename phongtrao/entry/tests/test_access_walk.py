@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue
 from phongtrao.data.services import datavalue_save, period_get
@@ -45,7 +46,7 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
     c1 = small_tree["c1"]
     indicator = Indicator.objects.get(code="TH_HD")
     value = datavalue_save(
-        indicator=indicator, unit=c1, period=period_get("2023"), value=Decimal(987654)
+        actor=SYSTEM, indicator=indicator, unit=c1, period=period_get("2023"), value=Decimal(987654)
     )
     params = {
         "form_code": commune_form.code,

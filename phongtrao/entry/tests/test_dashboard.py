@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.dashboard import dashboard_units_below
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
@@ -26,6 +27,7 @@ def _url(unit, period="2023", indicator=""):
 def _enter(unit, period, **values):
     by_code = Indicator.objects.in_bulk(list(values), field_name="code")
     datavalues_save(
+        actor=SYSTEM,
         unit=unit,
         period=period_get(period),
         values={by_code[c]: Decimal(v) for c, v in values.items()},
@@ -42,6 +44,7 @@ def figures(small_tree):
     _enter(small_tree["c1"], "2022", HV_TONG=1000, HV_KETNAP=100, HV_GIAM=10)
     _enter(small_tree["c3"], "2019", HV_TONG=1500)
     target_set(
+        actor=SYSTEM,
         indicator=Indicator.objects.get(code="HV_PTM"),
         unit=small_tree["province"],
         period=period_get("2023"),

@@ -40,7 +40,7 @@ def _save(report, value, user):
         unit=report["unit"],
         period=report["period"],
         value=Decimal(value),
-        user=user,
+        actor=user,
     )
 
 

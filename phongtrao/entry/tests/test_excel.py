@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from phongtrao.accounts.models import Role
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, DataValueAudit
 from phongtrao.data.services import datavalue_save, period_get
@@ -60,7 +61,9 @@ def _value(code, unit):
 def test_the_template_is_prefilled_protected_and_vietnamese(client, people, small_tree):
     c1 = small_tree["c1"]
     hd = Indicator.objects.get(code="TH_HD")
-    datavalue_save(indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(1633))
+    datavalue_save(
+        actor=SYSTEM, indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(1633)
+    )
     client.force_login(people["xa"])
     book = _download(client, c1)
     sheet = book["BC_NAM_XA"]
@@ -102,7 +105,7 @@ def test_round_trip_applies_the_changed_values(client, people, small_tree):
 def test_a_file_with_errors_names_each_cell_and_changes_nothing(client, people, small_tree):
     c1 = small_tree["c1"]
     hd = Indicator.objects.get(code="TH_HD")
-    datavalue_save(indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(5))
+    datavalue_save(actor=SYSTEM, indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(5))
     client.force_login(people["xa"])
     book = _download(client, c1)
     sheet = book["BC_NAM_XA"]
@@ -182,11 +185,11 @@ def test_another_districts_officer_can_neither_download_nor_upload(client, peopl
 def test_values_changed_since_the_download_are_conflicts(client, people, small_tree):
     c1 = small_tree["c1"]
     hd = Indicator.objects.get(code="TH_HD")
-    datavalue_save(indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(5))
+    datavalue_save(actor=SYSTEM, indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(5))
     client.force_login(people["xa"])
     book = _download(client, c1)
     datavalue_save(
-        indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(6), user=people["xa_b"]
+        indicator=hd, unit=c1, period=period_get("2023"), value=Decimal(6), actor=people["xa_b"]
     )
     rows = _rows(book["BC_NAM_XA"])
     book["BC_NAM_XA"].cell(row=rows["TH_HD"], column=4).value = 9
@@ -247,7 +250,7 @@ def _columns(sheet):
 def test_a_district_fills_one_sheet_with_a_row_per_commune(client, district_enterer, small_tree):
     c1, c2, c3 = small_tree["c1"], small_tree["c2"], small_tree["c3"]
     hd = Indicator.objects.get(code="TH_HD")
-    datavalue_save(indicator=hd, unit=c2, period=period_get("2023"), value=Decimal(3))
+    datavalue_save(actor=SYSTEM, indicator=hd, unit=c2, period=period_get("2023"), value=Decimal(3))
     client.force_login(district_enterer)
     book = _download(client, small_tree["d1"])
     sheet = book["BC_NAM_XA"]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalue_save, period_get
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def figures(small_tree):
     datavalue_save(
+        actor=SYSTEM,
         indicator=Indicator.objects.get(code="TT_DOT"),
         unit=small_tree["c1"],
         period=period_get("2023"),

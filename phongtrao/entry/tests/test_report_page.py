@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import FormIndicator, Indicator
 from phongtrao.data.models import DataValue
 from phongtrao.data.services import datavalue_save, period_get, target_set
@@ -38,9 +39,19 @@ def test_page_shows_sections_of_which_last_year_and_target(
     c1 = small_tree["c1"]
     ind = _ids("THOAT_NGHEO", "THOAT_NGHEO_DTTS", "TH_KP")
     datavalue_save(
-        indicator=ind["THOAT_NGHEO"], unit=c1, period=period_get("2022"), value=Decimal(1633)
+        actor=SYSTEM,
+        indicator=ind["THOAT_NGHEO"],
+        unit=c1,
+        period=period_get("2022"),
+        value=Decimal(1633),
     )
-    target_set(indicator=ind["TH_KP"], unit=c1, period=period_get("2023"), value=Decimal(4_200_000))
+    target_set(
+        actor=SYSTEM,
+        indicator=ind["TH_KP"],
+        unit=c1,
+        period=period_get("2023"),
+        value=Decimal(4_200_000),
+    )
     client.force_login(people["xa"])
     response = client.get(entry_url(commune_form, c1))
     html = response.content.decode()
@@ -116,10 +127,10 @@ def test_second_save_of_the_same_value_is_a_conflict_and_keeps_the_first(
         unit=c1,
         period=period_get("2023"),
         value=Decimal(50),
-        user=people["tinh"],
+        actor=people["tinh"],
     )
     datavalue_save(
-        indicator=other, unit=c1, period=period_get("2023"), value=Decimal(7), user=people["tinh"]
+        indicator=other, unit=c1, period=period_get("2023"), value=Decimal(7), actor=people["tinh"]
     )
 
     stale[f"v_{members.pk}"] = "60"
@@ -152,7 +163,7 @@ def test_unrelated_saves_merge_without_conflict(client, people, commune_form, sm
     url = entry_url(commune_form, c1)
     client.force_login(people["xa"])
     stale = _post_data(client, url)
-    datavalue_save(indicator=b, unit=c1, period=period_get("2023"), value=Decimal(7))
+    datavalue_save(actor=SYSTEM, indicator=b, unit=c1, period=period_get("2023"), value=Decimal(7))
     stale[f"v_{a.pk}"] = "3"
     assert client.post(url, stale).status_code == 302
     assert {dv.indicator_id: dv.value for dv in DataValue.objects.filter(unit=c1)} == {
@@ -208,7 +219,9 @@ def test_page_queries_do_not_grow_with_indicators_or_units(
     all_rows = list(FormIndicator.objects.filter(form=commune_form).order_by("sort_order"))
     FormIndicator.objects.filter(pk__in=[r.pk for r in all_rows[10:]]).delete()
     for ind in Indicator.objects.filter(formindicator__form=commune_form):
-        datavalue_save(indicator=ind, unit=c1, period=period_get("2023"), value=Decimal(1))
+        datavalue_save(
+            actor=SYSTEM, indicator=ind, unit=c1, period=period_get("2023"), value=Decimal(1)
+        )
     _queries(client, url)  # warm: periods created on first use
     small = _queries(client, url)
 
@@ -219,7 +232,9 @@ def test_page_queries_do_not_grow_with_indicators_or_units(
         ]
     )
     for ind in Indicator.objects.filter(formindicator__form=commune_form, formula=""):
-        datavalue_save(indicator=ind, unit=c1, period=period_get("2023"), value=Decimal(1))
+        datavalue_save(
+            actor=SYSTEM, indicator=ind, unit=c1, period=period_get("2023"), value=Decimal(1)
+        )
     for i in range(5):
         unit_create(
             edition=c1.edition,

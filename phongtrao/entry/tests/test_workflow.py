@@ -34,7 +34,7 @@ def _save(report, value, user=None):
         unit=report["unit"],
         period=report["period"],
         value=Decimal(value),
-        user=user,
+        actor=user,
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals_naive
 from phongtrao.data.services import datavalue_save, period_get
 from phongtrao.exchange.tests.conftest import basic, read_stream
@@ -26,7 +27,11 @@ def figures(small_tree, indicators):
         ("c3", "2023", 40),
     ):
         datavalue_save(
-            indicator=th, unit=small_tree[unit], period=period_get(period), value=Decimal(value)
+            actor=SYSTEM,
+            indicator=th,
+            unit=small_tree[unit],
+            period=period_get(period),
+            value=Decimal(value),
         )
     return th
 
@@ -99,6 +104,7 @@ def test_user_orgunit_is_the_default_and_codes_work(client, api_people, small_tr
 def test_relative_periods(client, api_people, small_tree, indicators):
     this_year = str(dt.date.today().year)
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["TH_HD"],
         unit=small_tree["c1"],
         period=period_get(this_year),

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
@@ -32,6 +33,7 @@ def two_structures(small_tree_2025, indicators, api_people):
     province."""
     for key, value in (("c1", 10), ("c2", 20), ("c3", 1000)):
         datavalues_save(
+            actor=SYSTEM,
             unit=small_tree_2025[key],
             period=period_get("2023"),
             values={indicators["TT_DOT"]: Decimal(value)},

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import datavalue_save, period_get
 from phongtrao.exchange.openapi import schema
 from phongtrao.exchange.tokens import token_create
@@ -51,6 +52,7 @@ def test_schemathesis_finds_no_server_error(live_server, api_people, small_tree,
     import schemathesis
 
     datavalue_save(
+        actor=SYSTEM,
         indicator=indicators["TH_HD"],
         unit=small_tree["c1"],
         period=period_get("2023"),

@@ -168,11 +168,19 @@ def test_hand_entry_refused_for_registry_units_only(registry, indicators):
     period = period_get("2023")
     with pytest.raises(ValidationError) as error:
         datavalue_save(
-            indicator=indicators["HV_TONG"], unit=registry["c1"], period=period, value=Decimal(5)
+            actor=SYSTEM,
+            indicator=indicators["HV_TONG"],
+            unit=registry["c1"],
+            period=period,
+            value=Decimal(5),
         )
     assert "sổ hội viên" in str(error.value)
     saved = datavalue_save(
-        indicator=indicators["HV_TONG"], unit=registry["c3"], period=period, value=Decimal(5)
+        actor=SYSTEM,
+        indicator=indicators["HV_TONG"],
+        unit=registry["c3"],
+        period=period,
+        value=Decimal(5),
     )
     assert saved is not None and saved.value == 5
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phongtrao.accounts.models import AuditLog
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals, unit_totals_naive
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
@@ -23,7 +24,10 @@ MERGE_DAY = dt.date(2024, 3, 1)
 
 def save(unit: Unit, period: str, values: dict[Indicator, int]) -> None:
     datavalues_save(
-        unit=unit, period=period_get(period), values={i: Decimal(v) for i, v in values.items()}
+        actor=SYSTEM,
+        unit=unit,
+        period=period_get(period),
+        values={i: Decimal(v) for i, v in values.items()},
     )
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalue_save, period_get
 from phongtrao.portal.models import ArticlePage
@@ -29,7 +30,11 @@ def _person(username, unit, roles):
 def people(small_tree, portal):
     indicator = Indicator.objects.get(code="TH_HD")
     datavalue_save(
-        indicator=indicator, unit=small_tree["c1"], period=period_get("2023"), value=Decimal(437)
+        actor=SYSTEM,
+        indicator=indicator,
+        unit=small_tree["c1"],
+        period=period_get("2023"),
+        value=Decimal(437),
     )
     return {
         "editor": _person("bientap", small_tree["province"], {Role.VIEW, Role.EDITOR}),

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import datavalues_save, period_get, target_set
 
 # Values entered by the communes (Xã C, under Huyện Hai, reports nothing).
@@ -43,18 +44,39 @@ def report_tree(small_tree, indicators):
         period = period_get(code)
         for unit_key, values in by_unit.items():
             datavalues_save(
+                actor=SYSTEM,
                 unit=small_tree[unit_key],
                 period=period,
                 values={indicators[c]: Decimal(v) for c, v in values.items()},
             )
     province = small_tree["province"]
     year = period_get("2023")
-    target_set(indicator=indicators["HV_PTM"], unit=province, value=Decimal(2100), period=year)
-    target_set(indicator=indicators["GIAMNGHEO"], unit=province, value=Decimal(350), period=year)
     target_set(
-        indicator=indicators["D8_TO_TT"], unit=province, value=Decimal(46), phase="2021-2025"
+        actor=SYSTEM,
+        indicator=indicators["HV_PTM"],
+        unit=province,
+        value=Decimal(2100),
+        period=year,
     )
     target_set(
-        indicator=indicators["CS_TOT_TL"], unit=province, value=Decimal(90), phase="2021-2025"
+        actor=SYSTEM,
+        indicator=indicators["GIAMNGHEO"],
+        unit=province,
+        value=Decimal(350),
+        period=year,
+    )
+    target_set(
+        actor=SYSTEM,
+        indicator=indicators["D8_TO_TT"],
+        unit=province,
+        value=Decimal(46),
+        phase="2021-2025",
+    )
+    target_set(
+        actor=SYSTEM,
+        indicator=indicators["CS_TOT_TL"],
+        unit=province,
+        value=Decimal(90),
+        phase="2021-2025",
     )
     return small_tree

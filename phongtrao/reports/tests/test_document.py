@@ -13,6 +13,7 @@ from docx import Document
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Form
 from phongtrao.data.models import Submission, SubmissionStatus
 from phongtrao.data.services import period_get, target_set
@@ -70,9 +71,14 @@ def test_officer_writes_parts_two_to_four_on_the_report_page(client, report_tree
 def test_weaknesses_and_directions_are_proposed_from_the_figures(report_tree, indicators):
     province = report_tree["province"]
     target_set(
-        indicator=indicators["TH_HD"], unit=province, value=Decimal(1000), period=period_get("2023")
+        actor=SYSTEM,
+        indicator=indicators["TH_HD"],
+        unit=province,
+        value=Decimal(1000),
+        period=period_get("2023"),
     )
     target_set(
+        actor=SYSTEM,
         indicator=indicators["HV_PTM"],
         unit=province,
         value=Decimal(2200),

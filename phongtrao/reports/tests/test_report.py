@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from docx import Document
 from openpyxl import load_workbook
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Form
 from phongtrao.data.models import Submission, SubmissionStatus
 from phongtrao.data.services import period_get
@@ -258,7 +259,10 @@ def test_a_section_without_wording_lists_its_figures(report_tree):
         sort_order=999,
     )
     datavalues_save(
-        unit=report_tree["c3"], period=period_get("2023"), values={indicator: Decimal(7)}
+        actor=SYSTEM,
+        unit=report_tree["c3"],
+        period=period_get("2023"),
+        values={indicator: Decimal(7)},
     )
     md = run_report("T-70", "2023")
     assert "## 5. Công tác khác\n\nBuổi sinh hoạt chuyên đề: 07 buổi.\n" in md

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.reports.builder import ESTIMATE_NOTE
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db
 def two_structures(small_tree_2025, indicators):
     """`small_tree_2025`, with TT_DOT of 2023 on the split Xã C."""
     datavalues_save(
+        actor=SYSTEM,
         unit=small_tree_2025["c3"],
         period=period_get("2023"),
         values={indicators["TT_DOT"]: Decimal(1000)},
