@@ -28,6 +28,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("viec-can-lam/", task_views.tasks, name="tasks"),
     path("thong-bao/", include("phongtrao.notifications.urls")),
     path("api/", include("phongtrao.exchange.urls")),
+    # "Đăng lên cổng thông tin" on a report's page: the portal's view (the portal sits above
+    # the reports it publishes), routed before the reports' formats pattern.
+    path(
+        "bao-cao/<str:unit_uid>/<str:period>/dang-bai/",
+        portal_views.report_publish,
+        name="report_publish",
+    ),
     path("bao-cao/", include("phongtrao.reports.urls")),
     path("thi-dua/", include("phongtrao.emulation.urls")),
     path("to-chuc/", include("phongtrao.orgs.urls")),

@@ -27,8 +27,6 @@ PACKAGE = "phongtrao"
 # Sets of apps that import each other (one strongly connected component each): issue 15.
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"accounts", "orgs"}),
-    frozenset({"entry", "exchange"}),
-    frozenset({"portal", "reports"}),
 }
 
 # (importing module, imported module, name).

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.http import QueryDict
 
+from phongtrao.data.selectors import EntrySection
 from phongtrao.data.validation import parse_value
-from phongtrao.entry.selectors import EntrySection
 from phongtrao.vn import format_number
 
 

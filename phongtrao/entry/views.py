@@ -29,6 +29,13 @@ from phongtrao.accounts.access import (
 )
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period, SubmissionStatus
+from phongtrao.data.selectors import (
+    EntrySection,
+    entry_rows,
+    submission_completeness,
+    submissions_waiting,
+    value_history,
+)
 from phongtrao.data.services import Conflict, ValueConflict, datavalues_save, period_get
 from phongtrao.data.validation import (
     BREAKDOWN_TEMPLATE,
@@ -51,13 +58,6 @@ from phongtrao.data.workflow import (
     units_pending_approval,
 )
 from phongtrao.entry.forms import EntryInput, entry_input_read, value_text
-from phongtrao.entry.selectors import (
-    EntrySection,
-    entry_rows,
-    submission_completeness,
-    submissions_waiting,
-    value_history,
-)
 from phongtrao.orgs.models import Level, Unit
 
 # The home page offers at most this many units in a list; more means choosing a subtree.

@@ -38,6 +38,7 @@ from phongtrao.accounts.access import access_unit
 from phongtrao.catalog.models import Form, Indicator, ValueType
 from phongtrao.catalog.selectors import form_indicators
 from phongtrao.data.models import DataValue, Period
+from phongtrao.data.selectors import entry_rows
 from phongtrao.data.services import ValueConflict, datavalues_save
 from phongtrao.data.validation import check_value, parse_value, short_name
 from phongtrao.orgs.models import Unit
@@ -186,8 +187,6 @@ def _titles(sheet: Worksheet, form: Form, unit: Unit, period: Period, hint: str)
 
 
 def _unit_sheet(book: Workbook, form: Form, unit: Unit, period: Period) -> None:
-    from phongtrao.entry.selectors import entry_rows
-
     sheet = book.active
     assert sheet is not None
     sheet.title = form.code[:31]

@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.portal import views as portal_views
 from phongtrao.reports import views
 
 app_name = "reports"
 urlpatterns = [
     path("<str:unit_uid>/<str:period>/", views.report_page, name="page"),
-    # "Đăng lên cổng thông tin": a draft article of the report (before the formats' pattern).
-    path("<str:unit_uid>/<str:period>/dang-bai/", portal_views.report_publish, name="publish"),
     path("<str:unit_uid>/<str:period>/loi-van/", views.report_texts_edit, name="texts"),
     path(
         "<str:unit_uid>/<str:period>/thong-tin-van-ban/",

@@ -1,4 +1,6 @@
-"""Reads for the entry pages: a form's rows with their values, in a fixed number of queries."""
+"""Reads of a report form's data, in a fixed number of queries: its rows with their values
+(the entry page, the Excel template), a value's history, the reports waiting, completeness.
+"""
 
 from __future__ import annotations
 
