@@ -256,6 +256,8 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 PORTAL_MEMBER_COMMENTS_APPROVED = env_bool("PORTAL_MEMBER_COMMENTS_APPROVED", True)
 PORTAL_COMMENT_RATE_COUNT = int(os.environ.get("PORTAL_COMMENT_RATE_COUNT", "3"))
 PORTAL_COMMENT_RATE_MINUTES = float(os.environ.get("PORTAL_COMMENT_RATE_MINUTES", "10"))
+# How long a process trusts what it last read of the portal's page tree (0: every request).
+PORTAL_STATE_SECONDS = float(os.environ.get("PORTAL_STATE_SECONDS", "1"))
 
 LOGGING = {
     "version": 1,

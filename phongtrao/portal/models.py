@@ -242,9 +242,9 @@ class ArticlePage(Page):
 
 def state_seconds() -> float:
     """How long this process trusts what it last read of the page tree's state (the sites,
-    an article's row): PORTAL_STATE_SECONDS, default 1. A published change, an unpublication
+    an article's row): the PORTAL_STATE_SECONDS setting. A published change, an unpublication
     or a move shows within that time; 0 checks on every request."""
-    return float(getattr(settings, "PORTAL_STATE_SECONDS", 1))
+    return float(settings.PORTAL_STATE_SECONDS)
 
 
 # Articles already loaded by this process, by address: when their row was last checked, the

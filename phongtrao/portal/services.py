@@ -128,8 +128,8 @@ def comment_text_clean(text: str) -> str:
 
 def comment_rate_limit() -> tuple[int, dt.timedelta]:
     """How many comments one sender may post within which time (settings, 3 in 10 minutes)."""
-    count = int(getattr(settings, "PORTAL_COMMENT_RATE_COUNT", 3))
-    minutes = float(getattr(settings, "PORTAL_COMMENT_RATE_MINUTES", 10))
+    count = int(settings.PORTAL_COMMENT_RATE_COUNT)
+    minutes = float(settings.PORTAL_COMMENT_RATE_MINUTES)
     return count, dt.timedelta(minutes=minutes)
 
 
@@ -177,7 +177,7 @@ def comment_post(
         raise CommentRejected(
             f"Bạn đã gửi {limit} bình luận trong {minutes} phút qua. Vui lòng thử lại sau."
         )
-    approved = member and bool(getattr(settings, "PORTAL_MEMBER_COMMENTS_APPROVED", True))
+    approved = member and bool(settings.PORTAL_MEMBER_COMMENTS_APPROVED)
     comment = Comment.objects.create(
         article=article,
         user=user if member else None,
