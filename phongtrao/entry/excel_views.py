@@ -4,36 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit
 from phongtrao.catalog.models import Form
 from phongtrao.data.models import Period
-from phongtrao.data.services import period_get
+from phongtrao.entry.lookups import report_or_404
 from phongtrao.exchange.excel import excel_template, excel_upload
 from phongtrao.orgs.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _report_or_above(
-    request: HttpRequest, form_code: str, unit_uid: str, period: str
-) -> tuple[Form, Unit, Period]:
-    """The form, a unit of its level or above it (through the access helper), the period."""
-    unit = access_unit(request.user, unit_uid)
-    form = get_object_or_404(Form, code=form_code)
-    try:
-        parsed = periods.parse(period)
-    except ValueError as exc:
-        raise Http404("Kỳ báo cáo không hợp lệ.") from exc
-    if parsed.period_type.name != form.period_type or unit.level > form.level:
-        raise Http404("Biểu mẫu này không dành cho đơn vị hoặc kỳ này.")
-    if unit.valid_from > parsed.end or (unit.valid_to is not None and unit.valid_to < parsed.start):
-        raise Http404("Đơn vị không còn tồn tại trong kỳ này.")
-    return form, unit, period_get(parsed.code)
 
 
 def _back(form: Form, unit: Unit, period: Period) -> str:
@@ -44,7 +27,7 @@ def _back(form: Form, unit: Unit, period: Period) -> str:
 @login_required
 def excel(request: HttpRequest, form_code: str, unit_uid: str, period: str) -> HttpResponse:
     """GET: the XLSX template, pre-filled. POST (file `tep`): apply it, or list its errors."""
-    form, unit, period_row = _report_or_above(request, form_code, unit_uid, period)
+    form, unit, period_row = report_or_404(request.user, form_code, unit_uid, period, above=True)
     if request.method != "POST":
         name, content = excel_template(form=form, unit=unit, period=period_row)
         response = HttpResponse(content, content_type=XLSX)

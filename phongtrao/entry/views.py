@@ -36,7 +36,7 @@ from phongtrao.data.selectors import (
     submissions_waiting,
     value_history,
 )
-from phongtrao.data.services import Conflict, ValueConflict, datavalues_save, period_get
+from phongtrao.data.services import Conflict, ValueConflict, datavalues_save
 from phongtrao.data.validation import (
     BREAKDOWN_TEMPLATE,
     NEGATIVE,
@@ -58,33 +58,12 @@ from phongtrao.data.workflow import (
     units_pending_approval,
 )
 from phongtrao.entry.forms import EntryInput, entry_input_read, value_text
+from phongtrao.entry.lookups import report_or_404, unit_active
 from phongtrao.orgs.models import Level, Unit
 
 # The home page offers at most this many units in a list; more means choosing a subtree.
 UNIT_LIST_LIMIT = 500
 RECENT_PERIODS = 6
-
-
-def _report(
-    request: HttpRequest, form_code: str, unit_uid: str, period: str
-) -> tuple[Form, Unit, Period]:
-    """The report's form, unit (through the access helper) and period, or 404."""
-    unit = access_unit(request.user, unit_uid)
-    form = get_object_or_404(Form, code=form_code)
-    try:
-        parsed = periods.parse(period)
-    except ValueError as exc:
-        raise Http404("Kỳ báo cáo không hợp lệ.") from exc
-    if parsed.period_type.name != form.period_type or unit.level != form.level:
-        raise Http404("Biểu mẫu này không dành cho đơn vị hoặc kỳ này.")
-    if not _unit_active(unit, parsed.start, parsed.end):
-        raise Http404("Đơn vị không còn tồn tại trong kỳ này.")
-    return form, unit, period_get(parsed.code)
-
-
-def _unit_active(unit: Unit, start: dt.date, end: dt.date) -> bool:
-    """Whether the unit existed during part of [start, end]."""
-    return unit.valid_from <= end and (unit.valid_to is None or unit.valid_to >= start)
 
 
 def _entry_url(form: Form, unit: Unit, period: Period) -> str:
@@ -121,7 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "periods": [
                     p
                     for p in _recent_periods(form.period_type, today)
-                    if any(_unit_active(u, p.start, p.end) for u in units[:UNIT_LIST_LIMIT])
+                    if any(unit_active(u, p) for u in units[:UNIT_LIST_LIMIT])
                 ],
             }
         )
@@ -247,7 +226,7 @@ def _client_rules(sections: list[EntrySection]) -> dict[str, Any]:
 @login_required
 def report(request: HttpRequest, form_code: str, unit_uid: str, period: str) -> HttpResponse:
     """One report's entry page; a POST saves the changed values (and submits, if asked)."""
-    form, unit, period_row = _report(request, form_code, unit_uid, period)
+    form, unit, period_row = report_or_404(request.user, form_code, unit_uid, period)
     if request.method != "POST":
         return _page(request, form, unit, period_row)
     access_unit(request.user, unit, change=True)
@@ -338,7 +317,7 @@ def report_step(
     request: HttpRequest, form_code: str, unit_uid: str, period: str, step: str
 ) -> HttpResponse:
     """Submit, approve, return or unlock a report (the services check the roles)."""
-    form, unit, period_row = _report(request, form_code, unit_uid, period)
+    form, unit, period_row = report_or_404(request.user, form_code, unit_uid, period)
     if step not in {"submit", "approve", "return", "unlock"}:
         raise Http404("Không có thao tác này.")
     return _workflow(request, form, unit, period_row, step)
@@ -349,7 +328,7 @@ def history(
     request: HttpRequest, form_code: str, unit_uid: str, period: str, indicator_code: str
 ) -> HttpResponse:
     """Every change of one value: who, when, old, new."""
-    form, unit, period_row = _report(request, form_code, unit_uid, period)
+    form, unit, period_row = report_or_404(request.user, form_code, unit_uid, period)
     indicator = get_object_or_404(form.indicators, code=indicator_code)
     rows = [
         {
@@ -380,15 +359,9 @@ def history(
 @login_required
 def completeness(request: HttpRequest, form_code: str, unit_uid: str, period: str) -> HttpResponse:
     """For a unit above the reporting level: who sent the report, on time or late, who not."""
-    unit = access_unit(request.user, unit_uid)
-    form = get_object_or_404(Form, code=form_code)
-    try:
-        parsed = periods.parse(period)
-    except ValueError as exc:
-        raise Http404("Kỳ báo cáo không hợp lệ.") from exc
-    if parsed.period_type.name != form.period_type or unit.level > form.level:
-        raise Http404("Biểu mẫu này không dành cho đơn vị hoặc kỳ này.")
-    period_row = period_get(parsed.code)
+    form, unit, period_row = report_or_404(
+        request.user, form_code, unit_uid, period, above=True, active=False
+    )
     rows = submission_completeness(form=form, unit=unit, period=period_row)
     sent = [r for r in rows if r.submitted]
     return render(
@@ -398,7 +371,7 @@ def completeness(request: HttpRequest, form_code: str, unit_uid: str, period: st
             "form": form,
             "unit": unit,
             "period": period_row,
-            "period_label": parsed.label_vi(),
+            "period_label": periods.label_vi(period_row.code),
             "rows": rows,
             "sent": len(sent),
             "late": sum(1 for r in sent if r.late),
