@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals, unit_totals_naive
 from phongtrao.analytics.selectors.grid import grid_totals
 from phongtrao.catalog.models import Indicator, TimeAggregation
@@ -23,7 +24,10 @@ PERIODS = ["202301", "202303", "2023Q1", "2023S1", "2023", "2023April", "2022", 
 
 def _enter(unit: Unit, period: str, values: dict[Indicator, int]) -> None:
     datavalues_save(
-        unit=unit, period=period_get(period), values={i: Decimal(v) for i, v in values.items()}
+        actor=SYSTEM,
+        unit=unit,
+        period=period_get(period),
+        values={i: Decimal(v) for i, v in values.items()},
     )
 
 
