@@ -36,8 +36,6 @@ KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = {
     ("phongtrao.data.bulk", "datavalues_import"),
     ("phongtrao.exchange.services", "datavalueset_import"),
-    ("phongtrao.portal.services", "comment_post"),
-    ("phongtrao.portal.services", "report_document_create"),
 }
 
 

@@ -26,6 +26,7 @@ from wagtail.models import Page, Site
 
 from phongtrao import periods
 from phongtrao.accounts.models import Membership
+from phongtrao.actors import DEMO
 from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, HomePage
 from phongtrao.portal.services import report_document_create, vn_slug
 from phongtrao.vn import VIETNAM_TZ
@@ -322,7 +323,9 @@ def _seed(category: CategoryPage) -> ArticlePage:
 
     seed = seed_article()
     province = demo_province()
-    _, document = report_document_create(unit=province, period=periods.parse("2023"), private=False)
+    _, document = report_document_create(
+        unit=province, period=periods.parse("2023"), actor=DEMO, private=False
+    )
     photo = _image(
         "Hội LHPN tỉnh Bình Phước nhận Bằng khen năm 2023",
         _picture("seed", ("#0d47a1", "#64b5f6"), banner="BẰNG KHEN"),

@@ -26,6 +26,7 @@ from wagtail.models import Collection, CollectionViewRestriction, Page
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
+from phongtrao.actors import Actor, person
 from phongtrao.notifications.models import Kind
 from phongtrao.notifications.services import editors, notify
 from phongtrao.orgs.models import Unit
@@ -139,22 +140,24 @@ def comment_post(
     article: ArticlePage,
     name: str,
     body: str,
-    user: Any = None,
+    user: Actor,
     ip_address: str | None = None,
     sender: str = "",
 ) -> Comment:
     """A reader's comment on `article`, held for moderation unless a member's (setting).
 
-    Guests' comments wait for an editor; members' are shown at once when
+    `user`: the reader, a guest (`AnonymousUser`) or a signed-in member. Guests' comments
+    wait for an editor; members' are shown at once when
     PORTAL_MEMBER_COMMENTS_APPROVED is on (default). Text only, length and rate limited.
     Raises CommentRejected with the reason; nothing is saved then.
     """
     if not article.allow_comments:
         raise CommentRejected("Bài viết này không nhận bình luận.")
-    member = bool(user is not None and user.is_authenticated and user.is_active)
+    reader = person(user)
+    member = reader is not None and reader.is_active
     name = comment_text_clean(name).replace("\n", " ")
-    if not name and member:
-        name = user.get_full_name() or user.get_username()
+    if not name and reader is not None and member:
+        name = reader.get_full_name() or reader.get_username()
     body = comment_text_clean(body)
     if not name:
         raise CommentRejected("Vui lòng nhập họ và tên.")
@@ -180,7 +183,7 @@ def comment_post(
     approved = member and bool(settings.PORTAL_MEMBER_COMMENTS_APPROVED)
     comment = Comment.objects.create(
         article=article,
-        user=user if member else None,
+        user=reader if member else None,
         name=name,
         body=body,
         approved=approved,
@@ -269,15 +272,16 @@ class PublishedReport:
     created: bool
 
 
-@transaction.atomic
 def article_from_report(
-    *, user: Any, unit: Unit, period_code: str, parent: Page | None = None
+    *, user: Actor, unit: Unit, period_code: str, parent: Page | None = None
 ) -> PublishedReport:
     """A DRAFT article from the unit's report: the narrative as the body, the PDF attached.
 
     Only an editor who may see the unit may do it (PermissionDenied otherwise). A draft
     already made from the same report and not yet published is returned as is, so a second
     click does not make a second draft. An editor reviews and publishes it in the admin.
+    The report is built and its PDF rendered before the transaction that stores them: no
+    write lock is held during the render, and a failed save leaves no file behind.
     """
     if not may_publish_reports(user, unit):
         raise PermissionDenied("Bạn không có quyền biên tập cổng thông tin cho đơn vị này.")
@@ -285,12 +289,41 @@ def article_from_report(
         period = periods.parse(period_code)
     except ValueError:
         raise PortalError("Kỳ báo cáo không hợp lệ.") from None
-    existing = ArticlePage.objects.filter(
-        report_unit=unit, report_period=period.code, live=False
-    ).first()
+    existing = _report_draft(unit, period)
     if existing is not None:
         return PublishedReport(article=existing, created=False)
-    report, document = report_document_create(unit=unit, period=period, user=user)
+    report, pdf = report_pdf(unit=unit, period=period)
+    document: Document | None = None
+    try:
+        with transaction.atomic():
+            existing = _report_draft(unit, period)  # made by another click meanwhile
+            if existing is not None:
+                return PublishedReport(article=existing, created=False)
+            document = report_document_store(
+                unit=unit, period=period, report=report, pdf=pdf, actor=user
+            )
+            return _report_article(user, unit, period, report, document, parent)
+    except BaseException:
+        if document is not None:
+            document.file.delete(save=False)
+        raise
+
+
+def _report_draft(unit: Unit, period: periods.Period) -> ArticlePage | None:
+    draft: ArticlePage | None = ArticlePage.objects.filter(
+        report_unit=unit, report_period=period.code, live=False
+    ).first()
+    return draft
+
+
+def _report_article(
+    user: Actor,
+    unit: Unit,
+    period: periods.Period,
+    report: Report,
+    document: Document,
+    parent: Page | None,
+) -> PublishedReport:
     title = f"Báo cáo kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}"
     body: list[tuple[str, Any]] = [("paragraph", _rich(p)) for p in report.intro]
     for section in report.sections:
@@ -309,7 +342,7 @@ def article_from_report(
         live=False,
     )
     (parent or report_category()).add_child(instance=article)
-    article.save_revision(user=user, log_action=True)
+    article.save_revision(user=person(user), log_action=True)
     ArticleStats.objects.get_or_create(article=article)
     return PublishedReport(article=article, created=True)
 
@@ -346,25 +379,50 @@ def report_document_release(*, article: ArticlePage) -> bool:
 
 
 def report_document_create(
-    *, unit: Unit, period: periods.Period, user: Any = None, private: bool = True
+    *, unit: Unit, period: periods.Period, actor: Actor, private: bool = True
 ) -> tuple[Report, Document]:
     """The unit's report for the period, and its PDF stored as a Wagtail document (in the
     editors-only collection unless `private=False`)."""
-    from phongtrao.reports.builder import ascii_filename, report_build, report_filename
+    report, pdf = report_pdf(unit=unit, period=period)
+    with transaction.atomic():
+        document = report_document_store(
+            unit=unit, period=period, report=report, pdf=pdf, actor=actor, private=private
+        )
+    return report, document
+
+
+def report_pdf(*, unit: Unit, period: periods.Period) -> tuple[Report, bytes]:
+    """The unit's report for the period and its PDF, rendered (no write)."""
+    from phongtrao.reports.builder import report_build
     from phongtrao.reports.formats import report_render
 
     report = report_build(unit, period.code)
-    pdf = report_render(report, "pdf")
+    return report, report_render(report, "pdf")
+
+
+def report_document_store(
+    *,
+    unit: Unit,
+    period: periods.Period,
+    report: Report,
+    pdf: bytes,
+    actor: Actor,
+    private: bool = True,
+) -> Document:
+    """Store a rendered report PDF as a Wagtail document (editors-only unless `private` is
+    False); call inside the transaction that uses it."""
+    from phongtrao.reports.builder import ascii_filename, report_filename
+
     title = f"Báo cáo kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}"
     document = Document(
         collection=report_collection() if private else Collection.get_first_root_node(),
         title=f"{title} - {unit.union_name}",
-        uploaded_by_user=user if getattr(user, "is_authenticated", False) else None,
+        uploaded_by_user=person(actor),
     )
     filename = ascii_filename(report_filename(report, "pdf"))
     document.file.save(filename, ContentFile(pdf), save=False)
     document.save()
-    return report, document
+    return document
 
 
 def _rich(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -206,7 +207,7 @@ def test_an_approved_comment_shows_at_once_through_the_page_cache(portal, cms_ed
         article=seed,
         name="Chị Lan",
         body="Chúc mừng Hội!",
-        user=None,
+        user=AnonymousUser(),
         ip_address=None,
         sender="s:test",
     )
