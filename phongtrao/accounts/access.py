@@ -4,10 +4,18 @@ Every view, export, API endpoint and command that touches unit data asks here. A
 and changes only the subtree of their own unit (a prefix of the materialised path);
 superusers see everything. A unit outside the subtree is answered with 404, as if it did
 not exist: the existence of other units' data is not revealed.
+
+Across the 2025 reorganisation a user also sees (never changes) a unit of the other structure
+whose figures all come from their own subtree: every source of its `UnitMapping` rows lies
+in the subtree (a 2025 commune made of three of the province's old communes). A unit whose
+figures come partly from elsewhere (the 2025 Đồng Nai, made of Bình Phước and the old Đồng
+Nai) stays hidden: the reorganisation page (`/to-chuc/<unit>/co-cau/<edition>/`) shows what
+became of the user's units instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -15,7 +23,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from phongtrao.accounts.models import Membership
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Unit, UnitMapping
 
 NOT_FOUND = "Không tìm thấy đơn vị."
 
@@ -52,9 +60,38 @@ def _member_may(user: Any, unit: Unit, role: str | None) -> bool:
     )
 
 
+def _from_subtree(membership: Membership, units: Iterable[Unit]) -> set[int]:
+    """The units of another structure whose figures all come from the subtree (one query)."""
+    others = [u.pk for u in units if u.edition_id != membership.unit.edition_id]
+    if not others:
+        return set()
+    inside: set[int] = set()
+    outside: set[int] = set()
+    rows = UnitMapping.objects.filter(target_id__in=others).values_list("target_id", "source__path")
+    for target, path in rows:
+        (inside if path.startswith(membership.unit.path) else outside).add(target)
+    return inside - outside
+
+
 def unit_may_view(user: Any, unit: Unit) -> bool:
-    """Whether `user` may see the data of `unit` (own subtree; superusers everything)."""
-    return _member_may(user, unit, None)
+    """Whether `user` may see the data of `unit`: own subtree, and a unit of the other
+    structure whose figures all come from it; superusers everything."""
+    if _member_may(user, unit, None):
+        return True
+    return unit.pk in units_viewable(user, [unit])
+
+
+def units_viewable(user: Any, units: Iterable[Unit]) -> set[int]:
+    """The ids of those of `units` whose data `user` may see (as `unit_may_view`, for a list:
+    at most one query)."""
+    units = list(units)
+    if _is_superuser(user):
+        return {u.pk for u in units}
+    membership = membership_of(user)
+    if membership is None or not user.is_active:
+        return set()
+    mine = {u.pk for u in units if _in_subtree(membership, u)}
+    return mine | _from_subtree(membership, [u for u in units if u.pk not in mine])
 
 
 def unit_may_change(user: Any, unit: Unit) -> bool:
@@ -126,5 +163,6 @@ __all__ = [
     "unit_may_change",
     "unit_may_view",
     "unit_may_write_report",
+    "units_viewable",
     "units_visible",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from phongtrao import periods
 from phongtrao.orgs.models import Level
 
 
@@ -102,6 +103,20 @@ class Form(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def title_for(self, period_code: str) -> str:
+        """The form's name with its period: "Báo cáo kết quả ... phụ nữ năm 2023 — cấp xã"
+        from "... phụ nữ năm — cấp xã" (the period's label takes the place of its word)."""
+        head, dash, tail = self.name.partition(" — ")
+        label = periods.label_vi(period_code)
+        word = label.split()[0]
+        if head.endswith(f" {word}"):
+            head = head[: -len(word) - 1]
+        return f"{head} {label}{dash}{tail}"
+
+    def file_name(self, unit_name: str, period_code: str, extension: str) -> str:
+        """A download's name people read: "Biểu báo cáo năm 2023 - Hội LHPN xã Lộc Thái.xlsx"."""
+        return f"Biểu báo cáo {periods.label_vi(period_code)} - {unit_name}.{extension}"
 
 
 class FormIndicator(models.Model):

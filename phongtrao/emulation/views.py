@@ -27,6 +27,7 @@ from phongtrao.accounts.access import (
     unit_may_view,
     units_visible,
 )
+from phongtrao.downloads import attachment
 from phongtrao.emulation import exports
 from phongtrao.emulation.models import (
     Assessment,
@@ -411,8 +412,11 @@ def score_sheet(request: HttpRequest, unit_uid: str, year: int, level: int) -> H
     """The score sheet of the level as an Excel workbook."""
     criteria_set = _set_or_404(request, unit_uid, year, level)
     response = HttpResponse(exports.score_sheet_xlsx(criteria_set), content_type=XLSX)
-    name = f"bang-diem-thi-dua-{criteria_set.grader.code}-{year}-cap-{level}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = (
+        f"Bảng điểm thi đua {criteria_set.get_level_display().lower()} năm {year} - "
+        f"{criteria_set.grader.union_name}.xlsx"
+    )
+    response["Content-Disposition"] = attachment(name)
     return response
 
 
@@ -484,8 +488,8 @@ def proposals_document(request: HttpRequest, unit_uid: str, year: int) -> HttpRe
     if not rows:
         raise Http404("Chưa có đề nghị khen thưởng nào.")
     response = HttpResponse(exports.proposals_docx(proposer, year, rows), content_type=DOCX)
-    name = f"de-nghi-khen-thuong-{proposer.code}-{year}.docx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = f"Đề nghị khen thưởng năm {year} - {proposer.union_name}.docx"
+    response["Content-Disposition"] = attachment(name)
     return response
 
 
@@ -504,8 +508,9 @@ def decision_document(request: HttpRequest, decision_id: int) -> HttpResponse:
     ):
         raise Http404("Không tìm thấy quyết định.")
     response = HttpResponse(exports.decision_docx(decision), content_type=DOCX)
-    name = f"quyet-dinh-{decision.pk}.docx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    issuer = decision.issuer.union_name
+    name = f"Quyết định khen thưởng {decision.number or decision.pk} - {issuer}.docx"
+    response["Content-Disposition"] = attachment(name)
     return response
 
 

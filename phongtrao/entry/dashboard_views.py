@@ -32,6 +32,7 @@ from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.services import period_get
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.orgs.views import structure_url
 from phongtrao.reports.builder import ESTIMATE_NOTE
 from phongtrao.reports.figures import ESTIMATE_MARK
 from phongtrao.vn import format_money, format_number, format_percent
@@ -79,17 +80,25 @@ def _card(row: ReportRow) -> dict[str, Any]:
     }
 
 
-def _structure_unit(request: HttpRequest, unit: Unit) -> Unit:
-    """`?edition=2025` (or a day): the unit standing for `unit` in that structure, if the user
-    may see it (404 otherwise, as for any unit outside their subtree)."""
+def _structure_unit(request: HttpRequest, unit: Unit, period: str) -> Unit | HttpResponse:
+    """`?edition=2025` (or a day): the unit standing for `unit` in that structure if the user
+    may see it; else the page of what became of their units in that structure."""
     text = request.GET.get("edition", "").strip()
     if not text or text == unit.edition.code:
         return unit
     try:
-        counterpart = unit_counterpart(unit, edition_parse(text))
-    except (Unit.DoesNotExist, Edition.DoesNotExist):
-        raise Http404("Không có đơn vị tương ứng trong cơ cấu tổ chức đã chọn.") from None
-    return access_unit(request.user, counterpart)
+        edition = edition_parse(text)
+    except Edition.DoesNotExist:
+        raise Http404("Không có cơ cấu tổ chức này.") from None
+    if edition.pk == unit.edition_id:
+        return unit
+    try:
+        counterpart = unit_counterpart(unit, edition)
+    except Unit.DoesNotExist:
+        counterpart = None
+    if counterpart is not None and unit_may_view(request.user, counterpart):
+        return counterpart
+    return redirect(structure_url(unit, edition.code, period, "tong-quan"))
 
 
 def _carried_note(unit: Unit, period: periods.Period, carried: bool) -> str:
@@ -115,7 +124,9 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
         parsed = periods.parse(period)
     except ValueError as exc:
         raise Http404("Kỳ báo cáo không hợp lệ.") from exc
-    other = _structure_unit(request, unit)
+    other = _structure_unit(request, unit, parsed.code)
+    if isinstance(other, HttpResponse):
+        return other
     if other.pk != unit.pk:
         query = {k: request.GET[k] for k in ("chi_tieu",) if request.GET.get(k)}
         url = reverse("entry:dashboard", args=[other.uid, parsed.code])

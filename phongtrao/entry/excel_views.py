@@ -12,6 +12,7 @@ from phongtrao import periods
 from phongtrao.accounts.access import access_unit
 from phongtrao.catalog.models import Form
 from phongtrao.data.models import Period
+from phongtrao.downloads import attachment
 from phongtrao.entry.lookups import report_or_404
 from phongtrao.exchange.excel import excel_template, excel_upload
 from phongtrao.orgs.models import Unit
@@ -31,7 +32,7 @@ def excel(request: HttpRequest, form_code: str, unit_uid: str, period: str) -> H
     if request.method != "POST":
         name, content = excel_template(form=form, unit=unit, period=period_row)
         response = HttpResponse(content, content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = attachment(name)
         return response
     if unit.level == form.level:
         access_unit(request.user, unit, change=True)

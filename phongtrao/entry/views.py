@@ -60,6 +60,7 @@ from phongtrao.data.workflow import (
 from phongtrao.entry.forms import EntryInput, entry_input_read, value_text
 from phongtrao.entry.lookups import report_or_404, unit_active
 from phongtrao.orgs.models import Level, Unit
+from phongtrao.vn.dates import format_date_short
 
 # The home page offers at most this many units in a list; more means choosing a subtree.
 UNIT_LIST_LIMIT = 500
@@ -181,7 +182,10 @@ def _page(
         "status_label": SubmissionStatus(status_value).label,
         "locked": locked,
         "deadline": deadline,
-        "overdue_message": deadline_message(overdue) if overdue else "",
+        "title": form.title_for(period.code),
+        "deadline_banner": _deadline_banner(
+            deadline, overdue, viewer_enters=unit_may_change(request.user, unit) and not locked
+        ),
         "may_change": may_change,
         "may_approve": may_approve,
         "may_unlock": may_approve
@@ -198,6 +202,22 @@ def _page(
         "has_errors": bool(entered.errors),
     }
     return render(request, "entry/report.html", context, status=status)
+
+
+def _deadline_banner(
+    deadline: dt.date | None, overdue: dt.date | None, *, viewer_enters: bool
+) -> str:
+    """The deadline line, only for those who enter the unit's figures while the report is not
+    sent: past it (entry closed), or the days left; nothing for the level above."""
+    if not viewer_enters or deadline is None:
+        return ""
+    if overdue is not None:
+        return deadline_message(overdue)
+    left = (deadline - timezone.localdate()).days
+    if left < 0:
+        return "Báo cáo được mở lại sau hạn nộp: hãy hoàn thành và gửi lại để cấp trên duyệt."
+    when = "hôm nay là hạn cuối" if left == 0 else f"còn {left} ngày"
+    return f"Hạn nộp báo cáo: {format_date_short(deadline)} ({when})."
 
 
 def _client_rules(sections: list[EntrySection]) -> dict[str, Any]:

@@ -86,10 +86,6 @@ def units_below(form: Form, unit: Unit, period: Period) -> list[Unit]:
     )
 
 
-def _filename(form: Form, unit: Unit, period: Period) -> str:
-    return f"{form.code}-{unit.code}-{period.code}.xlsx"
-
-
 def _cell_number(value: Decimal | None) -> Decimal | int | None:
     if value is None:
         return None
@@ -175,7 +171,7 @@ def excel_template(*, form: Form, unit: Unit, period: Period) -> tuple[str, byte
     out = io.BytesIO()
     workbook_safe(book)  # no user text becomes a formula
     book.save(out)
-    return _filename(form, unit, period), out.getvalue()
+    return form.file_name(unit.union_name, period.code, "xlsx"), out.getvalue()
 
 
 def _titles(sheet: Worksheet, form: Form, unit: Unit, period: Period, hint: str) -> None:

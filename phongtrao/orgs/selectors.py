@@ -1,4 +1,5 @@
-"""Reads of units and editions: which unit a code means on a day, subtrees, ancestors."""
+"""Reads of units and editions: which unit a code means on a day, subtrees, ancestors, what
+became of a subtree in another structure."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from phongtrao.orgs.models import Edition, Unit, UnitMapping
+from phongtrao.orgs.models import Edition, Succession, Unit, UnitMapping
 
 
 def _valid_on(at: dt.date, prefix: str = "") -> Q:
@@ -112,3 +113,19 @@ def unit_counterpart(unit: Unit, edition: Edition | str) -> Unit:
         parent = Unit.objects.select_related("edition").get(pk=unit.parent_id)
         return unit_counterpart(parent, target)
     raise Unit.DoesNotExist(f"Không có đơn vị nào thay cho “{unit}” trong cơ cấu “{target}”.")
+
+
+def successions_across(unit: Unit, edition: Edition | str) -> list[Succession]:
+    """The successions linking `unit`'s subtree with the units of `edition`: old → new when
+    `edition` is the later structure (what became of the province's communes from 01/7/2025),
+    new → old when it is the earlier one. Ordered by the subtree's unit, then the other."""
+    target = edition_get(edition)
+    if target.valid_from > unit.edition.valid_from:
+        rows = Succession.objects.filter(
+            predecessor__path__startswith=unit.path, successor__edition=target
+        ).order_by("predecessor__path", "successor__path")
+    else:
+        rows = Succession.objects.filter(
+            successor__path__startswith=unit.path, predecessor__edition=target
+        ).order_by("successor__path", "predecessor__path")
+    return list(rows.select_related("predecessor", "successor"))

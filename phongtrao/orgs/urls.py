@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:unit_uid>/", views.unit_page, name="unit"),
     path("<str:unit_uid>/hop-nhat/", views.merge, name="merge"),
     path("<str:unit_uid>/chia-tach/", views.split, name="split"),
+    path("<str:unit_uid>/co-cau/<str:edition>/", views.structure, name="structure"),
 ]

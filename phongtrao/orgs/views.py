@@ -8,7 +8,9 @@ page needs the right to change the parent unit (`access_unit(..., change=True)`)
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +18,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from phongtrao.accounts.access import access_unit, membership_of, unit_may_change, unit_may_view
+from phongtrao.accounts.access import (
+    access_unit,
+    membership_of,
+    unit_may_change,
+    unit_may_view,
+    units_viewable,
+)
 from phongtrao.orgs.forms import MergeForm, SplitForm, weight_text
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.reorganisation import (
@@ -30,7 +39,14 @@ from phongtrao.orgs.reorganisation import (
     unit_split,
     unit_split_check,
 )
-from phongtrao.orgs.selectors import unit_ancestors
+from phongtrao.orgs.selectors import (
+    edition_get,
+    successions_across,
+    unit_ancestors,
+    unit_counterpart,
+)
+from phongtrao.periods import parse as period_parse
+from phongtrao.vn import format_percent
 
 
 def _today() -> dt.date:
@@ -194,5 +210,82 @@ def _confirm(
             "is_merge": isinstance(form, MergeForm),
             "hidden": hidden,
             "action": action,
+        },
+    )
+
+
+#: The pages a unit of the other structure can be opened on, by the `xem` parameter.
+STRUCTURE_PAGES = {"tong-quan": "entry:dashboard", "bao-cao": "reports:page"}
+
+
+def structure_url(unit: Unit, edition: str, period: str, page: str) -> str:
+    """The address of `unit`'s reorganisation page for `edition`, coming from `page`
+    (a key of STRUCTURE_PAGES) of `period`."""
+    query = urlencode({"ky": period, "xem": page})
+    return reverse("orgs:structure", args=[unit.uid, edition]) + f"?{query}"
+
+
+def _share(weight: Decimal) -> str:
+    """ "30%", "33,3%"; empty for the whole."""
+    if weight == 1:
+        return ""
+    percent = weight * 100
+    return format_percent(percent, 0 if percent == percent.to_integral_value() else 1)
+
+
+@login_required
+def structure(request: HttpRequest, unit_uid: str, edition: str) -> HttpResponse:
+    """What became of the unit's subtree in another structure (or where it came from): each
+    succession with its kind and share, linked to the other unit's dashboard or report when
+    the user may see it (its figures all come from their subtree, `accounts.access`)."""
+    unit = access_unit(request.user, unit_uid)
+    try:
+        target = edition_get(edition)
+    except Edition.DoesNotExist:
+        raise Http404("Không có cơ cấu tổ chức này.") from None
+    page = request.GET.get("xem", "tong-quan")
+    page = page if page in STRUCTURE_PAGES else "tong-quan"
+    try:
+        period = period_parse(request.GET.get("ky", "")).code
+    except ValueError:
+        period = str(_today().year - 1)
+    forward = target.valid_from > unit.edition.valid_from
+    rows = successions_across(unit, target)
+    counterpart: Unit | None
+    try:
+        counterpart = unit_counterpart(unit, target) if target.pk != unit.edition_id else unit
+    except Unit.DoesNotExist:
+        counterpart = None
+    others = [r.successor if forward else r.predecessor for r in rows]
+    viewable = units_viewable(request.user, [*others, *([counterpart] if counterpart else [])])
+    lines = []
+    for row, other in zip(rows, others, strict=True):
+        lines.append(
+            {
+                "mine": row.predecessor if forward else row.successor,
+                "other": other,
+                "kind": row.get_kind_display(),
+                "share": _share(row.weight),
+                "effective": row.effective,
+                "url": reverse(STRUCTURE_PAGES[page], args=[other.uid, period])
+                if other.pk in viewable
+                else "",
+            }
+        )
+    back = reverse(STRUCTURE_PAGES[page], args=[unit.uid, period])
+    return render(
+        request,
+        "orgs/structure.html",
+        {
+            "unit": unit,
+            "target": target,
+            "forward": forward,
+            "lines": lines,
+            "counterpart": counterpart,
+            "counterpart_url": reverse(STRUCTURE_PAGES[page], args=[counterpart.uid, period])
+            if counterpart is not None and counterpart.pk in viewable
+            else "",
+            "back": back,
+            "page_label": "báo cáo" if page == "bao-cao" else "tổng quan số liệu",
         },
     )

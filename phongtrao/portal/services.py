@@ -411,7 +411,8 @@ def report_document_store(
 ) -> Document:
     """Store a rendered report PDF as a Wagtail document (editors-only unless `private` is
     False); call inside the transaction that uses it."""
-    from phongtrao.reports.builder import ascii_filename, report_filename
+    from phongtrao.downloads import ascii_filename
+    from phongtrao.reports.builder import report_filename
 
     title = f"Báo cáo kết quả công tác Hội và phong trào phụ nữ {period.label_vi()}"
     document = Document(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -643,16 +642,6 @@ def report_filename(report: Report, fmt: str) -> str:
     if report.draft:
         stem += " (dự thảo)"
     return f"{stem}.{fmt}"
-
-
-def ascii_filename(name: str) -> str:
-    """The same name without accents, for programs that read only ASCII names:
-    "Bao_cao_Hoi_LHPN_tinh_Binh_Phuoc_nam_2023.pdf"."""
-    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    stem, _, ext = plain.rpartition(".")
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", stem).strip("_")
-    return f"{stem}.{ext}"
 
 
 def _section_paragraphs(

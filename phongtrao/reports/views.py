@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from phongtrao import periods
-from phongtrao.accounts.access import access_unit, unit_may_write_report
+from phongtrao.accounts.access import access_unit, unit_may_view, unit_may_write_report
+from phongtrao.downloads import attachment
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
+from phongtrao.orgs.views import structure_url
 from phongtrao.reports.builder import (
     Report,
     ReportEmpty,
-    ascii_filename,
     number_suffix,
     proposed_directions,
     proposed_weaknesses,
@@ -77,13 +77,6 @@ def _structure_unit(request: HttpRequest, unit: Unit) -> Unit:
     return access_unit(request.user, counterpart)
 
 
-def _content_disposition(filename: str) -> str:
-    """The Vietnamese name for browsers (RFC 6266 ``filename*``), an ASCII one for the rest."""
-    return (
-        f"attachment; filename=\"{ascii_filename(filename)}\"; filename*=UTF-8''{quote(filename)}"
-    )
-
-
 def _page_context(request: HttpRequest, unit: Unit, parsed: periods.Period) -> dict[str, Any]:
     """What the page shows beside the document: the passages (pre-filled from the figures
     where nothing was written), their history, the document details, the register number."""
@@ -118,9 +111,18 @@ def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpRespons
     for the unit and period, a Vietnamese refusal and the draft skeleton to download."""
     unit = access_unit(request.user, unit_uid)
     parsed = _period(period)
-    other = _structure_unit(request, unit)
-    if other.pk != unit.pk:
-        return redirect("reports:page", other.uid, parsed.code)
+    edition = request.GET.get("edition", "")
+    if edition and edition != unit.edition.code:
+        # The other structure: its unit if the user may see it, else what became of theirs.
+        try:
+            other = unit_counterpart(unit, edition)
+        except (Unit.DoesNotExist, Edition.DoesNotExist):
+            other = unit
+        if other.pk != unit.pk and unit_may_view(request.user, other):
+            return redirect("reports:page", other.uid, parsed.code)
+        if Edition.objects.filter(code=edition).exists():
+            return redirect(structure_url(unit, edition, parsed.code, "bao-cao"))
+        raise Http404("Không có cơ cấu tổ chức này.")
     report: Report | None = None
     refusal = ""
     try:
@@ -215,5 +217,5 @@ def report_download(request: HttpRequest, unit_uid: str, period: str, fmt: str) 
         raise Http404(error.message_vi) from None
     content = report_render(report, fmt)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = _content_disposition(report_filename(report, fmt))
+    response["Content-Disposition"] = attachment(report_filename(report, fmt))
     return response

@@ -153,8 +153,11 @@ def test_the_other_structure_needs_access_too(client, two_structures):
     d2 = two_structures["d2"]
     assert client.get(_url(d2)).status_code == 200
     assert client.get(_url(d2, query="?edition=2008")).status_code == 200
-    # Huyện Hai's 2025 counterpart is the new province, outside the officer's subtree.
-    assert client.get(_url(d2, query="?edition=2025")).status_code == 404
+    # Huyện Hai's 2025 counterpart is the new province, made of Huyện Một's communes too:
+    # not shown; the page of what became of Huyện Hai's communes instead.
+    response = client.get(_url(d2, query="?edition=2025"))
+    assert response["Location"] == f"/to-chuc/{d2.uid}/co-cau/2025/?ky=2023&xem=tong-quan"
+    assert client.get(_url(two_structures["new_province"])).status_code == 404
 
 
 def test_queries_do_not_grow_with_units_across_structures(client, superuser, two_structures):

@@ -76,6 +76,8 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
         "decision_id": "1",
         # The portal's link banners (traffic app).
         "link_id": "1",
+        # The reorganisation page of a unit (/to-chuc/<unit>/co-cau/<edition>/).
+        "edition": "2025",
     }
     secrets = ("987.654", "987654", "Xã A")
     client.force_login(people["xa2"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -130,3 +131,37 @@ def test_bulk_writers_get_the_locked_keys_set_wise(late, people, small_tree):
     submission_unlock(**late, user=people["huyen"], reason="Nộp muộn")
     keys = deadline_locked_keys(unit_ids=[c1.pk, c2.pk], periods=[period], user=people["xa"])
     assert (c1.pk, period.pk, hd.pk) not in keys and (c2.pk, period.pk, hd.pk) in keys
+
+
+def test_the_deadline_banner_shows_only_while_it_applies_to_the_viewer(client, late, people):
+    url = entry_url(late["form"], late["unit"])
+    client.force_login(people["xa"])
+    assert OVERDUE in client.get(url).content.decode()
+    client.force_login(people["huyen"])  # the level above: the unlock form, not the banner
+    page = client.get(url).content.decode()
+    assert OVERDUE not in page and "Mở khóa báo cáo" in page
+    assert page.index("Mở khóa báo cáo") < page.index('class="entry"')  # the action on top
+    submission_unlock(**late, user=people["huyen"], reason="Xã xin nộp muộn")
+    client.force_login(people["xa"])
+    page = client.get(url).content.decode()
+    assert OVERDUE not in page and "mở lại sau hạn nộp" in page
+    _save(late, 5, people["xa"])
+    submission_submit(**late, user=people["xa"])
+    page = client.get(url).content.decode()
+    assert OVERDUE not in page and "mở lại sau hạn nộp" not in page
+    assert "đang chờ cấp trên duyệt" in page
+
+
+def test_the_current_periods_form_counts_the_days_left(
+    client, commune_form, small_tree, people, deadlines
+):
+    year = 2024  # Xã A's last full year; its deadline moved ten days ahead of today
+    commune_form.deadline_days = (timezone.localdate() - dt.date(year, 12, 31)).days + 10
+    commune_form.save()
+    deadline = dt.date(year, 12, 31) + dt.timedelta(days=commune_form.deadline_days)
+    client.force_login(people["xa"])
+
+    page = client.get(entry_url(commune_form, small_tree["c1"], str(year))).content.decode()
+
+    assert f"Hạn nộp báo cáo: {deadline:%d/%m/%Y} (còn 10 ngày)." in page
+    assert f"phong trào phụ nữ năm {year} — cấp xã</h1>" in page

@@ -55,8 +55,11 @@ def test_the_other_structure_needs_access_too(client, two_structures):
     client.force_login(officer)
     d2 = two_structures["d2"]
     assert client.get(f"/bao-cao/{d2.uid}/2023/").status_code == 200
-    # Huyện Hai's 2025 counterpart is the new province, outside the officer's subtree.
-    assert client.get(f"/bao-cao/{d2.uid}/2023/?edition=2025").status_code == 404
+    # Huyện Hai's 2025 counterpart is the new province, also made of Huyện Một: the page
+    # shows what became of the district's communes instead; the file is not given.
+    response = client.get(f"/bao-cao/{d2.uid}/2023/?edition=2025")
+    assert response.status_code == 302
+    assert response["Location"] == f"/to-chuc/{d2.uid}/co-cau/2025/?ky=2023&xem=bao-cao"
     assert client.get(f"/bao-cao/{d2.uid}/2023/md/?edition=2025").status_code == 404
 
 
