@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from phongtrao.accounts.access import unit_may_change, unit_may_view, units_viewable
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import datavalues_save, period_get
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def test_the_dashboards_choice_leads_to_the_reorganisation_page(
 ):
     d2 = small_tree_2025["d2"]
     datavalues_save(
+        actor=SYSTEM,
         unit=small_tree_2025["c3"],
         period=period_get("2023"),
         values={indicators["TT_DOT"]: Decimal(1000)},
