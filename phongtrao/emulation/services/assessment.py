@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -13,26 +10,26 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from phongtrao import expressions
 from phongtrao.accounts.access import unit_may_approve, unit_may_change
 from phongtrao.accounts.models import AuditAction
 from phongtrao.actors import Actor, is_system, person
-from phongtrao.analytics.selectors import unit_report, unit_totals
-from phongtrao.catalog.models import Indicator
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import (
     Assessment,
     CriteriaSet,
-    Criterion,
     Evidence,
     Method,
     PublishedError,
     Score,
     Status,
 )
+from phongtrao.emulation.selectors import (
+    assessment_outcome,
+    criteria_of,
+    criterion_compute,
+)
 from phongtrao.emulation.services.common import (
     MAX_EVIDENCE_BYTES,
-    ZERO,
     assessment_name,
     audit,
     graded_by,
@@ -43,7 +40,6 @@ from phongtrao.emulation.services.common import (
 from phongtrao.notifications.models import Kind
 from phongtrao.notifications.services import approvers_above, notify
 from phongtrao.orgs.models import Unit
-from phongtrao.vn import format_number, format_percent
 
 # -- scoring ----------------------------------------------------------------------------------
 
@@ -80,62 +76,6 @@ def results_lock(criteria_set: CriteriaSet) -> None:
         raise PublishedError()
 
 
-def _criteria(criteria_set: CriteriaSet) -> list[Criterion]:
-    return list(
-        Criterion.objects.filter(group__criteria_set=criteria_set)
-        .select_related("group", "indicator")
-        .order_by("group__number", "number")
-    )
-
-
-@dataclass(frozen=True)
-class Computed:
-    points: Decimal
-    bonus: Decimal
-    basis: str
-
-
-def criterion_compute(criterion: Criterion, unit: Unit, year: int) -> Computed:
-    """Points of an indicator-based criterion for a unit, from its totals and targets."""
-    if criterion.method == Method.FORMULA:
-        expr = expressions.parse(criterion.formula)
-        by_code = {i.code: i for i in Indicator.objects.filter(code__in=expr.codes)}
-        inputs: dict[expressions.Ref, Decimal | None] = {}
-        offsets: dict[int, list[expressions.Ref]] = defaultdict(list)
-        for ref in expr.references:
-            offsets[ref.offset].append(ref)
-        for offset, refs in offsets.items():
-            wanted = [by_code[r.code] for r in refs]
-            totals = unit_totals(unit, str(year + offset), wanted)
-            for ref in refs:
-                total = totals[by_code[ref.code].pk]
-                inputs[ref] = total.value if total.count else None
-        value = expr.evaluate(inputs, missing_as_zero=False)
-        if value is None:
-            return Computed(ZERO, ZERO, "Chưa đủ số liệu để tính công thức")
-        points, bonus = scoring.points_split(
-            value, max_points=criterion.max_points, bonus_max=criterion.bonus_max
-        )
-        return Computed(points, bonus, f"{criterion.formula} = {format_number(value, 2)}")
-    assert criterion.indicator is not None
-    row = unit_report(unit, str(year), [criterion.indicator])[0]
-    if row.achievement_pct is None:
-        return Computed(ZERO, ZERO, "Chưa có chỉ tiêu giao cho đơn vị")
-    pct = row.achievement_pct if row.count else ZERO
-    if criterion.method == Method.LINEAR:
-        raw = scoring.linear_points(pct, criterion.max_points)
-    else:
-        raw = scoring.stepped_points(pct, criterion.steps)
-    points, bonus = scoring.points_split(
-        raw, max_points=criterion.max_points, bonus_max=criterion.bonus_max
-    )
-    basis = (
-        f"{format_number(row.value)}/{format_number(row.target or ZERO)} "
-        f"(đạt {format_percent(pct, 1)} chỉ tiêu)"
-    )
-    return Computed(points, bonus, basis)
-
-
 @transaction.atomic
 def assessment_start(*, criteria_set: CriteriaSet, unit: Unit, actor: Actor) -> Assessment:
     """The unit's assessment under the set (created on first use), indicator points fresh."""
@@ -157,7 +97,7 @@ def _scores_refresh(assessment: Assessment) -> None:
     """Create missing score rows and recompute the indicator-based ones, then the totals."""
     criteria_set = assessment.criteria_set
     existing = {s.criterion_id: s for s in assessment.scores.all()}
-    for criterion in _criteria(criteria_set):
+    for criterion in criteria_of(criteria_set):
         score = existing.get(criterion.pk)
         if score is None:
             score = Score(assessment=assessment, criterion=criterion)
@@ -231,48 +171,6 @@ def evidence_add(*, score: Score, file: UploadedFile, actor: Actor) -> Evidence:
         f"Minh chứng {name} cho tiêu chí {score.criterion.label}",
     )
     return evidence
-
-
-def _group_totals(
-    assessment: Assessment, overrides: Mapping[int, tuple[Decimal, Decimal]] | None = None
-) -> tuple[list[scoring.GroupTotal], list[str]]:
-    overrides = overrides or {}
-    groups = list(assessment.criteria_set.groups.order_by("number"))
-    points: dict[int, Decimal] = defaultdict(Decimal)
-    bonus: dict[int, Decimal] = defaultdict(Decimal)
-    must_missed = []
-    for score in assessment.scores.select_related("criterion"):
-        criterion = score.criterion
-        p, b = overrides.get(criterion.pk, (score.points, score.bonus))
-        points[criterion.group_id] += p
-        bonus[criterion.group_id] += b
-        if criterion.must and p < criterion.max_points:
-            must_missed.append(f"{score.criterion.group.number}.{criterion.number}")
-    totals = [scoring.GroupTotal(g.number, g.max_points, points[g.pk], bonus[g.pk]) for g in groups]
-    return totals, sorted(must_missed)
-
-
-def rules_of(criteria_set: CriteriaSet) -> scoring.Thresholds:
-    c = criteria_set
-    return scoring.Thresholds(
-        scale_max=c.scale_max,
-        excellent_min=c.excellent_min,
-        good_min=c.good_min,
-        done_min=c.done_min,
-        excellent_group_min_pct=c.excellent_group_min_pct,
-        excellent_requires_must=c.excellent_requires_must,
-        excellent_quota_pct=c.excellent_quota_pct,
-    )
-
-
-def assessment_outcome(
-    assessment: Assessment, overrides: Mapping[int, tuple[Decimal, Decimal]] | None = None
-) -> scoring.Outcome:
-    """The unit's total and classification from its scores (before the quota)."""
-    groups, must_missed = _group_totals(assessment, overrides)
-    return scoring.assessment_outcome(
-        groups, must_missed=must_missed, rules=rules_of(assessment.criteria_set)
-    )
 
 
 def _totals_store(assessment: Assessment) -> scoring.Outcome:

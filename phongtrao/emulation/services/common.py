@@ -11,10 +11,10 @@ from phongtrao.accounts.services import audit_log
 from phongtrao.actors import Actor
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import Assessment, CriteriaSet, Criterion
+from phongtrao.emulation.selectors import ZERO
 from phongtrao.orgs.models import Unit
 from phongtrao.vn import format_number
 
-ZERO = Decimal(0)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 

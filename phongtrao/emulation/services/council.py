@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,9 +22,9 @@ from phongtrao.emulation.models import (
     PublishedError,
     Status,
 )
-from phongtrao.emulation.services.assessment import assessment_outcome, results_lock
+from phongtrao.emulation.selectors import ZERO, assessment_outcome, correction_overrides
+from phongtrao.emulation.services.assessment import results_lock
 from phongtrao.emulation.services.common import (
-    ZERO,
     assessment_name,
     audit,
     points_check,
@@ -217,15 +216,3 @@ def assessment_correct(
         f"Tiêu chí {criterion.label}: {reason.strip()}",
     )
     return correction
-
-
-def correction_overrides(assessment: Assessment) -> dict[int, tuple[Decimal, Decimal]]:
-    """Points in force after the corrections: {criterion id: (points, bonus)}."""
-    result: dict[int, tuple[Decimal, Decimal]] = {}
-    for correction in assessment.corrections.order_by("at", "id"):
-        if correction.criterion_id is not None and correction.new_points is not None:
-            result[correction.criterion_id] = (
-                correction.new_points,
-                correction.new_bonus or ZERO,
-            )
-    return result

@@ -24,8 +24,8 @@ from phongtrao.emulation.models import (
     Method,
     Status,
 )
+from phongtrao.emulation.selectors import ZERO
 from phongtrao.emulation.services.common import (
-    ZERO,
     audit,
     graded_by,
     require,
