@@ -19,6 +19,7 @@ from phongtrao.data.rollups import Change, period_rows, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check
 from phongtrao.orgs.models import Unit
+from phongtrao.vn import format_date_short, format_number, to_vietnam_time
 
 
 class ValueConflict(Exception):
@@ -40,9 +41,10 @@ class Conflict:
         if self.current is None:
             return f"{self.indicator.code}: số liệu đã bị người khác xóa sau khi bạn mở biểu mẫu."
         who = self.current.updated_by.get_username() if self.current.updated_by else "người khác"
-        when = timezone.localtime(self.current.updated_at).strftime("%H:%M %d/%m/%Y")
+        at = to_vietnam_time(self.current.updated_at)
+        when = f"{at:%H:%M} {format_date_short(at)}"
         return (
-            f"{self.indicator.code}: {who} đã lưu giá trị {self.current.value.normalize():f} "
+            f"{self.indicator.code}: {who} đã lưu giá trị {format_number(self.current.value)} "
             f"lúc {when} sau khi bạn mở biểu mẫu. Hãy xem lại trước khi lưu đè."
         )
 

@@ -82,6 +82,21 @@ def test_saving_a_stale_version_is_a_conflict_and_writes_nothing(small_tree, ind
     assert unit_totals(small_tree["province"], "2023", [hd])[hd.pk].value == 4
 
 
+def test_a_conflict_names_the_saved_figure_as_officials_write_it(small_tree, indicators):
+    hd, unit, period = indicators["TH_HD"], small_tree["c1"], period_get("2023")
+    datavalue_save(actor=SYSTEM, indicator=hd, unit=unit, period=period, value=Decimal(1633000))
+    with pytest.raises(ValueConflict) as caught:
+        datavalue_save(
+            actor=SYSTEM,
+            indicator=hd,
+            unit=unit,
+            period=period,
+            value=Decimal(9),
+            expected_version=0,
+        )
+    assert "đã lưu giá trị 1.633.000 lúc " in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("code", "value", "message"),
     [
