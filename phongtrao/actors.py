@@ -36,8 +36,6 @@ Actor = AbstractBaseUser | AnonymousUser | SystemActor
 SYSTEM = SystemActor("hệ thống")
 # The actor of the demo loader.
 DEMO = SystemActor("dữ liệu mẫu")
-# The actor of management commands run by the server's administrator.
-COMMAND = SystemActor("lệnh quản trị")
 
 
 def is_system(actor: Actor) -> TypeGuard[SystemActor]:
