@@ -43,7 +43,7 @@ DENIED = "Không tìm thấy đơn vị “{}” hoặc bạn không có quyền
 
 class AnalyticsError(ValueError):
     """A request that cannot be answered: `status` 409 (bad request) or 403 (access);
-    `code` DHIS2's error code where it has one (E7128: too many cells)."""
+    `code` DHIS2's error code (E71xx, `ErrorCode`; E7128: too many cells) when it has one."""
 
     def __init__(self, message: str, status: int = 409, code: str = "") -> None:
         super().__init__(message)
@@ -115,7 +115,9 @@ def _periods(items: Sequence[str], today: dt.date) -> list[Period]:
         try:
             codes.append(periods.parse(item).code)
         except periods.PeriodError as error:
-            raise AnalyticsError(f"Kỳ “{item}” không hợp lệ: {error.message_vi}") from None
+            raise AnalyticsError(
+                f"Kỳ “{item}” không hợp lệ: {error.message_vi}", code="E7124"
+            ) from None
     unique = list(dict.fromkeys(codes))
     rows = period_rows(unique)
     return [rows[code] for code in unique]
@@ -127,7 +129,7 @@ def _indicators(items: Sequence[str], scheme: str) -> list[Indicator]:
     missing = [item for item in items if item not in found]
     if missing:
         raise AnalyticsError(
-            f"Không có chỉ tiêu (dx) nào có mã {key.upper()} “{missing[0]}”.",
+            f"Không có chỉ tiêu (dx) nào có mã {key.upper()} “{missing[0]}”.", code="E7124"
         )
     return [found[item] for item in dict.fromkeys(items)]
 
@@ -139,7 +141,7 @@ def _user_unit(user: Any) -> Unit:
             root = Unit.objects.filter(parent=None).order_by("-valid_from").first()
             if root is not None:
                 return root
-        raise AnalyticsError("Tài khoản của bạn không thuộc đơn vị nào.", status=403)
+        raise AnalyticsError("Tài khoản của bạn không thuộc đơn vị nào.", status=403, code="E7120")
     return membership.unit
 
 
@@ -158,17 +160,17 @@ def _structure(unit: Unit, user: Any, edition: Edition | None, key: str) -> Unit
     """The unit standing for `unit` in `edition` (itself without one), if the user may see
     both: the same rule as the report page."""
     if not unit_may_view(user, unit):
-        raise AnalyticsError(DENIED.format(key), status=403)
+        raise AnalyticsError(DENIED.format(key), status=403, code="E7120")
     if edition is None or unit.edition_id == edition.pk:
         return unit
     try:
         counterpart = unit_counterpart(unit, edition)
     except Unit.DoesNotExist:
         raise AnalyticsError(
-            f"Không có đơn vị nào thay cho “{key}” trong cơ cấu “{edition.name}”."
+            f"Không có đơn vị nào thay cho “{key}” trong cơ cấu “{edition.name}”.", code="E7143"
         ) from None
     if not unit_may_view(user, counterpart):
-        raise AnalyticsError(DENIED.format(counterpart.uid), status=403)
+        raise AnalyticsError(DENIED.format(counterpart.uid), status=403, code="E7120")
     return counterpart
 
 
@@ -202,10 +204,12 @@ def _units(
         elif upper.startswith("LEVEL-"):
             number = upper.removeprefix("LEVEL-")
             if not number.isdigit() or not 1 <= int(number) <= 10:
-                raise AnalyticsError(f"Cấp đơn vị “{item}” không hợp lệ (LEVEL-1 đến LEVEL-6).")
+                raise AnalyticsError(
+                    f"Cấp đơn vị “{item}” không hợp lệ (LEVEL-1 đến LEVEL-6).", code="E7143"
+                )
             levels.append(int(number) - 1)  # DHIS2 counts levels from 1, we from 0
         elif upper.startswith(("OU_GROUP-", "USER_ORGUNIT")):
-            raise AnalyticsError(f"Từ khóa đơn vị “{item}” không được hỗ trợ.")
+            raise AnalyticsError(f"Từ khóa đơn vị “{item}” không được hỗ trợ.", code="E7143")
         else:
             boundaries.append(_unit(item, user, scheme, span, edition))
     if levels:
@@ -224,7 +228,7 @@ def _units(
     unique = {u.pk: u for u in units}
     for unit in unique.values():
         if not unit_may_view(user, unit):
-            raise AnalyticsError(DENIED.format(unit.uid), status=403)
+            raise AnalyticsError(DENIED.format(unit.uid), status=403, code="E7120")
     return sorted(unique.values(), key=lambda u: u.path)
 
 
@@ -246,7 +250,7 @@ def _unit(
     else:
         unit = Unit.objects.filter(uid=key).select_related("edition").first()
     if unit is None:
-        raise AnalyticsError(DENIED.format(key), status=403)
+        raise AnalyticsError(DENIED.format(key), status=403, code="E7120")
     return _structure(unit, user, edition, key)
 
 
@@ -256,10 +260,11 @@ def _split(text: str) -> tuple[str, list[str]]:
     items = [item.strip() for item in rest.split(";") if item.strip()]
     if not sep or name not in DIMENSION_NAMES:
         raise AnalyticsError(
-            f"Chiều “{text[:60]}” không được hỗ trợ: chỉ dx, pe và ou (ví dụ dx:UID;UID)."
+            f"Chiều “{text[:60]}” không được hỗ trợ: chỉ dx, pe và ou (ví dụ dx:UID;UID).",
+            code="E7125",
         )
     if not items:
-        raise AnalyticsError(f"Chiều “{name}” cần ít nhất một mục.")
+        raise AnalyticsError(f"Chiều “{name}” cần ít nhất một mục.", code="E7124")
     return name, items
 
 
@@ -297,20 +302,25 @@ def analytics_plan(
     for text in dimensions:
         name, names = _split(text)
         if name in asked:
-            raise AnalyticsError(f"Chiều “{name}” được nêu hai lần.")
+            raise AnalyticsError(f"Chiều “{name}” được nêu hai lần.", code="E7111")
         asked[name] = names
         row_names.append(name)
     filter_names: list[str] = []
     for text in filters:
         name, names = _split(text)
         if name in asked:
-            raise AnalyticsError(f"Chiều “{name}” được nêu hai lần.")
+            raise AnalyticsError(
+                f"Chiều “{name}” được nêu hai lần.",
+                code="E7103" if name in row_names else "E7111",
+            )
         asked[name] = names
         filter_names.append(name)
     if "dx" not in asked:
-        raise AnalyticsError("Cần chỉ rõ dữ liệu (dimension=dx:...).")
+        raise AnalyticsError("Cần chỉ rõ dữ liệu (dimension=dx:...).", code="E7102")
     if "pe" not in asked:
-        raise AnalyticsError("Cần chỉ rõ ít nhất một kỳ (dimension=pe:... hoặc filter=pe:...).")
+        raise AnalyticsError(
+            "Cần chỉ rõ ít nhất một kỳ (dimension=pe:... hoặc filter=pe:...).", code="E7104"
+        )
     if "ou" not in asked:
         asked["ou"] = ["USER_ORGUNIT"]
         filter_names.append("ou")

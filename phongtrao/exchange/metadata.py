@@ -9,18 +9,22 @@ Units are only those the user may see (the access helper's `units_visible`); the
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.functions import Lower
 
-from phongtrao.accounts.access import units_visible
+from phongtrao.accounts.access import membership_of, units_visible
 from phongtrao.analytics.query import edition_parse
 from phongtrao.catalog.models import Form, Indicator, TimeAggregation, ValueType
 from phongtrao.orgs.models import Edition, Unit
+from phongtrao.spreadsheets import cell_safe
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -165,9 +169,12 @@ UNITS: Resource = Resource(
 
 # --- data elements and data sets ----------------------------------------------------------
 
+# DHIS2's value types for what phongtrao accepts: counts and money are whole and never
+# negative (INTEGER_ZERO_OR_POSITIVE, so a DHIS2 client checks as the server does); decimals
+# are NUMBER (DHIS2 has no non-negative NUMBER), percentages PERCENTAGE (0 to 100).
 VALUE_TYPES = {
-    ValueType.INTEGER: "INTEGER",
-    ValueType.MONEY: "NUMBER",
+    ValueType.INTEGER: "INTEGER_ZERO_OR_POSITIVE",
+    ValueType.MONEY: "INTEGER_ZERO_OR_POSITIVE",
     ValueType.DECIMAL: "NUMBER",
     ValueType.PERCENT: "PERCENTAGE",
 }
@@ -313,6 +320,55 @@ def _positive(text: str | None, default: int, name: str) -> int:
     return number
 
 
+def _order(resource: Resource, orders: Iterable[str]) -> list[Any]:
+    """DHIS2's `order=name:asc,level:desc` (also `iasc`/`idesc`) on filterable properties."""
+    result: list[Any] = []
+    for text in orders:
+        for item in (part.strip() for part in text.split(",")):
+            if not item:
+                continue
+            prop, _, direction = item.partition(":")
+            lookup = resource.filters.get(prop)
+            direction = (direction or "asc").lower()
+            if lookup is None or direction not in ("asc", "desc", "iasc", "idesc"):
+                known = ", ".join(resource.filters)
+                raise MetadataError(
+                    f"Thứ tự “{item[:60]}” không được hỗ trợ (thuộc tính: {known}; asc, desc)."
+                )
+            expression: Any = Lower(lookup) if direction.startswith("i") else F(lookup)
+            result.append(expression.desc() if direction.endswith("desc") else expression.asc())
+    return result
+
+
+def pager_links(
+    *, base_url: str, page: int, page_count: int, page_size: int, params: Sequence[tuple[str, str]]
+) -> dict[str, str]:
+    """DHIS2's `nextPage`/`prevPage` (`DefaultLinkService`): `page`, then `pageSize` unless
+    the default, then every other parameter of the request as it was sent (filter, level,
+    fields, order...); the link to page 1 carries no `page`."""
+    rest = [(k, v) for k, v in params if k not in ("page", "pageSize")]
+    size = [] if page_size == DEFAULT_PAGE_SIZE else [("pageSize", str(page_size))]
+    links: dict[str, str] = {}
+    if page < page_count:
+        links["nextPage"] = f"{base_url}?{urlencode([('page', str(page + 1)), *size, *rest])}"
+    if page > 1:
+        first = [] if page - 1 == 1 else [("page", str(page - 1))]
+        query = urlencode([*first, *size, *rest])
+        links["prevPage"] = f"{base_url}?{query}" if query else base_url
+    return links
+
+
+@dataclass(frozen=True)
+class UnitOptions:
+    """DHIS2's organisation unit list options (`OrganisationUnitController`): the user's own
+    units (`userOnly`, `userDataViewOnly`, `userDataViewFallback`), a search (`query`:
+    name contains, or code or id equal), `maxLevel`, `withinUserHierarchy`."""
+
+    user_only: bool = False
+    query: str = ""
+    max_level: str | None = None
+
+
 def metadata_list(
     *,
     user: Any,
@@ -325,23 +381,41 @@ def metadata_list(
     page: str | None = None,
     page_size: str | None = None,
     base_url: str = "",
+    link_params: Sequence[tuple[str, str]] = (),
+    orders: Iterable[str] = (),
+    root_junction: str = "AND",
+    units: UnitOptions | None = None,
 ) -> dict[str, Any]:
     """A DHIS2 metadata list: `{"pager": {...}, "<plural>": [...]}` (no pager unpaged).
 
     `edition` ("2008", "2025" or a day such as "2025-07-01"): only the units of that structure.
+    `link_params`: the request's parameters, kept in the pager's links. `root_junction`
+    `OR` keeps an object matching any filter. Units are always only those `user` may see.
     """
     resource = RESOURCES[plural]
     wanted = fields_parse(fields or "id,displayName")
     query = resource.queryset(user)
-    for text in filters:
-        query = query.filter(_filter(resource, text))
+    conditions = [_filter(resource, text) for text in filters]
+    junction = (root_junction or "AND").strip().upper()
+    if junction not in ("AND", "OR"):
+        raise MetadataError(f"rootJunction “{root_junction}” không hợp lệ (AND hoặc OR).")
+    if conditions:
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined = (combined | condition) if junction == "OR" else (combined & condition)
+        query = query.filter(combined)
     if level and plural == "organisationUnits":
         query = query.filter(_filter(resource, f"level:eq:{level}"))
+    if units is not None and plural == "organisationUnits":
+        query = _units_narrowed(query, user, units)
     if edition and edition.strip() and plural == "organisationUnits":
         try:
             query = query.filter(edition=edition_parse(edition))
         except Edition.DoesNotExist as error:
             raise MetadataError(str(error)) from None
+    ordering = _order(resource, orders)
+    if ordering:
+        query = query.order_by(*ordering, "pk")
     total = query.count()
     answer: dict[str, Any] = {}
     if paging:
@@ -357,13 +431,15 @@ def metadata_list(
             "total": total,
             "pageSize": size,
         }
-        link: dict[str, Any] = {"pageSize": size, **({"fields": fields} if fields else {})}
-        if edition and plural == "organisationUnits":
-            link["edition"] = edition
-        if number < count:
-            pager["nextPage"] = f"{base_url}?{urlencode({**link, 'page': number + 1})}"
-        if number > 1:
-            pager["prevPage"] = f"{base_url}?{urlencode({**link, 'page': number - 1})}"
+        pager.update(
+            pager_links(
+                base_url=base_url,
+                page=number,
+                page_count=count,
+                page_size=size,
+                params=link_params,
+            )
+        )
         answer["pager"] = pager
     else:
         if total > MAX_UNPAGED:
@@ -377,6 +453,60 @@ def metadata_list(
     return answer
 
 
+def _units_narrowed(query: QuerySet[Any], user: Any, options: UnitOptions) -> QuerySet[Any]:
+    if options.user_only:
+        membership = membership_of(user)
+        query = query.filter(pk=membership.unit.pk) if membership is not None else query.none()
+    if options.query.strip():
+        text = options.query.strip()
+        query = query.filter(Q(name__icontains=text) | Q(code=text) | Q(uid=text))
+    if options.max_level is not None and options.max_level.strip():
+        try:
+            deepest = int(options.max_level) - 1  # DHIS2 levels count from 1
+        except ValueError:
+            raise MetadataError(f"Cấp “{options.max_level}” phải là một số.") from None
+        query = query.filter(level__lte=deepest)
+    return query
+
+
+def metadata_csv(
+    answer: dict[str, Any],
+    *,
+    plural: str,
+    fields: str | None,
+    separator: str = ",",
+    array_separator: str = ";",
+    skip_header: bool = False,
+) -> str:
+    """DHIS2's CSV of a metadata list (`getObjectListCsv`): one column per simple field asked
+    (`id,displayName` by default), collections of objects as their ids joined by `;`;
+    nested objects (`parent[...]`) are left out, as DHIS2 does."""
+    wanted = fields_parse(fields or "id,displayName")
+    resource = RESOURCES[plural]
+    columns: list[str] = []
+    for name in wanted:
+        if name in (":all", "*", "all"):
+            columns += [c for c in ("id", "displayName") if c not in columns]
+        elif name in resource.getters and name not in columns and name != "parent":
+            columns.append(name)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
+    if not skip_header:
+        writer.writerow(columns)
+    for obj in answer[plural]:
+        row = []
+        for column in columns:
+            value = obj.get(column)
+            if isinstance(value, list):
+                value = array_separator.join(
+                    str(item.get("id", "")) if isinstance(item, dict) else str(item)
+                    for item in value
+                )
+            row.append("" if value is None else cell_safe(str(value)))
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
 def metadata_object(*, user: Any, plural: str, uid: str, fields: str | None) -> dict[str, Any]:
     """One object by uid (`:all` fields by default); LookupError when absent or hidden."""
     resource = RESOURCES[plural]
@@ -387,4 +517,50 @@ def metadata_object(*, user: Any, plural: str, uid: str, fields: str | None) -> 
     return dict(_render(obj, wanted, resource, resource.prepare([obj], wanted)))
 
 
-__all__ = ["RESOURCES", "MetadataError", "fields_parse", "metadata_list", "metadata_object"]
+UNIT_FAMILY = ("includeChildren", "includeDescendants", "includeAncestors", "level")
+
+
+def metadata_unit_family(
+    *, user: Any, uid: str, fields: str | None, include: str, level: str = ""
+) -> dict[str, Any]:
+    """`/api/organisationUnits/<uid>?includeChildren=true` and its siblings, as DHIS2's
+    `OrganisationUnitController.getEntity`: the unit and its children, the unit and all its
+    descendants, the unit and its ancestors (nearest first), or the units `level` levels
+    below it, wrapped as `{"organisationUnits": [...]}`. Only units `user` may see (so the
+    ancestors stop at the user's own unit); LookupError when the unit is absent or hidden."""
+    wanted = fields_parse(fields or ":all")
+    visible = UNITS.queryset(user)
+    unit = visible.filter(uid=uid).first()
+    if unit is None:
+        raise LookupError(uid)
+    found: list[Unit]
+    if include == "includeChildren":
+        found = [unit, *visible.filter(parent=unit)]
+    elif include == "includeDescendants":
+        found = list(visible.filter(path__startswith=unit.path))
+    elif include == "includeAncestors":
+        ids = [int(part) for part in unit.path.strip("/").split("/") if part][:-1]
+        above = {u.pk: u for u in visible.filter(pk__in=ids)}
+        found = [unit, *(above[i] for i in reversed(ids) if i in above)]
+    else:
+        try:
+            depth = int(level)
+        except ValueError:
+            raise MetadataError(f"Cấp “{level}” phải là một số.") from None
+        found = list(visible.filter(path__startswith=unit.path, level=unit.level + depth))
+    context = UNITS.prepare(found, wanted)
+    return {"organisationUnits": [_render(u, wanted, UNITS, context) for u in found]}
+
+
+__all__ = [
+    "RESOURCES",
+    "UNIT_FAMILY",
+    "MetadataError",
+    "UnitOptions",
+    "fields_parse",
+    "metadata_csv",
+    "metadata_list",
+    "metadata_object",
+    "metadata_unit_family",
+    "pager_links",
+]

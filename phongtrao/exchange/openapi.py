@@ -386,6 +386,35 @@ def schema() -> dict[str, Any]:
         "/api/dataElements/{uid}": _one("Danh mục", "dataElements", "chỉ tiêu"),
         "/api/dataSets": _list("Danh mục", "dataSets", "biểu mẫu"),
         "/api/dataSets/{uid}": _one("Danh mục", "dataSets", "biểu mẫu"),
+        "/api/apiToken": {
+            **_simple("Hệ thống", "apiTokenList", "Các mã truy cập cá nhân của người gọi"),
+            "post": {
+                "tags": ["Hệ thống"],
+                "summary": "Tạo mã truy cập cá nhân như DHIS2 (`response.key` chỉ hiện một lần)",
+                "operationId": "apiTokenCreate",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "expire": {
+                                        "type": "integer",
+                                        "description": "Hết hạn: mili giây kể từ 01/01/1970",
+                                    },
+                                    "name": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {"description": "Đã tạo", "content": {JSON: {"schema": MESSAGE}}},
+                    **ERRORS,
+                },
+            },
+        },
         "/api/system/info": _simple("Hệ thống", "systemInfo", "Thông tin hệ thống"),
         "/api/me": _simple("Hệ thống", "me", "Người dùng đang gọi API"),
         "/api/schema/": {
@@ -442,6 +471,35 @@ def schema() -> dict[str, Any]:
         item = dict(paths[f"/api/{alias}"])
         item["get"] = {**item["get"], "operationId": item["get"]["operationId"] + "Json"}
         paths[f"/api/{alias}.json"] = item
+    # Analytics also as DHIS2's grid XML and CSV; metadata lists as CSV (XML: 406, as 2.40).
+    for alias, suffix, media in (
+        ("analytics", "xml", "application/xml"),
+        ("analytics", "csv", "text/csv"),
+        *(
+            (plural, "csv", "text/csv")
+            for plural in ("organisationUnits", "dataElements", "dataSets")
+        ),
+        *((plural, "xml", JSON) for plural in ("organisationUnits", "dataElements", "dataSets")),
+    ):
+        base = paths[f"/api/{alias}"]["get"]
+        status = "406" if suffix == "xml" and alias != "analytics" else "200"
+        paths[f"/api/{alias}.{suffix}"] = {
+            "get": {
+                **base,
+                "operationId": base["operationId"] + suffix.capitalize(),
+                "responses": {
+                    status: {
+                        "description": "XML không dùng cho danh mục (406)"
+                        if status == "406"
+                        else suffix.upper(),
+                        "content": {
+                            media: {"schema": {"type": "string"} if media != JSON else MESSAGE}
+                        },
+                    },
+                    **ERRORS,
+                },
+            }
+        }
     return {
         "openapi": "3.0.3",
         "info": {

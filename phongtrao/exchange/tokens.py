@@ -58,6 +58,12 @@ def token_revoke(*, user: Any, token_id: int) -> bool:
     return bool(deleted)
 
 
+def token_uid(row: PersonalAccessToken) -> str:
+    """The token's DHIS2 id (a letter and 10 characters), from its digest: stable, and it
+    tells nothing of the token."""
+    return "T" + row.digest[:10]
+
+
 def token_user(token: str) -> Any | None:
     """The active user a valid, unexpired token belongs to (None otherwise); notes its use."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
@@ -75,4 +81,4 @@ def token_user(token: str) -> Any | None:
     return row.user
 
 
-__all__ = ["TOKEN_PREFIX", "TokenError", "token_create", "token_revoke", "token_user"]
+__all__ = ["TOKEN_PREFIX", "TokenError", "token_create", "token_revoke", "token_uid", "token_user"]

@@ -1,28 +1,52 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path, register_converter
 
 from phongtrao.exchange import jobs, members_api, openapi, pages, views
 
-app_name = "exchange"
-urlpatterns = [
+
+class ApiVersionConverter:
+    """DHIS2's versioned paths `/api/28/...` to `/api/42/...` (`DhisApiVersion`): the same
+    views as `/api/...`; any other number is not a version (404)."""
+
+    regex = "2[89]|3[0-9]|4[0-2]"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(ApiVersionConverter, "apiversion")
+
+# The Web API as DHIS2 clients call it; each also under `/api/<version>/`.
+api_patterns = [
     path("dataValueSets", views.data_value_sets, name="data-value-sets"),
     path("dataValueSets.json", views.data_value_sets, {"extension": "json"}),
     path("dataValueSets.xml", views.data_value_sets, {"extension": "xml"}),
     path("dataValueSets.csv", views.data_value_sets, {"extension": "csv"}),
     path("dataValueSets.adx", views.data_value_sets, {"extension": "adx"}),
     path("analytics", views.analytics, name="analytics"),
-    path("analytics.json", views.analytics),
+    path("analytics.json", views.analytics, {"extension": "json"}),
+    path("analytics.xml", views.analytics, {"extension": "xml"}),
     path("analytics.csv", views.analytics, {"extension": "csv"}),
     path("organisationUnits", views.organisation_units, name="organisation-units"),
-    path("organisationUnits.json", views.organisation_units),
+    path("organisationUnits.json", views.organisation_units, {"extension": "json"}),
+    path("organisationUnits.xml", views.organisation_units, {"extension": "xml"}),
+    path("organisationUnits.csv", views.organisation_units, {"extension": "csv"}),
     path("organisationUnits/<str:uid>", views.organisation_units, name="organisation-unit"),
     path("dataElements", views.data_elements, name="data-elements"),
-    path("dataElements.json", views.data_elements),
+    path("dataElements.json", views.data_elements, {"extension": "json"}),
+    path("dataElements.xml", views.data_elements, {"extension": "xml"}),
+    path("dataElements.csv", views.data_elements, {"extension": "csv"}),
     path("dataElements/<str:uid>", views.data_elements, name="data-element"),
     path("dataSets", views.data_sets, name="data-sets"),
-    path("dataSets.json", views.data_sets),
+    path("dataSets.json", views.data_sets, {"extension": "json"}),
+    path("dataSets.xml", views.data_sets, {"extension": "xml"}),
+    path("dataSets.csv", views.data_sets, {"extension": "csv"}),
     path("dataSets/<str:uid>", views.data_sets, name="data-set"),
+    path("apiToken", views.api_tokens, name="api-tokens"),
     path("system/info", views.system_info, name="system-info"),
     path("system/info.json", views.system_info),
     path("system/tasks/<str:job_type>/<str:uid>", views.system_tasks, name="system-tasks"),
@@ -49,6 +73,12 @@ urlpatterns = [
         {"decision": "reject"},
         name="member-transfer-reject",
     ),
+]
+
+app_name = "exchange"
+urlpatterns = [
+    *api_patterns,
+    path("<apiversion:api_version>/", include(api_patterns)),
     path("schema/", openapi.schema_view, name="schema"),
     # Pages for signed-in people (HTML, session and CSRF as every page).
     path("ma-truy-cap/", pages.tokens, name="tokens"),

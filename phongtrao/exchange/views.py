@@ -7,6 +7,7 @@ Every endpoint authenticates through `webapi.api_endpoint` (token, Basic, sessio
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import IO, Any, cast
 
@@ -27,10 +28,19 @@ from phongtrao.exchange.formats import (
     strategy_parse,
 )
 from phongtrao.exchange.jobs import job_create, job_notifications, job_reap
-from phongtrao.exchange.metadata import MetadataError, metadata_list, metadata_object
+from phongtrao.exchange.metadata import (
+    UNIT_FAMILY,
+    MetadataError,
+    UnitOptions,
+    metadata_csv,
+    metadata_list,
+    metadata_object,
+    metadata_unit_family,
+)
 from phongtrao.exchange.models import ImportJob
 from phongtrao.exchange.selectors import SCHEME_FIELDS, export_rows
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
+from phongtrao.exchange.tokens import TokenError, token_create, token_uid
 from phongtrao.exchange.webapi import (
     ApiError,
     api_endpoint,
@@ -42,6 +52,7 @@ from phongtrao.exchange.webapi import (
 from phongtrao.exchange.writers import (
     analytics_write_csv,
     analytics_write_json,
+    analytics_write_xml,
     datavalueset_write,
 )
 from phongtrao.orgs.models import Unit
@@ -132,6 +143,7 @@ def _import_async(request: HttpRequest, user: Any, fmt: Format, *, atomic: bool)
 def _api_job(user: Any, job_type: str, uid: str) -> ImportJob | None:
     if job_type != "DATAVALUE_IMPORT":
         return None
+    uid = uid.removesuffix(".json")  # DHIS2 clients may ask `.../<id>.json`
     return ImportJob.objects.filter(uid=uid, user=user).first()
 
 
@@ -366,12 +378,88 @@ def _accepted(request: HttpRequest) -> Format:
 
 # --- analytics and metadata -------------------------------------------------------------
 
+# Analytics parameters phongtrao answers (`dimension`, `filter` and these); any other, such as
+# `aggregationType`, `columns`/`rows`, `measureCriteria`, is refused by name (409), never
+# answered with other numbers. Values outside `ANALYTICS_VALUES` are refused the same way.
+ANALYTICS_PARAMETERS = {
+    "dimension",
+    "filter",
+    "inputIdScheme",
+    "idScheme",
+    "outputIdScheme",
+    "skipMeta",
+    "skipData",
+    "edition",
+    "relativePeriodDate",
+    "displayProperty",
+    "tableLayout",
+    "includeNumDen",
+    "hideEmptyRows",
+    "hideEmptyColumns",
+    "ignoreLimit",
+    "locale",
+}
+ANALYTICS_VALUES = {
+    "outputIdScheme": {"UID", "CODE"},
+    "displayProperty": {"NAME"},
+    "tableLayout": {"FALSE"},
+    "includeNumDen": {"FALSE"},
+}
+GRID_WRITERS = {Format.CSV: analytics_write_csv, Format.XML: analytics_write_xml}
+
+
+def _unsupported(request: HttpRequest, allowed: set[str], values: dict[str, set[str]]) -> str:
+    """The message refusing the first parameter (or value) phongtrao does not answer; ""."""
+    english = wants_english(request)
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        names = ", ".join(unknown)
+        return (
+            f"Unsupported parameter(s): {names}."
+            if english
+            else f"Tham số không được hỗ trợ: {names}."
+        )
+    for name, accepted in values.items():
+        value = request.GET.get(name, "").strip()
+        if value and value.upper() not in accepted:
+            options = ", ".join(sorted(accepted))
+            return (
+                f"Unsupported value `{value}` for parameter {name} (supported: {options})."
+                if english
+                else f"Giá trị “{value}” của tham số {name} không được hỗ trợ (được: {options})."
+            )
+    return ""
+
+
+def _rendering(request: HttpRequest, extension: str) -> Format:
+    """The format asked by the path's extension, or the first media type of `Accept` (a
+    browser's `text/html` first means JSON)."""
+    if extension:
+        return EXTENSIONS[extension]
+    first = request.headers.get("Accept", "").split(",")[0].split(";")[0].strip().lower()
+    return MEDIA_FORMATS.get(first, Format.JSON)
+
+
+def _relative_date(request: HttpRequest) -> dt.date | None:
+    text = request.GET.get("relativePeriodDate", "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ApiError(409, f"relativePeriodDate “{text}” không hợp lệ (yyyy-MM-dd).") from None
+
 
 @api_endpoint("GET")
-def analytics(request: HttpRequest, user: Any, extension: str = "json") -> HttpResponseBase:
-    """`/api/analytics[.json|.csv]?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`, read
-    set-wise from the roll-ups and raw values and streamed; `&edition=2025` (or a day)
-    reports on that structure; `skipMeta`, `skipData` as DHIS2."""
+def analytics(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
+    """`/api/analytics[.json|.xml|.csv]?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`
+    (or `Accept:`), read set-wise from the roll-ups and raw values and streamed;
+    `&edition=2025` (or a day) reports on that structure; `skipMeta`, `skipData`,
+    `relativePeriodDate` as DHIS2; parameters it does not answer are refused by name."""
+    refusal = _unsupported(request, ANALYTICS_PARAMETERS, ANALYTICS_VALUES)
+    if refusal:
+        return message(409, refusal)
+    fmt = _rendering(request, extension)
     scheme = request.GET.get("inputIdScheme") or request.GET.get("idScheme") or "UID"
     try:
         plan = analytics_plan(
@@ -382,55 +470,191 @@ def analytics(request: HttpRequest, user: Any, extension: str = "json") -> HttpR
             output_id_scheme=request.GET.get("outputIdScheme") or "UID",
             skip_meta=flag(request, "skipMeta"),
             edition=request.GET.get("edition"),
+            today=_relative_date(request),
         )
     except AnalyticsError as error:
         return message(error.status, str(error), error_code=error.code)
     skip_data = flag(request, "skipData")
-    if extension == "csv":
-        return StreamingHttpResponse(
-            analytics_write_csv(plan, skip_data=skip_data), content_type="text/csv; charset=utf-8"
-        )
+    writer = GRID_WRITERS.get(fmt, analytics_write_json)
     return StreamingHttpResponse(
-        analytics_write_json(plan, skip_data=skip_data),
-        content_type="application/json; charset=utf-8",
+        writer(plan, skip_data=skip_data),
+        content_type=f"{CONTENT_TYPES.get(fmt, 'application/json')}; charset=utf-8",
     )
 
 
+# Metadata list parameters phongtrao answers; `UNIT_PARAMETERS` only for units.
+METADATA_PARAMETERS = {
+    "fields",
+    "filter",
+    "paging",
+    "page",
+    "pageSize",
+    "totalPages",
+    "order",
+    "rootJunction",
+    "translate",
+    "locale",
+    "separator",
+    "arraySeparator",
+    "skipHeader",
+}
+UNIT_PARAMETERS = {
+    "level",
+    "maxLevel",
+    "edition",
+    "query",
+    "userOnly",
+    "userDataViewOnly",
+    "userDataViewFallback",
+    "withinUserHierarchy",
+    *UNIT_FAMILY,
+}
+
+
 def _metadata_view(plural: str) -> Any:
+    allowed = METADATA_PARAMETERS | (UNIT_PARAMETERS if plural == "organisationUnits" else set())
+
     @api_endpoint("GET")
-    def view(request: HttpRequest, user: Any, uid: str = "") -> HttpResponseBase:
+    def view(
+        request: HttpRequest, user: Any, uid: str = "", extension: str = ""
+    ) -> HttpResponseBase:
+        refusal = _unsupported(request, allowed, {"rootJunction": {"AND", "OR"}})
+        if refusal:
+            return message(409, refusal)
+        uid, _, suffix = uid.partition(".")  # DHIS2 clients ask /dataElements/UID.json
+        fmt = _rendering(request, extension or suffix)
+        if fmt not in (Format.JSON, Format.CSV) or (uid and fmt != Format.JSON):
+            # DHIS2 2.40 writes metadata as JSON, and lists also as CSV; no XML (406).
+            return message(406, "Metadata is served as JSON (lists also as CSV), not XML.")
         fields = request.GET.get("fields")
-        uid = uid.removesuffix(".json")  # DHIS2 clients ask /dataElements/UID.json
         try:
             if uid:
+                family = next((n for n in UNIT_FAMILY if n in request.GET), "")
+                if family and plural == "organisationUnits":
+                    return json_response(
+                        metadata_unit_family(
+                            user=user,
+                            uid=uid,
+                            fields=fields,
+                            include=family,
+                            level=request.GET.get("level", ""),
+                        )
+                    )
                 return json_response(
                     metadata_object(user=user, plural=plural, uid=uid, fields=fields)
                 )
+            # userDataViewFallback: the user's own unit, or level 1 for one without a unit.
+            fallback = flag(request, "userDataViewFallback")
+            own = flag(request, "userOnly") or flag(request, "userDataViewOnly")
+            own = own or (fallback and membership_of(user) is not None)
+            level = "1" if fallback and not own else request.GET.get("level")
             answer = metadata_list(
                 user=user,
                 plural=plural,
                 fields=fields,
                 filters=request.GET.getlist("filter"),
-                level=request.GET.get("level"),
+                level=level,
                 edition=request.GET.get("edition"),
                 paging=flag(request, "paging", default=True),
                 page=request.GET.get("page"),
                 page_size=request.GET.get("pageSize"),
                 base_url=request.build_absolute_uri(request.path),
+                link_params=_pairs(request),
+                orders=request.GET.getlist("order"),
+                root_junction=request.GET.get("rootJunction") or "AND",
+                units=UnitOptions(
+                    user_only=own,
+                    query=request.GET.get("query", ""),
+                    max_level=request.GET.get("maxLevel"),
+                ),
             )
         except LookupError:
             return message(404, f"Không tìm thấy đối tượng “{uid}” trong {plural}.")
         except MetadataError as error:
             return message(409, str(error))
+        if fmt == Format.CSV:
+            text = metadata_csv(
+                answer,
+                plural=plural,
+                fields=fields,
+                separator=(request.GET.get("separator") or ",")[:1],
+                array_separator=request.GET.get("arraySeparator") or ";",
+                skip_header=flag(request, "skipHeader"),
+            )
+            return HttpResponse(text, content_type="text/csv; charset=utf-8")
         return json_response(answer)
 
     view.__name__ = view.__qualname__ = f"metadata_{plural}"
     return view
 
 
+def _pairs(request: HttpRequest) -> list[tuple[str, str]]:
+    """The request's parameters in the order sent, each value of a repeated one."""
+    return [(name, value) for name, values in request.GET.lists() for value in values]
+
+
 organisation_units = _metadata_view("organisationUnits")
 data_elements = _metadata_view("dataElements")
 data_sets = _metadata_view("dataSets")
+
+
+@api_endpoint("GET", "POST")
+def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
+    """`POST /api/apiToken` (JSON `{"expire": <ms since 1970>}`): a personal access token,
+    answered as DHIS2 does (201, `response.key` shown this once); GET lists the caller's."""
+    if request.method == "GET":
+        return json_response(
+            {
+                "apiToken": [
+                    {"id": token_uid(row), "displayName": row.name, "expire": _ms(row.expires_at)}
+                    for row in user.personal_access_tokens.all()
+                ]
+            }
+        )
+    if (request.content_type or "").lower() != "application/json":
+        return message(415, "Chỉ nhận nội dung JSON (application/json).")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return message(400, "Không đọc được nội dung JSON gửi lên.")
+    if not isinstance(body, dict):
+        return message(400, "Nội dung gửi lên phải là một đối tượng JSON.")
+    refused = sorted(set(body) - {"expire", "name", "type", "attributes", "version"})
+    if body.get("attributes"):
+        refused.append("attributes")
+    if body.get("type") not in (None, "PERSONAL_ACCESS_TOKEN"):
+        refused.append("type")
+    if refused:
+        return message(409, f"Thuộc tính không được hỗ trợ: {', '.join(refused)}.")
+    expire = body.get("expire")
+    expires_at = None
+    if expire is not None:
+        if not isinstance(expire, int) or isinstance(expire, bool):
+            return message(409, "expire phải là số mili giây kể từ 01/01/1970.")
+        expires_at = dt.datetime.fromtimestamp(expire / 1000, tz=dt.UTC)
+    name = str(body.get("name") or f"API {timezone.localdate():%d/%m/%Y}")
+    try:
+        row, key = token_create(user=user, name=name, expires_at=expires_at)
+    except TokenError as error:
+        return message(409, str(error))
+    uid = token_uid(row)
+    response = message(
+        201,
+        "",
+        {
+            "responseType": "ApiTokenCreationResponse",
+            "uid": uid,
+            "klass": "org.hisp.dhis.security.apikey.ApiToken",
+            "errorReports": [],
+            "key": key,
+        },
+    )
+    response["Location"] = f"/api/apiToken/{uid}"
+    return response
+
+
+def _ms(moment: dt.datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
 
 
 @api_endpoint("GET")

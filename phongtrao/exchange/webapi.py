@@ -122,6 +122,7 @@ def api_endpoint(*methods: str) -> Callable[[ApiView], ApiView]:
     def decorate(view: ApiView) -> ApiView:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+            kwargs.pop("api_version", None)  # /api/40/...: the same view as /api/...
             user = api_user(request)
             if user is None:
                 return unauthorized()

@@ -243,3 +243,23 @@ def analytics_write_csv(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iter
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue()
+
+
+def analytics_write_xml(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iterator[str]:
+    """The answer as DHIS2's grid XML (`/api/analytics.xml`, `GridUtils.toXml`): `<grid>`
+    with its width and height, `<headers>` as attributes, `<rows>` of `<field>`s. The
+    height comes first, so the rows (bounded by the cell limit) are read before writing."""
+    headers = plan.headers()
+    rows = [] if skip_data else list(analytics_rows(plan))
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield f'<grid width="{len(headers)}" height="{len(rows)}"><headers>'
+    for header in headers:
+        yield (
+            f"<header name={quoteattr(header['name'])} column={quoteattr(header['column'])} "
+            f"type={quoteattr(header['type'])} hidden={quoteattr(str(header['hidden']).lower())} "
+            f"meta={quoteattr(str(header['meta']).lower())}/>"
+        )
+    yield "</headers><rows>"
+    for row in rows:
+        yield "<row>" + "".join(f"<field>{_escape(str(field))}</field>" for field in row) + "</row>"
+    yield "</rows></grid>\n"

@@ -76,6 +76,6 @@ def test_client_with_a_personal_access_token(live_server, ids, api_people):
     try:
         assert client.get_current_user()["username"] == "huyen"
         element = client.get_data_element(ids["de"], fields="id,name,valueType")
-        assert element["id"] == ids["de"] and element["valueType"] == "INTEGER"
+        assert element["id"] == ids["de"] and element["valueType"] == "INTEGER_ZERO_OR_POSITIVE"
     finally:
         client.close()

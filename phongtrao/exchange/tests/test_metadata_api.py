@@ -51,7 +51,9 @@ def test_paging_in_dhis2_shape(client, api_people, small_tree):
     assert body["pager"]["pageCount"] == 3
     assert body["pager"]["total"] == 6
     assert body["pager"]["pageSize"] == 2
-    assert "page=3" in body["pager"]["nextPage"] and "page=1" in body["pager"]["prevPage"]
+    assert body["pager"]["nextPage"] == "http://testserver/api/organisationUnits?page=3&pageSize=2"
+    # DHIS2 (DefaultLinkService) writes no page=1 in the link to the first page.
+    assert body["pager"]["prevPage"] == "http://testserver/api/organisationUnits?pageSize=2"
     assert [set(u) for u in body["organisationUnits"]] == [{"id", "displayName"}] * 2
 
 
@@ -135,7 +137,12 @@ def test_data_elements_and_sets(client, api_people, indicators):
     ).json()
 
     assert elements["dataElements"] == [
-        {"id": th.uid, "code": "TH_HD", "valueType": "INTEGER", "aggregationType": "SUM"}
+        {
+            "id": th.uid,
+            "code": "TH_HD",
+            "valueType": "INTEGER_ZERO_OR_POSITIVE",
+            "aggregationType": "SUM",
+        }
     ]
     assert elements["pager"]["total"] == 1
     assert {"id": form.uid, "name": form.name, "periodType": "Yearly"} in [
