@@ -474,7 +474,6 @@ def schema() -> dict[str, Any]:
     # Analytics also as DHIS2's grid XML and CSV; metadata lists as CSV (XML: 406, as 2.40).
     for alias, suffix, media in (
         ("analytics", "xml", "application/xml"),
-        ("analytics", "csv", "text/csv"),
         *(
             (plural, "csv", "text/csv")
             for plural in ("organisationUnits", "dataElements", "dataSets")
