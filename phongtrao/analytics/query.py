@@ -10,6 +10,7 @@ checked with the access helper: one outside the user's subtree refuses the whole
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
 from phongtrao.analytics.dashboard import validity_window
 from phongtrao.analytics.selectors.grid import grid_batches, grid_totals
-from phongtrao.catalog.models import Indicator
+from phongtrao.analytics.selectors.reporting import report_counts
+from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import period_rows
 from phongtrao.orgs.models import Edition, Unit
@@ -123,15 +125,116 @@ def _periods(items: Sequence[str], today: dt.date) -> list[Period]:
     return [rows[code] for code in unique]
 
 
-def _indicators(items: Sequence[str], scheme: str) -> list[Indicator]:
-    key = "code" if scheme == "CODE" else "uid"
-    found = {getattr(i, key): i for i in Indicator.objects.filter(**{f"{key}__in": items})}
-    missing = [item for item in items if item not in found]
-    if missing:
-        raise AnalyticsError(
-            f"Không có chỉ tiêu (dx) nào có mã {key.upper()} “{missing[0]}”.", code="E7124"
+# DHIS2's reporting rate metrics (`ReportingRateMetric`), asked as `<dataSet>.<METRIC>`.
+RATE_METRICS = (
+    "REPORTING_RATE",
+    "REPORTING_RATE_ON_TIME",
+    "ACTUAL_REPORTS",
+    "ACTUAL_REPORTS_ON_TIME",
+    "EXPECTED_REPORTS",
+)
+# DHIS2's default category option combo, the only disaggregation phongtrao stores: an
+# operand `<dataElement>.<coc>` names it by uid (or code `default`), or `*` for all.
+DEFAULT_COMBO = {"UID": "HllvX50cXC0", "CODE": "default"}
+
+
+@dataclass(frozen=True)
+class ReportingRate:
+    """`dx:<dataSet>.<METRIC>`: a form's reports (see `selectors.reporting`)."""
+
+    form: Form
+    metric: str
+
+    @property
+    def uid(self) -> str:
+        return f"{self.form.uid}.{self.metric}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.form.code}.{self.metric}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.form.name} - {RATE_LABELS[self.metric]}"
+
+    def value(self, counts: list[Any]) -> Decimal:
+        """The metric from summed [actual, on time, expected] (rates capped at 100)."""
+        actual, on_time, expected = counts
+        if self.metric == "EXPECTED_REPORTS":
+            return Decimal(expected)
+        if self.metric.startswith("ACTUAL"):
+            return Decimal(on_time if self.metric.endswith("ON_TIME") else actual)
+        done = on_time if self.metric.endswith("ON_TIME") else actual
+        rate = (
+            min(Decimal(done * 100) / Decimal(expected), Decimal(100)) if expected else Decimal(0)
         )
-    return [found[item] for item in dict.fromkeys(items)]
+        return rate.quantize(Decimal("0.01"))
+
+
+RATE_LABELS = {
+    "REPORTING_RATE": "Tỷ lệ báo cáo",
+    "REPORTING_RATE_ON_TIME": "Tỷ lệ báo cáo đúng hạn",
+    "ACTUAL_REPORTS": "Số báo cáo đã nộp",
+    "ACTUAL_REPORTS_ON_TIME": "Số báo cáo nộp đúng hạn",
+    "EXPECTED_REPORTS": "Số báo cáo phải nộp",
+}
+
+
+def _operand(indicator: Indicator) -> Indicator:
+    """The indicator standing for `<dataElement>.<default combo>`: the same figures, named
+    by the operand (an unsaved copy, read only)."""
+    operand = copy.copy(indicator)
+    operand.uid = f"{indicator.uid}.{DEFAULT_COMBO['UID']}"
+    operand.code = f"{indicator.code}.{DEFAULT_COMBO['CODE']}"
+    operand.name = indicator.name
+    return operand
+
+
+def _indicators(items: Sequence[str], scheme: str) -> list[Any]:
+    """The data items of `dx`: indicators, operands `<de>.<coc>` of the default combination,
+    reporting rates `<dataSet>.<METRIC>`."""
+    key = "code" if scheme == "CODE" else "uid"
+    plain: list[str] = []
+    parsed: list[tuple[str, str]] = []
+    for item in dict.fromkeys(items):
+        left, dot, right = item.rpartition(".")
+        if dot and left:
+            parsed.append((left, right))
+        else:
+            plain.append(item)
+            parsed.append((item, ""))
+    wanted = plain + [left for left, right in parsed if right and right not in RATE_METRICS]
+    found = {getattr(i, key): i for i in Indicator.objects.filter(**{f"{key}__in": wanted})}
+    forms = {
+        getattr(f, key): f
+        for f in Form.objects.filter(
+            **{f"{key}__in": [left for left, right in parsed if right in RATE_METRICS]}
+        )
+    }
+    result: list[Any] = []
+    for left, right in parsed:
+        if right in RATE_METRICS:
+            if left not in forms:
+                raise AnalyticsError(
+                    f"Không có biểu mẫu (dataSet) nào có mã {key.upper()} “{left}”.", code="E7124"
+                )
+            result.append(ReportingRate(forms[left], right))
+            continue
+        if left not in found:
+            raise AnalyticsError(
+                f"Không có chỉ tiêu (dx) nào có mã {key.upper()} “{left}”.", code="E7124"
+            )
+        if not right:
+            result.append(found[left])
+        elif right in (DEFAULT_COMBO[key.upper()], "*"):
+            result.append(_operand(found[left]))
+        else:
+            raise AnalyticsError(
+                f"Tổ hợp phân tổ “{right}” không có: chỉ có tổ hợp mặc định "
+                f"({DEFAULT_COMBO[key.upper()]}).",
+                code="E7124",
+            )
+    return result
 
 
 def _user_unit(user: Any) -> Unit:
@@ -331,6 +434,11 @@ def analytics_plan(
         except Edition.DoesNotExist as error:
             raise AnalyticsError(str(error)) from None
     indicators = _indicators(asked["dx"], in_scheme)
+    if "dx" in filter_names and len(indicators) > 1:
+        if any(isinstance(item, ReportingRate) for item in indicators):
+            raise AnalyticsError(
+                "Chỉ được nêu một tỷ lệ báo cáo làm bộ lọc (filter=dx:...).", code="E7109"
+            )
     period_list = _periods(asked["pe"], today)
     span = (min(p.start for p in period_list), max(p.end for p in period_list))
     unit_list = _units(asked["ou"], user, in_scheme, span, structure)
@@ -412,13 +520,18 @@ class AnalyticsPlan:
         indicators, period_list, unit_list = (self.items[n] for n in ("dx", "pe", "ou"))
         meta_items: dict[str, Any] = {n: {"name": label} for n, label in DIMENSION_NAMES.items()}
         for indicator in indicators:
+            if isinstance(indicator, ReportingRate):
+                kind, total = "REPORTING_RATE", "AVERAGE"
+            else:
+                kind = "DATA_ELEMENT_OPERAND" if "." in indicator.uid else "DATA_ELEMENT"
+                total = "SUM"
             meta_items[self.ident("dx", indicator)] = {
                 "uid": indicator.uid,
                 "code": indicator.code,
                 "name": indicator.name,
-                "dimensionItemType": "DATA_ELEMENT",
+                "dimensionItemType": kind,
                 "valueType": "NUMBER",
-                "totalAggregationType": "SUM",
+                "totalAggregationType": total,
             }
         for period in period_list:
             meta_items[period.code] = {"name": periods.label_vi(period.code)}
@@ -459,12 +572,17 @@ def analytics_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
     acc: dict[tuple[int, ...], list[Any]] = {}
     names = plan.row_names
     offset = 0
+    rates = [(ix, i) for ix, i in enumerate(indicators) if isinstance(i, ReportingRate)]
+    figures = [(ix, i) for ix, i in enumerate(indicators) if not isinstance(i, ReportingRate)]
+    readable = list({i.pk: i for _, i in figures}.values())
     for batch in grid_batches(unit_list):
-        totals = grid_totals(batch, period_list, indicators)
+        totals = grid_totals(batch, period_list, readable) if readable else {}
+        if rates:
+            _add_reports(plan, acc, batch, offset, rates)
         for iu, unit in enumerate(batch, start=offset):
             for ip, period in enumerate(period_list):
-                cell = totals[(unit.pk, period.pk)]
-                for ix, indicator in enumerate(indicators):
+                cell = totals.get((unit.pk, period.pk), {})
+                for ix, indicator in figures:
                     total = cell[indicator.pk]
                     if not total.count:
                         continue
@@ -487,17 +605,47 @@ def analytics_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
     yield from _emit(plan, acc)
 
 
+def _add_reports(
+    plan: AnalyticsPlan,
+    acc: dict[tuple[int, ...], list[Any]],
+    batch: Sequence[Unit],
+    offset: int,
+    rates: Sequence[tuple[int, ReportingRate]],
+) -> None:
+    """Add the batch's report counts ([actual, on time, expected]) to the accumulator."""
+    counts = report_counts(batch, plan.items["pe"], [r.form for _, r in rates])
+    for iu, unit in enumerate(batch, start=offset):
+        for ip, period in enumerate(plan.items["pe"]):
+            for ix, rate in rates:
+                found = counts.get((unit.pk, period.pk, rate.form.pk))
+                if found is None:
+                    continue
+                index = {"dx": ix, "pe": ip, "ou": iu}
+                key = tuple(index[n] for n in plan.row_names)
+                sums = acc.setdefault(key, [0, 0, 0])
+                sums[0] += found.actual
+                sums[1] += found.on_time
+                sums[2] += found.expected
+
+
 def _emit(plan: AnalyticsPlan, acc: dict[tuple[int, ...], list[Any]]) -> Iterator[list[str]]:
     # Index tuples in lexicographic order are the product's order of the row dimensions.
+    position = plan.row_names.index("dx") if "dx" in plan.row_names else None
     for key in sorted(acc):
-        amount, count = acc[key]
-        if not count:
-            continue
+        item = plan.items["dx"][key[position] if position is not None else 0]
+        if isinstance(item, ReportingRate):
+            # DHIS2 answers every cell where reports are expected, 0 included.
+            value = item.value(acc[key])
+        else:
+            amount, count = acc[key]
+            if not count:
+                continue
+            value = amount
         plan.height += 1
         yield [
             plan.ident(name, plan.items[name][i])
             for name, i in zip(plan.row_names, key, strict=True)
-        ] + [_number(amount)]
+        ] + [_number(value)]
 
 
 def analytics_grid(**params: Any) -> dict[str, Any]:
@@ -522,6 +670,7 @@ __all__ = [
     "DEFAULT_MAX_CELLS",
     "AnalyticsError",
     "AnalyticsPlan",
+    "ReportingRate",
     "analytics_grid",
     "analytics_plan",
     "analytics_rows",

@@ -400,3 +400,137 @@ def test_api_token_needs_credentials_not_a_session(client, api_people):
     client.force_login(api_people["huyen"])
 
     assert client.post("/api/apiToken", {}, content_type="application/json").status_code == 401
+
+
+# --- reporting rates and operands ----------------------------------------------------------
+
+
+@pytest.fixture
+def quarterly_reports(small_tree):
+    """A quarterly form of the communes; in 2023 c1 sent Q1 on time and Q2 late (approved),
+    c2's Q1 was returned (not a report), c3 sent nothing."""
+    from phongtrao.catalog.models import Form
+    from phongtrao.data.models import Submission, SubmissionStatus
+    from phongtrao.orgs.models import Level
+
+    form = Form.objects.create(
+        uid="RateForm001",
+        code="BM_QUY",
+        name="Biểu quý",
+        period_type="QUARTERLY",
+        level=Level.COMMUNE,
+        deadline_days=15,
+    )
+    for unit, code, status, day in (
+        ("c1", "2023Q1", SubmissionStatus.SUBMITTED, dt.date(2023, 4, 10)),
+        ("c1", "2023Q2", SubmissionStatus.APPROVED, dt.date(2023, 8, 1)),
+        ("c2", "2023Q1", SubmissionStatus.RETURNED, dt.date(2023, 4, 2)),
+    ):
+        Submission.objects.create(
+            form=form,
+            unit=small_tree[unit],
+            period=period_get(code),
+            status=status,
+            submitted_at=dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC),
+        )
+    return form
+
+
+def test_reporting_rates_from_the_submissions(client, api_people, small_tree, quarterly_reports):
+    form = quarterly_reports.uid
+    metrics = [
+        "REPORTING_RATE",
+        "REPORTING_RATE_ON_TIME",
+        "ACTUAL_REPORTS",
+        "ACTUAL_REPORTS_ON_TIME",
+        "EXPECTED_REPORTS",
+    ]
+    body = client.get(
+        "/api/analytics",
+        {
+            "dimension": [
+                "dx:" + ";".join(f"{form}.{m}" for m in metrics),
+                f"ou:{small_tree['d1'].uid};{small_tree['province'].uid};{small_tree['c3'].uid}",
+            ],
+            "filter": "pe:2023",
+        },
+        **basic("tinh"),
+    ).json()
+
+    got = {(dx.split(".")[1], ou): value for dx, ou, value in body["rows"]}
+    d1, province, c3 = (small_tree[k].uid for k in ("d1", "province", "c3"))
+    assert got[("EXPECTED_REPORTS", d1)] == "8"  # 2 communes × 4 quarters
+    assert got[("ACTUAL_REPORTS", d1)] == "2"  # the returned report does not count
+    assert got[("ACTUAL_REPORTS_ON_TIME", d1)] == "1"
+    assert got[("REPORTING_RATE", d1)] == "25"
+    assert got[("REPORTING_RATE_ON_TIME", d1)] == "12.5"
+    assert got[("EXPECTED_REPORTS", province)] == "12"
+    assert got[("REPORTING_RATE", province)] == "16.67"
+    # DHIS2 answers 0 where reports were expected and none came.
+    assert got[("REPORTING_RATE", c3)] == "0" and got[("EXPECTED_REPORTS", c3)] == "4"
+    item = body["metaData"]["items"][f"{form}.REPORTING_RATE"]
+    assert item["dimensionItemType"] == "REPORTING_RATE"
+
+
+def test_reporting_rate_by_quarter_and_none_for_a_month(
+    client, api_people, small_tree, quarterly_reports
+):
+    body = client.get(
+        "/api/analytics",
+        {
+            "dimension": [f"dx:{quarterly_reports.uid}.REPORTING_RATE", "pe:2023Q1;2023Q2;202301"],
+            "filter": f"ou:{small_tree['d1'].uid}",
+        },
+        **basic("huyen"),
+    ).json()
+
+    # A month is shorter than the form's quarter: no report is expected in it.
+    assert body["rows"] == [
+        [f"{quarterly_reports.uid}.REPORTING_RATE", "2023Q1", "50"],
+        [f"{quarterly_reports.uid}.REPORTING_RATE", "2023Q2", "50"],
+    ]
+
+
+def test_reporting_rates_as_a_filter_are_one(
+    client, api_people, small_tree, quarterly_reports, figures
+):
+    params = {
+        "dimension": ["pe:2023"],
+        "filter": f"dx:{quarterly_reports.uid}.ACTUAL_REPORTS;{figures.uid}",
+    }
+
+    response = client.get("/api/analytics", params, **basic("tinh"))
+
+    assert response.status_code == 409 and response.json()["errorCode"] == "E7109"
+
+
+def test_operands_of_the_default_combination(client, api_people, small_tree, figures):
+    operand = f"{figures.uid}.HllvX50cXC0"
+
+    body = client.get(
+        "/api/analytics",
+        {
+            "dimension": [f"dx:{figures.uid};{operand}", "pe:2023"],
+            "filter": f"ou:{small_tree['d1'].uid}",
+        },
+        **basic("tinh"),
+    ).json()
+    by_code = client.get(
+        "/api/analytics",
+        {
+            "dimension": [f"dx:{figures.code}.default", "pe:2023"],
+            "inputIdScheme": "CODE",
+            "outputIdScheme": "CODE",
+        },
+        **basic("huyen"),
+    ).json()
+    other = client.get(
+        "/api/analytics",
+        {"dimension": [f"dx:{figures.uid}.OtherCombo1", "pe:2023"]},
+        **basic("tinh"),
+    )
+
+    assert body["rows"] == [[figures.uid, "2023", "30"], [operand, "2023", "30"]]
+    assert body["metaData"]["items"][operand]["dimensionItemType"] == "DATA_ELEMENT_OPERAND"
+    assert by_code["rows"] == [[f"{figures.code}.default", "2023", "30"]]
+    assert other.status_code == 409 and other.json()["errorCode"] == "E7124"
