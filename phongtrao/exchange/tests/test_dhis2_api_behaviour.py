@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from defusedxml import ElementTree
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import datavalue_save, period_get
 from phongtrao.exchange.tests.conftest import basic, read_stream
 
@@ -32,7 +33,11 @@ def figures(small_tree, indicators):
     th = indicators["TH_HD"]
     for unit, value in (("c1", 10), ("c2", 20), ("c3", 40)):
         datavalue_save(
-            indicator=th, unit=small_tree[unit], period=period_get("2023"), value=Decimal(value)
+            actor=SYSTEM,
+            indicator=th,
+            unit=small_tree[unit],
+            period=period_get("2023"),
+            value=Decimal(value),
         )
     return th
 
