@@ -415,6 +415,18 @@ def schema() -> dict[str, Any]:
                 },
             },
         },
+        "/api/apiToken/{uid}": {
+            "delete": {
+                "tags": ["Hệ thống"],
+                "summary": "Thu hồi một mã truy cập của người gọi",
+                "operationId": "apiTokenDelete",
+                "parameters": [_uid("mã truy cập")],
+                "responses": {
+                    "200": {"description": "Đã thu hồi", "content": {JSON: {"schema": MESSAGE}}},
+                    **ERRORS,
+                },
+            }
+        },
         "/api/system/info": _simple("Hệ thống", "systemInfo", "Thông tin hệ thống"),
         "/api/me": _simple("Hệ thống", "me", "Người dùng đang gọi API"),
         "/api/schema/": {

@@ -47,6 +47,7 @@ api_patterns = [
     path("dataSets.csv", views.data_sets, {"extension": "csv"}),
     path("dataSets/<str:uid>", views.data_sets, name="data-set"),
     path("apiToken", views.api_tokens, name="api-tokens"),
+    path("apiToken/<str:uid>", views.api_token, name="api-token"),
     path("system/info", views.system_info, name="system-info"),
     path("system/info.json", views.system_info),
     path("system/tasks/<str:job_type>/<str:uid>", views.system_tasks, name="system-tasks"),

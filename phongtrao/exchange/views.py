@@ -40,7 +40,7 @@ from phongtrao.exchange.metadata import (
 from phongtrao.exchange.models import ImportJob
 from phongtrao.exchange.selectors import SCHEME_FIELDS, export_rows
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
-from phongtrao.exchange.tokens import TokenError, token_create, token_uid
+from phongtrao.exchange.tokens import TokenError, token_create, token_revoke, token_uid
 from phongtrao.exchange.webapi import (
     ApiError,
     api_endpoint,
@@ -651,6 +651,24 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
     )
     response["Location"] = f"/api/apiToken/{uid}"
     return response
+
+
+@api_endpoint("DELETE")
+def api_token(request: HttpRequest, user: Any, uid: str) -> HttpResponseBase:
+    """`DELETE /api/apiToken/<id>`: revoke one of the caller's tokens (404 for any other)."""
+    row = next((r for r in user.personal_access_tokens.all() if token_uid(r) == uid), None)
+    if row is None or not token_revoke(user=user, token_id=row.pk):
+        return message(404, f"Không tìm thấy mã truy cập “{uid}”.")
+    return message(
+        200,
+        "",
+        {
+            "responseType": "ObjectReport",
+            "uid": uid,
+            "klass": "org.hisp.dhis.security.apikey.ApiToken",
+            "errorReports": [],
+        },
+    )
 
 
 def _ms(moment: dt.datetime | None) -> int | None:

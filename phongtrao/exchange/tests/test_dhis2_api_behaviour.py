@@ -383,6 +383,10 @@ def test_api_token_created_as_dhis2_and_used(client, api_people, small_tree):
     assert me.json()["username"] == "huyen"
     listed = client.get("/api/apiToken", **basic("huyen")).json()["apiToken"]
     assert [t["id"] for t in listed] == [created["uid"]] and listed[0]["expire"] == expire
+    assert client.delete(f"/api/apiToken/{created['uid']}", **basic("xa_ngoai")).status_code == 404
+    revoked = client.delete(f"/api/apiToken/{created['uid']}", **basic("huyen"))
+    assert revoked.status_code == 200 and revoked.json()["response"]["uid"] == created["uid"]
+    assert client.get("/api/me", HTTP_AUTHORIZATION=f"ApiToken {created['key']}").status_code == 401
 
 
 @pytest.mark.parametrize(
