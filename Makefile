@@ -80,7 +80,7 @@ test-sqlite: $(STAMP) system-packages
 	$(VENV)/bin/coverage run -m pytest
 
 test-postgres: $(STAMP) system-packages
-	$(PY) scripts/with_postgres.py $(VENV)/bin/coverage run -m pytest
+	$(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest
 
 # The two suites share nothing (SQLite in memory, a throw-away PostgreSQL server): they run side
 # by side on two cores, lint and check after the shorter one; each job's output is printed

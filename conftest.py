@@ -138,6 +138,13 @@ def portal_state_checked_on_every_request(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def replica_reads_off(settings: Any) -> None:
+    """Reads stay on the primary (a test's writes are in its transaction, which no replica
+    sees); phongtrao/tests/test_replica.py turns them on against a real replica."""
+    settings.REPLICA_READS = False
+
+
+@pytest.fixture(autouse=True)
 def private_files_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Private files (emulation evidence) written by a test go to a temporary directory."""
     private = {

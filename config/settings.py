@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that every other process_view has run: tolerant reads on the PG replica.
+    "config.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,6 +143,25 @@ def progress_database_config(default: dict[str, Any]) -> dict[str, Any]:
 DATABASES = {"default": database_config()}
 DATABASES["progress"] = progress_database_config(DATABASES["default"])
 DATABASE_ROUTERS = ["phongtrao.jobs.routers.ProgressRouter"]
+# A PostgreSQL streaming replica (config/replica.py): tolerant reads go there, the rest and
+# every write to the primary. In tests it mirrors the primary, except where a test points it
+# at the real replica (phongtrao/tests/test_replica.py, under with_postgres.py --replica).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    replica = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)
+    replica["OPTIONS"] = {**replica.get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASES["replica"] = {**replica, "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS.append("config.replica.ReplicaRouter")
+# Views (dotted-name prefixes) whose reads may lag: the portal's pages and the analytics API.
+REPLICA_READ_VIEWS = [
+    "phongtrao.portal.views.",
+    "wagtail.views.serve",
+    "phongtrao.exchange.views.analytics",
+]
+# Off in tests (conftest.py): a test's writes stay in its transaction, which no replica sees.
+REPLICA_READS = env_bool("REPLICA_READS", True)
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "1"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
+REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", "10"))
 
 # Background work (imports, rendering for publication, notifications, roll-up rebuilds) is
 # queued in the database and run by `manage.py db_worker` processes, on any machine.

@@ -1,0 +1,155 @@
+"""Reads that tolerate lag on the PostgreSQL streaming replica (config/replica.py).
+
+The routing rules run everywhere; the tests marked `replica` run against a real primary and
+streaming replica made by `scripts/with_postgres.py --replica` (what `make test-postgres`
+runs), and are skipped, saying so, on SQLite or without a replica.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import dj_database_url
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from config.replica import (
+    REPLICA,
+    WROTE_COOKIE,
+    ReplicaRouter,
+    health,
+    reading_replica,
+    replica_reads,
+)
+from phongtrao.orgs.models import Unit
+
+REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+needs_replica = pytest.mark.skipif(
+    not REPLICA_URL, reason="needs a streaming replica: scripts/with_postgres.py --replica"
+)
+
+
+def test_tolerant_reads_go_to_the_replica_and_writes_to_the_primary() -> None:
+    router = ReplicaRouter()
+    assert router.db_for_read(Unit) is None
+    token = reading_replica.set(True)
+    try:
+        assert router.db_for_read(Unit) == REPLICA
+        assert router.db_for_read(Session) is None  # who is signed in: always fresh
+    finally:
+        reading_replica.reset(token)
+    read_there = Unit(name="Xã A")
+    read_there._state.db = REPLICA
+    assert router.db_for_write(Unit, instance=read_there) == "default"
+    assert router.allow_migrate(REPLICA, "orgs") is False
+
+
+def test_a_browser_that_writes_reads_the_primary_for_a_while(db, client, settings) -> None:
+    settings.REPLICA_READ_YOUR_WRITES_SECONDS = 7
+
+    response = client.post("/dang-nhap/", {"username": "ai-do", "password": "sai"})
+
+    cookie = response.cookies[WROTE_COOKIE]
+    assert cookie["max-age"] == 7 and cookie["httponly"]
+    assert WROTE_COOKIE not in client.get("/dang-nhap/").cookies  # reads set nothing
+
+
+def test_without_a_replica_every_read_stays_on_the_primary(db, settings) -> None:
+    if REPLICA in settings.DATABASES:
+        pytest.skip("a replica is configured in this run; tested below against it")
+    settings.REPLICA_READS = True
+    with replica_reads() as on_replica:
+        assert on_replica is False
+        assert ReplicaRouter().db_for_read(Unit) is None
+
+
+@pytest.fixture
+def real_replica(settings) -> Iterator[None]:
+    """The `replica` alias pointed at the real replica (tests mirror it to the primary)."""
+    settings.REPLICA_READS = True
+    replica, primary = connections[REPLICA], connections["default"]
+    mirrored = replica.settings_dict
+    replica.close()
+    where = dj_database_url.parse(REPLICA_URL)
+    options = {**primary.settings_dict["OPTIONS"], **where["OPTIONS"], "connect_timeout": 2}
+    replica.settings_dict = {**primary.settings_dict, "HOST": where["HOST"], "OPTIONS": options}
+    health.mark_down()
+    health.checked_at = -1e9
+    try:
+        yield
+    finally:
+        replica.close()
+        replica.settings_dict = mirrored
+        health.checked_at = -1e9
+
+
+def replica_caught_up(seconds: float = 10) -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        lsn = cursor.fetchone()[0]
+    deadline = time.monotonic() + seconds
+    with connections[REPLICA].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+        cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), current_database()")
+        raise AssertionError(f"the replica did not catch up with {lsn}: {cursor.fetchone()}")
+
+
+@needs_replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_tolerant_reads_reach_the_real_replica(real_replica, small_tree) -> None:
+    unit = small_tree["c1"]
+    replica_caught_up()
+
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica, replica_reads() as used:
+        names = list(Unit.objects.filter(uid=unit.uid).values_list("name", flat=True))
+
+    assert used and names == [unit.name]
+    assert any("orgs_unit" in query["sql"] for query in on_replica.captured_queries)
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery()")
+        assert cursor.fetchone()[0] is True  # a standby, not the primary under another name
+
+
+@needs_replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_the_analytics_api_reads_the_replica_unless_the_user_just_wrote(
+    real_replica, client, province_officer
+) -> None:
+    client.force_login(province_officer)
+    replica_caught_up()
+
+    read = client.get("/api/analytics", {"dimension": "pe:2023"})
+    assert read.headers.get("X-Phongtrao-Db") == REPLICA
+
+    client.post("/dang-nhap/", {"username": "ai-do", "password": "sai"})  # a write of theirs
+    again = client.get("/api/analytics", {"dimension": "pe:2023"})
+    assert "X-Phongtrao-Db" not in again.headers
+
+
+@needs_replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_reads_fall_back_to_the_primary_when_the_replica_is_down(
+    real_replica, client, province_officer, tmp_path
+) -> None:
+    replica = connections[REPLICA]
+    replica.close()
+    nowhere = {**replica.settings_dict["OPTIONS"], "host": str(tmp_path)}  # no server there
+    replica.settings_dict = {**replica.settings_dict, "OPTIONS": nowhere}
+    client.force_login(province_officer)
+
+    with replica_reads() as on_replica:
+        assert on_replica is False
+        assert ReplicaRouter().db_for_read(Unit) is None
+    response = client.get("/api/analytics", {"dimension": "pe:2023"})
+    assert response.status_code < 500 and "X-Phongtrao-Db" not in response.headers
