@@ -67,3 +67,7 @@ urlpatterns += [
     re_path(r"^((?:[\w\-]+/)*)$", portal_views.serve),
     path("", include(wagtail_urls)),
 ]
+
+# Error pages: the portal's look for visitors, the officers' own 404 under their addresses.
+handler404 = "phongtrao.portal.views.page_not_found"
+handler500 = "phongtrao.portal.views.server_error"

@@ -494,3 +494,33 @@ def comment_moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = reverse("wagtailsnippets_portal_comment:list")
     return redirect(back)
+
+
+# The site's error pages
+
+
+#: Addresses of the officers' side: a page missing there gets that side's own 404.
+APP_PREFIXES = (
+    "/nhap-lieu/",
+    "/viec-can-lam/",
+    "/thong-bao/",
+    "/bao-cao/",
+    "/thi-dua/",
+    "/to-chuc/",
+    "/hoi-vien/",
+    "/tai-khoan/",
+)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: the portal's page (its header, menu and a search box with the address's words)
+    for a mistyped portal address; the officers' page under their addresses."""
+    if request.path.startswith(APP_PREFIXES):
+        return render(request, "404.html", status=404)
+    words = " ".join(w for w in re.split(r"[-/_.]+", request.path) if w.isalpha())[:100]
+    return render(request, "portal/404.html", {"query": words}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: the portal's look without touching the database (which may be what failed)."""
+    return HttpResponse(render_to_string("portal/500.html"), status=500)
