@@ -48,8 +48,9 @@ Cells = dict[tuple[int, int], dict[int, Total]]
 BATCH_UNITS = 400
 
 
-def grid_batches(units: Sequence[Unit], size: int = BATCH_UNITS) -> Iterator[list[Unit]]:
-    """The units in batches of `size`, in their order."""
+def grid_batches(units: Sequence[Unit], size: int | None = None) -> Iterator[list[Unit]]:
+    """The units in batches of `size` (by default `BATCH_UNITS`), in their order."""
+    size = size or BATCH_UNITS
     for start in range(0, len(units), size):
         yield list(units[start : start + size])
 

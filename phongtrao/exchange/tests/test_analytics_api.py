@@ -159,3 +159,51 @@ def test_query_count_follows_units_times_periods(
     with django_assert_max_num_queries(30):
         response = get(client, "tinh", f"dx:{figures.uid}", "pe:2023;2022", f"ou:{units}")
     assert response.json()["height"] == 5
+
+
+def test_a_request_over_the_cell_limit_is_refused_with_dhis2s_409(
+    client, api_people, small_tree, figures, settings
+):
+    settings.ANALYTICS_MAX_CELLS = 3  # 1 indicator × 2 periods × 2 units = 4 cells
+
+    response = get(client, "tinh", f"dx:{figures.uid}", "pe:2023;2022", "ou:LEVEL-3")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["httpStatusCode"], body["status"], body["errorCode"]) == (409, "ERROR", "E7128")
+    assert "vượt giới hạn 3 ô" in body["message"]
+    settings.ANALYTICS_MAX_CELLS = 4
+    assert get(client, "tinh", f"dx:{figures.uid}", "pe:2023;2022", "ou:LEVEL-3").status_code == 200
+
+
+def test_skip_data_sends_headers_and_meta_without_rows(client, api_people, small_tree, figures):
+    body = get(client, "tinh", f"dx:{figures.uid}", "pe:2023", skipData="true").json()
+
+    assert (body["rows"], body["height"]) == ([], 0)
+    assert body["metaData"]["dimensions"]["pe"] == ["2023"]
+
+
+def test_csv_streams_the_same_rows(client, api_people, small_tree, figures):
+    dims = [f"dx:{figures.uid}", "pe:2023;2022", "ou:LEVEL-3;LEVEL-4"]
+    as_json = get(client, "tinh", *dims).json()
+
+    response = read_stream(client.get(URL + ".csv", {"dimension": dims}, **basic("tinh")))
+
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    lines = response.body.decode().splitlines()
+    assert lines[0] == "Dữ liệu,Kỳ,Đơn vị,Giá trị"
+    assert [line.split(",") for line in lines[1:]] == as_json["rows"]
+
+
+def test_large_answers_stream_batch_by_batch_with_the_same_rows(
+    client, api_people, small_tree, figures, monkeypatch
+):
+    dims = [f"dx:{figures.uid}", "ou:LEVEL-3;LEVEL-4", "pe:2023;2022"]
+    ordered = get(client, "tinh", *dims).json()
+    monkeypatch.setattr("phongtrao.analytics.query.ORDERED_CELLS", 1)
+    monkeypatch.setattr("phongtrao.analytics.selectors.grid.BATCH_UNITS", 2)
+
+    streamed = get(client, "tinh", *dims).json()
+
+    assert sorted(streamed["rows"]) == sorted(ordered["rows"])
+    assert streamed["height"] == ordered["height"] == len(ordered["rows"]) > 2
