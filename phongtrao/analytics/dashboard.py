@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from phongtrao import periods
 from phongtrao.analytics.models import Rollup
 from phongtrao.analytics.selectors.base import (
@@ -37,7 +39,13 @@ from phongtrao.analytics.selectors.report import ReportRow, unit_report
 from phongtrao.analytics.selectors.totals import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, Period
-from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution, period_rows
+from phongtrao.data.rollups import (
+    ROLLUP_MAX_LEVEL,
+    ZERO,
+    contribution,
+    figures_version,
+    period_rows,
+)
 from phongtrao.orgs.models import Unit, UnitMapping
 
 # The headline figures of a Women's Union dashboard, in this order (catalog codes); codes
@@ -297,3 +305,37 @@ __all__ = [
     "headline_indicators",
     "validity_window",
 ]
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """What the dashboard of a unit, period and indicator shows."""
+
+    key_figures: list[ReportRow]
+    units_below: list[UnitFigure]
+    trend: list[TrendPoint]
+
+
+# Cached dashboards are dropped by a newer figures' version, not by time: the timeout only
+# frees the cache of old versions.
+DASHBOARD_CACHE_SECONDS = 24 * 3600
+
+
+def dashboard_figures(unit: Unit, period: Period, indicator: Indicator) -> DashboardFigures:
+    """The key figures, the units below and the trend, from Django's cache when the same
+    dashboard was read since the last write of any figure.
+
+    The cache key holds `data.rollups.figures_version()`, which every write of values,
+    roll-ups or targets bumps at commit: a dashboard is never older than the last save.
+    """
+    key = f"phongtrao:dashboard:{figures_version()}:{unit.pk}:{period.code}:{indicator.pk}"
+    found = cache.get(key)
+    if isinstance(found, DashboardFigures):
+        return found
+    figures = DashboardFigures(
+        key_figures=dashboard_key_figures(unit, period),
+        units_below=dashboard_units_below(unit, period, indicator),
+        trend=dashboard_trend(unit, period, indicator),
+    )
+    cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures

@@ -11,7 +11,12 @@ from django.db import connection, transaction
 
 from phongtrao.catalog.models import TimeAggregation
 from phongtrao.data.models import Period
-from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, container_codes, period_rows
+from phongtrao.data.rollups import (
+    ROLLUP_MAX_LEVEL,
+    container_codes,
+    figures_changed,
+    period_rows,
+)
 from phongtrao.orgs.models import Unit
 
 # (unit, indicator, container) contributions, per time aggregation, then summed per ancestor.
@@ -55,6 +60,7 @@ def rollups_rebuild() -> tuple[int, int]:
 
     Returns the numbers of roll-up and activity rows written.
     """
+    figures_changed()
     with connection.cursor() as cursor:
         _helper_tables(cursor)
         cursor.execute("DELETE FROM analytics_rollup")

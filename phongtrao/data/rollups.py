@@ -17,6 +17,7 @@ reads (`analytics.selectors`) and rebuild sit above `data`.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from phongtrao import periods
 from phongtrao.catalog.models import TimeAggregation
@@ -113,6 +115,31 @@ def _stock_deltas(
     return result
 
 
+# The version of every stored figure, in Django's cache (shared by the app servers when the
+# cache is): reads cached under one version are never served after a write bumps it.
+FIGURES_VERSION_KEY = "phongtrao:figures-version"
+
+
+def figures_version() -> int:
+    """The current version of the stored figures (values, roll-ups, targets)."""
+    # A fresh start (or an evicted key) takes the clock, never an old number again.
+    version = cache.get_or_set(FIGURES_VERSION_KEY, time.time_ns, None)
+    return int(version) if version is not None else time.time_ns()
+
+
+def figures_changed() -> None:
+    """Bump the figures' version when the caller's transaction commits (at once outside
+    one), so that cached reads computed before the write are not served after it."""
+
+    def bump() -> None:
+        try:
+            cache.incr(FIGURES_VERSION_KEY)
+        except ValueError:  # missing or evicted: any number not used before
+            cache.set(FIGURES_VERSION_KEY, time.time_ns(), None)
+
+    transaction.on_commit(bump)
+
+
 def rollup_apply(changes: Sequence[Change]) -> None:
     """Push raw value changes to the roll-ups of every ancestor, in the caller's transaction.
 
@@ -121,6 +148,7 @@ def rollup_apply(changes: Sequence[Change]) -> None:
     """
     if not changes:
         return
+    figures_changed()
     containers = period_rows({c for ch in changes for c in container_codes(ch.period.code)})
     container_ids = {
         code: tuple(containers[c].id for c in container_codes(code))

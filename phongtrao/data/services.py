@@ -15,7 +15,7 @@ from phongtrao.actors import Actor, person
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
-from phongtrao.data.rollups import Change, period_rows, rollup_apply
+from phongtrao.data.rollups import Change, figures_changed, period_rows, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check
 from phongtrao.orgs.models import Unit
@@ -263,4 +263,5 @@ def target_set(
         phase=phase,
         defaults={"value": value, "updated_by": person(actor), "note": note},
     )
+    figures_changed()  # achievement on the dashboards
     return target

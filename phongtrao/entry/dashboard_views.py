@@ -20,12 +20,7 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, unit_may_view
-from phongtrao.analytics.dashboard import (
-    dashboard_key_figures,
-    dashboard_trend,
-    dashboard_units_below,
-    headline_indicators,
-)
+from phongtrao.analytics.dashboard import dashboard_figures, headline_indicators
 from phongtrao.analytics.query import edition_parse
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
@@ -139,9 +134,8 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     chosen = by_code.get(request.GET.get("chi_tieu", "")) or (headline[0] if headline else None)
     if chosen is None:
         raise Http404("Danh mục chưa có chỉ tiêu.")
-    below = dashboard_units_below(unit, period_row, chosen)
-    trend = dashboard_trend(unit, period_row, chosen)
-    rows = dashboard_key_figures(unit, period_row)
+    figures = dashboard_figures(unit, period_row, chosen)
+    below, trend, rows = figures.units_below, figures.trend, figures.key_figures
     label = f"{chosen.name} ({chosen.unit_label})"
 
     def mark(estimated: bool) -> str:

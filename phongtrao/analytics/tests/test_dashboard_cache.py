@@ -1,0 +1,91 @@
+"""The dashboard's cache: served again until a write of figures, never after it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from phongtrao.analytics.dashboard import dashboard_figures
+from phongtrao.analytics.selectors import unit_totals_naive
+from phongtrao.data.rollups import figures_version
+from phongtrao.data.services import datavalue_save, period_get, target_set
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _below(figures):
+    return {f.unit.code: f.value for f in figures.units_below}
+
+
+def test_a_repeated_dashboard_is_served_from_the_cache(
+    small_tree, indicators, django_assert_max_num_queries
+):
+    th, year = indicators["TH_HD"], period_get("2023")
+    datavalue_save(indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4))
+    first = dashboard_figures(small_tree["province"], year, th)
+
+    with django_assert_max_num_queries(0):
+        again = dashboard_figures(small_tree["province"], year, th)
+
+    assert again == first
+
+
+def test_a_saved_value_shows_on_the_cached_dashboard_at_once(
+    small_tree, indicators, django_capture_on_commit_callbacks
+):
+    th, province, year = indicators["TH_HD"], small_tree["province"], period_get("2023")
+    with django_capture_on_commit_callbacks(execute=True):
+        datavalue_save(indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4))
+    assert _below(dashboard_figures(province, year, th)) == {"T-701": 4, "T-702": 0}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        datavalue_save(indicator=th, unit=small_tree["c3"], period=year, value=Decimal(9))
+    figures = dashboard_figures(province, year, th)
+
+    assert _below(figures) == {"T-701": 4, "T-702": 9}
+    [row] = [r for r in figures.key_figures if r.indicator.pk == th.pk] or [None]
+    for unit in (small_tree["d1"], small_tree["d2"]):
+        assert _below(figures)[unit.code] == unit_totals_naive(unit, year, [th])[th.pk].value
+    assert row is None or row.value == 13
+
+
+def test_a_target_set_bumps_the_version(small_tree, indicators, django_capture_on_commit_callbacks):
+    before = figures_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        target_set(
+            indicator=indicators["HV_PTM"],
+            unit=small_tree["province"],
+            period=period_get("2023"),
+            value=Decimal(100),
+        )
+
+    assert figures_version() > before
+
+
+def test_the_version_moves_only_at_commit(
+    small_tree, indicators, django_capture_on_commit_callbacks
+):
+    before = figures_version()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        datavalue_save(
+            indicator=indicators["TH_HD"],
+            unit=small_tree["c2"],
+            period=period_get("2023"),
+            value=Decimal(1),
+        )
+        assert figures_version() == before  # not yet committed: readers keep the old one
+
+    for callback in callbacks:
+        callback()
+    assert figures_version() > before
