@@ -104,5 +104,13 @@ bench-members: $(STAMP) system-packages
 bench-portal: $(STAMP) system-packages bench-packages
 	$(PY) bench/portal.py --choose
 
+# Country-sized /api/analytics questions on SQLite and PostgreSQL at 10 million values (add
+# the 100 million tier with ANALYTICS_TIERS=10m,100m); JSON last; writes
+# docs/benchmarks/analytics.md. Run it alone on the machine.
+.PHONY: bench-analytics
+ANALYTICS_TIERS ?= 10m
+bench-analytics: $(STAMP) system-packages
+	$(PY) bench/analytics.py --tiers $(ANALYTICS_TIERS) --write
+
 clean:
 	rm -rf $(VENV) db.sqlite3

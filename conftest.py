@@ -131,6 +131,17 @@ def binh_phuoc_demo(django_db_setup: None, django_db_blocker: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Every test starts with an empty cache: the database is rolled back between tests,
+    so a copy (a cached dashboard) made by another test must not be served."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def portal_state_checked_on_every_request(settings: object) -> None:
     """Tests see a published page change at once; production trusts what it read of the
     page tree for PORTAL_STATE_SECONDS (1 s) to save two queries per portal page."""

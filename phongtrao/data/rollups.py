@@ -128,8 +128,12 @@ def figures_version() -> int:
 
 
 def figures_changed() -> None:
-    """Bump the figures' version when the caller's transaction commits (at once outside
-    one), so that cached reads computed before the write are not served after it."""
+    """Bump the figures' version now and again when the caller's transaction commits.
+
+    Now: reads inside the transaction (and a rolled-back one's) never meet an older copy.
+    At commit: a copy a reader made from the data of before the commit, under the first
+    bump, is not served after it.
+    """
 
     def bump() -> None:
         try:
@@ -137,6 +141,7 @@ def figures_changed() -> None:
         except ValueError:  # missing or evicted: any number not used before
             cache.set(FIGURES_VERSION_KEY, time.time_ns(), None)
 
+    bump()
     transaction.on_commit(bump)
 
 
