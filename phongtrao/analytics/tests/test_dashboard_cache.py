@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.dashboard import dashboard_figures
 from phongtrao.analytics.selectors import unit_totals_naive
 from phongtrao.data.rollups import figures_version
@@ -22,7 +23,7 @@ def test_a_repeated_dashboard_is_served_from_the_cache(
     small_tree, indicators, django_assert_max_num_queries
 ):
     th, year = indicators["TH_HD"], period_get("2023")
-    datavalue_save(indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4))
+    datavalue_save(actor=SYSTEM, indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4))
     first = dashboard_figures(small_tree["province"], year, th)
 
     with django_assert_max_num_queries(0):
@@ -36,11 +37,15 @@ def test_a_saved_value_shows_on_the_cached_dashboard_at_once(
 ):
     th, province, year = indicators["TH_HD"], small_tree["province"], period_get("2023")
     with django_capture_on_commit_callbacks(execute=True):
-        datavalue_save(indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4))
+        datavalue_save(
+            actor=SYSTEM, indicator=th, unit=small_tree["c1"], period=year, value=Decimal(4)
+        )
     assert _below(dashboard_figures(province, year, th)) == {"T-701": 4, "T-702": 0}
 
     with django_capture_on_commit_callbacks(execute=True):
-        datavalue_save(indicator=th, unit=small_tree["c3"], period=year, value=Decimal(9))
+        datavalue_save(
+            actor=SYSTEM, indicator=th, unit=small_tree["c3"], period=year, value=Decimal(9)
+        )
     figures = dashboard_figures(province, year, th)
 
     assert _below(figures) == {"T-701": 4, "T-702": 9}
@@ -55,6 +60,7 @@ def test_a_target_set_bumps_the_version(small_tree, indicators, django_capture_o
 
     with django_capture_on_commit_callbacks(execute=True):
         target_set(
+            actor=SYSTEM,
             indicator=indicators["HV_PTM"],
             unit=small_tree["province"],
             period=period_get("2023"),
@@ -71,6 +77,7 @@ def test_the_version_moves_at_the_write_and_again_at_commit(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         datavalue_save(
+            actor=SYSTEM,
             indicator=indicators["TH_HD"],
             unit=small_tree["c2"],
             period=period_get("2023"),
