@@ -140,8 +140,7 @@ def check(dimensions: list[str], every_cell: bool, seed: int) -> int:
     got: dict[tuple[str, str, str], Decimal] = {}
     grand: dict[str, Decimal] = {}
     for dx, pe, ou, value in analytics_rows(plan):
-        if every_cell or len(got) < 200_000:
-            got[(dx, pe, ou)] = Decimal(value)
+        got[(dx, pe, ou)] = Decimal(value)
         grand[dx] = grand.get(dx, Decimal(0)) + Decimal(value)
     rng = random.Random(seed)
     pairs = [(u, p) for u in unit_list for p in period_list]
@@ -151,8 +150,6 @@ def check(dimensions: list[str], every_cell: bool, seed: int) -> int:
         naive = unit_totals_naive(unit, period, indicators)
         for indicator in indicators:
             key = (indicator.uid, period.code, unit.uid)
-            if key not in got and not every_cell:
-                continue
             expected = naive[indicator.pk].value if naive[indicator.pk].count else None
             assert got.get(key) == expected, (key, got.get(key), expected)
             checked += 1

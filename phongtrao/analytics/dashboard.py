@@ -43,9 +43,9 @@ from phongtrao.data.rollups import (
     ROLLUP_MAX_LEVEL,
     ZERO,
     contribution,
-    figures_version,
     period_rows,
 )
+from phongtrao.freshness import figures_version
 from phongtrao.orgs.models import Unit, UnitMapping
 
 # The headline figures of a Women's Union dashboard, in this order (catalog codes); codes
@@ -325,8 +325,9 @@ def dashboard_figures(unit: Unit, period: Period, indicator: Indicator) -> Dashb
     """The key figures, the units below and the trend, from Django's cache when the same
     dashboard was read since the last write of any figure.
 
-    The cache key holds `data.rollups.figures_version()`, which every write of values,
-    roll-ups or targets bumps at commit: a dashboard is never older than the last save.
+    The cache key holds `freshness.figures_version()`, which every write of values,
+    roll-ups, targets or the mapping between structures bumps (and again at commit): a
+    dashboard is never older than the last save.
     """
     key = f"phongtrao:dashboard:{figures_version()}:{unit.pk}:{period.code}:{indicator.pk}"
     found = cache.get(key)

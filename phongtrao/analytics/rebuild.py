@@ -14,9 +14,9 @@ from phongtrao.data.models import Period
 from phongtrao.data.rollups import (
     ROLLUP_MAX_LEVEL,
     container_codes,
-    figures_changed,
     period_rows,
 )
+from phongtrao.freshness import figures_changed
 from phongtrao.orgs.models import Unit
 
 # (unit, indicator, container) contributions, per time aggregation, then summed per ancestor.

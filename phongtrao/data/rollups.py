@@ -17,7 +17,6 @@ reads (`analytics.selectors`) and rebuild sit above `data`.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,12 +24,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from phongtrao import periods
 from phongtrao.catalog.models import TimeAggregation
 from phongtrao.data.models import DataValue, Period
+from phongtrao.freshness import figures_changed
 from phongtrao.orgs.models import Level, Unit
 
 ZERO = Decimal(0)
@@ -113,36 +112,6 @@ def _stock_deltas(
         amount_after, count_after = contribution(aggregation, after, container)
         result[container.id] = (amount_after - amount_before, count_after - count_before)
     return result
-
-
-# The version of every stored figure, in Django's cache (shared by the app servers when the
-# cache is): reads cached under one version are never served after a write bumps it.
-FIGURES_VERSION_KEY = "phongtrao:figures-version"
-
-
-def figures_version() -> int:
-    """The current version of the stored figures (values, roll-ups, targets)."""
-    # A fresh start (or an evicted key) takes the clock, never an old number again.
-    version = cache.get_or_set(FIGURES_VERSION_KEY, time.time_ns, None)
-    return int(version) if version is not None else time.time_ns()
-
-
-def figures_changed() -> None:
-    """Bump the figures' version now and again when the caller's transaction commits.
-
-    Now: reads inside the transaction (and a rolled-back one's) never meet an older copy.
-    At commit: a copy a reader made from the data of before the commit, under the first
-    bump, is not served after it.
-    """
-
-    def bump() -> None:
-        try:
-            cache.incr(FIGURES_VERSION_KEY)
-        except ValueError:  # missing or evicted: any number not used before
-            cache.set(FIGURES_VERSION_KEY, time.time_ns(), None)
-
-    bump()
-    transaction.on_commit(bump)
 
 
 def rollup_apply(changes: Sequence[Change]) -> None:

@@ -15,9 +15,10 @@ from phongtrao.actors import Actor, person
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
-from phongtrao.data.rollups import Change, figures_changed, period_rows, rollup_apply
+from phongtrao.data.rollups import Change, period_rows, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check
+from phongtrao.freshness import figures_changed
 from phongtrao.orgs.models import Unit
 from phongtrao.vn import format_date_short, format_number, to_vietnam_time
 

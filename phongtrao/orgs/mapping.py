@@ -37,6 +37,7 @@ from fractions import Fraction
 
 from django.db import transaction
 
+from phongtrao.freshness import figures_changed
 from phongtrao.orgs.models import Succession, Unit, UnitMapping
 
 WEIGHT_PLACES = Decimal("0.000000000001")  # UnitMapping.weight has 12 decimal places
@@ -178,6 +179,7 @@ def mapping_rebuild() -> MappingSummary:
     afresh (a second or two for the whole country) and compared with the stored ones: only
     the rows that changed are written, so a merge of two chi hội writes a handful.
     """
+    figures_changed()  # totals across structures read the mapping
     started = time.perf_counter()
     paths = dict(Unit.objects.values_list("id", "path"))
     successions = Succession.objects.values_list("predecessor_id", "successor_id", "weight")
