@@ -2,28 +2,32 @@
 
 For a unit that keeps a registry (`RegistryUnit`, a commune union), HV_TONG (members at the
 period's end), HV_DIABAN (of which by residence), HV_KETNAP (joined in the period) and
-HV_GIAM (left in the period) are counted from the enrolments of its subtree and saved
-through `data.services.datavalues_save` with source "registry", so the roll-ups of every
-ancestor change in the same transaction, like any saved value. A transfer counts as "giảm"
-in the unit left and in HV_KETNAP of the unit joined, so that HV_TONG = HV_TONG of the
-period before + HV_KETNAP - HV_GIAM holds in every unit. Units without a registry keep
-entering their totals by hand; for registry units those indicators are not editable by hand
-(`registry_guard`, registered with `data.guards`).
+HV_GIAM (left in the period) come from the enrolments of its subtree and are saved through
+`data.bulk.datavalues_import` with source "registry" (audited, the roll-ups of every ancestor
+changed in the same transaction, like any saved value). A change moves the stored figures by
+what its enrolments add and take away (`figures_shift`: a few rows, whatever the size of the
+book); `figures_write` counts the book again, the reference the shift must equal. A
+transfer counts as "giảm" in the unit left and in HV_KETNAP of the unit joined, so that
+HV_TONG = HV_TONG of the period before + HV_KETNAP - HV_GIAM holds in every unit. Units
+without a registry keep entering their totals by hand; for registry units those indicators
+are not editable by hand (`registry_guard`, registered with `data.guards`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 
 from phongtrao import periods
-from phongtrao.actors import SystemActor
 from phongtrao.catalog.models import Indicator
-from phongtrao.data.models import Period
-from phongtrao.data.services import datavalues_save, period_get
+from phongtrao.data.bulk import BulkRejected, BulkValue, datavalues_import
+from phongtrao.data.models import DataValue, Period
+from phongtrao.data.services import period_get
 from phongtrao.members.models import Enrolment, RegistryUnit
 from phongtrao.orgs.models import Unit
 
@@ -43,6 +47,24 @@ def registry_unit_of(unit: Unit) -> Unit | None:
         .first()
     )
     return row.unit if row is not None else None
+
+
+def registries_of(units: Iterable[Unit]) -> dict[int, Unit]:
+    """{unit id: the unit keeping its registry} for those of `units` that belong to one."""
+    units = list(units)
+    ids = {i for unit in units for i in (*unit.ancestor_ids, unit.pk)}
+    keeping = {
+        row.unit_id: row.unit
+        for row in RegistryUnit.objects.filter(unit_id__in=ids).select_related("unit")
+    }
+    found: dict[int, Unit] = {}
+    for unit in units:
+        # The nearest one: the unit itself, else its closest ancestor.
+        for candidate in (unit.pk, *reversed(unit.ancestor_ids)):
+            if candidate in keeping:
+                found[unit.pk] = keeping[candidate]
+                break
+    return found
 
 
 def registry_keeps(unit: Unit) -> bool:
@@ -68,24 +90,115 @@ def members_count(unit: Unit, day: dt.date) -> int:
     return Enrolment.objects.filter(active_on(unit.path, day)).count()
 
 
-def figures_compute(unit: Unit, period: Period) -> dict[str, int]:
-    """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for `period`."""
-    rows = Enrolment.objects.filter(unit_path__startswith=unit.path)
-    stock = rows.filter(active_on(unit.path, period.end))
+def _year_filters(year: int) -> dict[str, Q]:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    stock = Q(start__lte=last) & (Q(end__isnull=True) | Q(end__gt=last))
     return {
-        "HV_TONG": stock.count(),
-        "HV_DIABAN": stock.filter(by_residence=True).count(),
-        "HV_KETNAP": rows.filter(start__gte=period.start, start__lte=period.end).count(),
-        "HV_GIAM": rows.filter(end__gte=period.start, end__lte=period.end).count(),
+        "HV_TONG": stock,
+        "HV_DIABAN": stock & Q(by_residence=True),
+        "HV_KETNAP": Q(start__gte=first, start__lte=last),
+        "HV_GIAM": Q(end__gte=first, end__lte=last),
     }
 
 
-# The registry writing the figures it counts (the audit of values names it).
-REGISTRY = SystemActor("sổ hội viên")
+def figures_count(unit: Unit, years: Iterable[int]) -> dict[int, dict[str, int]]:
+    """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for each year: one query."""
+    wanted = sorted(set(years))
+    if not wanted:
+        return {}
+    aggregates = {
+        f"{code}_{year}": Count("pk", filter=condition)
+        for year in wanted
+        for code, condition in _year_filters(year).items()
+    }
+    row = Enrolment.objects.filter(unit_path__startswith=unit.path).aggregate(**aggregates)
+    return {year: {code: row[f"{code}_{year}"] or 0 for code in REGISTRY_CODES} for year in wanted}
 
 
-def _years(first: dt.date, last: dt.date) -> list[str]:
-    return [str(year) for year in range(first.year, last.year + 1)]
+def figures_compute(unit: Unit, period: Period) -> dict[str, int]:
+    """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for a yearly `period`."""
+    counts = Enrolment.objects.filter(unit_path__startswith=unit.path).aggregate(
+        **{
+            code: Count("pk", filter=condition)
+            for code, condition in _year_filters(period.start.year).items()
+        }
+    )
+    return {code: counts[code] or 0 for code in REGISTRY_CODES}
+
+
+def _years(first: dt.date, last: dt.date) -> list[int]:
+    return list(range(first.year, last.year + 1))
+
+
+class Span(NamedTuple):
+    """An enrolment as the yearly figures see it: the years it began and ended, and whether
+    the member is counted by residence (two enrolments alike count alike)."""
+
+    start_year: int
+    end_year: int | None
+    by_residence: bool
+
+    @classmethod
+    def of(cls, start: dt.date, end: dt.date | None, by_residence: bool) -> Span:
+        """The span of an enrolment from `start` until the day before `end` (None: still)."""
+        return cls(start.year, end.year if end else None, by_residence)
+
+
+def span_counts(span: Span, year: int) -> dict[str, int]:
+    """What one enrolment adds to each registry figure of `year` (0 or 1 each).
+
+    The same rule as the count (`_year_filters`) at year level: in the stock of 31/12 if it
+    began that year or before and ends after that day, that is in a later year.
+    """
+    stock = int(span.start_year <= year and (span.end_year is None or span.end_year > year))
+    return {
+        "HV_TONG": stock,
+        "HV_DIABAN": stock if span.by_residence else 0,
+        "HV_KETNAP": int(span.start_year == year),
+        "HV_GIAM": int(span.end_year == year),
+    }
+
+
+def _registry_since(unit: Unit) -> dt.date | None:
+    return RegistryUnit.objects.filter(unit=unit).values_list("since", flat=True).first()
+
+
+def _years_touched(
+    days: Iterable[dt.date], since: dt.date | None, today: dt.date | None
+) -> list[int]:
+    # A change on a day changes the stock of every later year up to this one; before the unit
+    # began keeping its book, its figures stay the ones it entered.
+    touched = sorted(max(day, since) if since else day for day in days)
+    if not touched:
+        return []
+    today = today or dt.date.today()  # noqa: DTZ011 - a calendar day in the server's zone
+    return _years(touched[0], max(today, touched[-1]))
+
+
+def _figures_save(unit: Unit, figures: dict[int, dict[str, int]]) -> None:
+    """Write the figures of each year as values from the registry, set-wise.
+
+    Written by the system (no user): who changed the book is in the members' history, and a
+    past deadline binds officers' entries, not the registry's counts.
+    """
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=REGISTRY_CODES)}
+    rows = {p.code: p for p in Period.objects.filter(code__in=[str(year) for year in figures])}
+    for year in figures:
+        if str(year) not in rows:
+            rows[str(year)] = period_get(str(year))
+    values = [
+        BulkValue(unit.pk, unit.path, indicators[code], rows[str(year)], Decimal(count))
+        for year, counts in sorted(figures.items())
+        for code, count in counts.items()
+        if code in indicators
+    ]
+    try:
+        datavalues_import(values=values, user=None, source=SOURCE)
+    except BulkRejected as refused:
+        problems = refused.result.problems
+        raise ValidationError(
+            sorted({f"{unit.name}, năm {p.item.period.code}: {p.reason}" for p in problems})
+        ) from None
 
 
 def figures_write(
@@ -95,28 +208,54 @@ def figures_write(
 
     A change on a day changes the stock of every later year up to this one, so each year from
     the earliest day (not before the registry's start) to today's is recounted. Returns the
-    period codes written. Call inside the transaction of the change (the services do, after
-    checking their actor): the figures are written by the registry itself (`REGISTRY`).
+    period codes written. The reference path: the services shift the figures instead
+    (`figures_shift`), which must give the same values.
     """
-    today = today or dt.date.today()  # noqa: DTZ011 - a calendar day in the server's zone
-    # Before the unit began keeping its book, its figures stay the ones it entered.
-    since = RegistryUnit.objects.filter(unit=unit).values_list("since", flat=True).first()
-    touched = sorted(max(day, since) if since else day for day in days)
-    if not touched:
+    years = _years_touched(days, _registry_since(unit), today)
+    if not years:
         return []
-    codes = _years(touched[0], max(today, touched[-1]))
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=REGISTRY_CODES)}
-    for code in codes:
-        period = period_get(code)
-        counts = figures_compute(unit, period)
-        datavalues_save(
-            unit=unit,
-            period=period,
-            values={indicators[c]: Decimal(counts[c]) for c in REGISTRY_CODES if c in indicators},
-            actor=REGISTRY,
-            source=SOURCE,
-        )
-    return codes
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    _figures_save(unit, figures_count(unit, years))
+    return [str(year) for year in years]
+
+
+def figures_shift(
+    *,
+    unit: Unit,
+    days: Iterable[dt.date],
+    spans: Mapping[Span, int],
+    today: dt.date | None = None,
+) -> list[str]:
+    """Bring the registry figures of `unit` up to date after enrolments changed, set-wise.
+
+    `spans` counts the enrolments the change made (positive) and unmade (negative), `days`
+    are the days it happened on (as for `figures_write`, whose values this gives). A year
+    whose four figures are stored moves by what the spans add and take away, without
+    counting the book again; a year not yet stored is counted (one query for all such
+    years). Call after the enrolments are written, inside the change's transaction.
+    """
+    years = _years_touched(days, _registry_since(unit), today)
+    if not years:
+        return []
+    # One writer per registry at a time: the stored figures read below stay right.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    stored: dict[int, dict[str, int]] = {}
+    for code, period_code, value in DataValue.objects.filter(
+        unit=unit,
+        indicator__code__in=REGISTRY_CODES,
+        period__code__in=[str(year) for year in years],
+    ).values_list("indicator__code", "period__code", "value"):
+        stored.setdefault(int(period_code), {})[code] = int(value)
+    complete = {year for year in years if len(stored.get(year, ())) == len(REGISTRY_CODES)}
+    figures = figures_count(unit, [year for year in years if year not in complete])
+    for year in sorted(complete):
+        counts = dict(stored[year])
+        for span, times in spans.items():
+            for code, count in span_counts(span, year).items():
+                counts[code] += times * count
+        figures[year] = counts
+    _figures_save(unit, figures)
+    return [str(year) for year in years]
 
 
 def registry_guard(unit_ids: Collection[int], source: str) -> dict[int, tuple[frozenset[str], str]]:
@@ -145,11 +284,16 @@ __all__ = [
     "REGISTRY_LABEL",
     "SOURCE",
     "active_on",
+    "Span",
     "figures_compute",
+    "figures_count",
+    "figures_shift",
     "figures_write",
     "members_count",
     "period_label",
     "registry_guard",
+    "registries_of",
     "registry_keeps",
     "registry_unit_of",
+    "span_counts",
 ]

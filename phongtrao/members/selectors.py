@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from phongtrao.members.access import Actor, records_may_view, records_root
@@ -48,9 +50,7 @@ def members_list(
         members = Member.objects.filter(unit_path__startswith=unit.path)
     key = name_key(query)
     if key:
-        members = members.filter(
-            Q(name_key__startswith=key) | Q(name_key__contains=" " + key) | Q(card_number=query)
-        )
+        members = members.filter(name_search(key, card_number=query.strip()))
     for field, value in (
         ("status", status),
         ("ethnicity", ethnicity),
@@ -60,6 +60,25 @@ def members_list(
         if value:
             members = members.filter(**{field: value})
     return members.select_related("unit").order_by("name_key", "birth_date", "pk")
+
+
+def name_search(key: str, *, card_number: str = "") -> Q:
+    """Members whose name (without diacritics) has a word starting with `key`, or whose card
+    number is `card_number` (asked only when it has a digit).
+
+    Served by the name index of migration 0003: pg_trgm's GIN index on PostgreSQL (it serves
+    both LIKEs), the FTS5 trigram table on SQLite (its candidates, then the exact rule).
+    """
+    condition = Q(name_key__startswith=key) | Q(name_key__contains=" " + key)
+    bare = key.replace("%", "").replace("_", "")
+    if connection.vendor == "sqlite" and len(bare) >= 3:
+        candidates = RawSQL(
+            "SELECT rowid FROM member_name_search WHERE name_key LIKE %s", [f"%{bare}%"]
+        )
+        condition &= Q(pk__in=candidates)
+    if card_number and any(ch.isdigit() for ch in card_number):
+        condition |= Q(card_number=card_number)
+    return condition
 
 
 def member_get(*, actor: Actor, uid: str, purpose: str) -> Member:
@@ -114,5 +133,6 @@ __all__ = [
     "member_get",
     "member_lookup",
     "members_list",
+    "name_search",
     "status_counts",
 ]

@@ -2,8 +2,8 @@
 
 Every service is keyword-only, takes the acting user (or an explicit `SystemActor`), checks
 access through `members.access`, runs in one transaction, writes the member's history
-(`MemberEvent`, which is the audit) and recounts the figures of the registry units it
-touched (`members.figures`), so the roll-ups are fresh when it returns.
+(`MemberEvent`, which is the audit) and moves the figures of the registry units it touched
+(`members.figures.figures_shift`), so the roll-ups are fresh when it returns.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections import Counter
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +39,7 @@ from phongtrao.members.choices import (
     Status,
     TransferStatus,
 )
-from phongtrao.members.figures import figures_write, registry_unit_of
+from phongtrao.members.figures import Span, figures_shift, registry_unit_of
 from phongtrao.members.models import (
     Enrolment,
     Member,
@@ -48,6 +50,9 @@ from phongtrao.members.models import (
 from phongtrao.members.names import name_clean, name_key
 from phongtrao.orgs.models import UID_ALPHABET, Level, Unit
 
+# Random bytes to uid characters: any byte to a letter (the first), or to a letter or digit.
+UID_FIRST = bytes(ord(UID_ALPHABET[b % 52]) for b in range(256))
+UID_REST = bytes(ord(UID_ALPHABET[b % 62]) for b in range(256))
 MIN_AGE = 18
 CITIZEN_ID = re.compile(r"\d{12}")
 PHONE = re.compile(r"0\d{9}")
@@ -64,10 +69,21 @@ class DuplicateMember(ValidationError):
         self.blocking = blocking
 
 
+def uids_new(count: int) -> list[str]:
+    """`count` fresh DHIS2-form uids (a letter, then 10 letters or digits).
+
+    From one read of the system's random source (imports make one per member); the small
+    bias of `% 62` does not matter for an identifier.
+    """
+    raw = secrets.token_bytes(11 * count)
+    firsts = raw[::11].translate(UID_FIRST).decode()
+    rests = raw.translate(UID_REST).decode()
+    return [firsts[i] + rests[11 * i + 1 : 11 * i + 11] for i in range(count)]
+
+
 def uid_new() -> str:
     """A fresh DHIS2-form uid: a letter, then 10 letters or digits."""
-    first = secrets.choice(UID_ALPHABET[:52])
-    return first + "".join(secrets.choice(UID_ALPHABET) for _ in range(10))
+    return uids_new(1)[0]
 
 
 def _today() -> dt.date:
@@ -207,13 +223,20 @@ def _member_unit_check(unit: Unit, day: dt.date) -> None:
         raise ValidationError(f"Đơn vị {unit.name} không hoạt động vào ngày {day:%d/%m/%Y}.")
 
 
-def _recount(units: list[Unit], days: list[dt.date]) -> None:
-    seen: set[int] = set()
-    for unit in units:
+def _shift(day: dt.date, *changes: tuple[Unit, Enrolment, int]) -> None:
+    """Move the figures of the registries of the units changed: (unit, enrolment, +1 or -1).
+
+    Once per registry, after every enrolment of the change is written (a year the shift
+    counts afresh already holds the whole change).
+    """
+    by_registry: dict[int, tuple[Unit, Counter[Span]]] = {}
+    for unit, enrolment, sign in changes:
         registry = registry_unit_of(unit)
-        if registry is not None and registry.pk not in seen:
-            seen.add(registry.pk)
-            figures_write(unit=registry, days=days)
+        if registry is not None:
+            spans = by_registry.setdefault(registry.pk, (registry, Counter()))[1]
+            spans[Span.of(enrolment.start, enrolment.end, enrolment.by_residence)] += sign
+    for registry, spans in by_registry.values():
+        figures_shift(unit=registry, days=[day], spans=spans)
 
 
 @transaction.atomic
@@ -225,14 +248,13 @@ def member_admit(
     purpose: str,
     consent_on: dt.date,
     allow_namesake: bool = False,
-    recount: bool = True,
 ) -> Member:
     """Admit a member into `unit` (chi hội, tổ hội or cơ sở Hội) on `data.join_date`.
 
     Checks the actor may change the unit's records, the data (`member_data_check`), and
     duplicates across the country (`DuplicateMember`: a citizen ID always blocks, a namesake
     with the same birth date unless `allow_namesake`). Records the purpose and the day of
-    the member's consent, the enrolment and the history, and recounts the figures of the
+    the member's consent, the enrolment and the history, and moves the figures of the
     unit's registry. Raises ValidationError with a message per field.
     """
     if not records_may_change(actor, unit):
@@ -269,7 +291,7 @@ def member_admit(
         purpose=purpose.strip()[:255],
         consent_on=consent_on,
     )
-    Enrolment.objects.create(
+    enrolment = Enrolment.objects.create(
         member=member,
         unit=unit,
         unit_path=unit.path,
@@ -278,8 +300,7 @@ def member_admit(
         by_residence=data.by_residence,
     )
     _event(member=member, kind=EventKind.ADMIT, on=data.join_date, actor=actor, to_unit=unit)
-    if recount:
-        _recount([unit], [data.join_date])
+    _shift(data.join_date, (unit, enrolment, 1))
     return member
 
 
@@ -316,6 +337,7 @@ def member_leave(
         raise ValidationError({"reason": "Cần ghi lý do ra khỏi Hội."})
     enrolment = _open_enrolment(member)
     _end_day_check(enrolment, on)
+    before = copy(enrolment)
     enrolment.end = on
     enrolment.end_kind = EndKind.DECEASED if deceased else EndKind.LEFT
     enrolment.save(update_fields=["end", "end_kind"])
@@ -330,7 +352,7 @@ def member_leave(
         reason=reason.strip(),
         from_unit=member.unit,
     )
-    _recount([member.unit], [on])
+    _shift(on, (member.unit, before, -1), (member.unit, enrolment, 1))
     return member
 
 
@@ -387,7 +409,7 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, allow_namesake: bool = 
     """The receiving unit takes the member: her enrolment moves on the transfer's day.
 
     Checks for a duplicate in the whole country first (she may already be on the receiving
-    unit's book). Both units' registry figures are recounted.
+    unit's book). Both units' registry figures move.
     """
     transfer = _transfer_pending(transfer, actor)
     member = Member.objects.select_for_update().get(pk=transfer.member_id)
@@ -401,10 +423,11 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, allow_namesake: bool = 
     enrolment = _open_enrolment(member)
     if transfer.on <= enrolment.start:
         raise ValidationError("Ngày chuyển phải sau ngày bắt đầu sinh hoạt tại đơn vị cũ.")
+    before = copy(enrolment)
     enrolment.end = transfer.on
     enrolment.end_kind = EndKind.MOVED
     enrolment.save(update_fields=["end", "end_kind"])
-    Enrolment.objects.create(
+    arrived = Enrolment.objects.create(
         member=member,
         unit=transfer.to_unit,
         unit_path=transfer.to_unit.path,
@@ -429,7 +452,12 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, allow_namesake: bool = 
         to_unit=transfer.to_unit,
         reason=transfer.reason,
     )
-    _recount([transfer.from_unit, transfer.to_unit], [transfer.on])
+    _shift(
+        transfer.on,
+        (transfer.from_unit, before, -1),
+        (transfer.from_unit, enrolment, 1),
+        (transfer.to_unit, arrived, 1),
+    )
     return member
 
 
@@ -553,4 +581,5 @@ __all__ = [
     "transfer_accept",
     "transfer_reject",
     "uid_new",
+    "uids_new",
 ]

@@ -240,3 +240,18 @@ def test_registry_keeps_says_where_figures_come_from(registry):
 def test_system_actor_admits_anywhere(registry):
     member = admit(SYSTEM, registry["c2"])
     assert member.events.get().actor_name == "hệ thống (kiểm thử)"
+
+
+def test_search_finds_full_names_typed_without_diacritics_through_the_name_index(registry):
+    lan = admit(registry["officer_a"], registry["c1"], person("Nguyễn Thị Lan"))
+    lanh = admit(
+        registry["officer_a"], registry["c1"], person("Trần Thị Lành", card_number="HV-0012")
+    )
+    officer = registry["officer_a"]
+    found = members_list(actor=officer, unit=registry["c1"], query="nguyen thi lan")
+    assert list(found) == [lan]
+    assert list(members_list(actor=officer, unit=registry["c1"], query="LANH")) == [lanh]
+    assert members_list(actor=officer, unit=registry["c1"], query="guyen").count() == 0
+    assert members_list(actor=officer, unit=registry["c1"], query="HV-0012").count() == 1
+    member_erase(actor=officer, member=lan, reason="Đơn ngày 01/02/2024")
+    assert members_list(actor=officer, unit=registry["c1"], query="nguyen thi lan").count() == 0
