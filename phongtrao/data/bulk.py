@@ -208,7 +208,7 @@ def _write_chunk(
             stored[1] if stored else None
         ):
             reason = blocked[(item.unit_id, indicator.code)]
-            result.problems.append(BulkProblem(index, item, reason))
+            result.problems.append(BulkProblem(at, item, reason))
             continue
         if item.value is None:
             if stored is None:

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.bulk import (
@@ -30,6 +30,16 @@ from phongtrao.data.bulk import (
 )
 from phongtrao.data.models import DataValue, Period
 from phongtrao.data.services import period_get
+from phongtrao.data.setwise import (
+    STAGE,
+    decimal,
+    helper_table,
+    stage_create,
+    stage_drop,
+    stage_refuse,
+    stage_rows,
+    staged_write,
+)
 from phongtrao.data.validation import COUNT_TYPES, check_value
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
@@ -54,6 +64,8 @@ MAX_REJECTED = 10_000
 # A unit that exists but is outside the user's subtree (DHIS2's E7617).
 FORBIDDEN = (-1, "")
 CHECK_CHUNK = 10_000
+SETWISE_FROM = 1_000  # values in a payload from which it is written set-wise
+ZERO = Decimal(0)
 
 
 # DHIS2's data value import conflicts (dhis2-core `DataValueImportConflict`, 2.40): the error
@@ -243,9 +255,8 @@ class _Resolver:
         key = SCHEME_FIELDS[self.de_scheme]
         self.indicators = {getattr(i, key): i for i in Indicator.objects.all()}
 
-    def values(self) -> Iterator[BulkValue]:
+    def values(self, raws: Iterator[RawValue]) -> Iterator[BulkValue]:
         started = False
-        raws = iter(self.reader)
         while True:
             chunk = list(islice(raws, CHECK_CHUNK))
             if not chunk:
@@ -412,9 +423,13 @@ class _Resolver:
 
     def _units_prefetch(self, chunk: list[RawValue]) -> None:
         """Read the chunk's new units by uid in a few queries (not one query per unit)."""
+        self.units_prefetch({raw.org_unit for raw in chunk})
+
+    def units_prefetch(self, keys: set[str]) -> None:
+        """Read these units by uid in a few queries (not one query per unit)."""
         if self.ou_scheme != IdScheme.UID:
             return  # codes resolve at a date, one by one
-        keys = {raw.org_unit for raw in chunk} - {key for key, _ in self.units}
+        keys = keys - {key for key, _ in self.units}
         keys.discard("")
         ordered = sorted(keys)
         for start in range(0, len(ordered), 900):
@@ -462,20 +477,268 @@ class _Resolver:
             if parent_id is not None and item.value is not None:
                 parent_value = by_key.get((item.unit_id, item.period.pk, parent_id))
                 if parent_value is not None and item.value > parent_value:
-                    self.summary.conflict(
-                        raw.data_element,
-                        f"Số liệu “trong đó” của chỉ tiêu “{item.indicator.code}” "
-                        f"({item.value.normalize():f}) lớn hơn chỉ tiêu cha "
-                        f"({parent_value.normalize():f}).",
-                        raw.index,
-                        code="E7619",
-                        english=conflict_english(
-                            "E7619", raw.data_element, "value is greater than its parent's"
-                        ),
-                    )
+                    self.breakdown_conflict(raw, item.indicator, item.value, parent_value)
                     continue
             kept.append(item)
         return kept
+
+    def breakdown_conflict(
+        self, raw: RawValue, indicator: Indicator, value: Decimal, parent_value: Decimal
+    ) -> None:
+        """An "of which" value larger than its parent's given in the same file."""
+        self.summary.conflict(
+            raw.data_element,
+            f"Số liệu “trong đó” của chỉ tiêu “{indicator.code}” "
+            f"({value.normalize():f}) lớn hơn chỉ tiêu cha "
+            f"({parent_value.normalize():f}).",
+            raw.index,
+            code="E7619",
+            english=conflict_english(
+                "E7619", raw.data_element, "value is greater than its parent's"
+            ),
+        )
+
+
+def _accepted_number(text: str, indicator: Indicator) -> Decimal | None:
+    """The number a value's text gives, or None when `_Resolver._value` refuses it."""
+    if not NUMBER.fullmatch(text):
+        return None
+    value = Decimal(text)
+    return None if check_value(indicator, value) else value
+
+
+# Staged raw columns of the set-wise path (beside `data.setwise.STAGE_COLUMNS`).
+RAW_COLUMNS = (
+    ("de", "text"),
+    ("pe", "text"),
+    ("ou", "text"),
+    ("coc", "text"),
+    ("aoc", "text"),
+    ("raw_value", "text"),
+    ("deleted", "boolean"),
+    ("extra", "text"),
+)
+STAGED = (
+    "idx",
+    "de",
+    "pe",
+    "ou",
+    "coc",
+    "aoc",
+    "raw_value",
+    "comment",
+    "follow_up",
+    "deleted",
+    "extra",
+)
+# The import's own refusals in the stage (the write's are `data.setwise.PROBLEMS`).
+RESOLVED, BREAKDOWN = "resolve", "breakdown"
+
+
+def _setwise_import(
+    resolver: _Resolver,
+    raws: Iterator[RawValue],
+    *,
+    user: Any,
+    atomic: bool,
+    progress: Callable[[int], None] | None,
+) -> BulkResult:
+    """Stage the raw values, resolve and check them in SQL, write them by `staged_write`.
+
+    Conflicts are the per-value path's: a row the statements refuse is resolved again by
+    `_Resolver.resolve`, which records the same conflict with the same words (conflicts
+    are few; the values that pass never go through Python one by one).
+    """
+    summary = resolver.summary
+    stage_create(RAW_COLUMNS)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        unreported = 0
+        for raw in raws:
+            unreported += 1
+            if unreported == CHECK_CHUNK:
+                summary.read += unreported
+                if resolver.on_read is not None:
+                    resolver.on_read(unreported)
+                unreported = 0
+            yield (
+                raw.index,
+                raw.data_element,
+                raw.period,
+                raw.org_unit,
+                raw.category_option_combo,
+                raw.attribute_option_combo,
+                raw.value,
+                raw.comment,
+                raw.follow_up,
+                raw.deleted,
+                raw.extra,
+            )
+        summary.read += unreported
+        if resolver.on_read is not None and unreported:
+            resolver.on_read(unreported)
+
+    stage_rows(STAGE, STAGED, rows())
+    resolver.start()
+    _stage_resolve(resolver)
+    _stage_conflicts(resolver)
+    chosen = resolver.strategy
+    result = staged_write(
+        user=user,
+        source="import",
+        create=chosen != Strategy.UPDATE,
+        update=chosen != Strategy.CREATE,
+        atomic=atomic,
+    )
+    if atomic and result.problems:
+        raise BulkRejected(result)
+    if progress is not None:
+        progress(result.imported + result.updated + result.deleted + result.ignored)
+    stage_drop()
+    return result
+
+
+def _sql(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+def _stage_resolve(resolver: _Resolver) -> None:
+    """Identifiers to ids, texts to numbers, in SQL; refused rows get `kind` RESOLVED.
+
+    Python sees each distinct indicator, period, unit and (indicator, value text) once.
+    """
+    marks = ", ".join("%s" for _ in DEFAULT_COC_NAMES)
+    stage_refuse(
+        RESOLVED,
+        f"extra <> '' OR coc NOT IN ({marks}) OR aoc NOT IN ({marks})",
+        [*DEFAULT_COC_NAMES, *DEFAULT_COC_NAMES],
+    )
+    helper_table(
+        "exchange_stage_de",
+        (("key", "text"), ("indicator_id", "bigint"), ("formula", "boolean")),
+        ((key, i.pk, bool(i.formula)) for key, i in resolver.indicators.items()),
+    )
+    _sql(
+        f"UPDATE {STAGE} SET indicator_id = m.indicator_id FROM exchange_stage_de m "  # noqa: S608
+        f"WHERE {STAGE}.kind IS NULL AND m.key = {STAGE}.de AND NOT m.formula"
+    )
+    stage_refuse(RESOLVED, "indicator_id IS NULL")
+    codes = [c for (c,) in _sql(f"SELECT DISTINCT pe FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
+    found = {code: resolver._period(code) for code in codes}
+    periods = {code: p for code, p in found.items() if isinstance(p, Period)}
+    helper_table(
+        "exchange_stage_pe",
+        (("code", "text"), ("period_id", "bigint")),
+        ((code, p.pk) for code, p in periods.items()),
+    )
+    _sql(
+        f"UPDATE {STAGE} SET period_id = m.period_id FROM exchange_stage_pe m "  # noqa: S608
+        f"WHERE {STAGE}.kind IS NULL AND m.code = {STAGE}.pe"
+    )
+    stage_refuse(RESOLVED, "period_id IS NULL")
+    pairs = _sql(f"SELECT DISTINCT ou, pe FROM {STAGE} WHERE kind IS NULL")  # noqa: S608
+    resolver.units_prefetch({ou for ou, _ in pairs})
+    units = []
+    for ou, pe in pairs:
+        unit = resolver._unit(ou, periods[pe])
+        if unit is not None and unit != FORBIDDEN:
+            units.append((ou, pe, unit[0]))
+    helper_table(
+        "exchange_stage_ou", (("ou", "text"), ("pe", "text"), ("unit_id", "bigint")), units
+    )
+    _sql(
+        f"UPDATE {STAGE} SET unit_id = m.unit_id FROM exchange_stage_ou m "  # noqa: S608
+        f"WHERE {STAGE}.kind IS NULL AND m.ou = {STAGE}.ou AND m.pe = {STAGE}.pe"
+    )
+    stage_refuse(RESOLVED, "unit_id IS NULL")
+    _stage_numbers(resolver)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX {STAGE}_key ON {STAGE} (unit_id, period_id, indicator_id)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {STAGE}")
+    _stage_breakdowns()
+
+
+def _stage_numbers(resolver: _Resolver) -> None:
+    """Values to numbers, checked against their indicator's type; empty ones delete."""
+    deleting = resolver.strategy == Strategy.DELETE
+    if deleting:
+        return  # every value deletes (`num` stays NULL)
+    stage_refuse(
+        RESOLVED,
+        "raw_value IS NULL AND NOT deleted AND NOT EXISTS (SELECT 1 FROM data_datavalue d "  # noqa: S608
+        f"WHERE d.unit_id = {STAGE}.unit_id AND d.indicator_id = {STAGE}.indicator_id "
+        f"AND d.period_id = {STAGE}.period_id)",
+    )
+    pairs = _sql(
+        f"SELECT DISTINCT indicator_id, raw_value FROM {STAGE} "  # noqa: S608
+        "WHERE kind IS NULL AND raw_value IS NOT NULL AND NOT deleted"
+    )
+    indicators = {i.pk: i for i in resolver.indicators.values()}
+    helper_table(
+        "exchange_stage_num",
+        (("indicator_id", "bigint"), ("raw_value", "text"), ("num", "numeric")),
+        (
+            (indicator_id, text, _accepted_number(text, indicators[indicator_id]))
+            for indicator_id, text in pairs
+        ),
+    )
+    _sql(
+        f"UPDATE {STAGE} SET num = m.num FROM exchange_stage_num m "  # noqa: S608
+        f"WHERE {STAGE}.kind IS NULL AND NOT {STAGE}.deleted "
+        f"AND m.indicator_id = {STAGE}.indicator_id AND m.raw_value = {STAGE}.raw_value"
+    )
+    stage_refuse(RESOLVED, "raw_value IS NOT NULL AND NOT deleted AND num IS NULL")
+
+
+def _stage_breakdowns() -> None:
+    """ "Of which" values larger than their parent's in the same chunk of the file (the
+    last parent value given there, as the per-value path reads a chunk at a time)."""
+    helper_table(
+        "exchange_stage_parent",
+        (("indicator_id", "bigint"), ("parent_id", "bigint")),
+        Indicator.objects.filter(parent__isnull=False).values_list("pk", "parent_id"),
+    )
+    parent = (
+        f"(SELECT p.num FROM {STAGE} p WHERE p.kind IS NULL AND p.unit_id = c.unit_id "  # noqa: S608
+        "AND p.period_id = c.period_id AND p.indicator_id = m.parent_id "
+        f"AND p.idx / {CHECK_CHUNK} = c.idx / {CHECK_CHUNK} ORDER BY p.idx DESC LIMIT 1)"
+    )
+    helper_table("exchange_stage_over", (("idx", "bigint"), ("parent", "numeric")), ())
+    _sql(
+        "INSERT INTO exchange_stage_over (idx, parent) SELECT * FROM ("  # noqa: S608
+        f"SELECT c.idx, {parent} AS parent FROM {STAGE} c "
+        "JOIN exchange_stage_parent m ON m.indicator_id = c.indicator_id "
+        "WHERE c.kind IS NULL AND c.num IS NOT NULL) AS o WHERE o.parent IS NOT NULL"
+    )
+    _sql(
+        f"UPDATE {STAGE} SET kind = %s, detail = CAST(o.parent AS text) "  # noqa: S608
+        f"FROM exchange_stage_over o WHERE o.idx = {STAGE}.idx AND {STAGE}.num > o.parent",
+        [BREAKDOWN],
+    )
+
+
+def _stage_conflicts(resolver: _Resolver) -> None:
+    """The summary's conflicts for the rows refused while resolving, as the per-value path
+    records them (a chunk's refusals, then its "of which" ones)."""
+    rows = _sql(
+        f"SELECT {', '.join(STAGED)}, kind, indicator_id, num, detail FROM {STAGE} "  # noqa: S608
+        "WHERE kind IN (%s, %s) "
+        f"ORDER BY idx / {CHECK_CHUNK}, CASE WHEN kind = %s THEN 1 ELSE 0 END, idx",
+        [RESOLVED, BREAKDOWN, BREAKDOWN],
+    )
+    indicators = {i.pk: i for i in resolver.indicators.values()}
+    for row in rows:
+        raw = RawValue(*row[:8], follow_up=bool(row[8]), deleted=bool(row[9]), extra=row[10])
+        kind, indicator_id, num, detail = row[11:]
+        if kind == BREAKDOWN:
+            resolver.breakdown_conflict(
+                raw, indicators[indicator_id], decimal(num) or ZERO, Decimal(detail)
+            )
+        elif resolver.resolve(raw) is not None:
+            raise AssertionError(f"the set-wise path refused value {raw.index} alone")
 
 
 def _value_type(indicator: Indicator) -> str:
@@ -502,6 +765,7 @@ def datavalueset_import(
     chunk_size: int = 50_000,
     unit_allowed: Callable[[Unit], bool] | None = None,
     on_read: Callable[[int], None] | None = None,
+    setwise: bool | None = None,
 ) -> ImportSummary:
     """Import a dataValueSet from a binary stream; return DHIS2's import summary.
 
@@ -516,6 +780,10 @@ def datavalueset_import(
     it, not the size of the file). `unit_allowed(unit)` says whether the user may change the
     unit's data (the API passes the access helper): a unit refused is DHIS2's conflict
     E7617 (not in the user's hierarchy); its data stays invisible.
+
+    A payload of `SETWISE_FROM` values or more goes the set-wise way (`_setwise_import`:
+    staged, checked and written in SQL), a smaller one value by value; `setwise` forces
+    one or the other. Both give the same summary and write the same rows.
     """
     fmt = Format(format)
     chosen = strategy_parse(str(strategy))
@@ -535,21 +803,28 @@ def datavalueset_import(
     result = BulkResult()
     try:
         with transaction.atomic():
-            values = resolver.values()
-            # The first chunk is read before writing: the payload's own options (dryRun,
-            # importStrategy, id schemes on the root) are known by then.
-            first = list(islice(values, 1))
-            chosen = resolver.strategy
-            result = datavalues_import(
-                values=chain(first, values),
-                user=user,
-                source="import",
-                create=chosen != Strategy.UPDATE,
-                update=chosen != Strategy.CREATE,
-                progress=progress,
-                chunk_size=chunk_size,
-                atomic=atomic,
-            )
+            raws = iter(reader)
+            head = list(islice(raws, SETWISE_FROM))
+            if setwise if setwise is not None else len(head) >= SETWISE_FROM:
+                result = _setwise_import(
+                    resolver, chain(head, raws), user=user, atomic=atomic, progress=progress
+                )
+            else:
+                values = resolver.values(chain(head, raws))
+                # The first chunk is read before writing: the payload's own options (dryRun,
+                # importStrategy, id schemes on the root) are known by then.
+                first = list(islice(values, 1))
+                chosen = resolver.strategy
+                result = datavalues_import(
+                    values=chain(first, values),
+                    user=user,
+                    source="import",
+                    create=chosen != Strategy.UPDATE,
+                    update=chosen != Strategy.CREATE,
+                    progress=progress,
+                    chunk_size=chunk_size,
+                    atomic=atomic,
+                )
             _conflicts_add(summary, result.problems)
             if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback

@@ -1,0 +1,465 @@
+"""Writing a large batch of values set-wise: staged in a table, checked and written in SQL.
+
+The same rules as `bulk.datavalues_import` (the per-value path, kept for forms and small
+payloads), done by statements over the whole batch instead of a Python loop over values:
+the importer streams its rows into a temporary staging table (COPY on PostgreSQL,
+executemany on SQLite), resolves its identifiers there, and `staged_write` then checks what
+is left (a key repeated in the batch, a submitted or approved report, a deadline passed, a
+guard of the apps above), classifies each row (create, update, follow-up mark, delete,
+ignored), writes the values and their audit rows, and carries the changes to the roll-ups
+with one grouped upsert per table. Everything runs in the caller's transaction; with
+`atomic` one refused row means nothing is written.
+
+Stock indicators (last or first value over time) need the unit's other values to find the
+change of a quarter or a year: their few changes go through `rollup_apply`; the roll-ups'
+increments add up, so the split changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from phongtrao.analytics.rollups import (
+    ACTIVITY,
+    ROLLUP_MAX_LEVEL,
+    ROLLUPS,
+    Change,
+    container_codes,
+    period_rows,
+    rollup_apply,
+)
+from phongtrao.catalog.models import Indicator, TimeAggregation
+from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
+from phongtrao.data.guards import guards_blocked
+from phongtrao.data.models import LOCKED_STATUSES, AuditAction, Period
+from phongtrao.data.workflow import deadline_locked_keys
+from phongtrao.orgs.models import Unit
+
+STAGE = "data_import_stage"
+# The columns `staged_write` reads and fills; an importer adds its own raw columns.
+STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("idx", "bigint PRIMARY KEY"),  # the value's place in the file (from 0)
+    ("unit_id", "bigint"),
+    ("indicator_id", "bigint"),
+    ("period_id", "bigint"),
+    ("num", "numeric"),  # the value; NULL deletes the stored one
+    ("comment", "text"),
+    ("follow_up", "boolean"),
+    ("kind", "text"),  # why the row is refused; NULL while it is not
+    ("detail", "text"),
+    ("dv_id", "bigint"),  # the stored value, when there is one
+    ("old", "numeric"),
+    ("old_version", "bigint"),
+    ("old_follow_up", "boolean"),
+    ("action", "text"),  # C create, U update, F follow-up mark only, D delete, I ignored
+)
+BATCH = 10_000
+DUPLICATE = "Giá trị bị lặp lại trong tệp."
+LOCKED = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
+OVERDUE = "Đã quá hạn nộp báo cáo: số liệu đã khóa; liên hệ cấp trên để mở khóa."
+# The refusals `staged_write` makes, as `BulkProblem`s: (DHIS2's code, message).
+PROBLEMS = {"dup": ("E7619", DUPLICATE), "locked": ("E7642", LOCKED), "overdue": ("E7640", OVERDUE)}
+
+
+def stage_create(raw_columns: Sequence[tuple[str, str]] = ()) -> None:
+    """(Re)create the empty staging table, with the importer's own raw columns."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in (*STAGE_COLUMNS, *raw_columns))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_temp(STAGE)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({columns})")
+
+
+def _temp(table: str) -> str:
+    return f"temp.{table}" if connection.vendor == "sqlite" else table
+
+
+def stage_drop() -> None:
+    """Drop the staging table and its helpers (PostgreSQL drops them at the end of the
+    transaction anyway; SQLite keeps temporary tables for the connection's life)."""
+    with connection.cursor() as cursor:
+        for table in (STAGE, *sorted(HELPERS)):
+            cursor.execute(f"DROP TABLE IF EXISTS {_temp(table)}")
+
+
+def stage_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Stream rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite.
+
+    Rows are taken `BATCH` at a time, so memory does not follow the number of rows.
+    """
+    count = 0
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        marks = ", ".join("%s" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        iterator = iter(rows)
+        while batch := list(islice(iterator, BATCH)):
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def helper_table(
+    name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> None:
+    """A small temporary table of keys computed in Python (units, periods, locks...)."""
+    HELPERS.add(name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})"
+        )
+    stage_rows(name, [c for c, _ in columns], rows)
+
+
+HELPERS: set[str] = set()  # the helper tables made on this process's connections
+
+
+def _execute(sql: str, params: Sequence[Any] = ()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def stage_refuse(kind: str, where: str, params: Sequence[Any] = ()) -> None:
+    """Mark the rows still accepted that match `where` as refused for `kind`."""
+    _execute(
+        f"UPDATE {STAGE} SET kind = %s WHERE kind IS NULL AND ({where})",  # noqa: S608
+        [kind, *params],
+    )
+
+
+def staged_write(
+    *,
+    user: Any = None,
+    source: str = "import",
+    create: bool = True,
+    update: bool = True,
+    atomic: bool = True,
+) -> BulkResult:
+    """Check, classify and write the staged rows not yet refused, in the caller's
+    transaction; the set-wise form of `bulk.datavalues_import` with the same results.
+
+    The importer has filled `unit_id`, `indicator_id`, `period_id`, `num`, `comment` and
+    `follow_up` of every row it accepts (`kind` NULL). Rows refused here get a `kind` and
+    come back in `result.problems` in file order; with `atomic` and any refusal at all
+    (the importer's too) nothing is written.
+    """
+    _stored_read()
+    _repeats_refuse()
+    _locked_refuse()
+    _overdue_refuse(user)
+    _guarded_refuse(source)
+    _classify(create, update)
+    result = BulkResult()
+    counts = dict(_rows(f"SELECT action, COUNT(*) FROM {STAGE} GROUP BY action"))  # noqa: S608
+    result.imported, result.updated = counts.get("C", 0), counts.get("U", 0) + counts.get("F", 0)
+    result.deleted, result.ignored = counts.get("D", 0), counts.get("I", 0)
+    result.problems = _problems()
+    refused = _rows(f"SELECT COUNT(*) FROM {STAGE} WHERE kind IS NOT NULL")[0][0]  # noqa: S608
+    if atomic and refused:
+        return result
+    _write(user, source)
+    _rollups_carry()
+    if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
+        _execute(
+            "ANALYZE data_datavalue, analytics_rollup"
+            if connection.vendor == "postgresql"
+            else "PRAGMA optimize"
+        )
+    return result
+
+
+def _stored_read() -> None:
+    """The stored value, version and follow-up mark of every accepted row's key."""
+    _execute(
+        f"UPDATE {STAGE} SET dv_id = d.id, old = d.value, old_version = d.version, "  # noqa: S608
+        "old_follow_up = d.follow_up FROM data_datavalue d "
+        f"WHERE {STAGE}.kind IS NULL AND d.unit_id = {STAGE}.unit_id "
+        f"AND d.indicator_id = {STAGE}.indicator_id AND d.period_id = {STAGE}.period_id"
+    )
+
+
+def _repeats_refuse() -> None:
+    """A key given twice: the first is taken, the later ones refused."""
+    stage_refuse(
+        "dup",
+        f"idx IN (SELECT idx FROM (SELECT idx, ROW_NUMBER() OVER ("  # noqa: S608
+        "PARTITION BY unit_id, indicator_id, period_id ORDER BY idx) AS n "
+        f"FROM {STAGE} WHERE kind IS NULL) AS ranked WHERE n > 1)",
+    )
+
+
+def _locked_refuse() -> None:
+    """Values of a form whose report for the unit and period is submitted or approved."""
+    marks = ", ".join("%s" for _ in LOCKED_STATUSES)
+    stage_refuse(
+        "locked",
+        "EXISTS (SELECT 1 FROM data_submission s JOIN catalog_formindicator f "  # noqa: S608
+        f"ON f.form_id = s.form_id WHERE s.unit_id = {STAGE}.unit_id "
+        f"AND s.period_id = {STAGE}.period_id AND f.indicator_id = {STAGE}.indicator_id "
+        f"AND s.status IN ({marks}))",
+        [str(status) for status in LOCKED_STATUSES],
+    )
+
+
+def _keys() -> tuple[list[int], list[Period]]:
+    """The units and periods of the rows still accepted."""
+    units = [u for (u,) in _rows(f"SELECT DISTINCT unit_id FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
+    period_ids = [p for (p,) in _rows(f"SELECT DISTINCT period_id FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
+    return units, list(Period.objects.filter(pk__in=period_ids))
+
+
+def _overdue_refuse(user: Any) -> None:
+    """Values past their form's deadline, for an officer bound by it."""
+    unit_ids, periods = _keys()
+    overdue = deadline_locked_keys(unit_ids=unit_ids, periods=periods, user=user)
+    if not overdue:
+        return
+    helper_table(
+        "data_stage_overdue",
+        (("unit_id", "bigint"), ("period_id", "bigint"), ("indicator_id", "bigint")),
+        overdue,
+    )
+    stage_refuse(
+        "overdue",
+        "EXISTS (SELECT 1 FROM data_stage_overdue o WHERE o.unit_id = "  # noqa: S608
+        f"{STAGE}.unit_id AND o.period_id = {STAGE}.period_id "
+        f"AND o.indicator_id = {STAGE}.indicator_id)",
+    )
+
+
+def _guarded_refuse(source: str) -> None:
+    """Values the apps above `data` keep for themselves (`guards`), when they would change."""
+    unit_ids, _ = _keys()
+    blocked = guards_blocked(unit_ids, source)
+    if not blocked:
+        return
+    ids = dict(Indicator.objects.filter(code__in={c for _, c in blocked}).values_list("code", "pk"))
+    helper_table(
+        "data_stage_guard",
+        (("unit_id", "bigint"), ("indicator_id", "bigint"), ("message", "text")),
+        ((unit, ids[code], message) for (unit, code), message in blocked.items() if code in ids),
+    )
+    _execute(
+        f"UPDATE {STAGE} SET kind = 'guard', detail = g.message FROM data_stage_guard g "  # noqa: S608
+        f"WHERE {STAGE}.kind IS NULL AND g.unit_id = {STAGE}.unit_id "
+        f"AND g.indicator_id = {STAGE}.indicator_id AND ("
+        "(num IS NULL AND old IS NOT NULL) OR (num IS NOT NULL AND old IS NULL) OR num <> old)"
+    )
+
+
+def _classify(create: bool, update: bool) -> None:
+    """What each accepted row does, as the import strategy allows."""
+    _execute(
+        f"UPDATE {STAGE} SET action = CASE "  # noqa: S608
+        "WHEN num IS NULL THEN CASE WHEN dv_id IS NULL THEN 'I' ELSE 'D' END "
+        "WHEN dv_id IS NULL THEN CASE WHEN %s THEN 'C' ELSE 'I' END "
+        "WHEN NOT %s THEN 'I' "
+        "WHEN num <> old THEN 'U' "
+        "WHEN follow_up = old_follow_up THEN 'I' ELSE 'F' END WHERE kind IS NULL",
+        [create, update],
+    )
+
+
+def _problems() -> list[BulkProblem]:
+    """The rows refused here, in file order, as the per-value path reports them."""
+    rows = _rows(
+        f"SELECT idx, kind, detail, unit_id, indicator_id, period_id, num FROM {STAGE} "  # noqa: S608
+        "WHERE kind IN ('dup', 'locked', 'overdue', 'guard') ORDER BY idx"
+    )
+    indicators = Indicator.objects.in_bulk({r[4] for r in rows})
+    periods = Period.objects.in_bulk({r[5] for r in rows})
+    problems = []
+    for index, kind, detail, unit_id, indicator_id, period_id, num in rows:
+        code, reason = PROBLEMS.get(kind, ("", detail))
+        item = BulkValue(
+            unit_id=unit_id,
+            unit_path="",
+            indicator=indicators[indicator_id],
+            period=periods[period_id],
+            value=decimal(num),
+            position=index,
+        )
+        problems.append(BulkProblem(index, item, reason, code))
+    return problems
+
+
+def _write(user: Any, source: str) -> None:
+    """The audit rows, then the values: inserted, updated, marked, deleted."""
+    user_id = getattr(user, "pk", None)
+    now: Any = timezone.now()
+    if connection.vendor == "sqlite":
+        now = connection.ops.adapt_datetimefield_value(now)
+    _execute(
+        "INSERT INTO data_datavalueaudit (indicator_id, unit_id, period_id, action, "  # noqa: S608
+        "old_value, new_value, version, user_id, at, source) "
+        "SELECT indicator_id, unit_id, period_id, CASE action WHEN 'C' THEN %s "
+        "WHEN 'U' THEN %s ELSE %s END, old, num, COALESCE(old_version, 0) + 1, %s, %s, %s "
+        f"FROM {STAGE} WHERE action IN ('C', 'U', 'D') ORDER BY idx",
+        [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, user_id, now, source],
+    )
+    _execute(
+        "INSERT INTO data_datavalue (indicator_id, unit_id, period_id, value, comment, "  # noqa: S608
+        "follow_up, version, updated_by_id, updated_at) "
+        "SELECT indicator_id, unit_id, period_id, num, COALESCE(comment, ''), follow_up, 1, "
+        f"%s, %s FROM {STAGE} WHERE action = 'C' ORDER BY idx",
+        [user_id, now],
+    )
+    _execute(
+        "UPDATE data_datavalue SET value = s.num, follow_up = s.follow_up, "  # noqa: S608
+        "version = data_datavalue.version + 1, updated_by_id = %s, updated_at = %s "
+        f"FROM {STAGE} s WHERE s.action = 'U' AND data_datavalue.id = s.dv_id",
+        [user_id, now],
+    )
+    _execute(
+        "UPDATE data_datavalue SET follow_up = s.follow_up "  # noqa: S608
+        f"FROM {STAGE} s WHERE s.action = 'F' AND data_datavalue.id = s.dv_id"
+    )
+    _execute(
+        f"DELETE FROM data_datavalue WHERE id IN (SELECT dv_id FROM {STAGE} WHERE action = 'D')"  # noqa: S608
+    )
+
+
+def _rollups_carry() -> None:
+    """The changes carried to the roll-ups and activity counts of every ancestor."""
+    changed = f"{STAGE}.action IN ('C', 'U', 'D')"
+    period_ids = [p for (p,) in _rows(f"SELECT DISTINCT period_id FROM {STAGE} WHERE {changed}")]  # noqa: S608
+    if not period_ids:
+        return
+    changed_periods = Period.objects.in_bulk(period_ids)
+    containers = period_rows({c for p in changed_periods.values() for c in container_codes(p.code)})
+    helper_table(
+        "data_stage_containers",
+        (("period_id", "bigint"), ("container_id", "bigint")),
+        (
+            (p.pk, containers[code].pk)
+            for p in changed_periods.values()
+            for code in container_codes(p.code)
+        ),
+    )
+    unit_ids = [u for (u,) in _rows(f"SELECT DISTINCT unit_id FROM {STAGE} WHERE {changed}")]  # noqa: S608
+    paths = dict(_units_paths(unit_ids))
+    chains = {u: [int(a) for a in path.strip("/").split("/")][:-1] for u, path in paths.items()}
+    keeping = set(
+        Unit.objects.filter(
+            pk__in={a for ids in chains.values() for a in ids}, level__lte=ROLLUP_MAX_LEVEL
+        ).values_list("pk", flat=True)
+    )
+    helper_table(
+        "data_stage_ancestors",
+        (("unit_id", "bigint"), ("ancestor_id", "bigint"), ("keeps", "boolean")),
+        ((u, a, a in keeping) for u, ids in chains.items() for a in ids),
+    )
+    _stocks_carry(paths)
+    amount = "COALESCE(s.num, 0) - COALESCE(s.old, 0)"
+    count = (
+        "(CASE WHEN s.num IS NULL THEN 0 ELSE 1 END) - (CASE WHEN s.old IS NULL THEN 0 ELSE 1 END)"
+    )
+    helper_table(
+        "data_stage_own",
+        (
+            ("unit_id", "bigint"),
+            ("indicator_id", "bigint"),
+            ("period_id", "bigint"),
+            ("amount", "numeric"),
+            ("count", "bigint"),
+        ),
+        (),
+    )
+    _execute(
+        "INSERT INTO data_stage_own (unit_id, indicator_id, period_id, amount, count) "  # noqa: S608
+        f"SELECT s.unit_id, s.indicator_id, c.container_id, SUM({amount}), SUM({count}) "
+        f"FROM {STAGE} s JOIN data_stage_containers c ON c.period_id = s.period_id "
+        "JOIN catalog_indicator i ON i.id = s.indicator_id "
+        "WHERE s.action IN ('C', 'U', 'D') AND i.time_aggregation = %s "
+        "GROUP BY s.unit_id, s.indicator_id, c.container_id",
+        [TimeAggregation.SUM],
+    )
+    total = "ROUND(SUM(o.amount), 10)" if connection.vendor == "sqlite" else "SUM(o.amount)"
+    _execute(
+        ROLLUPS.upsert(
+            f"SELECT * FROM (SELECT a.ancestor_id, o.period_id, o.indicator_id, {total} AS value, "  # noqa: S608
+            "SUM(o.count) AS count FROM data_stage_own o JOIN data_stage_ancestors a "
+            "ON a.unit_id = o.unit_id WHERE a.keeps "
+            "GROUP BY a.ancestor_id, o.period_id, o.indicator_id) AS d "
+            "WHERE d.value <> 0 OR d.count <> 0 ORDER BY 1, 2, 3"
+        )
+    )
+    _execute(
+        ACTIVITY.upsert(
+            "SELECT * FROM (SELECT a.ancestor_id, o.period_id, SUM(o.count) AS count "  # noqa: S608
+            "FROM data_stage_own o JOIN data_stage_ancestors a ON a.unit_id = o.unit_id "
+            "GROUP BY a.ancestor_id, o.period_id) AS d WHERE d.count <> 0 ORDER BY 1, 2"
+        )
+    )
+
+
+def decimal(number: Any) -> Decimal | None:
+    """A number read from the database as a Decimal (SQLite gives floats: read as written)."""
+    if number is None or isinstance(number, Decimal):
+        return number
+    return Decimal(str(number))
+
+
+def _units_paths(unit_ids: list[int]) -> Iterator[tuple[int, str]]:
+    for start in range(0, len(unit_ids), 900):
+        yield from Unit.objects.filter(pk__in=unit_ids[start : start + 900]).values_list(
+            "pk", "path"
+        )
+
+
+def _stocks_carry(paths: dict[int, str]) -> None:
+    """The changes of stock indicators, through `rollup_apply` (they need context)."""
+    rows = _rows(
+        f"SELECT s.unit_id, s.indicator_id, i.time_aggregation, s.period_id, s.old, s.num "  # noqa: S608
+        f"FROM {STAGE} s JOIN catalog_indicator i ON i.id = s.indicator_id "
+        "WHERE s.action IN ('C', 'U', 'D') AND i.time_aggregation <> %s ORDER BY s.idx",
+        [TimeAggregation.SUM],
+    )
+    if not rows:
+        return
+    periods = Period.objects.in_bulk({r[3] for r in rows})
+    rollup_apply(
+        [
+            Change(
+                unit_id,
+                paths[unit_id],
+                indicator_id,
+                aggregation,
+                periods[period_id],
+                decimal(old),
+                decimal(new),
+            )
+            for unit_id, indicator_id, aggregation, period_id, old, new in rows
+        ]
+    )
+
+
+__all__ = [
+    "STAGE",
+    "STAGE_COLUMNS",
+    "decimal",
+    "helper_table",
+    "stage_create",
+    "stage_refuse",
+    "stage_drop",
+    "stage_rows",
+    "staged_write",
+]

@@ -1,0 +1,195 @@
+"""The set-wise import path gives what the per-value path gives: the same summary, values,
+audit rows, roll-ups and activity counts, on random payloads full of conflicts."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phongtrao.analytics.models import Activity, Rollup
+from phongtrao.catalog.models import Form, FormIndicator, Indicator, TimeAggregation
+from phongtrao.data.models import DataValue, DataValueAudit, Submission, SubmissionStatus
+from phongtrao.data.services import period_get
+from phongtrao.exchange.services import datavalueset_import
+
+PERIODS = ["2024", "202401", "202403", "2024Q1", "2024S1", "2024Q7"]
+VALUES = ["0", "1", "5", "12", "250", "-3", "1.5", "0.25", "abc", "", "1e2", None]
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.fixture
+def world(small_tree: dict[str, Any], indicators: dict[str, Indicator]) -> dict[str, Any]:
+    """Units (with one unknown and one forbidden), indicators of every kind, a locked report."""
+    sums = [indicators["TH_HD"], indicators["TH_KP"], indicators["THOAT_NGHEO"]]
+    child = indicators["THOAT_NGHEO_DTTS"]
+    stock = indicators["MDD_TRE"]
+    formula = Indicator.objects.exclude(formula="").first()
+    assert formula is not None and stock.time_aggregation == TimeAggregation.LAST
+    elements = [i.uid for i in (*sums, child, stock, formula)] + ["NoSuchDE00x"]
+    units = [small_tree[k].uid for k in ("c1", "c2", "c3", "d1")] + ["NoSuchOU00x"]
+    form = Form.objects.filter(formindicator__indicator=sums[0]).first()
+    if form is None:  # pragma: no cover - the catalog's forms hold TH_HD
+        form = Form.objects.create(code="F-THU", name="Biểu thử", period_type="Yearly")
+        FormIndicator.objects.create(form=form, indicator=sums[0], sort_order=1)
+    Submission.objects.create(
+        form=form,
+        unit=small_tree["c2"],
+        period=period_get("2024" if form.period_type == "Yearly" else "202401"),
+        status=SubmissionStatus.SUBMITTED,
+    )
+    return {"elements": elements, "units": units, "forbidden": small_tree["c3"].pk}
+
+
+def value_rows() -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {
+            "de": st.integers(0, 6),
+            "ou": st.integers(0, 4),
+            "pe": st.sampled_from(PERIODS),
+            "value": st.sampled_from(VALUES),
+            "coc": st.sampled_from(["", "", "", "HllvX50cXC0", "otherCOC01"]),
+            "deleted": st.sampled_from([False, False, False, True]),
+            "followup": st.booleans(),
+        },
+    )
+
+
+def _payload(world: dict[str, Any], rows: list[dict[str, Any]]) -> bytes:
+    values = []
+    for row in rows:
+        item: dict[str, Any] = {
+            "dataElement": world["elements"][row["de"]],
+            "orgUnit": world["units"][row["ou"]],
+            "period": row["pe"],
+            "followup": row["followup"],
+        }
+        if row["value"] is not None:
+            item["value"] = row["value"]
+        if row["coc"]:
+            item["categoryOptionCombo"] = row["coc"]
+        if row["deleted"]:
+            item["deleted"] = True
+        values.append(item)
+    return json.dumps({"dataValues": values}).encode()
+
+
+def _state() -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "values": sorted(
+            DataValue.objects.values_list(
+                "unit_id", "indicator_id", "period_id", "value", "comment", "follow_up", "version"
+            )
+        ),
+        "audit": list(
+            DataValueAudit.objects.order_by("pk").values_list(
+                "unit_id", "indicator_id", "period_id", "action", "old_value", "new_value",
+                "version", "source",
+            )
+        ),
+        "rollups": sorted(
+            Rollup.objects.values_list("unit_id", "period_id", "indicator_id", "value", "count")
+        ),
+        "activity": sorted(Activity.objects.values_list("unit_id", "period_id", "count")),
+    }
+
+
+def _run(world: dict[str, Any], payload: bytes, setwise: bool, **options: Any) -> Any:
+    """Import, read what it did, undo it."""
+    try:
+        with transaction.atomic():
+            summary = datavalueset_import(
+                stream=io.BytesIO(payload),
+                format="dhis2-json",
+                setwise=setwise,
+                unit_allowed=lambda unit: unit.pk != world["forbidden"],
+                **options,
+            )
+            outcome = (summary.as_dict(), _state())
+            raise _Undo
+    except _Undo:
+        return outcome
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    before=st.lists(value_rows(), max_size=12),
+    rows=st.lists(value_rows(), max_size=30),
+    strategy=st.sampled_from(["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"]),
+    atomic=st.booleans(),
+    again=st.integers(0, 12),
+)
+def test_setwise_import_equals_the_per_value_path(
+    world: dict[str, Any],
+    before: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    strategy: str,
+    atomic: bool,
+    again: int,
+) -> None:
+    # Some stored values given again, the follow-up mark turned: unchanged values, marks.
+    rows = [{**row, "followup": not row["followup"]} for row in before[:again]] + rows
+    try:
+        with transaction.atomic():
+            # What was stored before, written the per-value way (partial: conflicts skipped).
+            datavalueset_import(
+                stream=io.BytesIO(_payload(world, before)), format="dhis2-json", atomic=False,
+                setwise=False,
+            )
+            payload = _payload(world, rows)
+            options = {"strategy": strategy, "atomic": atomic}
+            per_value = _run(world, payload, False, **options)
+            setwise = _run(world, payload, True, **options)
+            assert setwise[0] == per_value[0]
+            assert setwise[1] == per_value[1]
+            raise _Undo
+    except _Undo:
+        pass
+
+
+@pytest.mark.django_db
+def test_setwise_import_writes_values_audit_and_rollups(world: dict[str, Any]) -> None:
+    rows = [
+        {"de": 0, "ou": ou, "pe": pe, "value": "7", "coc": "", "deleted": False, "followup": False}
+        for ou in (0, 2)
+        for pe in ("202401", "202402", "2024Q2")
+    ]
+    summary = datavalueset_import(
+        stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True
+    )
+    assert summary.status == "SUCCESS" and summary.imported == 6
+    assert DataValueAudit.objects.count() == 6
+    district = Rollup.objects.get(
+        unit__code="T-701", indicator__uid=world["elements"][0], period__code="2024"
+    )
+    assert (district.value, district.count) == (Decimal(21), 3)
+
+
+@pytest.mark.django_db
+def test_setwise_import_refuses_all_on_one_conflict_when_atomic(world: dict[str, Any]) -> None:
+    rows = [
+        {"de": 0, "ou": 0, "pe": "202401", "value": "7", "coc": "", "deleted": False,
+         "followup": False},
+        {"de": 0, "ou": 0, "pe": "202402", "value": "abc", "coc": "", "deleted": False,
+         "followup": False},
+    ]
+    summary = datavalueset_import(
+        stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True, atomic=True
+    )
+    assert summary.status == "ERROR"
+    assert summary.as_dict()["rejectedIndexes"] == [1]
+    assert not DataValue.objects.exists() and not Rollup.objects.exists()
