@@ -90,7 +90,8 @@ def stage_drop() -> None:
 def stage_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Stream rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite.
 
-    Rows are taken `BATCH` at a time, so memory does not follow the number of rows.
+    Rows are taken `BATCH` at a time, so memory does not follow the number of rows. They
+    must not query the database as they come (the connection is busy with the COPY).
     """
     count = 0
     names = ", ".join(columns)

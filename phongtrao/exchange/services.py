@@ -699,7 +699,7 @@ def _stage_breakdowns() -> None:
     helper_table(
         "exchange_stage_parent",
         (("indicator_id", "bigint"), ("parent_id", "bigint")),
-        Indicator.objects.filter(parent__isnull=False).values_list("pk", "parent_id"),
+        list(Indicator.objects.filter(parent__isnull=False).values_list("pk", "parent_id")),
     )
     parent = (
         f"(SELECT p.num FROM {STAGE} p WHERE p.kind IS NULL AND p.unit_id = c.unit_id "  # noqa: S608
@@ -731,7 +731,19 @@ def _stage_conflicts(resolver: _Resolver) -> None:
     )
     indicators = {i.pk: i for i in resolver.indicators.values()}
     for row in rows:
-        raw = RawValue(*row[:8], follow_up=bool(row[8]), deleted=bool(row[9]), extra=row[10])
+        raw = RawValue(
+            index=row[0],
+            data_element=row[1],
+            period=row[2],
+            org_unit=row[3],
+            category_option_combo=row[4],
+            attribute_option_combo=row[5],
+            value=row[6],
+            comment=row[7],
+            follow_up=bool(row[8]),
+            deleted=bool(row[9]),
+            extra=row[10],
+        )
         kind, indicator_id, num, detail = row[11:]
         if kind == BREAKDOWN:
             resolver.breakdown_conflict(

@@ -92,8 +92,14 @@ def _state() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "audit": list(
             DataValueAudit.objects.order_by("pk").values_list(
-                "unit_id", "indicator_id", "period_id", "action", "old_value", "new_value",
-                "version", "source",
+                "unit_id",
+                "indicator_id",
+                "period_id",
+                "action",
+                "old_value",
+                "new_value",
+                "version",
+                "source",
             )
         ),
         "rollups": sorted(
@@ -147,7 +153,9 @@ def test_setwise_import_equals_the_per_value_path(
         with transaction.atomic():
             # What was stored before, written the per-value way (partial: conflicts skipped).
             datavalueset_import(
-                stream=io.BytesIO(_payload(world, before)), format="dhis2-json", atomic=False,
+                stream=io.BytesIO(_payload(world, before)),
+                format="dhis2-json",
+                atomic=False,
                 setwise=False,
             )
             payload = _payload(world, rows)
@@ -182,10 +190,24 @@ def test_setwise_import_writes_values_audit_and_rollups(world: dict[str, Any]) -
 @pytest.mark.django_db
 def test_setwise_import_refuses_all_on_one_conflict_when_atomic(world: dict[str, Any]) -> None:
     rows = [
-        {"de": 0, "ou": 0, "pe": "202401", "value": "7", "coc": "", "deleted": False,
-         "followup": False},
-        {"de": 0, "ou": 0, "pe": "202402", "value": "abc", "coc": "", "deleted": False,
-         "followup": False},
+        {
+            "de": 0,
+            "ou": 0,
+            "pe": "202401",
+            "value": "7",
+            "coc": "",
+            "deleted": False,
+            "followup": False,
+        },
+        {
+            "de": 0,
+            "ou": 0,
+            "pe": "202402",
+            "value": "abc",
+            "coc": "",
+            "deleted": False,
+            "followup": False,
+        },
     ]
     summary = datavalueset_import(
         stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True, atomic=True

@@ -1,0 +1,174 @@
+"""A DHIS2 JSON file imported the ways users import it: queued and run by a real worker
+process (the upload page, `/api/nhap-tep/`), and posted to `/api/dataValueSets`.
+
+Used by bench/measure.py (the keys `file_import_values_per_s`, `file_import_peak_mb` and
+`api_import_values_per_s` of `make bench-quick`) and bench/exchange.py (`--via worker`).
+Alone (`python bench/fileimport.py --values N`, on a fresh database): loads the 2025 units,
+then imports a file of N values each way and prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from phongtrao.catalog.models import Indicator, TimeAggregation  # noqa: E402
+from phongtrao.exchange.jobs import job_create  # noqa: E402
+from phongtrao.exchange.models import ImportJob, JobStatus  # noqa: E402
+from phongtrao.orgs.models import Edition, Level, Unit  # noqa: E402
+
+PASSWORD = "bench-import-password"  # noqa: S105 - a throw-away bench database's account
+
+
+def cells(count: int, year: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """(commune uid, month) pairs of `year` and indicator uids giving about `count` values."""
+    communes = list(
+        Unit.objects.filter(edition=Edition.objects.get(code="2025"), level=Level.COMMUNE)
+        .order_by("path")
+        .values_list("uid", flat=True)
+    )
+    indicators = list(
+        Indicator.objects.filter(formula="", time_aggregation=TimeAggregation.SUM, parent=None)
+        .order_by("sort_order", "code")
+        .values_list("uid", flat=True)
+    )
+    months = [f"{year}{m:02d}" for m in range(1, 13)]
+    pairs = [(c, m) for m in months for c in communes]
+    per_cell = max(1, min(len(indicators), -(-count // len(pairs))))
+    needed = -(-count // per_cell)
+    return pairs[:needed], indicators[:per_cell]
+
+
+def json_write(path: Path, count: int, year: int) -> int:
+    """A DHIS2 JSON dataValueSet of `count` new values, written as a stream."""
+    pairs, des = cells(count, year)
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"dataValues": [\n')
+        for ou, pe in pairs:
+            for i, de in enumerate(des):
+                if n == count:
+                    break
+                separator = ",\n" if n else ""
+                out.write(
+                    f'{separator}{{"dataElement":"{de}","period":"{pe}","orgUnit":"{ou}",'
+                    f'"value":"{(n * 7 + i) % 500}"}}'
+                )
+                n += 1
+        out.write("\n]}\n")
+    return n
+
+
+def _importer() -> Any:
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-import", defaults={"is_superuser": True, "is_staff": True}
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def worker_import(path: Path) -> tuple[float, float, dict[str, Any]]:
+    """Queue the file as the upload page does and let one real `db_worker` process run it.
+
+    Returns the seconds from queuing to the worker's exit (the worker's start-up included),
+    the worker's peak memory in MB (maxrss), and the job's import summary.
+    """
+    user = _importer()
+    started = time.perf_counter()
+    with transaction.atomic(), path.open("rb") as upload:
+        job = job_create(
+            user=user,
+            upload=upload,
+            format="dhis2-json",
+            dry_run=False,
+            strategy="CREATE_AND_UPDATE",
+            id_scheme="UID",
+            name=path.name,
+        )
+    connection.close()  # the worker imports; this process holds no lock meanwhile
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay"],
+        env=os.environ.copy(),
+        cwd=ROOT,
+    )
+    _, status, usage = os.wait4(worker.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"db_worker failed ({status})")
+    job = ImportJob.objects.get(pk=job.pk)
+    if job.status != JobStatus.DONE:
+        raise SystemExit(f"import job ended {job.status}: {job.error}")
+    return seconds, usage.ru_maxrss / 1024, dict(job.summary or {})
+
+
+def api_import(path: Path) -> tuple[float, dict[str, Any]]:
+    """POST the file to `/api/dataValueSets` (HTTP Basic), in this process; seconds, summary."""
+    user = _importer()
+    token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
+    client = Client(HTTP_AUTHORIZATION=f"Basic {token}")
+    body = path.read_bytes()
+    started = time.perf_counter()
+    response = client.post(
+        "/api/dataValueSets?atomicMode=ALL", data=body, content_type="application/json"
+    )
+    seconds = time.perf_counter() - started
+    answer: dict[str, Any] = response.json()
+    if response.status_code != 200:
+        raise SystemExit(f"the API refused the import: {response.status_code} {str(answer)[:500]}")
+    return seconds, answer.get("response", answer)
+
+
+def figures(count: int, year: int) -> dict[str, Any]:
+    """Both imports of `count` new values of `year` (the API's a year later): the bench keys."""
+    with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
+        path = Path(folder) / "values.json"
+        written = json_write(path, count, year)
+        seconds, peak_mb, summary = worker_import(path)
+        imported = summary["importCount"]["imported"]
+        assert summary["status"] == "SUCCESS" and imported == written, summary
+        api_path = Path(folder) / "api.json"
+        json_write(api_path, count, year + 1)
+        api_seconds, api_summary = api_import(api_path)
+        assert api_summary["importCount"]["imported"] == written, api_summary
+    return {
+        "file_import_values": written,
+        "file_import_s": round(seconds, 2),
+        "file_import_values_per_s": round(written / seconds),
+        "file_import_peak_mb": round(peak_mb, 1),
+        "api_import_values_per_s": round(written / api_seconds),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--values", type=int, default=200_000)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    call_command("load_admin_units", verbosity=0)
+    print(json.dumps({"database": connection.vendor, **figures(args.values, 2027)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
