@@ -25,7 +25,11 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from phongtrao.analytics.rollups import (
+from phongtrao.catalog.models import Indicator, TimeAggregation
+from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
+from phongtrao.data.guards import guards_blocked
+from phongtrao.data.models import LOCKED_STATUSES, AuditAction, Period
+from phongtrao.data.rollups import (
     ACTIVITY,
     ROLLUP_MAX_LEVEL,
     ROLLUPS,
@@ -34,10 +38,6 @@ from phongtrao.analytics.rollups import (
     period_rows,
     rollup_apply,
 )
-from phongtrao.catalog.models import Indicator, TimeAggregation
-from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
-from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import LOCKED_STATUSES, AuditAction, Period
 from phongtrao.data.workflow import deadline_locked_keys
 from phongtrao.orgs.models import Unit
 

@@ -347,6 +347,30 @@ def _report_article(
     return PublishedReport(article=article, created=True)
 
 
+@transaction.atomic
+def article_from_report_queue(*, user: Any, unit: Unit, period_code: str) -> ArticlePage | None:
+    """Queue the making of the report's draft article (`article_from_report`): the PDF takes
+    seconds to render, so a worker renders it, not the request. Returns the draft already
+    made from this report instead, when there is one; None when queued.
+
+    The same checks as `article_from_report`, at once: PermissionDenied, PortalError.
+    """
+    from phongtrao.portal.tasks import article_from_report_task
+
+    if not may_publish_reports(user, unit):
+        raise PermissionDenied("Bạn không có quyền biên tập cổng thông tin cho đơn vị này.")
+    try:
+        period = periods.parse(period_code)
+    except ValueError:
+        raise PortalError("Kỳ báo cáo không hợp lệ.") from None
+    existing: ArticlePage | None = ArticlePage.objects.filter(
+        report_unit=unit, report_period=period.code, live=False
+    ).first()
+    if existing is None:
+        article_from_report_task.enqueue(user.pk, unit.pk, period.code)
+    return existing
+
+
 PRIVATE_COLLECTION = "Báo cáo chờ xuất bản"
 
 

@@ -41,7 +41,6 @@ from phongtrao.portal.models import ArticlePage, Comment, state_seconds
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
-from phongtrao.reports.builder import ReportEmpty
 from phongtrao.vn import format_dateline, format_number
 
 SEEN_COOKIE = "pt_seen"
@@ -457,20 +456,26 @@ def search(request: HttpRequest) -> TemplateResponse:
 @login_required
 @require_POST
 def report_publish(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
-    """Make a draft article of the unit's report and open it in the editor's admin."""
+    """Queue the draft article of the unit's report (a worker renders its PDF); open the
+    draft in the editor's admin when it is already made."""
     unit = access_unit(request.user, unit_uid)
     try:
-        result = services.article_from_report(user=request.user, unit=unit, period_code=period)
-    except (PortalError, ReportEmpty) as error:
+        article = services.article_from_report_queue(
+            user=request.user, unit=unit, period_code=period
+        )
+    except PortalError as error:
         messages.error(request, str(error))
         return redirect("reports:page", unit_uid=unit.uid, period=period)
-    messages.success(
-        request,
-        "Đã tạo bài viết nháp từ báo cáo; biên tập viên xem lại và xuất bản."
-        if result.created
-        else "Báo cáo này đã có bài viết nháp đang chờ xuất bản.",
-    )
-    return redirect("wagtailadmin_pages:edit", result.article.pk)
+    if article is None:
+        messages.success(
+            request,
+            "Đang dựng bản PDF và tạo bài viết nháp từ báo cáo. Sau ít phút, bài viết nháp có "
+            "trong trang quản trị cổng thông tin (mục Tin tức - Sự kiện) để biên tập viên "
+            "xem lại và xuất bản.",
+        )
+        return redirect("reports:page", unit_uid=unit.uid, period=period)
+    messages.success(request, "Báo cáo này đã có bài viết nháp đang chờ xuất bản.")
+    return redirect("wagtailadmin_pages:edit", article.pk)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from phongtrao.accounts.services import membership_set
 from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalue_save, period_get
+from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.portal.models import ArticlePage
 from phongtrao.portal.services import article_from_report
 
@@ -82,9 +83,16 @@ def test_publishing_over_http(small_tree, people):
     editor = Client()
     editor.force_login(people["editor"])
     response = editor.post(f"/bao-cao/{province.uid}/2023/dang-bai/")
-    article = ArticlePage.objects.get(report_unit=province)
+    # The PDF is rendered by a worker, not in the request: back to the report meanwhile.
     assert response.status_code == 302
-    assert response["Location"] == f"/cms/pages/{article.pk}/edit/"
+    assert response["Location"] == f"/bao-cao/{province.uid}/2023/"
+    assert not ArticlePage.objects.filter(report_unit=province).exists()
+    assert tasks_run_pending() == 1
+    article = ArticlePage.objects.get(report_unit=province)
+    assert article.attachment.file.read(5) == b"%PDF-"
+    again = editor.post(f"/bao-cao/{province.uid}/2023/dang-bai/")
+    assert again["Location"] == f"/cms/pages/{article.pk}/edit/"
+    assert tasks_run_pending() == 0
 
     outsider = Client()
     outsider.force_login(people["outsider"])
