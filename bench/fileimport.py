@@ -142,6 +142,7 @@ def api_import(path: Path) -> tuple[float, dict[str, Any]]:
 
 def figures(count: int, year: int) -> dict[str, Any]:
     """Both imports of `count` new values of `year` (the API's a year later): the bench keys."""
+    call_command("migrate", database="progress", verbosity=0)  # SQLite: a file of its own
     with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
         path = Path(folder) / "values.json"
         written = json_write(path, count, year)

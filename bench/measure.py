@@ -30,6 +30,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from fileimport import figures  # noqa: E402
 
 from phongtrao.actors import SYSTEM  # noqa: E402
 from phongtrao.analytics.rebuild import rollups_rebuild  # noqa: E402
@@ -172,6 +173,7 @@ def main() -> None:
     parser.add_argument("--tier", choices=TIERS, required=True)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--naive-repeat", type=int, default=5)
+    parser.add_argument("--file-values", type=int, default=200_000)
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -207,6 +209,8 @@ def main() -> None:
     )
     import_s = time.perf_counter() - start
     stored = base + result.imported
+    # A DHIS2 JSON file through a real worker process, and posted to the API (2027, 2028).
+    files = figures(args.file_values, 2027) if args.file_values else {}
 
     everything = list(Indicator.objects.all())
     for province in provinces:
@@ -278,6 +282,7 @@ def main() -> None:
                 "naive_p50_ms": round(statistics.median(naive_ms), 2),
                 "naive_p95_ms": round(percentile(naive_ms, 95), 2),
                 "save_p50_ms": round(statistics.median(save_ms), 2),
+                **files,
             }
         )
     )

@@ -202,7 +202,16 @@ def main() -> None:
     first_tier = results[0]["tier"]
     summary = {
         r["database"]: {
-            k: r[k] for k in ("report_p50_ms", "naive_p50_ms", "import_values_per_s", "save_p50_ms")
+            k: r.get(k)
+            for k in (
+                "report_p50_ms",
+                "naive_p50_ms",
+                "import_values_per_s",
+                "save_p50_ms",
+                "file_import_values_per_s",
+                "file_import_peak_mb",
+                "api_import_values_per_s",
+            )
         }
         for r in results
         if r["tier"] == first_tier
