@@ -128,7 +128,7 @@ def _run(world: dict[str, Any], payload: bytes, setwise: bool, **options: Any) -
 
 @pytest.mark.django_db
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
