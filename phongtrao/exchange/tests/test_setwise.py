@@ -84,17 +84,25 @@ def _payload(world: dict[str, Any], rows: list[dict[str, Any]]) -> bytes:
 
 
 def _state() -> dict[str, list[tuple[Any, ...]]]:
+    """What an import leaves, by period code (a period made by a run that was undone gets a
+    new id on PostgreSQL, whose sequences do not roll back)."""
     return {
         "values": sorted(
             DataValue.objects.values_list(
-                "unit_id", "indicator_id", "period_id", "value", "comment", "follow_up", "version"
+                "unit_id",
+                "indicator_id",
+                "period__code",
+                "value",
+                "comment",
+                "follow_up",
+                "version",
             )
         ),
         "audit": list(
             DataValueAudit.objects.order_by("pk").values_list(
                 "unit_id",
                 "indicator_id",
-                "period_id",
+                "period__code",
                 "action",
                 "old_value",
                 "new_value",
@@ -103,9 +111,9 @@ def _state() -> dict[str, list[tuple[Any, ...]]]:
             )
         ),
         "rollups": sorted(
-            Rollup.objects.values_list("unit_id", "period_id", "indicator_id", "value", "count")
+            Rollup.objects.values_list("unit_id", "period__code", "indicator_id", "value", "count")
         ),
-        "activity": sorted(Activity.objects.values_list("unit_id", "period_id", "count")),
+        "activity": sorted(Activity.objects.values_list("unit_id", "period__code", "count")),
     }
 
 
