@@ -127,7 +127,7 @@ def api_import(path: Path) -> tuple[float, dict[str, Any]]:
     """POST the file to `/api/dataValueSets` (HTTP Basic), in this process; seconds, summary."""
     user = _importer()
     token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-    client = Client(HTTP_AUTHORIZATION=f"Basic {token}")
+    client = Client(HTTP_AUTHORIZATION=f"Basic {token}", HTTP_HOST="localhost")
     body = path.read_bytes()
     started = time.perf_counter()
     response = client.post(

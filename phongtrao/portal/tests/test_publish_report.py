@@ -87,12 +87,13 @@ def test_publishing_over_http(small_tree, people):
     assert response.status_code == 302
     assert response["Location"] == f"/bao-cao/{province.uid}/2023/"
     assert not ArticlePage.objects.filter(report_unit=province).exists()
-    assert tasks_run_pending() == 1
+    tasks_run_pending()  # the draft's task (and Wagtail's own: search index, references)
     article = ArticlePage.objects.get(report_unit=province)
     assert article.attachment.file.read(5) == b"%PDF-"
     again = editor.post(f"/bao-cao/{province.uid}/2023/dang-bai/")
     assert again["Location"] == f"/cms/pages/{article.pk}/edit/"
-    assert tasks_run_pending() == 0
+    tasks_run_pending()
+    assert ArticlePage.objects.filter(report_unit=province).count() == 1
 
     outsider = Client()
     outsider.force_login(people["outsider"])
