@@ -162,9 +162,9 @@ def check(dimensions: list[str], every_cell: bool, seed: int) -> int:
             if indicator.formula or indicator.time_aggregation != "sum":
                 continue
             prefixes = [u.path + ("*" if like == "GLOB" else "%") for u in unit_list]
-            if len(unit_list) > 500:  # every commune of the country: the whole structure
-                root = unit_list[0].path.split("/")[1]
-                prefixes = [f"/{root}/" + ("*" if like == "GLOB" else "%")]
+            if len(unit_list) > 500:  # every commune under some provinces: those provinces
+                parents = {u.path[: u.path.rstrip("/").rfind("/") + 1] for u in unit_list}
+                prefixes = [path + ("*" if like == "GLOB" else "%") for path in parents]
             match = " OR ".join([f"u.path {like} %s"] * len(prefixes))
             with connection.cursor() as cursor:
                 cursor.execute(
