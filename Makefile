@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export PHONGTRAO_DEV := 1
 
-.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages clean
+.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages restore-check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -111,6 +111,11 @@ bench-portal: $(STAMP) system-packages bench-packages
 ANALYTICS_TIERS ?= 10m
 bench-analytics: $(STAMP) system-packages
 	$(PY) bench/analytics.py --tiers $(ANALYTICS_TIERS) --write
+
+# Backups that restore: base backup + WAL archive of a throw-away PostgreSQL, more writes, a
+# point-in-time restore, the figures compared (scripts/restore_check.py); JSON last.
+restore-check: $(STAMP) system-packages
+	$(PY) scripts/restore_check.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3
