@@ -11,9 +11,13 @@ class PortalConfig(AppConfig):
     verbose_name = "Cổng thông tin"
 
     def ready(self) -> None:
-        from wagtail.signals import page_published
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published, page_unpublished, post_page_move
 
         page_published.connect(_article_published, dispatch_uid="portal_article_published")
+        # What guests read changes: the guests' page cache starts a new generation.
+        for signal in (page_published, page_unpublished, post_page_move, post_save, post_delete):
+            signal.connect(_pages_changed, dispatch_uid=f"portal_pages_changed_{id(signal)}")
 
 
 def _article_published(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -23,3 +27,17 @@ def _article_published(sender: Any, instance: Any, **kwargs: Any) -> None:
 
     if isinstance(instance, ArticlePage):
         report_document_release(article=instance)
+
+
+def _pages_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # A page published, unpublished, edited in place, moved or deleted; the site (its name,
+    # its home page) or the portal's settings changed.
+    from wagtail.models import Page, Site
+
+    from phongtrao.portal.models import PortalSettings
+    from phongtrao.portal.pagecache import pages_invalidate_on_commit
+
+    if isinstance(instance, PortalSettings) and kwargs.get("created"):
+        return  # the empty row made on first reading (BaseSiteSetting.for_request)
+    if isinstance(instance, Page | Site | PortalSettings):
+        pages_invalidate_on_commit()

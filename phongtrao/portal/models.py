@@ -53,7 +53,12 @@ class HomePage(Page):
         # An article is found by its full path in one query, instead of one query (and one
         # more for the specific page) per path segment: the article page is the hot path.
         if path_components:
-            article = article_at(self.url_path + "/".join(path_components) + "/")
+            from phongtrao.portal.pagecache import generation
+
+            # Looked up already when the guests' page cache was asked (views.serve).
+            article = getattr(request, "_portal_article_at", None) or article_at(
+                self.url_path + "/".join(path_components) + "/", generation(request)
+            )
             if article is not None:
                 if not article.live:
                     raise Http404
@@ -232,12 +237,9 @@ class ArticlePage(Page):
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         from phongtrao.portal import views
 
-        views.article_count_view(request, self)
-        response = views.article_page_for_guest(request, self)
-        if response is None:
-            response = super().serve(request, *args, **kwargs)
-        views.article_remember_seen(request, response, self)
-        return response
+        return views.article_serve(
+            request, self, lambda: Page.serve(self, request, *args, **kwargs)
+        )
 
 
 def state_seconds() -> float:
@@ -248,22 +250,23 @@ def state_seconds() -> float:
 
 
 # Articles already loaded by this process, by address: when their row was last checked, the
-# row's state then, the article.
-_articles: dict[str, tuple[float, tuple[Any, ...], ArticlePage]] = {}
+# generation of the guests' pages then, the row's state then, the article.
+_articles: dict[str, tuple[float, str, tuple[Any, ...], ArticlePage | None]] = {}
 _ARTICLES_KEPT = 2000
 
 
-def article_at(url_path: str) -> ArticlePage | None:
+def article_at(url_path: str, generation: str = "") -> ArticlePage | None:
     """The article at this address, or None for another kind of page or no page.
 
     One cheap query reads the page row's state (live, last publication, latest revision),
-    at most once per `state_seconds()`; the article object loaded earlier is reused while
-    that state is unchanged.
+    at most once per `state_seconds()` and whenever the generation of the guests' pages
+    (`pagecache.generation`, moved by every publication, move or deletion) changed; the
+    article object loaded earlier is reused while that state is unchanged.
     """
     now = time.monotonic()
     hit = _articles.get(url_path)
-    if hit is not None and now - hit[0] < state_seconds():
-        return hit[2]
+    if hit is not None and now - hit[0] < state_seconds() and hit[1] == generation:
+        return hit[3]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, content_type_id, live, last_published_at, latest_revision_id "
@@ -271,18 +274,19 @@ def article_at(url_path: str) -> ArticlePage | None:
             [url_path],
         )
         row = cursor.fetchone()
+    if len(_articles) >= _ARTICLES_KEPT:
+        _articles.clear()
     if row is None or row[1] != ContentType.objects.get_for_model(ArticlePage).pk:
-        _articles.pop(url_path, None)
+        # Not an article (a category, no page): remembered as well, for the same while.
+        _articles[url_path] = (now, generation, tuple(row or ()), None)
         return None
-    if hit is not None and hit[1] == tuple(row):
-        _articles[url_path] = (now, hit[1], hit[2])
-        return hit[2]
+    if hit is not None and hit[2] == tuple(row):
+        _articles[url_path] = (now, generation, hit[2], hit[3])
+        return hit[3]
     article: ArticlePage | None = ArticlePage.objects.filter(pk=row[0]).first()
     if article is None:
         return None
-    if len(_articles) >= _ARTICLES_KEPT:
-        _articles.clear()
-    _articles[url_path] = (now, tuple(row), article)
+    _articles[url_path] = (now, generation, tuple(row), article)
     return article
 
 

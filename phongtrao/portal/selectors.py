@@ -1,9 +1,10 @@
 """Reads of the portal, cached where a little staleness is harmless.
 
 Counters are always read fresh (one row). Lists that change with publishing (related
-articles, menu, home sections) are cached for a short while under keys that include the
-article's publication time; approved comments are cached under the article's
-`comments_version`, which every change of them moves, so a stale list is never served.
+articles, menu, latest articles) are cached for a short while under keys that include the
+generation of the guests' pages (`pagecache`), which every publication moves; approved
+comments are cached under the article's `comments_version`, which every change of them
+moves, so a stale list is never served.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models import QuerySet
 from wagtail.models import Page
 
 from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment
+from phongtrao.portal.pagecache import generation
 from phongtrao.portal.services import COUNTER_COLUMNS, Counters
 from phongtrao.vn.text import fold_words
 
@@ -64,7 +66,7 @@ def _links(pages: QuerySet[ArticlePage] | list[ArticlePage]) -> list[ArticleLink
 def article_related(article: ArticlePage) -> tuple[list[ArticleLink], list[ArticleLink]]:
     """Newer and older articles of the same category (newest first in both), cached briefly."""
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
-    key = f"portal:related:{article.pk}:{stamp}"
+    key = f"portal:related:{generation()}:{article.pk}:{stamp}"
     cached: tuple[list[ArticleLink], list[ArticleLink]] | None = cache.get(key)
     if cached is not None:
         return cached
@@ -109,7 +111,8 @@ class MenuItem:
 
 def portal_menu() -> list[MenuItem]:
     """The top categories and their children, for the navigation bar (cached)."""
-    cached: list[MenuItem] | None = cache.get("portal:menu")
+    key = f"portal:menu:{generation()}"
+    cached: list[MenuItem] | None = cache.get(key)
     if cached is not None:
         return cached
     categories = list(CategoryPage.objects.live().in_menu().filter(depth__lte=4).order_by("path"))
@@ -122,16 +125,17 @@ def portal_menu() -> list[MenuItem]:
         )
         for c in top
     ]
-    cache.set("portal:menu", result, MENU_SECONDS)
+    cache.set(key, result, MENU_SECONDS)
     return result
 
 
 def latest_links(limit: int = 6) -> list[ArticleLink]:
     """The newest articles as links, for the side block (cached briefly)."""
-    cached: list[ArticleLink] | None = cache.get("portal:latest")
+    key = f"portal:latest:{generation()}:{limit}"
+    cached: list[ArticleLink] | None = cache.get(key)
     if cached is None:
         cached = _links(list(articles_live()[:limit]))
-        cache.set("portal:latest", cached, RELATED_SECONDS)
+        cache.set(key, cached, RELATED_SECONDS)
     return cached
 
 

@@ -10,6 +10,7 @@ from wagtail.contrib.sitemaps import Sitemap
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 
 from phongtrao.portal.models import portal_base_url
+from phongtrao.portal.pagecache import cached_for_guests
 
 
 class PortalSitemap(Sitemap):
@@ -27,6 +28,7 @@ class PortalSitemap(Sitemap):
         return urls
 
 
+@cached_for_guests
 def sitemap(request: HttpRequest) -> HttpResponse:
     """The published pages of the request's site, at the portal's public address."""
     response: HttpResponse = wagtail_sitemap(request, sitemaps={"wagtail": PortalSitemap(request)})

@@ -8,9 +8,9 @@ comment rate limit is a random id in another signed session cookie.
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.http.request import split_domain_port
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -35,12 +34,11 @@ from wagtail.wagtail_hooks import check_view_restrictions
 
 from phongtrao.accounts.access import access_unit
 from phongtrao.busy import write_or_drop
-from phongtrao.portal import selectors, services
+from phongtrao.portal import pagecache, selectors, services
 from phongtrao.portal.forms import CommentForm
-from phongtrao.portal.models import ArticlePage, Comment, state_seconds
+from phongtrao.portal.models import ArticlePage, Comment, article_at, state_seconds
 from phongtrao.portal.services import Counters, PortalError
 from phongtrao.portal.traffic.bots import is_bot
-from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
 from phongtrao.vn import format_dateline, format_number
 
 SEEN_COOKIE = "pt_seen"
@@ -64,17 +62,9 @@ _SITES_STATE_SQL = (
 )
 
 
-# The guests' page cache (see article_page_for_guest): (article, published, comments version)
-# → (until when, the page cut at its placeholders). Kept in the process: no copy or pickling
-# per request, and every worker renders a page at most once a minute.
-_pages: dict[tuple[int, float, int], tuple[float, list[str]]] = {}
-_PAGES_KEPT = 500
-
-
 def site_cache_clear() -> None:
-    """Forget the sites and the guests' pages this process keeps."""
+    """Forget the sites this process keeps."""
     _sites.clear()
-    _pages.clear()
 
 
 def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
@@ -83,10 +73,15 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
 
     Wagtail looks the site up (one query) and loads its home page (another) on every
     request; the portal's pages are the hot path, so both are kept while one plain query,
-    run at most once per `state_seconds()`, says that no site and no home page changed.
+    run at most once per `state_seconds()` and whenever the guests' pages' generation moved,
+    says that no site and no home page changed.
     """
     now = time.monotonic()
-    if now - _sites.get("checked", -math.inf) >= state_seconds():
+    generation = pagecache.generation(request)
+    if (
+        now - _sites.get("checked", -math.inf) >= state_seconds()
+        or _sites.get("generation") != generation
+    ):
         with connection.cursor() as cursor:
             cursor.execute(_SITES_STATE_SQL)
             rows = cursor.fetchall()
@@ -96,6 +91,7 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
             _sites["state"] = state
         _sites["restricted"] = any(row[-1] for row in rows)
         _sites["checked"] = now
+        _sites["generation"] = generation
     key = (split_domain_port(request.get_host())[0], request.get_port())
     # Read once into locals: another thread may clear the dictionary meanwhile.
     site = _sites.get(key, _UNKNOWN)
@@ -108,14 +104,28 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
 
 
 def serve(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Wagtail's page serving (wagtail.views.serve), made cheaper for the hot article page.
+    """Wagtail's page serving (wagtail.views.serve), made cheaper for the portal's pages.
 
     The site and its home page are reused for a while (see _site_for_request), and Wagtail's
     view-restriction check (two queries per page) runs only when some page has a
     restriction at all, which the same query tells. Every other hook runs as in Wagtail.
+    Guests get the home and category pages from the guests' page cache (`pagecache`; with
+    a restriction anywhere, none is cached); an article page counts its view first, so it
+    uses the cache itself (ArticlePage.serve).
     """
     site, check_restrictions = _site_for_request(request)
     request._wagtail_site = site  # type: ignore[attr-defined]
+    if check_restrictions or site is None or not pagecache.guest_cacheable(request):
+        return _serve_page(request, path, check_restrictions)
+    if path:
+        article = article_at(site.root_page.url_path + path, pagecache.generation(request))
+        request._portal_article_at = article  # type: ignore[attr-defined]  # for route
+        if article is not None:
+            return _serve_page(request, path, False)
+    return pagecache.for_guest(request, lambda: _serve_page(request, path, False))
+
+
+def _serve_page(request: HttpRequest, path: str, check_restrictions: bool) -> HttpResponseBase:
     route = Page.route_for_request(request, path)
     if route is None:
         raise Http404
@@ -226,11 +236,14 @@ ARTICLE_SECONDS = 120
 
 def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters) -> str:
     """The article's part of the page, with placeholders for what changes per request (the
-    counters and the CSRF token, see _fill): rendered once per published version and
-    approved comments, and cached."""
+    counters and the CSRF token, see article_values): rendered once per published version,
+    approved comments and generation of the guests' pages, and cached."""
     preview = bool(getattr(request, "is_preview", False))
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
-    key = f"portal:article:{article.pk}:{stamp}:{counters.comments_version}"
+    key = (
+        f"portal:article:{pagecache.generation(request)}:{article.pk}:{stamp}:"
+        f"{counters.comments_version}"
+    )
     html: str | None = None if preview else cache.get(key)
     if html is None:
         newer, older = selectors.article_related(article)
@@ -251,32 +264,14 @@ def _article_html(request: HttpRequest, article: ArticlePage, counters: Counters
     return html
 
 
-# What _fill replaces; a page is split at them once (see _parts).
-_PLACEHOLDERS = re.compile(
-    f"(@@VIEWS@@|@@COMMENTS@@|@@RATING@@|@@PERCENT@@|@@CSRF@@|{re.escape(SIDEBAR_PLACEHOLDER)})"
-)
-
-
-def _parts(html: str) -> list[str]:
-    """The page cut at its placeholders: text, placeholder, text, ... (odd items)."""
-    return _PLACEHOLDERS.split(html)
-
-
-def _fill(parts: list[str], request: HttpRequest, counters: Counters) -> str:
-    """Put this request's counters and CSRF token in the article's placeholders (and the side
-    blocks in a page of the page cache)."""
-    values = {
+def article_values(counters: Counters) -> dict[str, str]:
+    """What the article's own placeholders stand for: its counters as shown."""
+    return {
         "@@VIEWS@@": format_number(counters.views),
         "@@COMMENTS@@": format_number(counters.comment_count),
         "@@RATING@@": rating_text(counters),
         "@@PERCENT@@": str(round(rating_average(counters) * 20)),
-        "@@CSRF@@": get_token(request),
     }
-    filled = parts.copy()
-    for index in range(1, len(filled), 2):
-        name = filled[index]
-        filled[index] = sidebar_html() if name == SIDEBAR_PLACEHOLDER else values[name]
-    return "".join(filled)
 
 
 def _counters_of(request: HttpRequest, article: ArticlePage) -> Counters:
@@ -290,49 +285,27 @@ def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any
     counters = _counters_of(request, article)
     html = _article_html(request, article, counters)
     if not getattr(request, "_portal_fill_later", False):
-        html = _fill(_parts(html), request, counters)
+        html = pagecache.fill(pagecache.parts_of(html), request, article_values(counters))
     return {"counters": counters, "article_html": mark_safe(html)}  # noqa: S308
 
 
-def _guest_without_state(request: HttpRequest) -> bool:
-    """A guest's plain GET with no session and no pending message: the page is the same for
-    every such reader but for the counters and the CSRF token."""
-    return (
-        request.method == "GET"
-        and not getattr(request, "is_preview", False)
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-        and not request.GET
-    )
-
-
-def article_page_for_guest(request: HttpRequest, article: ArticlePage) -> HttpResponse | None:
-    """The whole article page for a guest, from a page cache; None when the page must be
-    rendered for this reader (signed in, a message to show, a preview, a query string).
-
-    The page is rendered once with its placeholders and kept for PORTAL_PAGE_CACHE_SECONDS
-    (default 60; the menu and the related lists it shows are cached longer already), keyed by
-    the published version and the approved comments, so that a new version or an approved
-    comment shows at once. The counters, the CSRF token and the side blocks (statistics,
-    links: cached for their own few seconds) are filled per request.
-    """
-    seconds = getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 60)
-    if not seconds or not _guest_without_state(request):
-        return None
-    counters = _counters_of(request, article)
+def article_serve(
+    request: HttpRequest, article: ArticlePage, render: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """The article page: the view counted, then the page, a guest's from the guests' page
+    cache (see pagecache) under the article's published version and approved comments as
+    well as the generation, so that a new version or an approved comment shows at once on
+    every server; its counters, CSRF token and side blocks filled per request."""
+    counters = article_count_view(request, article)
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
-    key = (article.pk, stamp, counters.comments_version)
-    now = time.monotonic()
-    hit = _pages.get(key)
-    if hit is None or hit[0] <= now:
-        request._portal_fill_later = True  # type: ignore[attr-defined]
-        rendered = TemplateResponse(
-            request, article.get_template(request), article.get_context(request)
-        ).render()
-        if len(_pages) >= _PAGES_KEPT:
-            _pages.clear()
-        hit = _pages[key] = (now + seconds, _parts(rendered.content.decode()))
-    return HttpResponse(_fill(hit[1], request, counters))
+    response = pagecache.for_guest(
+        request,
+        render,
+        extra=f"{article.pk}:{stamp}:{counters.comments_version}",
+        values=article_values(counters),
+    )
+    article_remember_seen(request, response, article)
+    return response
 
 
 # ---------------------------------------------------------------------------------------------

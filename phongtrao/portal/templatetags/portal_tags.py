@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from phongtrao.portal import selectors
 from phongtrao.portal.models import portal_site_name
+from phongtrao.portal.pagecache import NONCE_PLACEHOLDER
 from phongtrao.vn import format_date_short, format_dateline, format_number
 from phongtrao.vn.text import match_spans
 
@@ -35,6 +36,16 @@ def portal_name(context: template.Context) -> str:
     if request is None:
         return str(settings.WAGTAIL_SITE_NAME)
     return portal_site_name(request)
+
+
+@register.simple_tag(takes_context=True)
+def portal_nonce(context: template.Context) -> str:
+    """The request's script nonce (Content-Security-Policy); a placeholder in a page rendered
+    for the guests' page cache, filled per request."""
+    request = context.get("request")
+    if getattr(request, "_portal_fill_later", False):
+        return NONCE_PLACEHOLDER
+    return str(getattr(request, "csp_nonce", ""))
 
 
 @register.filter

@@ -1,0 +1,188 @@
+"""The guests' page cache: every page a guest reads, rendered once and served from the cache.
+
+A guest's plain GET (no session, no message waiting, not a preview) gets the same page as
+every other guest but for a few bits that change per request: the article's counters, the
+CSRF token of its forms, the script nonce of the Content-Security-Policy, and the side blocks
+(visitor statistics, links; they have their own few seconds' cache). Such a page is rendered
+once with placeholders for those bits (`request._portal_fill_later` tells the templates),
+kept in Django's cache cut at its placeholders, and filled per request (`fill`).
+
+Invalidation is by generation: every cached page's key carries the generation read when the
+request began, and publishing, unpublishing, editing, moving or deleting a page, or changing
+the site's settings, moves the generation (`pages_invalidate`, after the commit). Kept in the
+cache named by `PORTAL_CACHE` (default "default"): with a cache shared by the app servers
+(Redis), a change is seen at once by every server; with the per-process local-memory cache
+(development), by the process that made it, the others within PORTAL_PAGE_CACHE_SECONDS.
+
+The page is the same for a desktop and a mobile browser (one responsive template), so the
+user agent is not part of the key; the response varies on Cookie, which says signed in or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
+from django.utils.cache import patch_vary_headers
+
+from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
+
+GENERATION_KEY = "portal:pages:generation"
+QUERY_MAX = 256  # longer query strings are served, not cached
+CSRF_PLACEHOLDER = "@@CSRF@@"
+NONCE_PLACEHOLDER = "@@NONCE@@"
+# The article's own placeholders, filled by the article view from its counters.
+ARTICLE_PLACEHOLDERS = ("@@VIEWS@@", "@@COMMENTS@@", "@@RATING@@", "@@PERCENT@@")
+_PLACEHOLDERS = re.compile(
+    "("
+    + "|".join(
+        re.escape(p)
+        for p in (*ARTICLE_PLACEHOLDERS, CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, SIDEBAR_PLACEHOLDER)
+    )
+    + ")"
+)
+# Response headers of a cached page that are the request's own, set again on every request.
+_OWN_HEADERS = {"set-cookie", "vary", "content-length"}
+
+
+def page_cache() -> BaseCache:
+    """The cache that keeps the guests' pages and their generation (PORTAL_CACHE)."""
+    return caches[getattr(settings, "PORTAL_CACHE", "default")]
+
+
+def page_seconds() -> int:
+    """How long a page is kept at most (PORTAL_PAGE_CACHE_SECONDS, default 60; 0: no cache)."""
+    return int(getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 60))
+
+
+def generation(request: HttpRequest | None = None) -> str:
+    """The pages' current generation; read once per request when `request` is given."""
+    known: str | None = getattr(request, "_portal_generation", None)
+    if known is not None:
+        return known
+    cache = page_cache()
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # Evicted or never set: start one (another process may have just done so).
+        cache.add(GENERATION_KEY, secrets.token_hex(6), None)
+        value = cache.get(GENERATION_KEY) or "0"
+    if request is not None:
+        request._portal_generation = str(value)  # type: ignore[attr-defined]
+    return str(value)
+
+
+def pages_invalidate() -> None:
+    """Move the generation: every guest page cached so far is rendered again when next read,
+    on every app server sharing the cache."""
+    page_cache().set(GENERATION_KEY, secrets.token_hex(6), None)
+
+
+def pages_invalidate_on_commit() -> None:
+    """Move the generation now and again once the current transaction commits: a request
+    that read the old content between the two would have kept it under the first new
+    generation."""
+    pages_invalidate()
+    transaction.on_commit(pages_invalidate)
+
+
+def guest_cacheable(request: HttpRequest) -> bool:
+    """A guest's plain GET with no session and no message waiting: the page is the same for
+    every such reader but for its placeholders."""
+    return (
+        request.method == "GET"
+        and page_seconds() > 0
+        and not getattr(request, "is_preview", False)
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and len(request.META.get("QUERY_STRING", "")) <= QUERY_MAX
+    )
+
+
+def page_key(request: HttpRequest, extra: str = "") -> str:
+    """The cache key of the request's page in the current generation."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+    return f"portal:page:{generation(request)}:{digest}:{extra}"
+
+
+def parts_of(html: str) -> list[str]:
+    """The page cut at its placeholders: text, placeholder, text, ... (odd items)."""
+    return _PLACEHOLDERS.split(html)
+
+
+def fill(parts: list[str], request: HttpRequest, values: Mapping[str, str] | None = None) -> str:
+    """The page with this request's bits in its placeholders; `values` has the article's."""
+    filled = parts.copy()
+    for index in range(1, len(filled), 2):
+        name = filled[index]
+        if name == SIDEBAR_PLACEHOLDER:
+            filled[index] = sidebar_html()
+        elif name == CSRF_PLACEHOLDER:
+            filled[index] = get_token(request)
+        elif name == NONCE_PLACEHOLDER:
+            filled[index] = str(getattr(request, "csp_nonce", ""))
+        else:
+            filled[index] = (values or {}).get(name, "")
+    return "".join(filled)
+
+
+def for_guest(
+    request: HttpRequest,
+    render: Callable[[], HttpResponseBase],
+    *,
+    extra: str = "",
+    values: Mapping[str, str] | None = None,
+) -> HttpResponseBase:
+    """The response of `render()`, from the guests' page cache when the request is a guest's
+    (see guest_cacheable); rendered and kept there when missing. Any response rendered with
+    placeholders is filled before it leaves; only a 200 page is kept."""
+    if not guest_cacheable(request):
+        return render()
+    cache = page_cache()
+    key = page_key(request, extra)
+    hit: tuple[list[tuple[str, str]], list[str]] | None = cache.get(key)
+    if hit is None:
+        # Only this rendering leaves placeholders: not an error page rendered after it.
+        request._portal_fill_later = True  # type: ignore[attr-defined]
+        try:
+            response = render()
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+        finally:
+            request._portal_fill_later = False  # type: ignore[attr-defined]
+        if response.streaming or not isinstance(response, HttpResponse):
+            return response
+        parts = parts_of(response.content.decode(response.charset))
+        if response.status_code == 200 and not response.cookies:
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
+            cache.set(key, (headers, parts), page_seconds())
+        response.content = fill(parts, request, values).encode(response.charset)
+        response["X-Portal-Cache"] = "miss"
+    else:
+        headers, parts = hit
+        response = HttpResponse(fill(parts, request, values))
+        for name, value in headers:
+            response[name] = value
+        response["X-Portal-Cache"] = "hit"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def cached_for_guests(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A view (or a callable view object, such as a feed) served through the guests' cache."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return for_guest(request, lambda: view(request, *args, **kwargs))
+
+    return wrapped

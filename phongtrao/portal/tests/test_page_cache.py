@@ -1,0 +1,218 @@
+"""The guests' page cache: every page a guest reads served from it, cut at what changes per
+request, and a new generation on every publication, unpublication, edit, move or deletion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from phongtrao.jobs.worker import tasks_run_pending
+from phongtrao.portal.models import ArticlePage, ArticleStats, Comment
+from phongtrao.portal.services import comments_moderate
+from phongtrao.portal.tests.conftest import BROWSER_UA, SEED_AT, article
+
+MOBILE_UA = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0 Mobile Safari/537.36"
+)
+GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def _guest_pages(portal):
+    seed = portal["seed"]
+    return {
+        "home": "/",
+        "category": portal["news"].url,
+        "category page 2": portal["base"].url + "?trang=2",
+        "search": "/tim-kiem/?q=B%E1%BA%B1ng+khen",
+        "tag": "/tim-kiem/?q=thi+%C4%91ua",
+        "rss": "/rss/",
+        "category rss": f"/rss/{portal['base'].pk}/",
+        "sitemap": "/sitemap.xml",
+        "print": f"/bai-viet/{seed.pk}/in/",
+        "article": seed.url,
+    }
+
+
+def _without_nonce(content):
+    return re.sub(rb'nonce="[^"]*"', b"", content)
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    sqls = [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return response, sqls
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "home",
+        "category",
+        "category page 2",
+        "search",
+        "tag",
+        "rss",
+        "category rss",
+        "sitemap",
+        "print",
+        "article",
+    ],
+)
+def test_each_guest_page_is_served_from_the_cache(portal, settings, name):
+    settings.PORTAL_STATE_SECONDS = 60  # the production default is 1 s: the sites' state kept
+    url = _guest_pages(portal)[name]
+    reader = Client(HTTP_USER_AGENT=BROWSER_UA)
+    first = reader.get(url)
+    assert first.status_code == 200 and first["X-Portal-Cache"] == "miss"
+    response, sqls = _queries(reader, url)
+    assert response.status_code == 200 and response["X-Portal-Cache"] == "hit"
+    # At most one query: the article's counters (always read fresh); none for the others.
+    assert len(sqls) <= (1 if name == "article" else 0), sqls
+    assert "Cookie" in response["Vary"]
+    assert "@@" not in response.content.decode()
+    if name != "article":  # the same page but for the script nonce
+        assert _without_nonce(response.content) == _without_nonce(first.content)
+
+
+def test_mobile_and_desktop_browsers_share_the_page(portal):
+    """One responsive template: a mobile browser gets the page a desktop one cached."""
+    assert Client(HTTP_USER_AGENT=BROWSER_UA).get("/")["X-Portal-Cache"] == "miss"
+    assert Client(HTTP_USER_AGENT=MOBILE_UA).get("/")["X-Portal-Cache"] == "hit"
+
+
+def test_per_request_bits_are_filled_in(portal):
+    """Each guest gets its own CSRF token and a script nonce matching its CSP header."""
+    url = portal["seed"].url
+    pages = [Client(HTTP_USER_AGENT=BROWSER_UA).get(url) for _ in range(2)]
+    assert pages[1]["X-Portal-Cache"] == "hit"
+    tokens, nonces = [], []
+    for page in pages:
+        html = page.content.decode()
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1])
+        nonce = re.search(r'<script nonce="([^"]+)">', html)[1]
+        assert f"'nonce-{nonce}'" in page["Content-Security-Policy"]
+        nonces.append(nonce)
+        assert "Thống kê truy cập" in html or "traffic" in html  # the side blocks
+    assert tokens[0] != tokens[1] and nonces[0] != nonces[1]
+
+
+def test_signed_in_members_and_posts_never_get_cached_pages(portal, django_user_model):
+    Client(HTTP_USER_AGENT=BROWSER_UA).get("/")  # cached for guests
+    member = django_user_model.objects.create_user("hoivien", password="x" * 12)
+    client = Client(HTTP_USER_AGENT=BROWSER_UA)
+    client.force_login(member)
+    response = client.get("/")
+    assert "X-Portal-Cache" not in response and "hoivien" in response.content.decode()
+    seed = portal["seed"]
+    guest = Client(HTTP_USER_AGENT=BROWSER_UA)
+    posted = guest.post(f"/bai-viet/{seed.pk}/danh-gia/", {"score": "4"})
+    assert posted.status_code == 302 and "X-Portal-Cache" not in posted
+    # A guest with a message waiting gets it, not the cached page.
+    page = guest.get(seed.url)
+    assert "X-Portal-Cache" not in page and "Cảm ơn bạn đã đánh giá" in page.content.decode()
+
+
+def _views(page):
+    return ArticleStats.objects.get(article=page).views
+
+
+def test_counters_stay_exact_and_robots_are_not_counted(portal):
+    seed = portal["seed"]
+    for _ in range(7):
+        response = Client(HTTP_USER_AGENT=MOBILE_UA).get(seed.url)
+    assert response["X-Portal-Cache"] == "hit"
+    assert _views(seed) == 7
+    assert '<span class="article-views">7</span>' in response.content.decode()
+    robot = Client(HTTP_USER_AGENT=GOOGLEBOT_UA)
+    for _ in range(5):
+        response = robot.get(seed.url)
+    assert response["X-Portal-Cache"] == "hit" and _views(seed) == 7
+
+
+def _html(url):
+    return Client(HTTP_USER_AGENT=BROWSER_UA).get(url).content.decode()
+
+
+def _warm(portal):
+    for url in _guest_pages(portal).values():
+        assert Client(HTTP_USER_AGENT=BROWSER_UA).get(url).status_code == 200
+
+
+def test_publishing_shows_at_once_everywhere(portal):
+    _warm(portal)
+    fresh = article(
+        portal["base"], "Ra mắt câu lạc bộ phụ nữ khởi nghiệp", SEED_AT + dt.timedelta(days=9)
+    )
+    tasks_run_pending()  # the search index
+    for url in (
+        "/",
+        portal["news"].url,
+        "/rss/",
+        "/sitemap.xml",
+        "/tim-kiem/?q=c%C3%A2u+l%E1%BA%A1c+b%E1%BB%99",
+    ):
+        assert "câu lạc bộ phụ nữ khởi nghiệp" in _html(url).lower() or fresh.url in _html(url), url
+    # The seed's "newer articles" list, on its cached page.
+    assert "Ra mắt câu lạc bộ phụ nữ khởi nghiệp" in _html(portal["seed"].url)
+
+
+def test_unpublishing_and_deleting_show_at_once(portal):
+    _warm(portal)
+    newer = portal["newer"]
+    newer_url = newer.url
+    newer.unpublish()
+    assert Client().get(newer_url).status_code == 404
+    for url in ("/", portal["news"].url, "/rss/", "/sitemap.xml", portal["seed"].url):
+        assert "Tin mới hơn trong chuyên mục" not in _html(url), url
+    seed = portal["seed"]
+    seed_url, seed_pk = seed.url, seed.pk
+    seed.delete()
+    assert Client().get(seed_url).status_code == 404
+    assert Client().get(f"/bai-viet/{seed_pk}/in/").status_code == 404
+    assert "NHẬN BẰNG KHEN" not in _html("/")
+
+
+def test_an_edit_shows_at_once(portal):
+    _warm(portal)
+    seed = portal["seed"]
+    seed.title = "TIÊU ĐỀ ĐÃ SỬA CỦA BÀI"
+    seed.save_revision().publish()
+    tasks_run_pending()
+    for url in _guest_pages(portal).values():
+        if "q=B" not in url and "thi" not in url:
+            html = _html(url)
+            assert "NHẬN BẰNG KHEN" not in html or "sitemap" in url, url
+    assert "TIÊU ĐỀ ĐÃ SỬA CỦA BÀI" in _html("/")
+    assert "TIÊU ĐỀ ĐÃ SỬA CỦA BÀI" in _html(f"/bai-viet/{seed.pk}/in/")
+    assert "TIÊU ĐỀ ĐÃ SỬA CỦA BÀI" in _html("/rss/")
+
+
+def test_a_move_shows_at_once(portal):
+    _warm(portal)
+    elsewhere = ArticlePage.objects.get(pk=portal["elsewhere"].pk)
+    assert "Trao giải cuộc thi khởi nghiệp" not in _html(portal["news"].url)
+    elsewhere.move(portal["base"], pos="last-child")
+    assert "Trao giải cuộc thi khởi nghiệp" in _html(portal["news"].url)
+    assert "Trao giải cuộc thi khởi nghiệp" not in _html(portal["other"].url)
+    moved = ArticlePage.objects.get(pk=elsewhere.pk)
+    assert Client().get(moved.url).status_code == 200
+
+
+def test_an_approved_comment_shows_at_once(portal, cms_editor):
+    seed = portal["seed"]
+    _warm(portal)
+    Client(HTTP_USER_AGENT=BROWSER_UA).post(
+        f"/bai-viet/{seed.pk}/binh-luan/", {"name": "Chị Lan", "body": "Bài viết rất hay."}
+    )
+    assert "Bài viết rất hay." not in _html(seed.url)  # waiting for an editor
+    comment = Comment.objects.get(body="Bài viết rất hay.")
+    comments_moderate(actor=cms_editor, comment_ids=[comment.pk], approved=True)
+    html = _html(seed.url)
+    assert "Bài viết rất hay." in html and 'Bình luận <span class="muted">(1)' in html
