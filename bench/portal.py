@@ -39,6 +39,14 @@ BROWSER_UA = (
     "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Mobile Safari/537.36"
 )
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+# The browsers each guest page is driven with (`--suite pages`): NukeViet serves its mobile
+# theme to the Android one, its desktop theme to the other; phongtrao one responsive page.
+USER_AGENTS = {"desktop": DESKTOP_UA, "mobile": BROWSER_UA}
+PAGE_CONCURRENCY = (1, 16, 64)
 # (worker class, workers, threads) tried when --choose is given; the first is the default.
 # granian's workers run the WSGI application in one blocking thread each here; gunicorn's
 # "sync" and "gthread" workers for comparison.
@@ -76,11 +84,11 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, s
     return status, headers, body
 
 
-def _request(host: str, port: int, path: str, cookie: str) -> bytes:
+def _request(host: str, port: int, path: str, cookie: str, user_agent: str = BROWSER_UA) -> bytes:
     lines = [
         f"GET {path} HTTP/1.1",
         f"Host: {host}:{port}",
-        f"User-Agent: {BROWSER_UA}",
+        f"User-Agent: {user_agent}",
         "Accept: text/html",
         "Accept-Language: vi-VN,vi",
         "Accept-Encoding: identity",
@@ -139,9 +147,10 @@ async def _load(
     concurrency: int,
     seconds: float | None = None,
     requests: int | None = None,
+    user_agent: str = BROWSER_UA,
 ) -> tuple[Tally, float]:
     tally = Tally()
-    message = _request(host, port, path, cookie)
+    message = _request(host, port, path, cookie, user_agent)
     deadline = time.perf_counter() + seconds if seconds is not None else None
     budget = [requests] if requests is not None else None
     started = time.perf_counter()
@@ -196,11 +205,19 @@ def _wrk_ms(text: str) -> float:
     return float(number[1]) * _WRK_UNITS[number[2]]
 
 
-def wrk_load(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    """`wrk -t2 -c<concurrency> -d<seconds>s --latency` against the article, summarised as
+def wrk_load(
+    port: int,
+    path: str,
+    cookie: str,
+    concurrency: int,
+    seconds: float,
+    user_agent: str = BROWSER_UA,
+) -> dict[str, Any]:
+    """`wrk -t2 -c<concurrency> -d<seconds>s --latency` against a page, summarised as
     `summary` does for the Python load generator."""
-    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency"]
-    command += ["-H", f"User-Agent: {BROWSER_UA}", "-H", "Accept-Language: vi-VN,vi"]
+    threads = min(2, concurrency)
+    command = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency"]
+    command += ["-H", f"User-Agent: {user_agent}", "-H", "Accept-Language: vi-VN,vi"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
@@ -231,12 +248,21 @@ def wrk_load(port: int, path: str, cookie: str, concurrency: int, seconds: float
     }
 
 
-def measure(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
+def measure(
+    port: int,
+    path: str,
+    cookie: str,
+    concurrency: int,
+    seconds: float,
+    user_agent: str = BROWSER_UA,
+) -> dict[str, Any]:
     """One load measurement: wrk when installed (`make bench` installs it), else the
     Python load generator."""
     if shutil.which("wrk"):
-        return wrk_load(port, path, cookie, concurrency, seconds)
-    tally, elapsed = asyncio.run(_load("127.0.0.1", port, path, cookie, concurrency, seconds))
+        return wrk_load(port, path, cookie, concurrency, seconds, user_agent)
+    tally, elapsed = asyncio.run(
+        _load("127.0.0.1", port, path, cookie, concurrency, seconds, user_agent=user_agent)
+    )
     return {"driver": "python asyncio", **summary(tally, elapsed)}
 
 
@@ -413,6 +439,81 @@ def _page_cpu(path: str, repeat: int) -> dict[str, float]:
     return out
 
 
+def _guest_pages(article_path: str) -> dict[str, str]:
+    """Each page a guest reads, by name, with its path in the demo; the article first."""
+    from urllib.parse import quote
+
+    from phongtrao.portal.models import ArticlePage
+
+    article = ArticlePage.objects.get(slug=article_path.rstrip("/").rsplit("/", 1)[-1])
+    category = article.get_parent()
+    tag = article.tags.first()
+    return {
+        "article": article_path,
+        "home": "/",
+        "category": str(category.url),
+        "tag": f"/tim-kiem/?q={quote(tag.name if tag else 'thi đua')}",
+        "search": f"/tim-kiem/?q={quote('phụ nữ khởi nghiệp')}",
+        "rss": "/rss/",
+        "sitemap": "/sitemap.xml",
+        "print": f"/bai-viet/{article.pk}/in/",
+    }
+
+
+async def _probe(port: int, path: str) -> tuple[int, str]:
+    """The status and the guests' cache state (X-Portal-Cache) of a second request."""
+    state = (0, "")
+    for _ in range(2):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(_request("127.0.0.1", port, path, "", DESKTOP_UA))
+        status, headers, _ = await _read_response(reader)
+        writer.close()
+        state = (status, headers.get("x-portal-cache", "none"))
+    return state
+
+
+def pages_suite(args: argparse.Namespace, path: str, config: tuple[str, int, int]) -> None:
+    """Every guest page with a desktop and a mobile browser at each concurrency, without
+    cookies (each request a new browser, as NukeViet was measured); per browser and
+    concurrency the pages run in turn, the article first, so that each page's rate can be
+    read against the article's of the same turn."""
+    from django.db import connection
+
+    pages = _guest_pages(path)
+    connection.close()
+    server = Server(*config)
+    try:
+        server.wait_ready(path)
+        for name, page in pages.items():
+            status, state = asyncio.run(_probe(server.port, page))
+            _emit(
+                {"kind": "page_probe", "page": name, "path": page, "status": status, "cache": state}
+            )
+        for agent, user_agent in USER_AGENTS.items():
+            for concurrency in args.page_concurrency:
+                for name, page in pages.items():
+                    _emit(
+                        {
+                            "kind": "page_load",
+                            "server": server.label,
+                            "page": name,
+                            "agent": agent,
+                            "concurrency": concurrency,
+                            **measure(
+                                server.port, page, "", concurrency, args.page_seconds, user_agent
+                            ),
+                        }
+                    )
+    finally:
+        server.stop()
+
+
+def _emit(record: dict[str, Any]) -> None:
+    from django.db import connection
+
+    print(json.dumps({"database": connection.vendor, **record}), flush=True)
+
+
 def inner(args: argparse.Namespace) -> None:
     _django()
     from django.db import connection
@@ -427,6 +528,14 @@ def inner(args: argparse.Namespace) -> None:
         print(json.dumps({"database": database, **record}), flush=True)
 
     emit({"kind": "setup", "article": path, "prepare_s": prepare_s})
+    suites = args.suite.split(",")
+    if "pages" in suites and "article" not in suites:
+        config = SERVER_CONFIGS[0]
+        if args.server:
+            kind, workers, threads = args.server.split(",")
+            config = (kind, int(workers), int(threads))
+        pages_suite(args, path, config)
+        return
 
     configs = SERVER_CONFIGS if args.choose else [SERVER_CONFIGS[0]]
     if args.server:
@@ -501,6 +610,8 @@ def inner(args: argparse.Namespace) -> None:
         server.stop()
     emit({"kind": "counting_cost", "repeat": args.cost_repeat, **_counting_cost(args.cost_repeat)})
     emit({"kind": "page_cpu", "repeat": 200, **_page_cpu(path, 200)})
+    if "pages" in suites:
+        pages_suite(args, path, configs[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,6 +624,9 @@ def outer(args: argparse.Namespace) -> None:
         f"--exact={args.exact}",
         f"--cost-repeat={args.cost_repeat}",
         f"--choose-seconds={args.choose_seconds}",
+        f"--suite={args.suite}",
+        f"--page-seconds={args.page_seconds}",
+        f"--page-concurrency={','.join(map(str, args.page_concurrency))}",
     ]
     if args.server:
         passed.append(f"--server={args.server}")
@@ -537,7 +651,7 @@ def outer(args: argparse.Namespace) -> None:
                     lines.append(line)
             if result.returncode != 0:
                 raise SystemExit(f"portal benchmark failed on {database}")
-        if args.choose and index == 0:
+        if args.choose and index == 0 and "article" in args.suite.split(","):
             chosen = [json.loads(x) for x in lines if '"kind": "load"' in x][0]["server"]
             parts = chosen.split()
             threads = parts[parts.index("--threads") + 1] if "--threads" in parts else "1"
@@ -639,7 +753,57 @@ def render(records: list[dict[str, Any]], notes: str) -> str:
             f"{r['returning_browser_us']} ({r.get('returning_browser_cpu_us', '?')}) | "
             f"{cpu.get('new_browser_cpu_ms', '?')} | {cpu.get('returning_browser_cpu_ms', '?')} |"
         )
+    out += render_pages(rows("page_probe"), rows("page_load"))
     return "\n".join(out) + "\n\n" + notes.strip() + "\n"
+
+
+PAGE_GOAL = (
+    "Goal (issue 21): every guest page at least 0.8× the article page's requests/s in the "
+    "same turn, p99 under 100 ms at concurrency 64."
+)
+
+
+def render_pages(probes: list[dict[str, Any]], loads: list[dict[str, Any]]) -> list[str]:
+    """The guest pages' tables: each page's rate as a ratio to the article's of the same
+    database, browser and concurrency."""
+    if not loads:
+        return []
+    out = [
+        "",
+        "## Every guest page, desktop and mobile browsers",
+        "",
+        PAGE_GOAL,
+        "",
+        "| database | page | path | status | guests' cache on a second request |",
+        "|---|---|---|---:|---|",
+    ]
+    for r in probes:
+        out.append(
+            f"| {r['database']} | {r['page']} | `{r['path']}` | {r['status']} | {r['cache']} |"
+        )
+    out += [
+        "",
+        "| database | browser | concurrency | page | req/s | × article | p50 ms | p99 ms | "
+        "errors | load avg | goal |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    article = {
+        (r["database"], r["agent"], r["concurrency"]): r["rps"]
+        for r in loads
+        if r["page"] == "article"
+    }
+    for r in loads:
+        base = article.get((r["database"], r["agent"], r["concurrency"]))
+        ratio = r["rps"] / base if base else float("nan")
+        ok = ratio >= 0.8 and not r["errors"]
+        if r["concurrency"] == 64:
+            ok = ok and r["p99_ms"] < 100
+        out.append(
+            f"| {r['database']} | {r['agent']} | {r['concurrency']} | {r['page']} | "
+            f"{r['rps']} | {ratio:.2f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
+            f"{r.get('load1', '?')} | {'reached' if ok else 'NOT reached'} |"
+        )
+    return out
 
 
 def main() -> None:
@@ -652,6 +816,18 @@ def main() -> None:
     parser.add_argument("--choose-seconds", type=float, default=6)
     parser.add_argument("--server", help="worker class,workers,threads (e.g. gthread,2,8)")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--suite",
+        default="article,pages",
+        help="article (the article page's rows, exactness, costs), pages (every guest page "
+        "with a desktop and a mobile browser), or both",
+    )
+    parser.add_argument("--page-seconds", type=float, default=10, help="per page measurement")
+    parser.add_argument(
+        "--page-concurrency",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=list(PAGE_CONCURRENCY),
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-load", action="store_true", help="reuse DATABASE_URL's data")
     parser.add_argument(
