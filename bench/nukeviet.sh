@@ -14,8 +14,8 @@
 # NV_CONCURRENCY ("1 16 64"). Runs as root (packages, services). Idempotent: an installed
 # NukeViet (its config.php present) is kept; remove NV_ROOT to install again.
 #
-# STATUS: written against NukeViet 4.5's installer (install/index.php, steps 1-8, read from
-# the 4.5.05 sources); not yet run end to end on this machine. Check its output.
+# Checked on Debian 12 against tag 4.5.05 (installer steps 1-8 of install/index.php); the
+# page addresses of other versions may differ: each page's HTTP status is printed.
 set -eu
 
 CHECKOUT=${1:?"usage: sh bench/nukeviet.sh NUKEVIET_CHECKOUT [--bench]"}
@@ -79,17 +79,23 @@ if [ ! -f "$ROOT/config.php" ]; then
     echo "== NukeViet's installer (Vietnamese, MySQL, no sample package)" >&2
     JAR=$(mktemp)
     INSTALL="$BASE/install/index.php?language=vi"
-    get() { curl -sS -L -b "$JAR" -c "$JAR" -o /dev/null -w "%{http_code} %{url_effective}\n" "$@" >&2; }
+    # -d makes a POST; -L then follows the 302 with a GET, as a browser does (no -X POST).
+    # NukeViet blocks a POST without its own page as Referer ("Your request is blocked").
+    get() {
+        url=$1; shift
+        curl -sS -L -b "$JAR" -c "$JAR" -e "$url" -o /dev/null \
+            -w "%{http_code} %{url_effective}\n" "$url" "$@" >&2
+    }
     get "$INSTALL&step=1"
-    get -X POST "$INSTALL&step=2" -d "modftp=0"
+    get "$INSTALL&step=2" -d "modftp=0"
     get "$INSTALL&step=3"
     get "$INSTALL&step=4"
-    get -X POST "$INSTALL&step=5" --data-urlencode "dbtype=mysql" \
+    get "$INSTALL&step=5" --data-urlencode "dbtype=mysql" \
         --data-urlencode "dbhost=localhost" --data-urlencode "dbport=" \
         --data-urlencode "dbname=$DB" --data-urlencode "dbuname=$DB_USER" \
         --data-urlencode "dbpass=$DB_PASS" --data-urlencode "prefix=nv4" \
         --data-urlencode "db_detete=1"
-    get -X POST "$INSTALL&step=6" --data-urlencode "site_name=Hội LHPN (NukeViet)" \
+    get "$INSTALL&step=6" --data-urlencode "site_name=Hội LHPN (NukeViet)" \
         --data-urlencode "nv_login=quantri" --data-urlencode "nv_email=admin@example.org" \
         --data-urlencode "nv_password=Bench.2024-nukeviet" \
         --data-urlencode "re_password=Bench.2024-nukeviet" \
@@ -103,10 +109,11 @@ if [ ! -f "$ROOT/config.php" ]; then
 fi
 
 echo "== Pages" >&2
-# The newest news article, by the news module's own tables (prefix nv4, language vi).
+# The newest news article shown on the site (not a link elsewhere), by the news module's
+# own tables (prefix nv4, language vi). The seed's article can be published in its admin.
 ARTICLE=$(mysql -uroot -N "$DB" -e "SELECT CONCAT(c.alias, '/', r.alias, '-', r.id, '.html') \
     FROM nv4_vi_news_rows r JOIN nv4_vi_news_cat c ON c.catid = r.catid \
-    WHERE r.status = 1 ORDER BY r.publtime DESC LIMIT 1" 2>/dev/null || true)
+    WHERE r.status = 1 AND r.external_link = 0 ORDER BY r.publtime DESC LIMIT 1" 2>/dev/null || true)
 CATEGORY=$(mysql -uroot -N "$DB" -e "SELECT alias FROM nv4_vi_news_cat ORDER BY weight LIMIT 1" \
     2>/dev/null || true)
 TAG=$(mysql -uroot -N "$DB" -e "SELECT alias FROM nv4_vi_news_tags ORDER BY numnews DESC LIMIT 1" \
@@ -114,7 +121,7 @@ TAG=$(mysql -uroot -N "$DB" -e "SELECT alias FROM nv4_vi_news_tags ORDER BY numn
 PAGES="home=/"
 [ -n "$ARTICLE" ] && PAGES="article=/index.php?language=vi&nv=news&op=$ARTICLE $PAGES"
 [ -n "$CATEGORY" ] && PAGES="$PAGES category=/index.php?language=vi&nv=news&op=$CATEGORY"
-[ -n "$TAG" ] && PAGES="$PAGES tag=/index.php?language=vi&nv=news&op=tag/$TAG"
+[ -n "$TAG" ] && PAGES="$PAGES tag=/index.php/tag/$TAG"
 PAGES="$PAGES search=/index.php?language=vi&nv=seek&q=ph%E1%BB%A5+n%E1%BB%AF"
 PAGES="$PAGES rss=/index.php?language=vi&nv=news&op=rss sitemap=/index.php?nv=SitemapIndex"
 [ -n "$ARTICLE" ] && PAGES="$PAGES print=/index.php?language=vi&nv=news&op=print/$ARTICLE"

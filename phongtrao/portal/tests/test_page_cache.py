@@ -4,15 +4,21 @@ request, and a new generation on every publication, unpublication, edit, move or
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from config.settings import shared_cache
 from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.portal.models import ArticlePage, ArticleStats, Comment
+from phongtrao.portal.pagecache import generation
 from phongtrao.portal.services import comments_moderate
 from phongtrao.portal.tests.conftest import BROWSER_UA, SEED_AT, article
 
@@ -216,3 +222,36 @@ def test_an_approved_comment_shows_at_once(portal, cms_editor):
     comments_moderate(actor=cms_editor, comment_ids=[comment.pk], approved=True)
     html = _html(seed.url)
     assert "Bài viết rất hay." in html and 'Bình luận <span class="muted">(1)' in html
+
+
+def _on_another_server(code: str, cache_url: str) -> str:
+    """Run `code` in another process configured as another app server of the cluster."""
+    env = dict(os.environ, PHONGTRAO_CACHE_URL=cache_url, DJANGO_SETTINGS_MODULE="config.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_an_invalidation_holds_on_every_server_sharing_the_cache(portal, redis_url, settings):
+    settings.CACHES = shared_cache(redis_url)
+    guest = Client(HTTP_USER_AGENT=BROWSER_UA)
+    assert guest.get("/")["X-Portal-Cache"] == "miss"
+    assert guest.get("/")["X-Portal-Cache"] == "hit"
+    # An editor publishes on another server: this one renders the page again.
+    _on_another_server(
+        "from phongtrao.portal.pagecache import pages_invalidate; pages_invalidate()", redis_url
+    )
+    assert guest.get("/")["X-Portal-Cache"] == "miss"
+    # And the other way round: a change published here moves the generation there.
+    portal["newer"].unpublish()
+    there = _on_another_server(
+        "from phongtrao.portal.pagecache import generation; print(generation())", redis_url
+    )
+    assert there == generation()
+    assert "Tin mới hơn trong chuyên mục" not in guest.get("/").content.decode()
