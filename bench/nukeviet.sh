@@ -14,6 +14,9 @@
 # NV_CONCURRENCY ("1 16 64"). Runs as root (packages, services). Idempotent: an installed
 # NukeViet (its config.php present) is kept; remove NV_ROOT to install again.
 #
+# The services stay up for further runs; stop them with
+#   service apache2 stop; service php8.2-fpm stop; service mariadb stop
+#
 # Checked on Debian 12 against tag 4.5.05 (installer steps 1-8 of install/index.php); the
 # page addresses of other versions may differ: each page's HTTP status is printed.
 set -eu

@@ -279,6 +279,11 @@ PORTAL_COMMENT_RATE_COUNT = int(os.environ.get("PORTAL_COMMENT_RATE_COUNT", "3")
 PORTAL_COMMENT_RATE_MINUTES = float(os.environ.get("PORTAL_COMMENT_RATE_MINUTES", "10"))
 # How long a process trusts what it last read of the portal's page tree (0: every request).
 PORTAL_STATE_SECONDS = float(os.environ.get("PORTAL_STATE_SECONDS", "1"))
+# The guests' page cache (phongtrao/portal/pagecache.py): the cache it lives in (shared by
+# the app servers when PHONGTRAO_CACHE_URL is set) and how long a page is kept at most
+# (0: no page cache); a publication invalidates it at once whatever this is.
+PORTAL_CACHE = os.environ.get("PORTAL_CACHE", "default")
+PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -57,12 +57,12 @@ _OWN_HEADERS = {"set-cookie", "vary", "content-length"}
 
 def page_cache() -> BaseCache:
     """The cache that keeps the guests' pages and their generation (PORTAL_CACHE)."""
-    return caches[getattr(settings, "PORTAL_CACHE", "default")]
+    return caches[settings.PORTAL_CACHE]
 
 
 def page_seconds() -> int:
     """How long a page is kept at most (PORTAL_PAGE_CACHE_SECONDS, default 60; 0: no cache)."""
-    return int(getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 60))
+    return int(settings.PORTAL_PAGE_CACHE_SECONDS)
 
 
 def generation(request: HttpRequest | None = None) -> str:
