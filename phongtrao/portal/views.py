@@ -8,6 +8,7 @@ comment rate limit is a random id in another signed session cookie.
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import time
 from collections.abc import Callable
