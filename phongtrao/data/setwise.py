@@ -148,7 +148,7 @@ def stage_refuse(kind: str, where: str, params: Sequence[Any] = ()) -> None:
 
 def staged_write(
     *,
-    user: Any = None,
+    user: Any,
     source: str = "import",
     create: bool = True,
     update: bool = True,
