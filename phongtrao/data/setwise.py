@@ -162,6 +162,7 @@ def staged_write(
     come back in `result.problems` in file order; with `atomic` and any refusal at all
     (the importer's too) nothing is written.
     """
+    _stage_index("indicator_id, unit_id, period_id")
     _stored_read()
     _repeats_refuse()
     _locked_refuse()
@@ -176,6 +177,7 @@ def staged_write(
     refused = _rows(f"SELECT COUNT(*) FROM {STAGE} WHERE kind IS NOT NULL")[0][0]  # noqa: S608
     if atomic and refused:
         return result
+    _stage_index("dv_id")
     _write(user, source)
     _rollups_carry()
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
@@ -185,6 +187,17 @@ def staged_write(
             else "PRAGMA optimize"
         )
     return result
+
+
+def _stage_index(columns: str) -> None:
+    """On PostgreSQL, index the staging table on the columns the next statements join on, and
+    give it statistics: temporary tables are never analysed by autovacuum, and the values'
+    own statistics may be stale after a large import in the same transaction, so without
+    this the planner may scan the whole staging table once per stored value."""
+    if connection.vendor != "postgresql":
+        return
+    _execute(f"CREATE INDEX ON {STAGE} ({columns})")
+    _execute(f"ANALYZE {STAGE}")
 
 
 def _stored_read() -> None:

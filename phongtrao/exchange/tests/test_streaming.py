@@ -131,6 +131,7 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog):
     assert (summary.status, summary.imported) == ("SUCCESS", 200_000)
     assert DataValue.objects.count() == 200_000
     assert len(peaks) == 21  # every 10,000 values read, and once written
-    # Holding the 200,000 parsed values would take well over 50 MB.
-    assert peaks[-1] < 25_000_000, peaks
-    assert peaks[-1] < peaks[1] * 1.25, peaks
+    # Holding the 200,000 parsed values would take well over 50 MB. Reading stays flat;
+    # writing keeps only per-unit and per-period keys (a few MB on PostgreSQL's driver).
+    assert peaks[-2] < peaks[1] * 1.25, peaks
+    assert peaks[-1] < 10_000_000, peaks
