@@ -631,7 +631,10 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
     if expire is not None:
         if not isinstance(expire, int) or isinstance(expire, bool):
             return message(409, "expire phải là số mili giây kể từ 01/01/1970.")
-        expires_at = dt.datetime.fromtimestamp(expire / 1000, tz=dt.UTC)
+        try:
+            expires_at = dt.datetime.fromtimestamp(expire / 1000, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return message(409, "expire nằm ngoài khoảng thời gian hợp lệ.")
     name = str(body.get("name") or f"API {timezone.localdate():%d/%m/%Y}")
     try:
         row, key = token_create(user=user, name=name, expires_at=expires_at)

@@ -104,7 +104,7 @@ def replica_caught_up(seconds: float = 10) -> None:
 
 @needs_replica
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 def test_tolerant_reads_reach_the_real_replica(real_replica, small_tree) -> None:
     unit = small_tree["c1"]
     replica_caught_up()
@@ -121,7 +121,7 @@ def test_tolerant_reads_reach_the_real_replica(real_replica, small_tree) -> None
 
 @needs_replica
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 def test_the_analytics_api_reads_the_replica_unless_the_user_just_wrote(
     real_replica, client, province_officer
 ) -> None:
@@ -138,7 +138,7 @@ def test_the_analytics_api_reads_the_replica_unless_the_user_just_wrote(
 
 @needs_replica
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 def test_reads_fall_back_to_the_primary_when_the_replica_is_down(
     real_replica, client, province_officer, tmp_path
 ) -> None:

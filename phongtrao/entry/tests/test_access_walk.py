@@ -112,6 +112,12 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
                     s in body for s in secrets
                 ), where
             elif any(name in pattern for name in ("unit_uid", "object_id", "uid", "pk")):
+                if response.status_code == 409:
+                    # A DHIS2 path refuses the walk's other parameters first (strict
+                    # parameters); asked plainly, it must still refuse the unit.
+                    client.force_login(people["xa2"])
+                    response = getattr(client, method)(path)
+                    body = response.content.decode(errors="replace")
                 assert response.status_code in DENIED, f"{where}: {response.status_code}"
             for secret in secrets:
                 assert secret not in body, f"{where} shows {secret}"

@@ -113,7 +113,9 @@ def test_the_page_is_refused_outside_the_subtree_and_bounded_in_queries(
     client.force_login(district_officer)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/to-chuc/{d2.uid}/co-cau/2025/?ky=xyz").status_code == 200
-    assert len(queries) <= 20
+    # Savepoints, the visit counters and the session's update are about 9 of them on SQLite.
+    reads = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) <= 16, "\n".join(q["sql"][:150] for q in reads)
 
 
 @pytest.mark.slow
