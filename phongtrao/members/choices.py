@@ -79,6 +79,7 @@ class EventKind(models.TextChoices):
     TRANSFER_REQUEST = "transfer_request", "Đề nghị chuyển sinh hoạt"
     TRANSFER_ACCEPT = "transfer_accept", "Nhận chuyển sinh hoạt"
     TRANSFER_REJECT = "transfer_reject", "Từ chối chuyển sinh hoạt"
+    REORGANISE = "reorganise", "Chuyển theo sắp xếp đơn vị"
     UPDATE = "update", "Sửa thông tin"
     EXPORT = "export", "Trích xuất dữ liệu theo yêu cầu"
     ERASE = "erase", "Xóa dữ liệu cá nhân theo yêu cầu"

@@ -52,7 +52,7 @@ class TransferForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Tệp Excel (.xlsx) danh sách hội viên")
+    file = forms.FileField(label="Tệp danh sách hội viên (Excel .xlsx hoặc CSV)")
     consent_on = forms.DateField(
         label="Ngày hội viên đồng ý xử lý dữ liệu", widget=DATE_INPUT, initial=timezone.localdate
     )
@@ -71,4 +71,13 @@ class FilterForm(forms.Form):
     )
     religion = forms.ChoiceField(
         label="Tôn giáo", choices=[("", "Tất cả"), *Religion.choices], required=False
+    )
+
+
+class GrantForm(forms.Form):
+    username = forms.CharField(label="Tên đăng nhập của cán bộ", max_length=150)
+    purpose = forms.CharField(
+        label="Mục đích được xem hồ sơ hội viên",
+        max_length=255,
+        help_text="Ví dụ: kiểm tra hồ sơ đề nghị khen thưởng năm 2026.",
     )

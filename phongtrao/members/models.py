@@ -257,3 +257,52 @@ class RecordsGrant(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Đang chờ"
+    RUNNING = "running", "Đang nhập"
+    DONE = "done", "Xong"
+    REJECTED = "rejected", "Chưa nhập (danh sách có lỗi)"
+    FAILED = "failed", "Lỗi"
+
+
+class MemberImport(models.Model):
+    """An uploaded member list (Excel or CSV) a worker of the task queue imports.
+
+    All or nothing: either every row is admitted (`written`), or none, and `problems` lists
+    each wrong row with its number in the file and a Vietnamese message.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_imports"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="member_imports")
+    filename = models.CharField("tên tệp", max_length=255)
+    path = models.CharField(max_length=500)
+    kind = models.CharField(max_length=4, choices=[("xlsx", "Excel"), ("csv", "CSV")])
+    size = models.BigIntegerField(default=0)
+    consent_on = models.DateField("ngày hội viên đồng ý xử lý dữ liệu")
+    status = models.CharField(
+        "tình trạng", max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    rows_read = models.IntegerField("số dòng đã đọc", default=0)
+    written = models.IntegerField("số hội viên đã nhập", default=0)
+    problems = models.JSONField("lỗi theo dòng", default=list, blank=True)
+    error = models.TextField("lỗi", blank=True)
+    created_at = models.DateTimeField("gửi lúc", auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "lượt nhập danh sách hội viên"
+        verbose_name_plural = "lượt nhập danh sách hội viên"
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REJECTED, ImportStatus.FAILED)

@@ -1,4 +1,4 @@
-"""Excel lists of members: reading the lists officers keep, writing lists back.
+"""Member lists: reading the lists officers keep (Excel .xlsx or CSV), writing lists back.
 
 Reading is bounded before parsing (file size, the zip's entries and uncompressed size, rows,
 columns) and all or nothing: every row is checked and every problem reported with its row
@@ -10,10 +10,11 @@ Writing never produces a formula: text that a spreadsheet would run is written a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -29,6 +30,10 @@ from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, cell_safe, xlsx
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 40
+MAX_CSV_BYTES = 8 * 1024 * 1024  # 20,000 rows of a dozen columns take about 3 MB
+MAX_FIELD = 1_000
+PROGRESS_EVERY = 500
+TOO_LONG = f"Danh sách quá dài (tối đa {MAX_ROWS:,} dòng).".replace(",", ".")
 # The file is refused before opening when its sheets declare more (title rows allowed for).
 LIMITS = XlsxLimits(max_rows=MAX_ROWS + 100)
 HEADERS = {
@@ -124,25 +129,90 @@ def _occupation(text: str) -> str:
     return Occupation.OTHER
 
 
-def list_read(handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit]) -> ImportPlan:
-    """Read and check a member list for `unit` (its chi hội among `branches`).
+RowSink = Callable[[int], None]
+
+
+def branches_of(unit: Unit) -> list[Unit]:
+    """The chi hội and tổ hội under `unit`, which a list's "Chi hội" column may name."""
+    return list(
+        Unit.objects.filter(path__startswith=unit.path, level__gte=Level.BRANCH)
+        .exclude(pk=unit.pk)
+        .order_by("path")
+    )
+
+
+def list_read(
+    handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit], on_row: RowSink | None = None
+) -> ImportPlan:
+    """Read and check an Excel (.xlsx) member list for `unit` (its chi hội among `branches`).
 
     Raises SheetError for a file that is not a readable list; returns the rows or the
-    problems (row number as Excel shows it, message) without writing anything.
+    problems (row number as Excel shows it, message) without writing anything. `on_row`
+    hears how many rows were read, now and then (the import's progress).
     """
     book = _open(handle)
     sheet = book.worksheets[0]
     if (sheet.max_row or 0) > MAX_ROWS + 10 or (sheet.max_column or 0) > MAX_COLUMNS:
-        raise SheetError(f"Danh sách quá dài (tối đa {MAX_ROWS:,} dòng)".replace(",", ".") + ").")
+        raise SheetError(TOO_LONG)
+    lines = enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)
+    return rows_check(lines, unit=unit, branches=branches, on_row=on_row)
+
+
+def csv_read(
+    handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit], on_row: RowSink | None = None
+) -> ImportPlan:
+    """Read and check a CSV member list (UTF-8, as Excel saves "CSV UTF-8"; comma or
+    semicolon), with the same columns and checks as the Excel list.
+
+    Bounded before parsing: the size is checked before reading, the text is decoded whole
+    (at most `MAX_CSV_BYTES`), each field is limited, and reading stops past `MAX_ROWS`.
+    """
+    raw = handle.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise SheetError(f"Tệp CSV quá lớn (tối đa {MAX_CSV_BYTES // 1024 // 1024} MB).")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError(
+            "Tệp CSV không ở bảng mã UTF-8: trong Excel, hãy lưu dạng “CSV UTF-8”."
+        ) from None
+    if "\x00" in text:
+        raise SheetError("Tệp không phải tệp CSV văn bản.")
+    head = text[:4096]
+    delimiter = ";" if head.count(";") > head.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def lines() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            for number, values in enumerate(reader, 1):
+                if len(values) > MAX_COLUMNS or any(len(v) > MAX_FIELD for v in values):
+                    raise SheetError(f"Dòng {number}: quá nhiều cột hoặc ô quá dài.")
+                yield number, values
+        except csv.Error as error:
+            raise SheetError(f"Tệp CSV không đọc được: {error}.") from None
+
+    return rows_check(lines(), unit=unit, branches=branches, on_row=on_row)
+
+
+def rows_check(
+    lines: Iterable[tuple[int, Sequence[Any]]],
+    *,
+    unit: Unit,
+    branches: Sequence[Unit],
+    on_row: RowSink | None = None,
+) -> ImportPlan:
+    """Find the header row, then check every row below it (numbered as the file shows)."""
     branch_by_key = {name_key(b.name): b for b in branches}
     branch_by_key.update({name_key(b.name).removeprefix("chi hoi "): b for b in branches})
     columns: dict[str, int] = {}
     rows: list[MemberRow] = []
     numbers: list[int] = []
     problems: list[tuple[int, str]] = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
+    for number, values in lines:
         if number > MAX_ROWS + 10:
-            raise SheetError("Danh sách quá dài.")
+            raise SheetError(TOO_LONG)
+        if on_row is not None and number % PROGRESS_EVERY == 0:
+            on_row(PROGRESS_EVERY)
         if not columns:
             found = {
                 HEADERS[name_key(_text(v))]: i
@@ -169,80 +239,87 @@ def list_read(handle: IO[bytes], *, unit: Unit, branches: Sequence[Unit]) -> Imp
         cell = {field: values[i] if i < len(values) else None for field, i in columns.items()}
         if not any(_text(v) for f, v in cell.items() if f != "number"):
             continue
-        row_problems: list[str] = []
-        birth, joined = _date(cell.get("birth_date")), _date(cell.get("join_date"))
-        if birth is None:
-            row_problems.append("Ngày sinh không hợp lệ (dạng ngày/tháng/năm, ví dụ 17/05/1985)")
-        if joined is None:
-            row_problems.append("Ngày vào Hội không hợp lệ (dạng ngày/tháng/năm)")
-        ethnicity_text = _text(cell.get("ethnicity")) or "Kinh"
-        ethnicity = ETHNICITY_BY_KEY.get(name_key(ethnicity_text))
-        if ethnicity is None:
-            row_problems.append(f"Dân tộc “{ethnicity_text}” không có trong danh mục 54 dân tộc")
-        religion_text = _text(cell.get("religion"))
-        religion = RELIGION_BY_KEY.get(name_key(religion_text))
-        if religion is None:
-            row_problems.append(f"Tôn giáo “{religion_text}” không có trong danh mục")
-        education_text = _text(cell.get("education"))
-        education = EDUCATION_BY_KEY.get(name_key(education_text), "") if education_text else ""
-        branch = unit
-        branch_text = _text(cell.get("branch"))
-        if branch_text:
-            found_branch = branch_by_key.get(name_key(branch_text)) or branch_by_key.get(
-                name_key(branch_text).removeprefix("chi hoi ")
-            )
-            if found_branch is None:
-                row_problems.append(f"Không có chi hội “{branch_text}” trong {unit.name}")
-            else:
-                branch = found_branch
-        elif unit.level < Level.COMMUNE:
-            row_problems.append("Thiếu chi hội")
-        phone = re.sub(r"[\s.]", "", _text(cell.get("phone")))
-        if phone and not phone.startswith("0") and len(phone) == 9:
-            phone = "0" + phone  # Excel drops the leading zero of numbers
-        data = MemberData(
-            full_name=_text(cell.get("full_name")),
-            birth_date=birth or dt.date(1900, 1, 1),
-            join_date=joined or dt.date(1900, 1, 1),
-            ethnicity=ethnicity or "01",
-            religion=religion or "none",
-            occupation=_occupation(_text(cell.get("occupation"))),
-            education=education,
-            address=_text(cell.get("address")),
-            phone=phone,
-            citizen_id=_text(cell.get("citizen_id")).zfill(12)
-            if _text(cell.get("citizen_id"))
-            else "",
-            card_number=_text(cell.get("card_number")),
-        )
-        if birth and joined:
-            row_problems += list(member_data_check(data).values())
-        if row_problems:
-            problems.append((number, "; ".join(row_problems) + "."))
-            continue
-        rows.append(
-            MemberRow(
-                full_name=name_clean(data.full_name),
-                birth_date=data.birth_date,
-                join_date=data.join_date,
-                unit_id=branch.pk,
-                unit_path=branch.path,
-                ethnicity=data.ethnicity,
-                religion=data.religion,
-                occupation=data.occupation,
-                education=data.education,
-                address=data.address,
-                phone=data.phone,
-                citizen_id=data.citizen_id,
-                card_number=data.card_number,
-            )
-        )
-        numbers.append(number)
+        checked = _row_check(cell, unit=unit, branch_by_key=branch_by_key)
+        if isinstance(checked, str):
+            problems.append((number, checked))
+        else:
+            rows.append(checked)
+            numbers.append(number)
     if not columns:
         raise SheetError("Không tìm thấy dòng tiêu đề có cột “Họ và tên”.")
     if not rows and not problems:
         raise SheetError("Danh sách không có hội viên nào.")
     return ImportPlan(rows=rows, problems=problems, numbers=numbers)
+
+
+def _row_check(
+    cell: dict[str, Any], *, unit: Unit, branch_by_key: dict[str, Unit]
+) -> MemberRow | str:
+    """One row as a member to write, or what is wrong with it (in Vietnamese)."""
+    row_problems: list[str] = []
+    birth, joined = _date(cell.get("birth_date")), _date(cell.get("join_date"))
+    if birth is None:
+        row_problems.append("Ngày sinh không hợp lệ (dạng ngày/tháng/năm, ví dụ 17/05/1985)")
+    if joined is None:
+        row_problems.append("Ngày vào Hội không hợp lệ (dạng ngày/tháng/năm)")
+    ethnicity_text = _text(cell.get("ethnicity")) or "Kinh"
+    ethnicity = ETHNICITY_BY_KEY.get(name_key(ethnicity_text))
+    if ethnicity is None:
+        row_problems.append(f"Dân tộc “{ethnicity_text}” không có trong danh mục 54 dân tộc")
+    religion_text = _text(cell.get("religion"))
+    religion = RELIGION_BY_KEY.get(name_key(religion_text))
+    if religion is None:
+        row_problems.append(f"Tôn giáo “{religion_text}” không có trong danh mục")
+    education_text = _text(cell.get("education"))
+    education = EDUCATION_BY_KEY.get(name_key(education_text), "") if education_text else ""
+    branch = unit
+    branch_text = _text(cell.get("branch"))
+    if branch_text:
+        found_branch = branch_by_key.get(name_key(branch_text)) or branch_by_key.get(
+            name_key(branch_text).removeprefix("chi hoi ")
+        )
+        if found_branch is None:
+            row_problems.append(f"Không có chi hội “{branch_text}” trong {unit.name}")
+        else:
+            branch = found_branch
+    elif unit.level < Level.COMMUNE:
+        row_problems.append("Thiếu chi hội")
+    phone = re.sub(r"[\s.]", "", _text(cell.get("phone")))
+    if phone and not phone.startswith("0") and len(phone) == 9:
+        phone = "0" + phone  # Excel drops the leading zero of numbers
+    citizen_id = _text(cell.get("citizen_id"))
+    data = MemberData(
+        full_name=_text(cell.get("full_name")),
+        birth_date=birth or dt.date(1900, 1, 1),
+        join_date=joined or dt.date(1900, 1, 1),
+        ethnicity=ethnicity or "01",
+        religion=religion or "none",
+        occupation=_occupation(_text(cell.get("occupation"))),
+        education=education,
+        address=_text(cell.get("address")),
+        phone=phone,
+        citizen_id=citizen_id.zfill(12) if citizen_id.isdigit() else citizen_id,
+        card_number=_text(cell.get("card_number")),
+    )
+    if birth and joined:
+        row_problems += list(member_data_check(data).values())
+    if row_problems:
+        return "; ".join(row_problems) + "."
+    return MemberRow(
+        full_name=name_clean(data.full_name),
+        birth_date=data.birth_date,
+        join_date=data.join_date,
+        unit_id=branch.pk,
+        unit_path=branch.path,
+        ethnicity=data.ethnicity,
+        religion=data.religion,
+        occupation=data.occupation,
+        education=data.education,
+        address=data.address,
+        phone=data.phone,
+        citizen_id=data.citizen_id,
+        card_number=data.card_number,
+    )
 
 
 EXPORT_COLUMNS: dict[str, tuple[str, Any]] = {
@@ -288,6 +365,9 @@ __all__ = [
     "EXPORT_COLUMNS",
     "ImportPlan",
     "SheetError",
+    "branches_of",
+    "csv_read",
     "list_read",
+    "rows_check",
     "list_xlsx",
 ]

@@ -9,6 +9,7 @@ from phongtrao.members import views
 app_name = "members"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("quyen-xem-ho-so/", views.grants_page, name="grants"),
     path("ho-so/<str:uid>/", views.member_page, name="member"),
     path("ho-so/<str:uid>/ra-khoi-hoi/", views.member_leave_view, name="leave"),
     path("ho-so/<str:uid>/chuyen-sinh-hoat/", views.member_transfer_view, name="transfer"),
@@ -26,6 +27,12 @@ urlpatterns = [
     ),
     path("<str:unit_uid>/", views.unit_page, name="unit"),
     path("<str:unit_uid>/nhap-excel/", views.import_view, name="import"),
+    path("<str:unit_uid>/nhap-excel/<int:pk>/", views.import_job_page, name="import-job"),
+    path(
+        "<str:unit_uid>/nhap-excel/<int:pk>/tien-do/",
+        views.import_job_progress,
+        name="import-job-progress",
+    ),
     path("<str:unit_uid>/danh-sach.xlsx", views.export_xlsx, name="export-xlsx"),
     path("<str:unit_uid>/danh-sach.pdf", views.export_pdf, name="export-pdf"),
     path("<str:unit_uid>/the-hoi-vien.pdf", views.cards_pdf, name="cards"),

@@ -10,29 +10,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from phongtrao.accounts.access import access_unit, membership_of
+from phongtrao.accounts.access import access_unit, membership_of, unit_may_administer
 from phongtrao.members.access import records_may_change, records_may_view
-from phongtrao.members.bulk import ImportRejected, members_import
 from phongtrao.members.choices import Status, TransferStatus
 from phongtrao.members.figures import members_count, registry_keeps
 from phongtrao.members.forms import (
     PURPOSE,
     FilterForm,
+    GrantForm,
     ImportForm,
     LeaveForm,
     QuickAddForm,
     TransferForm,
 )
-from phongtrao.members.models import Transfer
+from phongtrao.members.grants import NOT_ADMIN, grants_of, records_grant, records_revoke
+from phongtrao.members.imports import member_import_create, member_import_progress
+from phongtrao.members.models import MemberImport, Transfer
 from phongtrao.members.selectors import (
     masked_citizen_id,
     masked_phone,
@@ -49,7 +52,7 @@ from phongtrao.members.services import (
     transfer_accept,
     transfer_reject,
 )
-from phongtrao.members.sheets import DEFAULT_EXPORT, SheetError, list_read, list_xlsx
+from phongtrao.members.sheets import DEFAULT_EXPORT, branches_of, list_xlsx
 from phongtrao.orgs.models import Level, Unit
 
 PAGE_SIZE = 50
@@ -63,14 +66,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise Http404("Tài khoản chưa thuộc đơn vị nào.")
     return redirect("members:unit", membership.unit.uid)
-
-
-def _branches(unit: Unit) -> list[Unit]:
-    return list(
-        Unit.objects.filter(path__startswith=unit.path, level__gte=Level.BRANCH)
-        .exclude(pk=unit.pk)
-        .order_by("path")
-    )
 
 
 def _quick_add(request: HttpRequest, unit: Unit, branches: list[Unit]) -> QuickAddForm:
@@ -128,10 +123,11 @@ def unit_page(request: HttpRequest, unit_uid: str) -> HttpResponse:
         "children": counts,
         "from_registry": registry_keeps(unit),
         "today": today,
+        "may_grant": unit.level < Level.COMMUNE and unit_may_administer(request.user, unit),
     }
     if not records_may_view(request.user, unit):
         return render(request, "members/aggregate.html", context)
-    branches = _branches(unit)
+    branches = branches_of(unit)
     form = QuickAddForm()
     form.branches_set([("", unit.name), *((b.uid, b.name) for b in branches)])
     if request.method == "POST":
@@ -268,36 +264,63 @@ def transfer_decide_view(request: HttpRequest, pk: int, decision: str) -> HttpRe
 
 @login_required
 def import_view(request: HttpRequest, unit_uid: str) -> HttpResponse:
-    """Import the Excel list an officer keeps: all or nothing, problems by row."""
+    """Upload the list an officer keeps (Excel or CSV); a worker imports it, all or nothing."""
     unit = access_unit(request.user, unit_uid)
     if not records_may_change(request.user, unit):
         raise PermissionDenied("Bạn không có quyền cập nhật sổ hội viên của đơn vị này.")
     form = ImportForm(request.POST or None, request.FILES or None)
-    problems: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            plan = list_read(form.cleaned_data["file"], unit=unit, branches=_branches(unit))
-            problems = plan.problems
-            if not problems:
-                count = members_import(
-                    actor=request.user,
-                    unit=unit,
-                    rows=plan.rows,
-                    numbers=plan.numbers,
-                    purpose=PURPOSE,
-                    consent_on=form.cleaned_data["consent_on"],
-                )
-                messages.success(request, f"Đã nhập {count} hội viên vào sổ.")
-                return redirect("members:unit", unit.uid)
-        except SheetError as error:
-            form.add_error("file", str(error))
-        except ImportRejected as error:
-            problems = error.problems
+            job = member_import_create(
+                actor=request.user,
+                unit=unit,
+                upload=upload,
+                consent_on=form.cleaned_data["consent_on"],
+                name=upload.name or "",
+            )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form.add_error("file", error.messages)
+        else:
+            return redirect("members:import-job", unit.uid, job.pk)
+    jobs = MemberImport.objects.filter(unit=unit, user=_user(request))[:10]
     return render(
-        request, "members/import.html", {"unit": unit, "form": form, "problems": problems}
+        request,
+        "members/import.html",
+        {"unit": unit, "form": form, "jobs": jobs},
+        status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _own_import(request: HttpRequest, unit_uid: str, pk: int) -> MemberImport:
+    unit = access_unit(request.user, unit_uid)
+    job = MemberImport.objects.filter(pk=pk, unit=unit, user=_user(request)).first()
+    if job is None:
+        raise Http404("Không tìm thấy lượt nhập.")
+    return job
+
+
+@login_required
+def import_job_page(request: HttpRequest, unit_uid: str, pk: int) -> HttpResponse:
+    """One list import: its progress (the page polls), then the result or the row errors."""
+    job = _own_import(request, unit_uid, pk)
+    return render(
+        request,
+        "members/import_job.html",
+        {"unit": job.unit, "job": job, "progress": member_import_progress(job)},
+    )
+
+
+@login_required
+def import_job_progress(request: HttpRequest, unit_uid: str, pk: int) -> JsonResponse:
+    """The progress of one of the user's list imports, as JSON for the page's polling."""
+    job = _own_import(request, unit_uid, pk)
+    return JsonResponse(member_import_progress(job), json_dumps_params={"ensure_ascii": False})
+
+
+def _user(request: HttpRequest) -> Any:
+    """The signed-in user (the views are login_required), typed for the ORM's lookups."""
+    return request.user
 
 
 def _export_members(request: HttpRequest, unit_uid: str) -> tuple[Unit, list[Any]]:
@@ -357,3 +380,40 @@ def cards_pdf(request: HttpRequest, unit_uid: str) -> HttpResponse:
         members = [m for m in members if m.uid in wanted]
     content = _pdf("members/cards_pdf.html", {"unit": unit, "members": members})
     return _attachment(content, f"the-hoi-vien-{unit.code}.pdf", "application/pdf")
+
+
+@login_required
+def grants_page(request: HttpRequest) -> HttpResponse:
+    """Who above the commune may read member records: grant and revoke (administrators)."""
+    membership = membership_of(request.user)
+    if membership is None or not unit_may_administer(request.user, membership.unit):
+        raise PermissionDenied(NOT_ADMIN)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST":
+        User = get_user_model()
+        grantee = User.objects.filter(username=request.POST.get("username", "").strip()).first()
+        try:
+            if grantee is None:
+                raise ValidationError("Không tìm thấy tài khoản này.")
+            if request.POST.get("revoke"):
+                records_revoke(
+                    actor=request.user, user=grantee, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, f"Đã thu hồi quyền xem hồ sơ của {grantee}.")
+                return redirect("members:grants")
+            if form.is_valid():
+                records_grant(
+                    actor=request.user, user=grantee, purpose=form.cleaned_data["purpose"]
+                )
+                messages.success(request, f"Đã cấp quyền xem hồ sơ hội viên cho {grantee}.")
+                return redirect("members:grants")
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "members/grants.html",
+        {"form": form, "grants": grants_of(request.user), "unit": membership.unit},
+        status=400 if form.errors else 200,
+    )

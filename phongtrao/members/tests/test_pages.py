@@ -101,69 +101,6 @@ def sheet(rows):
     return out
 
 
-def test_import_is_all_or_nothing_with_row_errors(client, registry):
-    login(client, "canbo_xa_a")
-    url = f"/hoi-vien/{registry['c1'].uid}/nhap-excel/"
-    good = [
-        1,
-        "Nguyễn Thị Hoa",
-        "17/05/1985",
-        "Kinh",
-        "Không",
-        "Làm nông",
-        "Ấp 1",
-        "08/03/2023",
-        "Ấp 1",
-    ]
-    bad = [
-        2,
-        "Điểu Thị Bé",
-        "31/02/1990",
-        "Xờ Tiêng",
-        "",
-        "Công nhân",
-        "Ấp 2",
-        "08/03/2023",
-        "Ấp 9",
-    ]
-    page = client.post(
-        url, {"file": sheet([good, bad]), "consent_on": "2023-03-08", "consent": "on"}
-    )
-    text = page.content.decode()
-    assert "Ngày sinh không hợp lệ" in text and "Xờ Tiêng" in text and "Ấp 9" in text
-    assert not Member.objects.exists()
-    fixed = [
-        2,
-        "Điểu Thị Bé",
-        "01/02/1990",
-        "Xtiêng",
-        "",
-        "Công nhân",
-        "Ấp 2",
-        "08/03/2023",
-        "Ấp 1",
-    ]
-    done = client.post(
-        url, {"file": sheet([good, fixed]), "consent_on": "2023-03-08", "consent": "on"}
-    )
-    assert done.status_code == 302
-    assert sorted(Member.objects.values_list("occupation", flat=True)) == ["farmer", "worker"]
-    assert set(Member.objects.values_list("unit", flat=True)) == {registry["branch"].pk}
-    again = client.post(url, {"file": sheet([good]), "consent_on": "2023-03-08", "consent": "on"})
-    assert "cùng họ tên và ngày sinh" in again.content.decode()
-
-
-def test_import_refuses_a_file_that_is_not_excel(client, registry):
-    login(client, "canbo_xa_a")
-    junk = io.BytesIO(b"not a spreadsheet")
-    junk.name = "ds.xlsx"
-    page = client.post(
-        f"/hoi-vien/{registry['c1'].uid}/nhap-excel/",
-        {"file": junk, "consent_on": "2023-03-08", "consent": "on"},
-    )
-    assert "không phải là tệp Excel" in page.content.decode()
-
-
 def test_exports_are_formula_safe_and_carry_only_asked_columns(client, registry):
     member_admit(
         actor=registry["officer_a"],
