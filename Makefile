@@ -98,8 +98,11 @@ bench-quick: $(STAMP) system-packages
 	$(PY) bench/run.py --tiers 1m --quick
 
 # The member registry: 20 million members on PostgreSQL, 1 million on SQLite; JSON last.
+# Tiers by argument: make bench-members MEMBERS_PG=2000000 MEMBERS_SQLITE=200000
+MEMBERS_PG ?= 20000000
+MEMBERS_SQLITE ?= 1000000
 bench-members: $(STAMP) system-packages
-	$(PY) bench/members.py --run 20000000 1000000
+	$(PY) bench/members.py --run $(MEMBERS_PG) $(MEMBERS_SQLITE)
 
 bench-portal: $(STAMP) system-packages bench-packages
 	$(PY) bench/portal.py --choose
