@@ -5,7 +5,8 @@
 # with curl, then optionally the same wrk runs as bench/portal.py's guest pages, with a
 # desktop and a mobile browser's user agent: NukeViet serves its mobile theme
 # (mobile_default) to the second, its desktop theme (default) to the first, so every figure
-# is printed with the theme it was measured on. No NukeViet code is kept in this repository.
+# is printed with the theme it was measured on. The article is the seed's, as on phongtrao's
+# side (bench/nukeviet_seed.py). No NukeViet code is kept in this repository.
 #
 #   sh bench/nukeviet.sh /path/to/nukeviet-checkout            # install, print the pages
 #   sh bench/nukeviet.sh /path/to/nukeviet-checkout --bench    # and measure them (alone!)
@@ -111,12 +112,15 @@ if [ ! -f "$ROOT/config.php" ]; then
     rm -rf "$ROOT/install"  # NukeViet refuses to serve the site while it is there
 fi
 
+echo "== The seed's article, published in NukeViet's news module (bench/nukeviet_seed.py)" >&2
+python3 "$(dirname "$0")/nukeviet_seed.py" | mysql -uroot "$DB"
+rm -rf "$ROOT/data/cache/news"/*  # NukeViet's file cache of the module's lists
+
 echo "== Pages" >&2
-# The newest news article shown on the site (not a link elsewhere), by the news module's
-# own tables (prefix nv4, language vi). The seed's article can be published in its admin.
+# The seed's article, as the news module addresses it (prefix nv4, language vi).
 ARTICLE=$(mysql -uroot -N "$DB" -e "SELECT CONCAT(c.alias, '/', r.alias, '-', r.id, '.html') \
     FROM nv4_vi_news_rows r JOIN nv4_vi_news_cat c ON c.catid = r.catid \
-    WHERE r.status = 1 AND r.external_link = 0 ORDER BY r.publtime DESC LIMIT 1" 2>/dev/null || true)
+    WHERE r.alias = 'hoi-lhpn-tinh-binh-phuoc-nhan-bang-khen-nam-2023'" 2>/dev/null || true)
 CATEGORY=$(mysql -uroot -N "$DB" -e "SELECT alias FROM nv4_vi_news_cat ORDER BY weight LIMIT 1" \
     2>/dev/null || true)
 TAG=$(mysql -uroot -N "$DB" -e "SELECT alias FROM nv4_vi_news_tags ORDER BY numnews DESC LIMIT 1" \
@@ -136,7 +140,7 @@ for page in $PAGES; do
         echo "$name $agent $code $BASE$path" >&2
     done
 done
-[ -z "$ARTICLE" ] && echo "no news article found: publish one (the seed's text) in the admin, /admin/" >&2
+[ -z "$ARTICLE" ] && { echo "the seed's article is missing from NukeViet's news tables" >&2; exit 1; }
 
 [ "$BENCH" = "--bench" ] || exit 0
 echo "== wrk, -t2 (-t1 at concurrency 1), ${SECONDS_EACH}s per run; JSON lines on stdout" >&2
