@@ -284,6 +284,9 @@ PORTAL_STATE_SECONDS = float(os.environ.get("PORTAL_STATE_SECONDS", "1"))
 # (0: no page cache); a publication invalidates it at once whatever this is.
 PORTAL_CACHE = os.environ.get("PORTAL_CACHE", "default")
 PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "60"))
+# Without a shared cache, how long each process trusts the pages' generation it read from the
+# database: a publication reaches the other processes' cached pages within this time.
+PORTAL_GENERATION_SECONDS = float(os.environ.get("PORTAL_GENERATION_SECONDS", "1"))
 
 LOGGING = {
     "version": 1,

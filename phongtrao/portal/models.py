@@ -441,3 +441,18 @@ def portal_site_name(request: HttpRequest) -> str:
 
     site = Site.find_for_request(request)
     return str(getattr(site, "site_name", "") or settings.WAGTAIL_SITE_NAME)
+
+
+class PagesGeneration(models.Model):
+    """The guests' pages' generation where no cache is shared by the app's processes: one row,
+    moved by every publication (`pagecache.pages_invalidate`), read by each process at most
+    once per PORTAL_GENERATION_SECONDS. With a shared cache (Redis) the generation lives there."""
+
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = "thế hệ trang đã lưu"
+        verbose_name_plural = "thế hệ trang đã lưu"
+
+    def __str__(self) -> str:
+        return self.token

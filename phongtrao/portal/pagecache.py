@@ -9,10 +9,20 @@ kept in Django's cache cut at its placeholders, and filled per request (`fill`).
 
 Invalidation is by generation: every cached page's key carries the generation read when the
 request began, and publishing, unpublishing, editing, moving or deleting a page, or changing
-the site's settings, moves the generation (`pages_invalidate`, after the commit). Kept in the
-cache named by `PORTAL_CACHE` (default "default"): with a cache shared by the app servers
-(Redis), a change is seen at once by every server; with the per-process local-memory cache
-(development), by the process that made it, the others within PORTAL_PAGE_CACHE_SECONDS.
+the site's settings, moves the generation (`pages_invalidate`, after the commit). Where the
+cache named by `PORTAL_CACHE` (default "default") is shared by the app servers (Redis), the
+generation lives there and a change is seen at once by every server. Where each process keeps
+its own cache in memory (no PHONGTRAO_CACHE_URL), the generation lives in the database
+(`PagesGeneration`), which each process reads at most once per PORTAL_GENERATION_SECONDS
+(1 s): a change is seen at once by the process that made it, within that second by the others.
+
+With a streaming replica, a page rendered right after a change may have read the replica
+before the change reached it: a page rendered less than REPLICA_MAX_LAG_SECONDS after the
+generation moved is served but not kept.
+
+A page whose address has a query string (search results, a category's further pages, or any
+made-up parameter) is kept only when asked twice within a page's lifetime: the first asking
+leaves a mark of a few bytes, so random addresses cannot push the site's pages out.
 
 The page is the same for a desktop and a mobile browser (one responsive template), so the
 user agent is not part of the key; the response varies on Cookie, which says signed in or not.
@@ -23,18 +33,22 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.db import transaction
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import patch_vary_headers
 
+from phongtrao.portal.models import PagesGeneration
 from phongtrao.portal.traffic.templatetags.traffic_tags import SIDEBAR_PLACEHOLDER, sidebar_html
 
 GENERATION_KEY = "portal:pages:generation"
@@ -65,26 +79,86 @@ def page_seconds() -> int:
     return int(settings.PORTAL_PAGE_CACHE_SECONDS)
 
 
+def shared(cache: BaseCache) -> bool:
+    """Whether every app process reads and writes the same cache (Redis), rather than its own."""
+    return not isinstance(cache, LocMemCache | DummyCache)
+
+
+def generation_seconds() -> float:
+    """How long a process trusts the generation it last read from the database (without a
+    shared cache): PORTAL_GENERATION_SECONDS, default 1; 0 reads it on every request."""
+    return float(settings.PORTAL_GENERATION_SECONDS)
+
+
+def new_generation() -> str:
+    """A fresh generation: a random token and the time it was made (for `settled`)."""
+    return f"{secrets.token_hex(6)}.{time.time():.3f}"
+
+
+# The generation this process last read from the database, and when (monotonic seconds).
+_database_generation: dict[str, tuple[float, str]] = {}
+
+
+def generation_from_database() -> str:
+    """The generation's row, read at most once per `generation_seconds()` by this process; made
+    when missing (a database just flushed)."""
+    now = time.monotonic()
+    known = _database_generation.get("value")
+    if known is not None and now - known[0] < generation_seconds():
+        return known[1]
+    rows = PagesGeneration.objects.using(DEFAULT_DB_ALIAS)
+    token = rows.filter(pk=1).values_list("token", flat=True).first()
+    if token is None:
+        token = rows.get_or_create(pk=1, defaults={"token": new_generation()})[0].token
+    _database_generation["value"] = (now, token)
+    return token
+
+
 def generation(request: HttpRequest | None = None) -> str:
     """The pages' current generation; read once per request when `request` is given."""
     known: str | None = getattr(request, "_portal_generation", None)
     if known is not None:
         return known
     cache = page_cache()
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # Evicted or never set: start one (another process may have just done so).
-        cache.add(GENERATION_KEY, secrets.token_hex(6), None)
-        value = cache.get(GENERATION_KEY) or "0"
+    if shared(cache):
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            # Evicted or never set: start one (another process may have just done so).
+            cache.add(GENERATION_KEY, new_generation(), None)
+            value = cache.get(GENERATION_KEY) or "0"
+    else:
+        value = generation_from_database()
     if request is not None:
         request._portal_generation = str(value)  # type: ignore[attr-defined]
     return str(value)
 
 
+def settled(value: str) -> bool:
+    """Whether a page rendered under this generation may be kept: always without a replica;
+    with one, once REPLICA_MAX_LAG_SECONDS have passed since the generation moved (the
+    replica has had time to receive the change)."""
+    if "replica" not in settings.DATABASES:
+        return True
+    _, _, made = value.partition(".")
+    try:
+        return time.time() - float(made) >= float(settings.REPLICA_MAX_LAG_SECONDS)
+    except ValueError:
+        return True
+
+
 def pages_invalidate() -> None:
     """Move the generation: every guest page cached so far is rendered again when next read,
-    on every app server sharing the cache."""
-    page_cache().set(GENERATION_KEY, secrets.token_hex(6), None)
+    on every app server sharing the cache (by every process within `generation_seconds()`
+    when each keeps its own)."""
+    value = new_generation()
+    cache = page_cache()
+    if shared(cache):
+        cache.set(GENERATION_KEY, value, None)
+    else:
+        PagesGeneration.objects.using(DEFAULT_DB_ALIAS).update_or_create(
+            pk=1, defaults={"token": value}
+        )
+        _database_generation["value"] = (time.monotonic(), value)
 
 
 def pages_invalidate_on_commit() -> None:
@@ -93,6 +167,11 @@ def pages_invalidate_on_commit() -> None:
     generation."""
     pages_invalidate()
     transaction.on_commit(pages_invalidate)
+
+
+def generation_forget() -> None:
+    """Forget the generation this process read from the database (as a new process would)."""
+    _database_generation.clear()
 
 
 def guest_cacheable(request: HttpRequest) -> bool:
@@ -163,7 +242,12 @@ def for_guest(
         if response.streaming or not isinstance(response, HttpResponse):
             return response
         parts = parts_of(response.content.decode(response.charset))
-        if response.status_code == 200 and not response.cookies:
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and settled(generation(request))
+            and asked_before(request, cache, key)
+        ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
             cache.set(key, (headers, parts), page_seconds())
         response.content = fill(parts, request, values).encode(response.charset)
@@ -176,6 +260,14 @@ def for_guest(
         response["X-Portal-Cache"] = "hit"
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def asked_before(request: HttpRequest, cache: BaseCache, key: str) -> bool:
+    """Whether a page may be kept: always without a query string; with one, when the same
+    address was asked earlier in the page's lifetime (the first asking leaves a mark)."""
+    if not request.META.get("QUERY_STRING"):
+        return True
+    return not cache.add(f"{key}:asked", 1, page_seconds())
 
 
 def cached_for_guests(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 
 from config.settings import shared_cache
 from phongtrao.jobs.worker import tasks_run_pending
-from phongtrao.portal.models import ArticlePage, ArticleStats, Comment
-from phongtrao.portal.pagecache import generation
+from phongtrao.portal.models import ArticlePage, ArticleStats, Comment, PagesGeneration
+from phongtrao.portal.pagecache import generation, new_generation, settled
 from phongtrao.portal.services import comments_moderate
 from phongtrao.portal.tests.conftest import BROWSER_UA, SEED_AT, article
 
@@ -77,6 +77,8 @@ def test_each_guest_page_is_served_from_the_cache(portal, settings, name):
     reader = Client(HTTP_USER_AGENT=BROWSER_UA)
     first = reader.get(url)
     assert first.status_code == 200 and first["X-Portal-Cache"] == "miss"
+    if "?" in url:  # kept when asked a second time (asked_before)
+        assert reader.get(url)["X-Portal-Cache"] == "miss"
     response, sqls = _queries(reader, url)
     assert response.status_code == 200 and response["X-Portal-Cache"] == "hit"
     # At most one query: the article's counters (always read fresh); none for the others.
@@ -85,6 +87,44 @@ def test_each_guest_page_is_served_from_the_cache(portal, settings, name):
     assert "@@" not in response.content.decode()
     if name != "article":  # the same page but for the script nonce
         assert _without_nonce(response.content) == _without_nonce(first.content)
+
+
+def test_made_up_addresses_are_kept_only_when_asked_twice(portal):
+    """Random query strings cannot fill the cache: the first asking leaves only a mark."""
+    reader = Client(HTTP_USER_AGENT=BROWSER_UA)
+    assert [reader.get("/?r=1")["X-Portal-Cache"] for _ in range(3)] == ["miss", "miss", "hit"]
+    assert reader.get("/?r=2")["X-Portal-Cache"] == "miss"
+    assert reader.get("/?r=3")["X-Portal-Cache"] == "miss"
+    assert reader.get("/")["X-Portal-Cache"] == "miss"  # no query string: kept at once
+    assert reader.get("/")["X-Portal-Cache"] == "hit"
+
+
+def test_without_a_shared_cache_other_processes_follow_the_database(portal, settings):
+    """Each process keeps its own pages; the generation is the database's row, which a
+    process trusts for PORTAL_GENERATION_SECONDS: another process's publication is seen
+    once that time has passed."""
+    settings.PORTAL_GENERATION_SECONDS = 60
+    reader = Client(HTTP_USER_AGENT=BROWSER_UA)
+    reader.get("/")
+    assert reader.get("/")["X-Portal-Cache"] == "hit"
+    # Another process publishes: it moves the row (its own pages_invalidate).
+    PagesGeneration.objects.filter(pk=1).update(token=new_generation())
+    assert reader.get("/")["X-Portal-Cache"] == "hit"  # within the trusted minute
+    settings.PORTAL_GENERATION_SECONDS = 0
+    assert reader.get("/")["X-Portal-Cache"] == "miss"
+    assert generation() == PagesGeneration.objects.get(pk=1).token
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_with_a_replica_a_page_rendered_right_after_a_change_is_not_kept(settings):
+    settings.DATABASES = {**django_settings.DATABASES, "replica": {}}
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    fresh = new_generation()
+    assert not settled(fresh)
+    token, _, made = fresh.partition(".")
+    assert settled(f"{token}.{float(made) - 1.5:.3f}")
+    del settings.DATABASES["replica"]
+    assert settled(fresh)
 
 
 def test_mobile_and_desktop_browsers_share_the_page(portal):
