@@ -66,7 +66,8 @@ INSERT INTO nv4_vi_news_rows SELECT * FROM seed_row;
 SET @copy = CONCAT('INSERT INTO nv4_vi_news_', @catid, ' SELECT * FROM seed_row');
 PREPARE copy_row FROM @copy;
 EXECUTE copy_row;
-CREATE TEMPORARY TABLE seed_detail SELECT * FROM nv4_vi_news_detail WHERE id = @model AND @exists = 0;
+CREATE TEMPORARY TABLE seed_detail
+    SELECT * FROM nv4_vi_news_detail WHERE id = @model AND @exists = 0;
 UPDATE seed_detail SET id = @id, titlesite = '', description = {literal(summary)},
     bodyhtml = {literal(body)}, keywords = '', sourcetext = '', files = '';
 INSERT INTO nv4_vi_news_detail SELECT * FROM seed_detail;

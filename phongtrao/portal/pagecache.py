@@ -90,9 +90,10 @@ def generation_seconds() -> float:
     return float(settings.PORTAL_GENERATION_SECONDS)
 
 
-def new_generation() -> str:
-    """A fresh generation: a random token and the time it was made (for `settled`)."""
-    return f"{secrets.token_hex(6)}.{time.time():.3f}"
+def new_generation(*, moved: bool = True) -> str:
+    """A fresh generation: a random token and the time the pages changed (for `settled`);
+    0 for a first generation, which follows no change."""
+    return f"{secrets.token_hex(6)}.{time.time() if moved else 0:.3f}"
 
 
 # The generation this process last read from the database, and when (monotonic seconds).
@@ -109,7 +110,7 @@ def generation_from_database() -> str:
     rows = PagesGeneration.objects.using(DEFAULT_DB_ALIAS)
     token = rows.filter(pk=1).values_list("token", flat=True).first()
     if token is None:
-        token = rows.get_or_create(pk=1, defaults={"token": new_generation()})[0].token
+        token = rows.get_or_create(pk=1, defaults={"token": new_generation(moved=False)})[0].token
     _database_generation["value"] = (now, token)
     return token
 
@@ -124,7 +125,7 @@ def generation(request: HttpRequest | None = None) -> str:
         value = cache.get(GENERATION_KEY)
         if value is None:
             # Evicted or never set: start one (another process may have just done so).
-            cache.add(GENERATION_KEY, new_generation(), None)
+            cache.add(GENERATION_KEY, new_generation(moved=False), None)
             value = cache.get(GENERATION_KEY) or "0"
     else:
         value = generation_from_database()
@@ -134,10 +135,10 @@ def generation(request: HttpRequest | None = None) -> str:
 
 
 def settled(value: str) -> bool:
-    """Whether a page rendered under this generation may be kept: always without a replica;
-    with one, once REPLICA_MAX_LAG_SECONDS have passed since the generation moved (the
+    """Whether a page rendered under this generation may be kept: always without replica
+    reads; with them, once REPLICA_MAX_LAG_SECONDS have passed since the generation moved (the
     replica has had time to receive the change)."""
-    if "replica" not in settings.DATABASES:
+    if "replica" not in settings.DATABASES or not settings.REPLICA_READS:
         return True
     _, _, made = value.partition(".")
     try:
