@@ -18,6 +18,7 @@ from django.db import connection
 
 BROWSER = "browser_page"
 DEMO = "binh_phuoc_demo"
+ENGINE_INDEPENDENT = "engine_independent"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +61,14 @@ def _run_order(item: pytest.Item) -> tuple[int, bool]:
             )
         order = 1
     return order, BROWSER in _fixtures(item)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests that never open a database are marked `engine_independent`: `make test` runs them
+    once, in the SQLite run (`-m "not engine_independent"` in the PostgreSQL one). A test that
+    depends on the engine in another way (a subprocess, the settings) says `both_engines`."""
+    if _django_order(item) == 3 and not item.get_closest_marker("both_engines"):
+        item.add_marker(ENGINE_INDEPENDENT)
 
 
 @pytest.hookimpl(trylast=True)

@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+# The settings are read with this run's DATABASE_URL: checked under both engines.
+pytestmark = pytest.mark.both_engines
 
 PRODUCTION = {
     "DEBUG": "0",

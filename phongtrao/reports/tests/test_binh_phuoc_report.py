@@ -12,13 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.demo.binh_phuoc import DemoLoadResult, demo_communes
+from phongtrao.demo.binh_phuoc import FIGURES_FILE, DemoLoadResult, demo_communes
 from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_children
@@ -32,13 +31,11 @@ from phongtrao.vn import format_number, format_percent
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-FIGURES = "binh-phuoc-2023-figures.csv"
-
 
 def figures_path() -> Path:
-    """The shared seed's list when the workspace has it, else the copy carried here."""
-    shared = Path(settings.BASE_DIR).parent / "shared" / "seed" / FIGURES
-    return shared if shared.exists() else Path(__file__).parent / "data" / FIGURES
+    """The seed's list of published figures, as the repository carries it (the demo's copy,
+    checked against the workspace's seed in phongtrao/demo/tests/test_binh_phuoc.py)."""
+    return FIGURES_FILE
 
 
 @pytest.fixture(scope="module")
