@@ -73,16 +73,16 @@ check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Both suites run under coverage.py (one data file per run, combined by `make test`), with
-# Hypothesis' smaller `ci` profile (conftest.py).
+# Hypothesis' smaller `ci` profile (conftest.py); each prints its 25 slowest steps.
 test-sqlite test-postgres: export HYPOTHESIS_PROFILE := ci
 
 test-sqlite: $(STAMP) system-packages
-	$(VENV)/bin/coverage run -m pytest
+	$(VENV)/bin/coverage run -m pytest --durations=25
 
 # Tests that never open a database (marked `engine_independent` by conftest.py) run once, in
 # the SQLite run; the PostgreSQL run, the longer one, takes every test that does.
 test-postgres: $(STAMP) system-packages
-	$(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest -m "not engine_independent"
+	$(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest --durations=25 -m "not engine_independent"
 
 # The two suites share nothing (SQLite in memory, a throw-away PostgreSQL server): they run side
 # by side on two cores, lint and check after the shorter one; each job's output is printed
