@@ -2,13 +2,17 @@
 
 The same rules as `bulk.datavalues_import` (the per-value path, kept for forms and small
 payloads), done by statements over the whole batch instead of a Python loop over values:
-the importer streams its rows into a temporary staging table (COPY on PostgreSQL,
-executemany on SQLite), resolves its identifiers there, and `staged_write` then checks what
-is left (a key repeated in the batch, a submitted or approved report, a deadline passed, a
-guard of the apps above), classifies each row (create, update, follow-up mark, delete,
-ignored), writes the values and their audit rows, and carries the changes to the roll-ups
-with one grouped upsert per table. Everything runs in the caller's transaction; with
-`atomic` one refused row means nothing is written.
+the importer streams its raw rows into a temporary table (COPY on PostgreSQL, executemany
+on SQLite) and resolves its identifiers there; `stage_fill` then fills the staging table in
+one statement (the importer's resolved rows, joined to the stored values and classified:
+create, update, follow-up mark, delete, ignored), and `staged_write` checks what is left (a
+key repeated in the batch, a submitted or approved report, a deadline passed, a guard of the
+apps above), writes the values and their audit rows, and carries the changes to the
+roll-ups with one grouped upsert per table. Every statement that touches every row is an
+INSERT ... SELECT: the staging table is written once, and the checks after it only mark the
+few rows they refuse (an UPDATE of every row writes a new version of every row on
+PostgreSQL). Everything runs in the caller's transaction; with `atomic` one refused row
+means nothing is written.
 
 Stock indicators (last or first value over time) need the unit's other values to find the
 change of a quarter or a year: their few changes go through `rollup_apply`; the roll-ups'
@@ -17,7 +21,7 @@ increments add up, so the split changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -44,7 +48,7 @@ from phongtrao.orgs.models import Unit
 STAGE = "data_import_stage"
 # The columns `staged_write` reads and fills; an importer adds its own raw columns.
 STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("idx", "bigint PRIMARY KEY"),  # the value's place in the file (from 0)
+    ("idx", "bigint"),  # the value's place in the file (from 0)
     ("unit_id", "bigint"),
     ("indicator_id", "bigint"),
     ("period_id", "bigint"),
@@ -57,9 +61,12 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("old", "numeric"),
     ("old_version", "bigint"),
     ("old_follow_up", "boolean"),
-    ("action", "text"),  # C create, U update, F follow-up mark only, D delete, I ignored
+    ("action", "text"),  # C create, U update, F follow-up mark, D delete, I ignored; NULL refused
 )
+# The columns the importer's SELECT gives `stage_fill`, in this order.
+FILL_COLUMNS = ("idx", "unit_id", "indicator_id", "period_id", "num", "comment", "follow_up")
 BATCH = 10_000
+WRITE_SLICE = 200_000  # places of the file written by one statement (progress moves between)
 DUPLICATE = "Giá trị bị lặp lại trong tệp."
 LOCKED = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
 OVERDUE = "Đã quá hạn nộp báo cáo: số liệu đã khóa; liên hệ cấp trên để mở khóa."
@@ -141,44 +148,92 @@ def _rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 def stage_refuse(kind: str, where: str, params: Sequence[Any] = ()) -> None:
     """Mark the rows still accepted that match `where` as refused for `kind`."""
     _execute(
-        f"UPDATE {STAGE} SET kind = %s WHERE kind IS NULL AND ({where})",  # noqa: S608
+        f"UPDATE {STAGE} SET kind = %s, action = NULL WHERE kind IS NULL AND ({where})",  # noqa: S608
         [kind, *params],
     )
+
+
+def stage_fill(
+    select: str,
+    params: Sequence[Any] = (),
+    *,
+    create: bool = True,
+    update: bool = True,
+    empty_kind: str = "",
+) -> None:
+    """Fill the staging table in one statement from the importer's `select`.
+
+    `select` gives, per row, the `FILL_COLUMNS`, then `kind` (why the importer refuses the
+    row, NULL when it does not) and `empty` (the value is empty and not marked deleted:
+    DHIS2 deletes the stored value with it, and refuses it as `empty_kind` when there is
+    none). The stored value of each key is joined here, and each accepted row classified
+    as the import strategy allows (`create`, `update`).
+    """
+    columns = ", ".join(f"x.{c}" for c in FILL_COLUMNS)
+    kind = (
+        "COALESCE(x.kind, CASE WHEN x.empty AND d.id IS NULL THEN %s END)"
+        if empty_kind
+        else "x.kind"
+    )
+    _execute(
+        f"INSERT INTO {STAGE} ({', '.join(FILL_COLUMNS)}, kind, dv_id, old, old_version, "  # noqa: S608
+        "old_follow_up, action) "
+        "SELECT y.*, CASE WHEN y.kind IS NOT NULL THEN NULL "
+        "WHEN y.num IS NULL THEN CASE WHEN y.dv_id IS NULL THEN 'I' ELSE 'D' END "
+        "WHEN y.dv_id IS NULL THEN CASE WHEN %s THEN 'C' ELSE 'I' END "
+        "WHEN NOT %s THEN 'I' "
+        "WHEN y.num <> y.old THEN 'U' "
+        "WHEN y.follow_up = y.old_follow_up THEN 'I' ELSE 'F' END "
+        f"FROM (SELECT {columns}, {kind} AS kind, d.id AS dv_id, d.value AS old, "
+        "d.version AS old_version, d.follow_up AS old_follow_up "
+        f"FROM ({select}) AS x LEFT JOIN data_datavalue d ON d.unit_id = x.unit_id "
+        "AND d.indicator_id = x.indicator_id AND d.period_id = x.period_id) AS y",
+        [create, update, *([empty_kind] if empty_kind else []), *params],
+    )
+    stage_analyze()
+
+
+def stage_analyze(table: str = STAGE) -> None:
+    """On PostgreSQL, give a filled temporary table statistics: autovacuum never analyses
+    temporary tables, and without them the planner guesses its size from its pages and may
+    choose nested loops over whole tables."""
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {table}")
 
 
 def staged_write(
     *,
     user: Any,
     source: str = "import",
-    create: bool = True,
-    update: bool = True,
     atomic: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> BulkResult:
-    """Check, classify and write the staged rows not yet refused, in the caller's
-    transaction; the set-wise form of `bulk.datavalues_import` with the same results.
+    """Check and write the staged rows not yet refused, in the caller's transaction; the
+    set-wise form of `bulk.datavalues_import` with the same results.
 
-    The importer has filled `unit_id`, `indicator_id`, `period_id`, `num`, `comment` and
-    `follow_up` of every row it accepts (`kind` NULL). Rows refused here get a `kind` and
+    The importer has filled the stage by `stage_fill`. Rows refused here get a `kind` and
     come back in `result.problems` in file order; with `atomic` and any refusal at all
-    (the importer's too) nothing is written.
+    (the importer's too) nothing is written. `progress(n)` is told of the values written
+    after each step of the write (audit, values, roll-ups), so that a watcher sees it move.
     """
-    _stage_index("indicator_id, unit_id, period_id")
-    _stored_read()
     _repeats_refuse()
     _locked_refuse()
-    _overdue_refuse(user)
-    _guarded_refuse(source)
-    _classify(create, update)
+    unit_ids, periods = _keys()
+    _overdue_refuse(user, unit_ids, periods)
+    _guarded_refuse(source, unit_ids)
     result = BulkResult()
-    counts = dict(_rows(f"SELECT action, COUNT(*) FROM {STAGE} GROUP BY action"))  # noqa: S608
+    # A refused row has no action: the NULL group counts them.
+    counts: dict[str | None, int] = {
+        action: int(count)
+        for action, count in _rows(f"SELECT action, COUNT(*) FROM {STAGE} GROUP BY action")  # noqa: S608
+    }
     result.imported, result.updated = counts.get("C", 0), counts.get("U", 0) + counts.get("F", 0)
     result.deleted, result.ignored = counts.get("D", 0), counts.get("I", 0)
-    result.problems = _problems()
-    refused = _rows(f"SELECT COUNT(*) FROM {STAGE} WHERE kind IS NOT NULL")[0][0]  # noqa: S608
+    refused = counts.get(None, 0)
+    result.problems = _problems() if refused else []
     if atomic and refused:
         return result
-    _stage_index("dv_id")
-    _write(user, source)
+    _write(user, source, counts, progress)
     _rollups_carry()
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
         _execute(
@@ -187,27 +242,6 @@ def staged_write(
             else "PRAGMA optimize"
         )
     return result
-
-
-def _stage_index(columns: str) -> None:
-    """On PostgreSQL, index the staging table on the columns the next statements join on, and
-    give it statistics: temporary tables are never analysed by autovacuum, and the values'
-    own statistics may be stale after a large import in the same transaction, so without
-    this the planner may scan the whole staging table once per stored value."""
-    if connection.vendor != "postgresql":
-        return
-    _execute(f"CREATE INDEX ON {STAGE} ({columns})")
-    _execute(f"ANALYZE {STAGE}")
-
-
-def _stored_read() -> None:
-    """The stored value, version and follow-up mark of every accepted row's key."""
-    _execute(
-        f"UPDATE {STAGE} SET dv_id = d.id, old = d.value, old_version = d.version, "  # noqa: S608
-        "old_follow_up = d.follow_up FROM data_datavalue d "
-        f"WHERE {STAGE}.kind IS NULL AND d.unit_id = {STAGE}.unit_id "
-        f"AND d.indicator_id = {STAGE}.indicator_id AND d.period_id = {STAGE}.period_id"
-    )
 
 
 def _repeats_refuse() -> None:
@@ -235,14 +269,13 @@ def _locked_refuse() -> None:
 
 def _keys() -> tuple[list[int], list[Period]]:
     """The units and periods of the rows still accepted."""
-    units = [u for (u,) in _rows(f"SELECT DISTINCT unit_id FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
-    period_ids = [p for (p,) in _rows(f"SELECT DISTINCT period_id FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
-    return units, list(Period.objects.filter(pk__in=period_ids))
+    pairs = _rows(f"SELECT DISTINCT unit_id, period_id FROM {STAGE} WHERE kind IS NULL")  # noqa: S608
+    units = sorted({u for u, _ in pairs})
+    return units, list(Period.objects.filter(pk__in={p for _, p in pairs}))
 
 
-def _overdue_refuse(user: Any) -> None:
+def _overdue_refuse(user: Any, unit_ids: list[int], periods: list[Period]) -> None:
     """Values past their form's deadline, for an officer bound by it."""
-    unit_ids, periods = _keys()
     overdue = deadline_locked_keys(unit_ids=unit_ids, periods=periods, user=user)
     if not overdue:
         return
@@ -259,9 +292,8 @@ def _overdue_refuse(user: Any) -> None:
     )
 
 
-def _guarded_refuse(source: str) -> None:
+def _guarded_refuse(source: str, unit_ids: list[int]) -> None:
     """Values the apps above `data` keep for themselves (`guards`), when they would change."""
-    unit_ids, _ = _keys()
     blocked = guards_blocked(unit_ids, source)
     if not blocked:
         return
@@ -272,23 +304,10 @@ def _guarded_refuse(source: str) -> None:
         ((unit, ids[code], message) for (unit, code), message in blocked.items() if code in ids),
     )
     _execute(
-        f"UPDATE {STAGE} SET kind = 'guard', detail = g.message FROM data_stage_guard g "  # noqa: S608
-        f"WHERE {STAGE}.kind IS NULL AND g.unit_id = {STAGE}.unit_id "
+        f"UPDATE {STAGE} SET kind = 'guard', action = NULL, detail = g.message "  # noqa: S608
+        f"FROM data_stage_guard g WHERE {STAGE}.kind IS NULL AND g.unit_id = {STAGE}.unit_id "
         f"AND g.indicator_id = {STAGE}.indicator_id AND ("
         "(num IS NULL AND old IS NOT NULL) OR (num IS NOT NULL AND old IS NULL) OR num <> old)"
-    )
-
-
-def _classify(create: bool, update: bool) -> None:
-    """What each accepted row does, as the import strategy allows."""
-    _execute(
-        f"UPDATE {STAGE} SET action = CASE "  # noqa: S608
-        "WHEN num IS NULL THEN CASE WHEN dv_id IS NULL THEN 'I' ELSE 'D' END "
-        "WHEN dv_id IS NULL THEN CASE WHEN %s THEN 'C' ELSE 'I' END "
-        "WHEN NOT %s THEN 'I' "
-        "WHEN num <> old THEN 'U' "
-        "WHEN follow_up = old_follow_up THEN 'I' ELSE 'F' END WHERE kind IS NULL",
-        [create, update],
     )
 
 
@@ -315,40 +334,76 @@ def _problems() -> list[BulkProblem]:
     return problems
 
 
-def _write(user: Any, source: str) -> None:
-    """The audit rows, then the values: inserted, updated, marked, deleted."""
+def _write(
+    user: Any,
+    source: str,
+    counts: dict[str | None, int],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """The audit rows, then the values: inserted, updated, marked, deleted.
+
+    A large stage is written in slices of `WRITE_SLICE` places of the file (by an index on
+    `idx`), so that `progress` moves while it is written; a statement with nothing to do
+    (no update in a file of new values, say) is not run.
+    """
     user_id = getattr(user, "pk", None)
     now: Any = timezone.now()
     if connection.vendor == "sqlite":
         now = connection.ops.adapt_datetimefield_value(now)
-    _execute(
-        "INSERT INTO data_datavalueaudit (indicator_id, unit_id, period_id, action, "  # noqa: S608
-        "old_value, new_value, version, user_id, at, source) "
-        "SELECT indicator_id, unit_id, period_id, CASE action WHEN 'C' THEN %s "
-        "WHEN 'U' THEN %s ELSE %s END, old, num, COALESCE(old_version, 0) + 1, %s, %s, %s "
-        f"FROM {STAGE} WHERE action IN ('C', 'U', 'D') ORDER BY idx",
-        [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, user_id, now, source],
-    )
-    _execute(
-        "INSERT INTO data_datavalue (indicator_id, unit_id, period_id, value, comment, "  # noqa: S608
-        "follow_up, version, updated_by_id, updated_at) "
-        "SELECT indicator_id, unit_id, period_id, num, COALESCE(comment, ''), follow_up, 1, "
-        f"%s, %s FROM {STAGE} WHERE action = 'C' ORDER BY idx",
-        [user_id, now],
-    )
-    _execute(
-        "UPDATE data_datavalue SET value = s.num, follow_up = s.follow_up, "  # noqa: S608
-        "version = data_datavalue.version + 1, updated_by_id = %s, updated_at = %s "
-        f"FROM {STAGE} s WHERE s.action = 'U' AND data_datavalue.id = s.dv_id",
-        [user_id, now],
-    )
-    _execute(
-        "UPDATE data_datavalue SET follow_up = s.follow_up "  # noqa: S608
-        f"FROM {STAGE} s WHERE s.action = 'F' AND data_datavalue.id = s.dv_id"
-    )
-    _execute(
-        f"DELETE FROM data_datavalue WHERE id IN (SELECT dv_id FROM {STAGE} WHERE action = 'D')"  # noqa: S608
-    )
+    accepted = sum(n for action, n in counts.items() if action is not None)
+    span = int(_rows(f"SELECT COALESCE(MAX(idx), -1) + 1 FROM {STAGE}")[0][0])  # noqa: S608
+    if span > WRITE_SLICE:
+        _execute(f"CREATE INDEX {STAGE}_idx ON {STAGE} (idx)")
+    told = 0
+    for start in range(0, max(span, 1), WRITE_SLICE):
+        end = start + WRITE_SLICE
+        where = _slice("idx", start, end, span)
+        if counts.get("C", 0) + counts.get("U", 0) + counts.get("D", 0):
+            _execute(
+                "INSERT INTO data_datavalueaudit (indicator_id, unit_id, period_id, action, "  # noqa: S608
+                "old_value, new_value, version, user_id, at, source) "
+                "SELECT indicator_id, unit_id, period_id, CASE action WHEN 'C' THEN %s "
+                "WHEN 'U' THEN %s ELSE %s END, old, num, COALESCE(old_version, 0) + 1, "
+                f"%s, %s, %s FROM {STAGE} WHERE action IN ('C', 'U', 'D') AND {where} "
+                "ORDER BY idx",
+                [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, user_id, now, source],
+            )
+        if counts.get("C"):
+            _execute(
+                "INSERT INTO data_datavalue (indicator_id, unit_id, period_id, value, comment, "  # noqa: S608
+                "follow_up, version, updated_by_id, updated_at) "
+                "SELECT indicator_id, unit_id, period_id, num, COALESCE(comment, ''), "
+                f"follow_up, 1, %s, %s FROM {STAGE} WHERE action = 'C' AND {where} ORDER BY idx",
+                [user_id, now],
+            )
+        if counts.get("U"):
+            _execute(
+                "UPDATE data_datavalue SET value = s.num, follow_up = s.follow_up, "  # noqa: S608
+                "version = data_datavalue.version + 1, updated_by_id = %s, updated_at = %s "
+                f"FROM {STAGE} s WHERE s.action = 'U' AND data_datavalue.id = s.dv_id "
+                f"AND {_slice('s.idx', start, end, span)}",
+                [user_id, now],
+            )
+        if counts.get("F"):
+            _execute(
+                "UPDATE data_datavalue SET follow_up = s.follow_up "  # noqa: S608
+                f"FROM {STAGE} s WHERE s.action = 'F' AND data_datavalue.id = s.dv_id "
+                f"AND {_slice('s.idx', start, end, span)}"
+            )
+        if counts.get("D"):
+            _execute(
+                f"DELETE FROM data_datavalue WHERE id IN (SELECT dv_id FROM {STAGE} "  # noqa: S608
+                f"WHERE action = 'D' AND {where})"
+            )
+        if progress is not None:
+            share = accepted if end >= span else accepted * end // max(span, 1)
+            progress(share - told)
+            told = share
+
+
+def _slice(column: str, start: int, end: int, span: int) -> str:
+    """The condition of a slice of the stage (every row when there is only one)."""
+    return f"{column} >= {start} AND {column} < {end}" if span > WRITE_SLICE else "1 = 1"
 
 
 def _rollups_carry() -> None:
@@ -474,6 +529,8 @@ __all__ = [
     "stage_create",
     "stage_refuse",
     "stage_drop",
+    "stage_analyze",
+    "stage_fill",
     "stage_rows",
     "staged_write",
 ]

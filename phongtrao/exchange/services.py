@@ -34,9 +34,10 @@ from phongtrao.data.setwise import (
     STAGE,
     decimal,
     helper_table,
+    stage_analyze,
     stage_create,
     stage_drop,
-    stage_refuse,
+    stage_fill,
     stage_rows,
     staged_write,
 )
@@ -507,30 +508,22 @@ def _accepted_number(text: str, indicator: Indicator) -> Decimal | None:
     return None if check_value(indicator, value) else value
 
 
-# Staged raw columns of the set-wise path (beside `data.setwise.STAGE_COLUMNS`).
+# The raw values of the set-wise path, staged as the file writes them.
+RAW = "exchange_stage_raw"
 RAW_COLUMNS = (
+    ("idx", "bigint"),
     ("de", "text"),
     ("pe", "text"),
     ("ou", "text"),
     ("coc", "text"),
     ("aoc", "text"),
     ("raw_value", "text"),
+    ("comment", "text"),
+    ("follow_up", "boolean"),
     ("deleted", "boolean"),
     ("extra", "text"),
 )
-STAGED = (
-    "idx",
-    "de",
-    "pe",
-    "ou",
-    "coc",
-    "aoc",
-    "raw_value",
-    "comment",
-    "follow_up",
-    "deleted",
-    "extra",
-)
+STAGED = tuple(name for name, _ in RAW_COLUMNS)
 # The import's own refusals in the stage (the write's are `data.setwise.PROBLEMS`).
 RESOLVED, BREAKDOWN = "resolve", "breakdown"
 
@@ -550,7 +543,8 @@ def _setwise_import(
     are few; the values that pass never go through Python one by one).
     """
     summary = resolver.summary
-    stage_create(RAW_COLUMNS)
+    stage_create()
+    helper_table(RAW, RAW_COLUMNS, ())
 
     def rows() -> Iterator[tuple[Any, ...]]:
         unreported = 0
@@ -578,22 +572,16 @@ def _setwise_import(
         if resolver.on_read is not None and unreported:
             resolver.on_read(unreported)
 
-    stage_rows(STAGE, STAGED, rows())
+    stage_rows(RAW, STAGED, rows())
+    stage_analyze(RAW)
     resolver.start()
-    _stage_resolve(resolver)
-    _stage_conflicts(resolver)
     chosen = resolver.strategy
-    result = staged_write(
-        user=user,
-        source="import",
-        create=chosen != Strategy.UPDATE,
-        update=chosen != Strategy.CREATE,
-        atomic=atomic,
-    )
+    _stage_resolve(resolver, create=chosen != Strategy.UPDATE, update=chosen != Strategy.CREATE)
+    _stage_breakdowns(resolver)
+    _stage_conflicts(resolver)
+    result = staged_write(user=user, source="import", atomic=atomic, progress=progress)
     if atomic and result.problems:
         raise BulkRejected(result)
-    if progress is not None:
-        progress(result.imported + result.updated + result.deleted + result.ignored)
     stage_drop()
     return result
 
@@ -604,118 +592,112 @@ def _sql(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
-def _stage_resolve(resolver: _Resolver) -> None:
-    """Identifiers to ids, texts to numbers, in SQL; refused rows get `kind` RESOLVED.
+def _stage_resolve(resolver: _Resolver, *, create: bool, update: bool) -> None:
+    """Identifiers to ids, texts to numbers, and the stage filled, in one statement: the raw
+    rows joined to small maps of what their identifiers and value texts are; refused rows
+    get `kind` RESOLVED.
 
-    Python sees each distinct indicator, period, unit and (indicator, value text) once.
+    Python sees each distinct period, (unit, period) pair and (dataElement, value text)
+    pair once, never a row.
     """
-    marks = ", ".join("%s" for _ in DEFAULT_COC_NAMES)
-    stage_refuse(
-        RESOLVED,
-        f"extra <> '' OR coc NOT IN ({marks}) OR aoc NOT IN ({marks})",
-        [*DEFAULT_COC_NAMES, *DEFAULT_COC_NAMES],
-    )
     helper_table(
         "exchange_stage_de",
-        (("key", "text"), ("indicator_id", "bigint"), ("formula", "boolean")),
-        ((key, i.pk, bool(i.formula)) for key, i in resolver.indicators.items()),
+        (("key", "text"), ("indicator_id", "bigint")),
+        ((key, i.pk) for key, i in resolver.indicators.items() if not i.formula),
     )
-    _sql(
-        f"UPDATE {STAGE} SET indicator_id = m.indicator_id FROM exchange_stage_de m "  # noqa: S608
-        f"WHERE {STAGE}.kind IS NULL AND m.key = {STAGE}.de AND NOT m.formula"
-    )
-    stage_refuse(RESOLVED, "indicator_id IS NULL")
-    codes = [c for (c,) in _sql(f"SELECT DISTINCT pe FROM {STAGE} WHERE kind IS NULL")]  # noqa: S608
-    found = {code: resolver._period(code) for code in codes}
+    pairs = _sql(f"SELECT DISTINCT ou, pe FROM {RAW}")  # noqa: S608
+    found = {pe: resolver._period(pe) for pe in {pe for _, pe in pairs}}
     periods = {code: p for code, p in found.items() if isinstance(p, Period)}
-    helper_table(
-        "exchange_stage_pe",
-        (("code", "text"), ("period_id", "bigint")),
-        ((code, p.pk) for code, p in periods.items()),
-    )
-    _sql(
-        f"UPDATE {STAGE} SET period_id = m.period_id FROM exchange_stage_pe m "  # noqa: S608
-        f"WHERE {STAGE}.kind IS NULL AND m.code = {STAGE}.pe"
-    )
-    stage_refuse(RESOLVED, "period_id IS NULL")
-    pairs = _sql(f"SELECT DISTINCT ou, pe FROM {STAGE} WHERE kind IS NULL")  # noqa: S608
-    resolver.units_prefetch({ou for ou, _ in pairs})
-    units = []
+    resolver.units_prefetch({ou for ou, pe in pairs if pe in periods})
+    places = []
     for ou, pe in pairs:
-        unit = resolver._unit(ou, periods[pe])
-        if unit is not None and unit != FORBIDDEN:
-            units.append((ou, pe, unit[0]))
+        period = periods.get(pe)
+        unit = resolver._unit(ou, period) if period is not None else None
+        places.append(
+            (
+                ou,
+                pe,
+                period.pk if period is not None else None,
+                unit[0] if unit is not None and unit != FORBIDDEN else None,
+            )
+        )
     helper_table(
-        "exchange_stage_ou", (("ou", "text"), ("pe", "text"), ("unit_id", "bigint")), units
+        "exchange_stage_place",
+        (("ou", "text"), ("pe", "text"), ("period_id", "bigint"), ("unit_id", "bigint")),
+        places,
     )
-    _sql(
-        f"UPDATE {STAGE} SET unit_id = m.unit_id FROM exchange_stage_ou m "  # noqa: S608
-        f"WHERE {STAGE}.kind IS NULL AND m.ou = {STAGE}.ou AND m.pe = {STAGE}.pe"
-    )
-    stage_refuse(RESOLVED, "unit_id IS NULL")
-    _stage_numbers(resolver)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE INDEX {STAGE}_key ON {STAGE} (unit_id, period_id, indicator_id)")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {STAGE}")
-    _stage_breakdowns()
-
-
-def _stage_numbers(resolver: _Resolver) -> None:
-    """Values to numbers, checked against their indicator's type; empty ones delete."""
     deleting = resolver.strategy == Strategy.DELETE
-    if deleting:
-        return  # every value deletes (`num` stays NULL)
-    stage_refuse(
-        RESOLVED,
-        "raw_value IS NULL AND NOT deleted AND NOT EXISTS (SELECT 1 FROM data_datavalue d "  # noqa: S608
-        f"WHERE d.unit_id = {STAGE}.unit_id AND d.indicator_id = {STAGE}.indicator_id "
-        f"AND d.period_id = {STAGE}.period_id)",
-    )
-    pairs = _sql(
-        f"SELECT DISTINCT indicator_id, raw_value FROM {STAGE} "  # noqa: S608
-        "WHERE kind IS NULL AND raw_value IS NOT NULL AND NOT deleted"
-    )
-    indicators = {i.pk: i for i in resolver.indicators.values()}
+    numbers: list[tuple[str, str, Decimal | None]] = []
+    if not deleting:
+        texts = _sql(
+            f"SELECT DISTINCT de, raw_value FROM {RAW} "  # noqa: S608
+            "WHERE raw_value IS NOT NULL AND NOT deleted"
+        )
+        indicators = resolver.indicators
+        numbers = [
+            (de, text, _accepted_number(text, indicators[de]))
+            for de, text in texts
+            if de in indicators
+        ]
     helper_table(
         "exchange_stage_num",
-        (("indicator_id", "bigint"), ("raw_value", "text"), ("num", "numeric")),
-        (
-            (indicator_id, text, _accepted_number(text, indicators[indicator_id]))
-            for indicator_id, text in pairs
-        ),
+        (("de", "text"), ("raw_value", "text"), ("num", "numeric")),
+        numbers,
     )
-    _sql(
-        f"UPDATE {STAGE} SET num = m.num FROM exchange_stage_num m "  # noqa: S608
-        f"WHERE {STAGE}.kind IS NULL AND NOT {STAGE}.deleted "
-        f"AND m.indicator_id = {STAGE}.indicator_id AND m.raw_value = {STAGE}.raw_value"
+    marks = ", ".join("%s" for _ in DEFAULT_COC_NAMES)
+    number = "CAST(NULL AS numeric)" if deleting else "CASE WHEN r.deleted THEN NULL ELSE n.num END"
+    empty = "FALSE" if deleting else "(r.raw_value IS NULL AND NOT r.deleted)"
+    stage_fill(
+        f"SELECT r.idx, p.unit_id, d.indicator_id, p.period_id, {number} AS num, "  # noqa: S608
+        "r.comment, r.follow_up, CASE "
+        f"WHEN r.extra <> '' OR r.coc NOT IN ({marks}) OR r.aoc NOT IN ({marks}) "
+        "OR d.indicator_id IS NULL OR p.unit_id IS NULL THEN %s "
+        f"WHEN r.raw_value IS NOT NULL AND NOT {'TRUE' if deleting else 'r.deleted'} "
+        "AND n.num IS NULL THEN %s END AS kind, "
+        f"{empty} AS empty "
+        f"FROM {RAW} r LEFT JOIN exchange_stage_de d ON d.key = r.de "
+        "LEFT JOIN exchange_stage_place p ON p.ou = r.ou AND p.pe = r.pe "
+        "LEFT JOIN exchange_stage_num n ON n.de = r.de AND n.raw_value = r.raw_value",
+        [*DEFAULT_COC_NAMES, *DEFAULT_COC_NAMES, RESOLVED, RESOLVED],
+        create=create,
+        update=update,
+        empty_kind=RESOLVED,
     )
-    stage_refuse(RESOLVED, "raw_value IS NOT NULL AND NOT deleted AND num IS NULL")
 
 
-def _stage_breakdowns() -> None:
+def _stage_breakdowns(resolver: _Resolver) -> None:
     """ "Of which" values larger than their parent's in the same chunk of the file (the
-    last parent value given there, as the per-value path reads a chunk at a time)."""
+    last parent value given there, as the per-value path reads a chunk at a time).
+
+    Only the rows of indicators with a parent are looked at, by joins (no row is looked
+    up one by one); a file without them costs one small query.
+    """
+    children = [
+        (i.pk, i.parent_id) for i in resolver.indicators.values() if i.parent_id is not None
+    ]
+    if not children:
+        return
     helper_table(
-        "exchange_stage_parent",
-        (("indicator_id", "bigint"), ("parent_id", "bigint")),
-        list(Indicator.objects.filter(parent__isnull=False).values_list("pk", "parent_id")),
+        "exchange_stage_parent", (("indicator_id", "bigint"), ("parent_id", "bigint")), children
     )
-    parent = (
-        f"(SELECT p.num FROM {STAGE} p WHERE p.kind IS NULL AND p.unit_id = c.unit_id "  # noqa: S608
-        "AND p.period_id = c.period_id AND p.indicator_id = m.parent_id "
-        f"AND p.idx / {CHECK_CHUNK} = c.idx / {CHECK_CHUNK} ORDER BY p.idx DESC LIMIT 1)"
-    )
+    chunk = f"/ {CHECK_CHUNK}"
     helper_table("exchange_stage_over", (("idx", "bigint"), ("parent", "numeric")), ())
     _sql(
-        "INSERT INTO exchange_stage_over (idx, parent) SELECT * FROM ("  # noqa: S608
-        f"SELECT c.idx, {parent} AS parent FROM {STAGE} c "
+        "INSERT INTO exchange_stage_over (idx, parent) "  # noqa: S608
+        f"SELECT c.idx, p.num FROM {STAGE} c "
         "JOIN exchange_stage_parent m ON m.indicator_id = c.indicator_id "
-        "WHERE c.kind IS NULL AND c.num IS NOT NULL) AS o WHERE o.parent IS NOT NULL"
+        f"JOIN (SELECT unit_id, period_id, indicator_id, idx {chunk} AS part, MAX(idx) AS last "
+        f"FROM {STAGE} WHERE kind IS NULL AND indicator_id IN "
+        "(SELECT parent_id FROM exchange_stage_parent) "
+        f"GROUP BY unit_id, period_id, indicator_id, idx {chunk}) AS l "
+        "ON l.unit_id = c.unit_id AND l.period_id = c.period_id "
+        f"AND l.indicator_id = m.parent_id AND l.part = c.idx {chunk} "
+        f"JOIN {STAGE} p ON p.idx = l.last "
+        "WHERE c.kind IS NULL AND c.num IS NOT NULL AND p.num IS NOT NULL AND c.num > p.num"
     )
     _sql(
-        f"UPDATE {STAGE} SET kind = %s, detail = CAST(o.parent AS text) "  # noqa: S608
-        f"FROM exchange_stage_over o WHERE o.idx = {STAGE}.idx AND {STAGE}.num > o.parent",
+        f"UPDATE {STAGE} SET kind = %s, action = NULL, detail = CAST(o.parent AS text) "  # noqa: S608
+        f"FROM exchange_stage_over o WHERE o.idx = {STAGE}.idx",
         [BREAKDOWN],
     )
 
@@ -723,10 +705,11 @@ def _stage_breakdowns() -> None:
 def _stage_conflicts(resolver: _Resolver) -> None:
     """The summary's conflicts for the rows refused while resolving, as the per-value path
     records them (a chunk's refusals, then its "of which" ones)."""
+    columns = ", ".join(f"r.{name}" for name in STAGED)
     rows = _sql(
-        f"SELECT {', '.join(STAGED)}, kind, indicator_id, num, detail FROM {STAGE} "  # noqa: S608
-        "WHERE kind IN (%s, %s) "
-        f"ORDER BY idx / {CHECK_CHUNK}, CASE WHEN kind = %s THEN 1 ELSE 0 END, idx",
+        f"SELECT {columns}, s.kind, s.indicator_id, s.num, s.detail FROM {STAGE} s "  # noqa: S608
+        f"JOIN {RAW} r ON r.idx = s.idx WHERE s.kind IN (%s, %s) "
+        f"ORDER BY s.idx / {CHECK_CHUNK}, CASE WHEN s.kind = %s THEN 1 ELSE 0 END, s.idx",
         [RESOLVED, BREAKDOWN, BREAKDOWN],
     )
     indicators = {i.pk: i for i in resolver.indicators.values()}

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from phongtrao.analytics.models import Activity, Rollup
 from phongtrao.catalog.models import Form, FormIndicator, Indicator, TimeAggregation
+from phongtrao.data import setwise
 from phongtrao.data.models import DataValue, DataValueAudit, Submission, SubmissionStatus
 from phongtrao.data.services import period_get
 from phongtrao.exchange.services import datavalueset_import
@@ -193,6 +194,40 @@ def test_setwise_import_writes_values_audit_and_rollups(world: dict[str, Any]) -
         unit__code="T-701", indicator__uid=world["elements"][0], period__code="2024"
     )
     assert (district.value, district.count) == (Decimal(21), 3)
+
+
+@pytest.mark.django_db
+def test_setwise_import_tells_progress_while_it_writes(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage larger than a write slice is written slice by slice, progress told after each
+    (a watcher sees "values written" move before the end); the counts add up."""
+    monkeypatch.setattr(setwise, "WRITE_SLICE", 4)
+    rows = [
+        {
+            "de": de,
+            "ou": ou,
+            "pe": "202401",
+            "value": "7",
+            "coc": "",
+            "deleted": False,
+            "followup": False,
+        }
+        for de in (0, 1, 2)
+        for ou in (0, 1, 2)
+    ]
+    rows[5]["value"] = "abc"  # refused in partial mode: not written, not told
+    told: list[int] = []
+    summary = datavalueset_import(
+        stream=io.BytesIO(_payload(world, rows)),
+        format="dhis2-json",
+        setwise=True,
+        atomic=False,
+        progress=told.append,
+    )
+    assert summary.imported == DataValue.objects.count() == DataValueAudit.objects.count()
+    assert len(told) == 3 and sum(told) == summary.imported
+    assert all(n > 0 for n in told)
 
 
 @pytest.mark.django_db
