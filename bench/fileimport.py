@@ -4,7 +4,11 @@ process (the upload page, `/api/nhap-tep/`), and posted to `/api/dataValueSets`.
 Used by bench/measure.py (the keys `file_import_values_per_s`, `file_import_peak_mb` and
 `api_import_values_per_s` of `make bench-quick`) and bench/exchange.py (`--via worker`).
 Alone (`python bench/fileimport.py --values N`, on a fresh database): loads the 2025 units,
-then imports a file of N values each way and prints one JSON line.
+then imports a file of N values each way and prints one JSON line; `--formats json,csv,adx`
+then queues a file of N new values in each further format (a year of its own each) and adds
+its keys (`csv_import_values_per_s`...). Beside the time from queuing to the worker's exit
+(worker start-up included), `*_job_values_per_s` times the job alone (its started and
+finished marks), as a long-running worker sees it.
 """
 
 from __future__ import annotations
@@ -80,6 +84,49 @@ def json_write(path: Path, count: int, year: int) -> int:
     return n
 
 
+def csv_write(path: Path, count: int, year: int) -> int:
+    """The same values as `json_write`, as a DHIS2 CSV file with a header row."""
+    pairs, des = cells(count, year)
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write("dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n")
+        for ou, pe in pairs:
+            for i, de in enumerate(des):
+                if n == count:
+                    break
+                out.write(f"{de},{pe},{ou},,,{(n * 7 + i) % 500}\n")
+                n += 1
+    return n
+
+
+def adx_write(path: Path, count: int, year: int) -> int:
+    """The same values as `json_write`, as ADX: one group per unit and month."""
+    pairs, des = cells(count, year)
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<adx xmlns="urn:ihe:qrph:adx:2015">\n')
+        for ou, pe in pairs:
+            if n == count:
+                break
+            out.write(f'<group orgUnit="{ou}" period="{pe[:4]}-{pe[4:]}-01/P1M">\n')
+            for i, de in enumerate(des):
+                if n == count:
+                    break
+                out.write(f'<dataValue dataElement="{de}" value="{(n * 7 + i) % 500}"/>\n')
+                n += 1
+            out.write("</group>\n")
+        out.write("</adx>\n")
+    return n
+
+
+# name: (the upload's format, its file's suffix, its writer)
+FORMATS: dict[str, tuple[str, str, Any]] = {
+    "json": ("dhis2-json", "json", json_write),
+    "csv": ("dhis2-csv", "csv", csv_write),
+    "adx": ("adx", "adx.xml", adx_write),
+}
+
+
 def _importer() -> Any:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-import", defaults={"is_superuser": True, "is_staff": True}
@@ -89,11 +136,14 @@ def _importer() -> Any:
     return user
 
 
-def worker_import(path: Path) -> tuple[float, float, dict[str, Any]]:
+def worker_import(
+    path: Path, format: str = "dhis2-json"
+) -> tuple[float, float, dict[str, Any], float]:
     """Queue the file as the upload page does and let one real `db_worker` process run it.
 
     Returns the seconds from queuing to the worker's exit (the worker's start-up included),
-    the worker's peak memory in MB (maxrss), and the job's import summary.
+    the worker's peak memory in MB (maxrss), the job's import summary, and the seconds of
+    the job alone (from its start to its end, as the worker marked them).
     """
     user = _importer()
     started = time.perf_counter()
@@ -101,7 +151,7 @@ def worker_import(path: Path) -> tuple[float, float, dict[str, Any]]:
         job = job_create(
             user=user,
             upload=upload,
-            format="dhis2-json",
+            format=format,
             dry_run=False,
             strategy="CREATE_AND_UPDATE",
             id_scheme="UID",
@@ -120,7 +170,9 @@ def worker_import(path: Path) -> tuple[float, float, dict[str, Any]]:
     job = ImportJob.objects.get(pk=job.pk)
     if job.status != JobStatus.DONE:
         raise SystemExit(f"import job ended {job.status}: {job.error}")
-    return seconds, usage.ru_maxrss / 1024, dict(job.summary or {})
+    assert job.started_at is not None and job.finished_at is not None
+    job_seconds = (job.finished_at - job.started_at).total_seconds()
+    return seconds, usage.ru_maxrss / 1024, dict(job.summary or {}), job_seconds
 
 
 API_VALUES = 50_000
@@ -149,7 +201,7 @@ def figures(count: int, year: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
         path = Path(folder) / "values.json"
         written = json_write(path, count, year)
-        seconds, peak_mb, summary = worker_import(path)
+        seconds, peak_mb, summary, job_seconds = worker_import(path)
         imported = summary["importCount"]["imported"]
         assert summary["status"] == "SUCCESS" and imported == written, summary
         # The API takes a body of at most 10 MB (config/limits.py): about 50,000 values.
@@ -162,18 +214,45 @@ def figures(count: int, year: int) -> dict[str, Any]:
         "file_import_s": round(seconds, 2),
         "file_import_values_per_s": round(written / seconds),
         "file_import_peak_mb": round(peak_mb, 1),
+        "file_import_job_s": round(job_seconds, 2),
+        "file_import_job_values_per_s": round(written / job_seconds),
         "api_import_values": api_written,
         "api_import_values_per_s": round(api_written / api_seconds),
+    }
+
+
+def format_figures(name: str, count: int, year: int) -> dict[str, Any]:
+    """A file of `count` new values of `year` in the format `name`, queued and run."""
+    format, suffix, write = FORMATS[name]
+    with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
+        path = Path(folder) / f"values.{suffix}"
+        written = write(path, count, year)
+        seconds, peak_mb, summary, job_seconds = worker_import(path, format)
+        imported = summary["importCount"]["imported"]
+        assert summary["status"] == "SUCCESS" and imported == written, summary
+    return {
+        f"{name}_import_values": written,
+        f"{name}_import_s": round(seconds, 2),
+        f"{name}_import_values_per_s": round(written / seconds),
+        f"{name}_import_peak_mb": round(peak_mb, 1),
+        f"{name}_import_job_values_per_s": round(written / job_seconds),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--values", type=int, default=200_000)
+    parser.add_argument(
+        "--formats", default="json", help="json, csv, adx: the formats queued (comma-separated)"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     call_command("load_admin_units", verbosity=0)
-    print(json.dumps({"database": connection.vendor, **figures(args.values, 2027)}), flush=True)
+    line = {"database": connection.vendor, **figures(args.values, 2027)}
+    # Years of their own (the API's file took 2028): every format imports new values.
+    for year, name in enumerate((f for f in args.formats.split(",") if f != "json"), 2029):
+        line.update(format_figures(name.strip(), args.values, year))
+    print(json.dumps(line), flush=True)
 
 
 if __name__ == "__main__":
