@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,12 @@ from django.utils import timezone
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_view
 from phongtrao.analytics.dashboard import validity_window
-from phongtrao.analytics.selectors.grid import grid_batches, grid_totals
+from phongtrao.analytics.selectors.grid import (
+    Figures,
+    grid_batches,
+    grid_figures,
+    grid_totals,
+)
 from phongtrao.analytics.selectors.reporting import report_counts
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period
@@ -557,7 +563,9 @@ class AnalyticsPlan:
         return meta
 
 
-def analytics_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
+def analytics_rows(
+    plan: AnalyticsPlan, quote: Callable[[str], str] | None = None
+) -> Iterator[list[str]]:
     """The rows of the answer (row dimensions' identifiers, then the value), streamed.
 
     Filters are summed over their items (several units or periods in a filter add up).
@@ -566,7 +574,106 @@ def analytics_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
     the rows of a large request, each batch's rows are sent before the next is read, so
     memory follows the batch; otherwise the rows come in DHIS2's order (the product of
     the row dimensions).
+
+    When nothing is summed (no reporting rate, every filter of one item), each cell is one
+    row: the rows are written straight from the batch's figures (`grid_figures`), in the
+    same order, without a `Total` or an accumulator per cell (`analytics_rows_summed` is
+    the general path, and the tests hold the two equal).
+
+    `quote` (a writer's escaping, such as `json.dumps`): every cell is passed through it,
+    each identifier once per request rather than once per row.
     """
+    summed = (
+        not plan.row_names
+        or any(isinstance(i, ReportingRate) for i in plan.items["dx"])
+        or any(len(plan.items[name]) > 1 for name in plan.filter_names)
+    )
+    if summed:
+        for row in analytics_rows_summed(plan):
+            yield row if quote is None else [quote(cell) for cell in row]
+        return
+    indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
+    stream = "ou" in plan.row_names and plan.cells > ORDERED_CELLS
+    readable = list({i.pk: i for i in indicators}.values())
+    same = quote or str
+    idents = {
+        name: [same(plan.ident(name, item)) for item in plan.items[name]]
+        for name in DIMENSION_NAMES
+    }
+    figures: Figures = {}
+    estimated: set[tuple[int, int, int]] = set()
+    offset = 0
+    for batch in grid_batches(unit_list):
+        found, marked = grid_figures(batch, period_list, readable)
+        figures.update(found)
+        estimated |= marked
+        offset += len(batch)
+        if stream:
+            yield from _direct_rows(
+                plan, idents, figures, estimated, range(offset - len(batch), offset), same
+            )
+            figures, estimated = {}, set()
+    if not stream:
+        yield from _direct_rows(plan, idents, figures, estimated, range(len(unit_list)), same)
+
+
+def _direct_rows(
+    plan: AnalyticsPlan,
+    idents: dict[str, list[str]],
+    figures: Figures,
+    estimated: set[tuple[int, int, int]],
+    unit_range: range,
+    quote: Callable[[str], str],
+) -> Iterator[list[str]]:
+    """One row per cell with figures, in the order of the product of the row dimensions.
+
+    The outer row dimensions are walked as a product; along the innermost one, the cells'
+    figures are looked up in one list, so an empty cell costs one test.
+    """
+    indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
+    ranges = {"dx": range(len(indicators)), "pe": range(len(period_list)), "ou": unit_range}
+    *outer, inner = plan.row_names
+    unit_pks = [u.pk for u in unit_list]
+    period_pks = [p.pk for p in period_list]
+    indicator_pks = [i.pk for i in indicators]
+    for prefix in itertools.product(*(ranges[n] for n in outer)):
+        at = {"dx": 0, "pe": 0, "ou": 0}  # a filter: its only item
+        at.update(zip(outer, prefix, strict=True))
+        head = [idents[n][i] for n, i in zip(outer, prefix, strict=True)]
+        inner_range = ranges[inner]
+        cells: Iterable[dict[int, tuple[Decimal, int]] | None]
+        pks: Iterable[int]
+        if inner == "ou":
+            period_pk = period_pks[at["pe"]]
+            cells = [figures.get((unit_pks[i], period_pk)) for i in inner_range]
+            pks = itertools.repeat(indicator_pks[at["dx"]])
+        elif inner == "pe":
+            unit_pk = unit_pks[at["ou"]]
+            cells = [figures.get((unit_pk, period_pk)) for period_pk in period_pks]
+            pks = itertools.repeat(indicator_pks[at["dx"]])
+        else:
+            cells = itertools.repeat(figures.get((unit_pks[at["ou"]], period_pks[at["pe"]])))
+            pks = indicator_pks
+        names = idents[inner]
+        for i, cell, pk in zip(inner_range, cells, pks, strict=False):
+            if cell is None:
+                continue
+            figure = cell.get(pk)
+            if figure is None or not figure[1]:
+                continue
+            if estimated:
+                at[inner] = i
+                if (unit_pks[at["ou"]], period_pks[at["pe"]], pk) in estimated:
+                    plan.estimates.append(
+                        "|".join(plan.ident(n, plan.items[n][at[n]]) for n in ("dx", "pe", "ou"))
+                    )
+            plan.height += 1
+            yield [*head, names[i], quote(_number(figure[0]))]
+
+
+def analytics_rows_summed(plan: AnalyticsPlan) -> Iterator[list[str]]:
+    """`analytics_rows` through an accumulator of every cell: the general path, for
+    filters of several items and reporting rates (and the reference of the direct one)."""
     indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
     stream = "ou" in plan.row_names and plan.cells > ORDERED_CELLS
     acc: dict[tuple[int, ...], list[Any]] = {}
@@ -674,6 +781,7 @@ __all__ = [
     "analytics_grid",
     "analytics_plan",
     "analytics_rows",
+    "analytics_rows_summed",
     "edition_parse",
     "max_cells",
 ]

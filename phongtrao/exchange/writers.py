@@ -203,6 +203,14 @@ def datavalueset_write(
 ANALYTICS_PIECE_ROWS = 2000
 
 
+def json_string(text: str) -> str:
+    """A string as JSON (`ensure_ascii=False`), for cells of analytics rows: a number's
+    text ("-12.5") needs no escaping and is quoted directly."""
+    if text.lstrip("-").replace(".", "", 1).isdigit():
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
 def analytics_write_json(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iterator[str]:
     """DHIS2's analytics answer as JSON pieces: `headers`, `rows` streamed as they are read,
     then `metaData` (which lists the estimated cells met on the way), `height`, `width`.
@@ -214,8 +222,10 @@ def analytics_write_json(plan: AnalyticsPlan, *, skip_data: bool = False) -> Ite
     if not skip_data:
         first = True
         piece: list[str] = []
-        for row in analytics_rows(plan):
-            piece.append(json.dumps(row, ensure_ascii=False))
+        # Each identifier is encoded once (`quote`); a row is then joined as
+        # `json.dumps(row, ensure_ascii=False)` writes it.
+        for row in analytics_rows(plan, quote=json_string):
+            piece.append("[" + ", ".join(row) + "]")
             if len(piece) >= ANALYTICS_PIECE_ROWS:
                 yield ("" if first else ",") + ",".join(piece)
                 first, piece = False, []

@@ -5,6 +5,7 @@ the raw indicators behind derived ones and the formulas that derive them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -78,6 +79,12 @@ def raw_indicators(
     return [i for i in wanted.values() if not i.formula], by_code
 
 
+@functools.lru_cache(maxsize=512)
+def formula_expr(formula: str) -> expressions.Expr:
+    """A formula parsed once (the expression is immutable): reads evaluate it per cell."""
+    return expressions.parse(formula)
+
+
 def derived_totals(
     indicators: Sequence[Indicator], raw: dict[int, Total], by_code: dict[str, Indicator]
 ) -> dict[int, Total]:
@@ -87,7 +94,7 @@ def derived_totals(
         if not indicator.formula:
             result[indicator.pk] = raw.get(indicator.pk, Total(ZERO, 0))
             continue
-        expr = expressions.parse(indicator.formula)
+        expr = formula_expr(indicator.formula)
         inputs: dict[expressions.Ref, Decimal | None] = {}
         count = 0
         estimated = False
