@@ -636,6 +636,8 @@ def _direct_rows(
     unit_pks = [u.pk for u in unit_list]
     period_pks = [p.pk for p in period_list]
     indicator_pks = [i.pk for i in indicators]
+    # The cells along the inner dimension, kept for each item of the other one.
+    along: dict[int, list[dict[int, tuple[Decimal, int]] | None]] = {}
     for prefix in itertools.product(*(ranges[n] for n in outer)):
         at = {"dx": 0, "pe": 0, "ou": 0}  # a filter: its only item
         at.update(zip(outer, prefix, strict=True))
@@ -644,12 +646,16 @@ def _direct_rows(
         cells: Iterable[dict[int, tuple[Decimal, int]] | None]
         pks: Iterable[int]
         if inner == "ou":
-            period_pk = period_pks[at["pe"]]
-            cells = [figures.get((unit_pks[i], period_pk)) for i in inner_range]
+            cells = along.get(at["pe"]) or along.setdefault(
+                at["pe"],
+                [figures.get((unit_pks[i], period_pks[at["pe"]])) for i in inner_range],
+            )
             pks = itertools.repeat(indicator_pks[at["dx"]])
         elif inner == "pe":
-            unit_pk = unit_pks[at["ou"]]
-            cells = [figures.get((unit_pk, period_pk)) for period_pk in period_pks]
+            cells = along.get(at["ou"]) or along.setdefault(
+                at["ou"],
+                [figures.get((unit_pks[at["ou"]], period_pk)) for period_pk in period_pks],
+            )
             pks = itertools.repeat(indicator_pks[at["dx"]])
         else:
             cells = itertools.repeat(figures.get((unit_pks[at["ou"]], period_pks[at["pe"]])))

@@ -380,11 +380,16 @@ def _raw_sums(
                 order=ORDER.get(aggregation, ""),
             )
             cursor.execute(sql, [*units_params, *periods_params])
-            for asked, wanted, indicator_id, value, count in cursor.fetchall():
-                result.setdefault((int(asked), int(wanted)), {})[int(indicator_id)] = (
-                    Decimal(value),
-                    int(count),
-                )
+            exact = connection.vendor == "postgresql"  # integers and Decimals already
+            while chunk := cursor.fetchmany(10000):
+                for asked, wanted, indicator_id, value, count in chunk:
+                    if exact:
+                        result.setdefault((asked, wanted), {})[indicator_id] = (value, count)
+                        continue
+                    result.setdefault((int(asked), int(wanted)), {})[int(indicator_id)] = (
+                        Decimal(value),
+                        int(count),
+                    )
     return result
 
 
