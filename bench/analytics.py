@@ -306,6 +306,13 @@ def document(results: list[dict[str, Any]], note: str) -> str:
         "figures are as fresh as its last analytics-table run (30 minutes on that database), "
         "ours as the last save.",
         "",
+        "How a request is answered: units in batches of 400, each batch's sums read set-wise "
+        "(roll-ups for provinces, raw values of the communes' subtrees through the unit "
+        "index), then one row per cell written straight from the sums (`grid_figures`, no "
+        "object per cell, formulas parsed once, identifiers JSON-encoded once); the rows of a "
+        "batch are sent before the next is read. The heavy communes question runs in a "
+        "process of its own, whose peak resident memory (Django included) is reported.",
+        "",
         "| database | tier | values | load average | "
         + " | ".join(k.replace("_", " ") for k in KEYS)
         + " |",
