@@ -16,6 +16,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from phongtrao.accounts.access import membership_of, unit_may_administer
+from phongtrao.accounts.forms import QueuedPasswordResetForm
 from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import (
     audit_log,
@@ -65,6 +66,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = QueuedPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

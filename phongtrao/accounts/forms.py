@@ -6,10 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from phongtrao.accounts.models import Role
+from phongtrao.accounts.tasks import password_reset_mail_task
 from phongtrao.orgs.models import Unit
 
 
@@ -74,3 +76,28 @@ class AccountCreateForm(forms.Form):
                 "Mật khẩu quá ngắn hoặc quá dễ đoán: cần ít nhất 8 ký tự, không phổ biến."
             ) from exc
         return password
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its mail queued as a task (the request never waits for SMTP)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "Địa chỉ thư điện tử"
+        self.fields["email"].error_messages = {
+            "required": "Nhập địa chỉ thư điện tử của tài khoản.",
+            "invalid": "Địa chỉ thư điện tử không hợp lệ.",
+        }
+
+    def save(  # type: ignore[override]
+        self,
+        *,
+        domain_override: str | None = None,
+        use_https: bool = False,
+        request: HttpRequest | None = None,
+        **_ignored: Any,
+    ) -> None:
+        domain = domain_override or (request.get_host() if request is not None else "")
+        password_reset_mail_task.enqueue(
+            email=self.cleaned_data["email"], domain=domain, use_https=use_https
+        )

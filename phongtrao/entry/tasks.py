@@ -22,7 +22,7 @@ from phongtrao.catalog.models import Form
 from phongtrao.data.models import LOCKED_STATUSES, Submission, SubmissionStatus
 from phongtrao.emulation.models import Assessment, Status
 from phongtrao.orgs.models import Unit
-from phongtrao.portal.models import Comment
+from phongtrao.portal.selectors import comments_waiting_count
 
 TASK_LIST_LIMIT = 50
 # Periods looked at per form: the current one and those before it.
@@ -206,7 +206,7 @@ def tasks_for(user: Any, *, today: dt.date | None = None) -> Tasks:
             .order_by("submitted_at")[:TASK_LIST_LIMIT]
         )
     if superuser or (membership is not None and membership.is_editor):
-        tasks.comments_waiting = Comment.objects.filter(approved=False, rejected=False).count()
+        tasks.comments_waiting = comments_waiting_count()
     return tasks
 
 

@@ -1,61 +1,28 @@
 """Writing notifications: the workflow's services call `notify` for their event.
 
 A notification is a row for the bell and, unless the user turned that kind off, an e-mail
-through Django's mail framework (SMTP from the environment). The mail goes after the
-transaction commits, so a rolled-back step tells nobody; a mail server that is down never
-undoes the step (the row stays, `emailed` stays false, the failure is logged).
+through Django's mail framework (SMTP from the environment). The mail is a task on the queue
+(`notifications.tasks.mail_send_task`), written in the step's own transaction: a rolled-back
+step tells nobody, and the request never waits for the mail server. A mail server that is down
+never undoes the step: the row stays, `emailed` stays false, the task fails and is logged.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from phongtrao.accounts.models import Membership
 from phongtrao.notifications.models import EmailPreference, Kind, Notification
+from phongtrao.notifications.tasks import mail_send_task
 from phongtrao.orgs.models import Unit
 
-logger = logging.getLogger(__name__)
 
-
-def _absolute(url: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{url}" if url.startswith("/") and base else url
-
-
-def mail_send(*, notification_ids: list[int]) -> int:
-    """Send the e-mails of these notifications (those not sent yet); the number sent."""
-    rows = list(
-        Notification.objects.filter(pk__in=notification_ids, emailed=False).select_related("user")
-    )
-    messages = []
-    for row in rows:
-        body = (
-            row.body
-            + ("\n\n" if row.body else "")
-            + (f"Xem: {_absolute(row.url)}\n" if row.url else "")
-        )
-        body += "\n-- \nHệ thống báo cáo phong trào. Bật, tắt thư theo loại tại trang Tài khoản."
-        messages.append(EmailMessage(subject=row.title, body=body, to=[row.user.email]))
-    if not messages:
-        return 0
-    try:
-        with get_connection() as connection:
-            sent = connection.send_messages(messages) or 0
-    except OSError:
-        logger.exception("Gửi thư thông báo không được")
-        return 0
-    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed=True)
-    return sent
-
-
+@transaction.atomic
 def notify(
     *,
     recipients: Iterable[Any],
@@ -67,7 +34,7 @@ def notify(
     exclude: Any = None,
 ) -> list[Notification]:
     """Tell each recipient (users; `exclude`, the actor, left out) about one event: a row for
-    the bell and, unless they turned the kind off, an e-mail once the transaction commits.
+    the bell and, unless they turned the kind off, an e-mail queued in the same transaction.
     With `key`, a user already told under that key is not told again (scheduled runs)."""
     users = {u.pk: u for u in recipients if u is not None and u.is_active}
     if exclude is not None:
@@ -104,7 +71,7 @@ def notify(
     )
     to_mail = [r.pk for r in rows if r.user_id not in off and users[r.user_id].email]
     if to_mail:
-        transaction.on_commit(lambda: mail_send(notification_ids=to_mail))
+        mail_send_task.enqueue(notification_ids=to_mail)
     return rows
 
 
@@ -165,7 +132,6 @@ __all__ = [
     "approvers_above",
     "editors",
     "email_preferences_set",
-    "mail_send",
     "members_with",
     "notifications_mark_read",
     "notify",

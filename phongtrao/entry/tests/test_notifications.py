@@ -1,5 +1,5 @@
-"""Every event tells the right people: a row for the bell and a mail that arrives at a real
-SMTP server (aiosmtpd) started for the test."""
+"""Every event tells the right people: a row for the bell and a mail, queued as a task, that
+the queue's worker sends to a real SMTP server (aiosmtpd) started for the test."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from phongtrao.data.workflow import (
 )
 from phongtrao.entry.deadlines import deadlines_notify
 from phongtrao.entry.services import reminder_send
+from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.notifications.models import EmailPreference, Kind, Notification
 from phongtrao.periods import parse
 
@@ -40,19 +41,14 @@ def _subjects(inbox):
     return [(str(make_header(decode_header(m["Subject"]))), m["To"]) for m in inbox.messages]
 
 
-def test_workflow_events_mail_the_people_concerned(
-    report, mailed, smtp_server, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_submit(**report, user=mailed["xa"])
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_return(**report, user=mailed["huyen"], reason="Số hộ thoát nghèo chưa khớp")
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_submit(**report, user=mailed["xa"])
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_approve(**report, user=mailed["huyen"])
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_unlock(**report, user=mailed["huyen"], reason="Bổ sung số liệu")
+def test_workflow_events_mail_the_people_concerned(report, mailed, smtp_server):
+    submission_submit(**report, user=mailed["xa"])
+    submission_return(**report, user=mailed["huyen"], reason="Số hộ thoát nghèo chưa khớp")
+    submission_submit(**report, user=mailed["xa"])
+    submission_approve(**report, user=mailed["huyen"])
+    submission_unlock(**report, user=mailed["huyen"], reason="Bổ sung số liệu")
+    assert smtp_server.messages == []  # nothing is sent inside the request
+    assert tasks_run_pending() == 5
     got = _subjects(smtp_server)
     assert [to for _, to in got] == [
         "huyen@hoiphunu.example.vn",
@@ -73,28 +69,24 @@ def test_workflow_events_mail_the_people_concerned(
     assert Notification.objects.filter(user=mailed["xa"], read_at__isnull=True).count() == 3
 
 
-def test_a_kind_turned_off_comes_only_to_the_bell(
-    report, mailed, smtp_server, django_capture_on_commit_callbacks
-):
+def test_a_kind_turned_off_comes_only_to_the_bell(report, mailed, smtp_server):
     EmailPreference.objects.create(user=mailed["huyen"], kind=Kind.SUBMITTED, email=False)
-    with django_capture_on_commit_callbacks(execute=True):
-        submission_submit(**report, user=mailed["xa"])
+    submission_submit(**report, user=mailed["xa"])
+    tasks_run_pending()
     assert smtp_server.messages == []
     assert Notification.objects.filter(user=mailed["huyen"], kind=Kind.SUBMITTED).count() == 1
 
 
-def test_reminder_from_the_level_above_reaches_late_units(
-    commune_form, mailed, smtp_server, django_capture_on_commit_callbacks
-):
+def test_reminder_from_the_level_above_reaches_late_units(commune_form, mailed, smtp_server):
     commune_form.deadline_days = 15
     commune_form.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        count = reminder_send(
-            actor=mailed["huyen"],
-            form=commune_form,
-            period=parse("2023"),
-            today=dt.date(2024, 2, 1),
-        )
+    count = reminder_send(
+        actor=mailed["huyen"],
+        form=commune_form,
+        period=parse("2023"),
+        today=dt.date(2024, 2, 1),
+    )
+    tasks_run_pending()
     assert count == 2  # Xã A and Xã B of Huyện Một; Xã C is another district's
     assert sorted(to for _, to in _subjects(smtp_server)) == [
         "xa@hoiphunu.example.vn",
@@ -110,17 +102,14 @@ def test_a_commune_officer_cannot_send_reminders(commune_form, mailed):
         reminder_send(actor=mailed["xa"], form=commune_form, period=parse("2023"))
 
 
-def test_deadline_run_tells_each_unit_once_a_day(
-    commune_form, mailed, smtp_server, django_capture_on_commit_callbacks
-):
+def test_deadline_run_tells_each_unit_once_a_day(commune_form, mailed, smtp_server):
     commune_form.deadline_days = 15
     commune_form.save()
     day = dt.date(2024, 1, 13)  # two days before 15/01/2024
-    with django_capture_on_commit_callbacks(execute=True):
-        told = deadlines_notify(today=day)
-    with django_capture_on_commit_callbacks(execute=True):
-        again = deadlines_notify(today=day)
+    told = deadlines_notify(today=day)
+    again = deadlines_notify(today=day)
     assert told >= 3 and again == 0
+    tasks_run_pending()
     subjects = _subjects(smtp_server)
     assert {to for _, to in subjects} == {
         "xa@hoiphunu.example.vn",
@@ -128,3 +117,20 @@ def test_deadline_run_tells_each_unit_once_a_day(
         "xa2@hoiphunu.example.vn",
     }
     assert all("Sắp đến hạn nộp" in s and "15/01/2024" in s for s, _ in subjects)
+
+
+def test_a_mail_server_down_keeps_the_step_and_fails_the_task(report, mailed, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        7399,
+        2,
+    )  # nothing listens there
+    submission = submission_submit(**report, user=mailed["xa"])
+    assert tasks_run_pending() == 1
+    assert submission.status == "submitted"
+    row = Notification.objects.get(user=mailed["huyen"])
+    assert not row.emailed
+    assert DBTaskResult.objects.get().status == "FAILED"

@@ -133,3 +133,36 @@ def test_an_editor_adds_a_banner(portal, cms_editor):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Link.objects.get().placement == "banner"
     assert "Cổng thông tin Hội LHPN Việt Nam" in Client().get("/").content.decode()
+
+
+def test_a_guest_comment_mails_the_editors_from_the_queue(portal, small_tree, smtp_server):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    from phongtrao.accounts.models import Role
+    from phongtrao.accounts.services import membership_set
+    from phongtrao.jobs.worker import tasks_run_pending
+    from phongtrao.portal.services import comment_post
+
+    editor = get_user_model().objects.create_user(
+        "bientap", email="bientap@hoiphunu.example.vn", password="x" * 12
+    )
+    membership_set(
+        actor=None,
+        user=editor,
+        unit=small_tree["province"],
+        roles={Role.VIEW, Role.EDITOR},
+    )
+    comment_post(
+        article=portal["seed"],
+        name="Chị Lan",
+        body="Chúc mừng Hội!",
+        user=AnonymousUser(),
+        sender="s:test",
+    )
+    assert smtp_server.messages == []
+    tasks_run_pending()
+    [mail] = smtp_server.messages
+    assert mail["To"] == "bientap@hoiphunu.example.vn"
+    text = mail.get_payload(decode=True).decode()
+    assert "Chị Lan: Chúc mừng Hội!" in text and "/cms/" in text
