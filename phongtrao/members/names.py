@@ -10,17 +10,14 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-# The combining marks of Vietnamese (tones, circumflex, breve, horn) once decomposed, and đ.
-MARKS = {code: None for code in range(0x0300, 0x0370)} | {ord("đ"): "d", ord("Đ"): "D"}
+from phongtrao.vn.text import fold
 
 
 @lru_cache(maxsize=1 << 17)  # an import asks twice for each of up to 100,000 names
 def name_key(text: str) -> str:
-    """The comparison key of a name or search text: lower case, no marks, đ → d, one space."""
-    bare = unicodedata.normalize("NFD", text).translate(MARKS)
-    if not bare.isascii():  # marks of other scripts: the general rule, slower
-        bare = "".join(ch for ch in bare if unicodedata.category(ch) != "Mn")
-    return " ".join(bare.lower().split())
+    """The comparison key of a name or search text: folded as the portal's search folds
+    (`vn.text.fold`: lower case, no marks, đ → d), with one space between words."""
+    return " ".join(fold(text).split())
 
 
 def name_clean(text: str) -> str:
