@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "phongtrao.demo",
     "phongtrao.reports",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "phongtrao.accounts",
     "phongtrao.notifications",
     "phongtrao.entry",
@@ -82,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (TOTP): who still owes a code after the password is sent to give it.
+    "django_otp.middleware.OTPMiddleware",
+    "phongtrao.accounts.two_factor.TwoFactorMiddleware",
     # Portal visits ("Thống kê truy cập"): after authentication, to tell members apart.
     "phongtrao.portal.traffic.middleware.VisitCountingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -361,6 +366,10 @@ EXCHANGE_READER_LIMITS = {"max_values": int(os.environ.get("IMPORT_MAX_VALUES", 
 # `/api/analytics`: the most cells (data × periods × units) one request may read; larger
 # ones get DHIS2's 409 E7128. Every commune of the country × 73 indicators × 5 years ≈ 1.2M.
 ANALYTICS_MAX_CELLS = int(os.environ.get("ANALYTICS_MAX_CELLS", "2000000"))
+# Two-factor sign-in: who has set up an authenticator app always gives its code; with
+# TWO_FACTOR_REQUIRED, superusers, administrators and editors must set one up.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Báo cáo phong trào")
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))  # hours
 # Per user name and IP, and per user name across IPs (behind a shared proxy every user has

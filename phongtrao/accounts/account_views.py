@@ -3,8 +3,11 @@ the level above resetting a subordinate's password."""
 
 from __future__ import annotations
 
+from base64 import b32encode
 from typing import Any
 
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -12,8 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login  # type: ignore[import-untyped]
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
 from phongtrao.accounts.access import membership_of, unit_may_administer
 from phongtrao.accounts.forms import QueuedPasswordResetForm
@@ -23,6 +29,15 @@ from phongtrao.accounts.services import (
     lockout_lift,
     password_reset_by_above,
     sessions_end_all,
+    totp_device_confirm,
+    totp_device_remove,
+    totp_device_start,
+)
+from phongtrao.accounts.two_factor import SESSION_KEY as TWO_FACTOR_SESSION_KEY
+from phongtrao.accounts.two_factor import (
+    confirmed_device,
+    two_factor_required,
+    two_factor_settled,
 )
 
 
@@ -30,6 +45,7 @@ from phongtrao.accounts.services import (
 def me(request: HttpRequest) -> HttpResponse:
     """The signed-in user's account: unit, roles, and what they can do with it."""
     membership = membership_of(request.user)
+    two_factor = confirmed_device(request.user) is not None
     return render(
         request,
         "accounts/me.html",
@@ -37,8 +53,118 @@ def me(request: HttpRequest) -> HttpResponse:
             "membership": membership,
             "may_administer": request.user.is_superuser
             or (membership is not None and membership.may_administer),
+            "two_factor": two_factor,
         },
     )
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and safe else default
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Xác thực hai bước: show the new device's QR code and key; a code from it confirms."""
+    user = get_object_or_404(get_user_model(), pk=request.user.pk)
+    device = confirmed_device(user)
+    if device is not None and request.method == "GET" and not request.GET.get("doi"):
+        return render(
+            request,
+            "accounts/two_factor_on.html",
+            {"required": settings.TWO_FACTOR_REQUIRED and two_factor_required(user)},
+        )
+    error = ""
+    if request.method == "POST":
+        pending = TOTPDevice.objects.filter(
+            user=user, confirmed=False, pk=request.POST.get("device")
+        ).first()
+        if pending is not None and totp_device_confirm(
+            user=user, device=pending, token=request.POST.get("token", "")
+        ):
+            otp_login(request, pending)
+            two_factor_settled(request)
+            messages.success(request, "Đã bật xác thực hai bước cho tài khoản của bạn.")
+            return redirect(_next(request, reverse("accounts:me")))
+        error = "Mã không đúng. Nhập mã 6 chữ số đang hiện trên ứng dụng xác thực."
+        device = pending
+    if device is None or device.confirmed:
+        device = totp_device_start(user=user)
+    key = b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "device": device,
+            "key": " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+            "qr": segno.make(device.config_url, error="m").svg_inline(scale=5, border=2),
+            "error": error,
+            "next": _next(request, ""),
+            "owed": bool(request.session.get(TWO_FACTOR_SESSION_KEY)),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """After the password, the six-digit code of the user's authenticator app."""
+    user = get_object_or_404(get_user_model(), pk=request.user.pk)
+    device = confirmed_device(user)
+    if device is None:
+        two_factor_settled(request)
+        return redirect(_next(request, reverse("tasks")))
+    error = ""
+    if request.method == "POST":
+        token = request.POST.get("token", "").strip().replace(" ", "")
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            error = "Bạn vừa nhập sai; đợi vài giây rồi nhập mã đang hiện trên ứng dụng."
+        elif device.verify_token(token):
+            otp_login(request, device)
+            two_factor_settled(request)
+            return redirect(_next(request, reverse("tasks")))
+        else:
+            error = "Mã không đúng hoặc đã hết hạn. Nhập mã đang hiện trên ứng dụng xác thực."
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"error": error, "next": _next(request, "")},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def two_factor_off(request: HttpRequest) -> HttpResponse:
+    """Turn one's own two-factor sign-in off (not when one's role requires it)."""
+    user = get_object_or_404(get_user_model(), pk=request.user.pk)
+    if settings.TWO_FACTOR_REQUIRED and two_factor_required(user):
+        messages.error(request, "Vai trò của bạn bắt buộc xác thực hai bước; không tắt được.")
+        return redirect("accounts:two_factor_setup")
+    totp_device_remove(actor=user, user=user)
+    messages.success(request, "Đã tắt xác thực hai bước.")
+    return redirect("accounts:me")
+
+
+@require_POST
+@login_required
+def two_factor_off_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The level above turns a member's two-factor sign-in off (a lost phone); audited."""
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        totp_device_remove(actor=request.user, user=user)
+    except PermissionDenied:
+        messages.error(request, "Bạn không có quyền tắt xác thực hai bước của tài khoản này.")
+        return redirect("accounts:list")
+    messages.success(
+        request,
+        f"Đã tắt xác thực hai bước của {user.get_username()}; lần đăng nhập tới họ cài lại.",
+    )
+    return redirect("accounts:list")
 
 
 @require_POST
@@ -125,4 +251,8 @@ __all__ = [
     "me",
     "password_reset_member",
     "sessions_end",
+    "two_factor_off",
+    "two_factor_off_member",
+    "two_factor_setup",
+    "two_factor_verify",
 ]

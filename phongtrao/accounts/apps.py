@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Tài khoản và phân quyền"
 
     def ready(self) -> None:
-        from phongtrao.accounts import signals  # noqa: F401 - connects the login loggers
+        from phongtrao.accounts import signals, two_factor  # noqa: F401 - connects receivers

@@ -93,6 +93,8 @@ class AuditAction(models.TextChoices):
     RESULTS_CORRECT = "results_correct", "Điều chỉnh kết quả thi đua"
     AWARD_PROPOSE = "award_propose", "Lập đề nghị khen thưởng"
     AWARD_DECIDE = "award_decide", "Ban hành quyết định khen thưởng"
+    TWO_FACTOR_ON = "two_factor_on", "Bật xác thực hai bước"
+    TWO_FACTOR_OFF = "two_factor_off", "Tắt xác thực hai bước"
 
 
 class AuditLog(models.Model):

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
 from phongtrao.accounts.access import unit_may_administer
 from phongtrao.accounts.models import ROLE_FIELDS, AuditAction, AuditLog, Membership, Role
@@ -187,6 +188,38 @@ def sign_in_failures(usernames: Iterable[str]) -> dict[str, int]:
         .annotate(failures=Sum("failures_since_start"))
     )
     return {row["username"]: int(row["failures"] or 0) for row in rows}
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The user's authenticator device being set up (a new secret, unconfirmed until a code
+    from it is given); an earlier unconfirmed one is replaced."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Ứng dụng xác thực", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm the device with a code it shows (the one confirmed device; older ones go);
+    audited. False, and nothing changed, when the code is wrong."""
+    if device.user_id != user.pk or not device.verify_token(token.strip().replace(" ", "")):
+        return False
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_log(user=user, action=AuditAction.TWO_FACTOR_ON, target=f"người dùng {user.username}")
+    return True
+
+
+@transaction.atomic
+def totp_device_remove(*, actor: Any, user: User) -> int:
+    """Turn two-factor sign-in off for `user`: by themselves, or by the level above when
+    the phone is lost (as for a password reset); audited. How many devices went."""
+    if person(actor) != user and _may_act_from_above(actor, user) is None:
+        raise PermissionDenied("Chỉ cấp trên quản trị đơn vị mới tắt được xác thực hai bước này.")
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    audit_log(user=actor, action=AuditAction.TWO_FACTOR_OFF, target=f"người dùng {user.username}")
+    return int(removed)
 
 
 def _random_password() -> str:

@@ -26,6 +26,22 @@ urlpatterns = [
         account_views.lockout_lift_member,
         name="lockout_lift_member",
     ),
+    path(
+        "tai-khoan/xac-thuc-hai-buoc/",
+        account_views.two_factor_setup,
+        name="two_factor_setup",
+    ),
+    path(
+        "tai-khoan/xac-thuc-hai-buoc/tat/",
+        account_views.two_factor_off,
+        name="two_factor_off",
+    ),
+    path("tai-khoan/ma-xac-thuc/", account_views.two_factor_verify, name="two_factor_verify"),
+    path(
+        "tai-khoan/<int:user_id>/tat-xac-thuc-hai-buoc/",
+        account_views.two_factor_off_member,
+        name="two_factor_off_member",
+    ),
     path("quen-mat-khau/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "quen-mat-khau/da-gui/",

@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
 from phongtrao.accounts.access import membership_of, unit_may_administer, units_visible
 from phongtrao.accounts.forms import AccountCreateForm, LoginForm
@@ -46,6 +48,9 @@ def accounts_list(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:list")
     members = (
         Membership.objects.filter(unit__in=units_visible(request.user))
+        .annotate(
+            two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
+        )
         .select_related("user", "unit")
         .order_by("unit__path", "user__username")
     )
