@@ -1,7 +1,9 @@
 """Importing an uploaded file in the background, on the task queue, with progress any server sees.
 
-The upload is saved to `MEDIA_ROOT/imports/`, an `ImportJob` row is made and a task queued in
-the same transaction (`import_job_task`, Django's Tasks API with the database backend): a
+The upload is saved to the private storage (`storages["private"]`: a folder on one machine, the
+private S3 bucket in a cluster, so that a worker on another machine reads what an app server
+received) under `imports/`; an `ImportJob` row is made and a task queued in the same
+transaction (`import_job_task`, Django's Tasks API with the database backend): a
 `manage.py db_worker` process, on any machine, runs it. The import holds its own transaction
 to the end, so a failure or a worker killed mid-way writes nothing; the counts go through the
 `progress` connection meanwhile (`phongtrao.jobs.progress`), so every app server sees them at
@@ -14,14 +16,16 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -52,10 +56,32 @@ FORMAT_CHOICES = [
 INTERRUPTED = "Lượt nhập bị gián đoạn (tiến trình xử lý nền đã dừng); chưa ghi giá trị nào."
 
 
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def upload_storage() -> Storage:
+    """Where uploads wait for a worker: the private storage, which every server reads."""
+    return storages["private"]
+
+
+def upload_kept(name: str) -> bool:
+    """Whether a job's upload is still stored (a path of the old local folder is not)."""
+    return bool(name) and not Path(name).is_absolute() and upload_storage().exists(name)
+
+
+def upload_save(upload: UploadedFile | IO[bytes]) -> tuple[str, int]:
+    """Store an upload under `imports/`; its storage name and size. A request body cannot seek
+    back, so it is spooled first (in memory up to SPOOL_BYTES, then on the local disk)."""
+    name = f"imports/{uuid.uuid4().hex}.upload"
+    storage = upload_storage()
+    if isinstance(upload, UploadedFile):
+        name = storage.save(name, upload)
+    else:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            shutil.copyfileobj(upload, spool, 1024 * 1024)
+            spool.seek(0)
+            name = storage.save(name, File(spool, name=name))
+    return name, storage.size(name)
 
 
 @task()
@@ -79,7 +105,7 @@ def job_run(job_id: int) -> str:
     progress.write()
     user = job.user
     try:
-        with open(job.path, "rb") as raw:
+        with upload_storage().open(job.path, "rb") as raw:
             stream = stream_with_progress(raw, lambda n: progress.add("bytes_read", n))
             summary = datavalueset_import(
                 stream=stream,
@@ -101,7 +127,7 @@ def job_run(job_id: int) -> str:
     progress.counts["values_read"] = summary.read
     progress.counts["conflicts"] = len(summary.as_dict().get("conflicts", []))
     _finish(job, progress, JobStatus.DONE, summary=summary.as_dict())
-    Path(job.path).unlink(missing_ok=True)  # kept until now, for a retry
+    upload_storage().delete(job.path)  # kept until now, for a retry
     return str(JobStatus.DONE)
 
 
@@ -135,24 +161,18 @@ def job_create(
     worker takes it once this transaction commits."""
     name = name or getattr(upload, "name", "") or "tep"
     fmt = Format(format) if format else format_guess(name)
-    path = _folder() / f"{uuid.uuid4().hex}.upload"
-    with open(path, "wb") as out:
-        if isinstance(upload, UploadedFile):
-            for piece in upload.chunks():
-                out.write(piece)
-        else:
-            shutil.copyfileobj(upload, out, 1024 * 1024)
+    path, size = upload_save(upload)
     job = ImportJob.objects.create(
         user=user,
         filename=Path(name).name[:255],
-        path=str(path),
+        path=path,
         format=fmt.value,
         dry_run=dry_run,
         strategy=strategy,
         id_scheme=id_scheme,
         atomic=atomic,
         uid=uuid.uuid4().hex[:11],
-        size=path.stat().st_size,
+        size=size,
     )
     _enqueue(job)
     return job
@@ -164,7 +184,7 @@ def job_retry(*, actor: Any, job: ImportJob) -> ImportJob:
     if job.user_id != getattr(actor, "pk", None):
         raise PermissionDenied("Đây không phải lượt nhập của bạn.")
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != JobStatus.FAILED or not Path(job.path).exists():
+    if job.status != JobStatus.FAILED or not upload_kept(job.path):
         raise ValueError("Chỉ nhập lại được lượt nhập bị lỗi khi tệp còn được giữ.")
     job.status, job.error, job.summary = JobStatus.QUEUED, "", None
     job.started_at = job.finished_at = job.heartbeat_at = None
@@ -215,7 +235,7 @@ def job_progress_read(job: ImportJob) -> dict[str, Any]:
         "status": status.value,
         "statusLabel": status.label,
         "finished": job.finished,
-        "retryable": status == JobStatus.FAILED and Path(job.path).exists(),
+        "retryable": status == JobStatus.FAILED and upload_kept(job.path),
         "percent": percent,
         "bytesRead": counts["bytes_read"],
         "size": job.size,

@@ -64,3 +64,23 @@ def test_private_and_public_files_live_in_different_buckets(shared_storages) -> 
     assert len(buckets) == 2
     with pytest.raises(InvalidStorageError):
         storages["nowhere"]
+
+
+def test_an_import_upload_waits_in_the_private_bucket_for_any_worker(shared_storages) -> None:
+    import io
+
+    from phongtrao.exchange.jobs import upload_kept, upload_save, upload_storage
+
+    body = b'{"dataValues": []}'
+    name, size = upload_save(io.BytesIO(body))  # a request body: spooled, then stored
+    private: S3Storage = storages["private"]
+
+    assert name.startswith("imports/") and size == len(body) and upload_kept(name)
+    head = shared_storages.head_object(Bucket=private.bucket_name, Key=name)
+    assert head["ContentLength"] == len(body)
+    # A worker on another machine: a storage object of its own, from the same settings.
+    other = S3Storage(**storages.backends["private"]["OPTIONS"])
+    assert other.open(name).read() == body
+    assert anonymous_get(private.url(name).split("?", 1)[0])[0] == 403
+    upload_storage().delete(name)
+    assert not upload_kept(name)

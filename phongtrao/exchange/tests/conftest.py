@@ -16,6 +16,16 @@ from phongtrao.orgs.services import unit_create
 # DHIS2's own sample files, carried with the tests (see fixtures/dhis2/README.md).
 FIXTURES = Path(__file__).parent / "fixtures" / "dhis2"
 
+
+@pytest.fixture(autouse=True)
+def uploads_in_tmp(settings: Any, tmp_path: Path) -> Path:
+    """Import uploads (the private storage) in the test's own folder."""
+    private = {**settings.STORAGES["private"]}
+    private["OPTIONS"] = {**private.get("OPTIONS", {}), "location": tmp_path}
+    settings.STORAGES = {**settings.STORAGES, "private": private}
+    return tmp_path
+
+
 # DHIS2's DataValueSetServiceTest metadata: (uid, code). jH26dja2f28, a data element with an
 # option set in DHIS2, is deliberately absent: dataValueSetInvalid.xml must meet one conflict.
 DATA_ELEMENTS = [

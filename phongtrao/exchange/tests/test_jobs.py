@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from phongtrao.data.models import DataValue
-from phongtrao.exchange.jobs import job_run
+from phongtrao.exchange.jobs import job_run, upload_kept
 from phongtrao.exchange.models import ImportJob, JobStatus
 from phongtrao.jobs.worker import tasks_run_pending
 
@@ -40,11 +39,6 @@ def upload(client, data: bytes, name: str = "so-lieu.json", **fields):
     return client.post(UPLOAD, form)
 
 
-@pytest.fixture(autouse=True)
-def uploads_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 DBS = ["default", "progress"]
 
 
@@ -57,6 +51,8 @@ def test_upload_then_run_then_summary(client, api_people, small_tree, indicators
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/api/nhap-tep/{job.pk}/"
     assert (job.status, job.format, job.size) == (JobStatus.QUEUED, "dhis2-json", job.size)
+    # Waiting in the private storage (shared by every server in a cluster), not on local disk.
+    assert job.path.startswith("imports/") and upload_kept(job.path)
     assert "Đang chờ" in client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()["text"]
     assert tasks_run_pending() == 1
     progress = client.get(f"/api/nhap-tep/{job.pk}/tien-do/").json()
@@ -68,7 +64,7 @@ def test_upload_then_run_then_summary(client, api_people, small_tree, indicators
     page = client.get(f"/api/nhap-tep/{job.pk}/").content.decode()
     assert "SUCCESS" in page and "Xong" in page
     assert "so-lieu.json" in client.get(UPLOAD).content.decode()
-    assert not Path(job.path).exists()  # the upload is removed once imported
+    assert not upload_kept(job.path)  # the upload is removed once imported
 
 
 @pytest.mark.django_db(databases=DBS)

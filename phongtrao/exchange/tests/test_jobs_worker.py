@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from phongtrao.data.models import DataValue
+from phongtrao.exchange.jobs import upload_storage
 from phongtrao.exchange.models import ImportJob
 from phongtrao.jobs.worker import tasks_run_pending
 
@@ -35,16 +36,11 @@ pytestmark = [
 UPLOAD = "/api/nhap-tep/"
 
 
-@pytest.fixture(autouse=True)
-def uploads_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def worker(*args: str, media: Path) -> subprocess.Popen[bytes]:
     """A `manage.py db_worker` process on the test database, its errors to `media`/worker.log."""
     # The server's URL (scripts/with_postgres.py), on the test database.
     url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{connection.settings_dict['NAME']}")
-    env = {**os.environ, "DATABASE_URL": urlunsplit(url)}
+    env = {**os.environ, "DATABASE_URL": urlunsplit(url), "PRIVATE_MEDIA_ROOT": str(media)}
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
     return subprocess.Popen(
         [*command, "--interval", "0.1", *args],
@@ -84,7 +80,7 @@ def wait_for(client, job: ImportJob, done, seconds: float = 120) -> Any:
         (
             progress,
             log.read_text()
-            if (log := Path(job.path).parent.parent / "worker.log").exists()
+            if (log := Path(upload_storage().path(job.path)).parent.parent / "worker.log").exists()
             else "",
         )
     )
