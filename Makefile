@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export PHONGTRAO_DEV := 1
 
-.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages restore-check clean
+.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages cluster-packages restore-check cluster-check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -50,6 +50,14 @@ bench-packages:
 	@if ! command -v wrk >/dev/null; then \
 		echo "Installing wrk from Debian's packages (portal benchmark)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+# The cluster check's load balancer (HAProxy) and `ip` (iproute2, network namespaces); Redis
+# comes with system-packages.
+cluster-packages:
+	@if ! command -v haproxy >/dev/null || ! command -v ip >/dev/null; then \
+		echo "Installing HAProxy and iproute2 from Debian's packages (make cluster-check)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; \
 	fi
 
 demo: $(STAMP)
@@ -127,6 +135,13 @@ bench-analytics-quick: $(STAMP) system-packages
 # point-in-time restore, the figures compared (scripts/restore_check.py); JSON last.
 restore-check: $(STAMP) system-packages
 	$(PY) scripts/restore_check.py
+
+# phongtrao on several "machines" (network namespaces, as root): PostgreSQL primary and
+# streaming replica, Redis, S3 (moto), HAProxy before 3 app servers, 2 task workers; load,
+# an app server and a worker killed, the replica stopped (scripts/cluster_check.py); JSON last.
+# Run it alone on the machine: a few minutes.
+cluster-check: $(STAMP) system-packages cluster-packages
+	$(PY) scripts/cluster_check.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3

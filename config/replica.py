@@ -2,13 +2,14 @@
 
 When `DATABASE_REPLICA_URL` names a replica, the database alias `replica` exists and
 `ReplicaReadsMiddleware` runs the views that settings.REPLICA_READ_VIEWS lists (portal pages,
-the analytics API) with their reads on it, through `ReplicaRouter`. Everything else stays on
-the primary: writes and every request with an unsafe method; a browser that wrote within
-REPLICA_READ_YOUR_WRITES_SECONDS (a cookie set on its write), so a user reads their own
-writes; sessions, accounts, login records and the task queue's tables; a replica that does not
-answer or lags more than REPLICA_MAX_LAG_SECONDS (checked at most every REPLICA_CHECK_SECONDS
-per process). A view whose replica fails mid-way is run again on the primary (only GET and
-HEAD reach the replica, so a second run changes nothing).
+the analytics API), and those of REPLICA_CLOSED_PERIOD_VIEWS (a report's page and documents)
+when their period has ended, with their reads on it, through `ReplicaRouter`. Everything
+else stays on the primary: writes and every request with an unsafe method; a browser that
+wrote within REPLICA_READ_YOUR_WRITES_SECONDS (a cookie set on its write), so a user reads
+their own writes; sessions, accounts, login records and the task queue's tables; a replica
+that does not answer or lags more than REPLICA_MAX_LAG_SECONDS (checked at most every
+REPLICA_CHECK_SECONDS per process). A view whose replica fails mid-way is run again on the
+primary (only GET and HEAD reach the replica, so a second run changes nothing).
 
 The trade-off: a tolerant page may show figures up to REPLICA_MAX_LAG_SECONDS old, which
 portal readers and analytics callers do not notice, while officers entering figures are never
@@ -28,6 +29,9 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+from phongtrao import periods
 
 REPLICA = "replica"
 WROTE_COOKIE = "phongtrao_wrote"
@@ -149,12 +153,27 @@ def view_name(view: Callable[..., Any]) -> str:
     return f"{view.__module__}.{getattr(view, '__qualname__', type(view).__name__)}"
 
 
-def tolerant(request: HttpRequest, view: Callable[..., Any]) -> bool:
-    """May this request's reads lag? A listed view, a safe method, no recent write."""
+def period_closed(code: str) -> bool:
+    """Whether the period of this code ended before today (an invalid code is not)."""
+    try:
+        return periods.parse(code).end < timezone.localdate()
+    except ValueError:
+        return False
+
+
+def tolerant(
+    request: HttpRequest, view: Callable[..., Any], kwargs: dict[str, Any] | None = None
+) -> bool:
+    """May this request's reads lag? A listed view (a report's only for a closed period), a
+    safe method, no recent write."""
     if request.method not in SAFE_METHODS or WROTE_COOKIE in request.COOKIES:
         return False
     name = view_name(view)
-    return any(name.startswith(prefix) for prefix in settings.REPLICA_READ_VIEWS)
+    if any(name.startswith(prefix) for prefix in settings.REPLICA_READ_VIEWS):
+        return True
+    return name in getattr(settings, "REPLICA_CLOSED_PERIOD_VIEWS", ()) and period_closed(
+        str((kwargs or {}).get("period", ""))
+    )
 
 
 class ReplicaReadsMiddleware:
@@ -177,7 +196,7 @@ class ReplicaReadsMiddleware:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not tolerant(request, view):
+        if not tolerant(request, view, kwargs):
             return None
         try:
             with replica_reads() as on_replica:

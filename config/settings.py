@@ -162,6 +162,12 @@ REPLICA_READ_VIEWS = [
     "wagtail.views.serve",
     "phongtrao.exchange.views.analytics",
 ]
+# Views (exact dotted names) whose reads may lag when their `period` has ended: a report of a
+# closed period (its page and its documents) changes rarely, and its writer reads the primary.
+REPLICA_CLOSED_PERIOD_VIEWS = [
+    "phongtrao.reports.views.report_page",
+    "phongtrao.reports.views.report_download",
+]
 # Off in tests (conftest.py): a test's writes stay in its transaction, which no replica sees.
 REPLICA_READS = env_bool("REPLICA_READS", True)
 REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "1"))

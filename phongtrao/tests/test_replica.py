@@ -15,17 +15,22 @@ import dj_database_url
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connections
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from config.replica import (
     REPLICA,
     WROTE_COOKIE,
     ReplicaRouter,
     health,
+    period_closed,
     reading_replica,
     replica_reads,
+    tolerant,
 )
 from phongtrao.orgs.models import Unit
+from phongtrao.reports import views as report_views
 
 REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 needs_replica = pytest.mark.skipif(
@@ -56,6 +61,20 @@ def test_a_browser_that_writes_reads_the_primary_for_a_while(db, client, setting
     cookie = response.cookies[WROTE_COOKIE]
     assert cookie["max-age"] == 7 and cookie["httponly"]
     assert WROTE_COOKIE not in client.get("/dang-nhap/").cookies  # reads set nothing
+
+
+def test_a_report_reads_the_replica_only_for_a_closed_period() -> None:
+    this_year = str(timezone.localdate().year)
+    get = RequestFactory().get("/bao-cao/x/2023/")
+    for view in (report_views.report_page, report_views.report_download):
+        assert tolerant(get, view, {"unit_uid": "x", "period": "2023"})
+        assert not tolerant(get, view, {"unit_uid": "x", "period": this_year})  # still open
+        assert not tolerant(get, view, {"unit_uid": "x", "period": "2023-sai"})
+    wrote = RequestFactory().get("/bao-cao/x/2023/", HTTP_COOKIE=f"{WROTE_COOKIE}=1")
+    assert not tolerant(wrote, report_views.report_page, {"period": "2023"})  # their own write
+    posted = RequestFactory().post("/bao-cao/x/2023/loi-van/")
+    assert not tolerant(posted, report_views.report_texts_edit, {"period": "2023"})
+    assert period_closed("2023Q4") and not period_closed(f"{this_year}W60")
 
 
 def test_without_a_replica_every_read_stays_on_the_primary(db, settings) -> None:
@@ -153,3 +172,20 @@ def test_reads_fall_back_to_the_primary_when_the_replica_is_down(
         assert ReplicaRouter().db_for_read(Unit) is None
     response = client.get("/api/analytics", {"dimension": "pe:2023"})
     assert response.status_code < 500 and "X-Phongtrao-Db" not in response.headers
+
+
+@needs_replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
+def test_a_report_of_a_closed_period_is_read_on_the_replica(
+    real_replica, client, admin_user, small_tree
+) -> None:
+    client.force_login(admin_user)
+    unit = small_tree["province"]
+    replica_caught_up()
+
+    closed = client.get(f"/bao-cao/{unit.uid}/2023/")
+    still_open = client.get(f"/bao-cao/{unit.uid}/{timezone.localdate().year}/")
+
+    assert closed.status_code in (200, 404) and closed.headers.get("X-Phongtrao-Db") == REPLICA
+    assert still_open.status_code in (200, 404) and "X-Phongtrao-Db" not in still_open.headers
