@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, router
 
 from phongtrao import periods
 from phongtrao.catalog.models import TimeAggregation
@@ -67,7 +67,9 @@ def period_rows(codes: Iterable[str]) -> dict[str, Period]:
             ],
             ignore_conflicts=True,
         )
-        found.update({p.code: p for p in Period.objects.filter(code__in=[m.code for m in missing])})
+        # Read back where they were written: a view reading a replica would not see them yet.
+        written = Period.objects.using(router.db_for_write(Period))
+        found.update({p.code: p for p in written.filter(code__in=[m.code for m in missing])})
     return found
 
 
