@@ -578,7 +578,7 @@ def run(
     from phongtrao.portal.models import ArticlePage
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from fileimport import json_write  # type: ignore[import-not-found]  # the bench's generator
+    from fileimport import json_write  # the bench's generator of a DHIS2 JSON file
 
     from phongtrao.accounts.models import Membership
     from phongtrao.orgs.models import Level, Unit
