@@ -405,7 +405,7 @@ def analytics_plan(
     """
     today = today or timezone.localdate()
     in_scheme = input_id_scheme.upper()
-    out_key = "code" if output_id_scheme.upper() == "CODE" else "uid"
+    out_key = OUTPUT_KEYS.get(output_id_scheme.upper(), "uid")
     asked: dict[str, list[str]] = {}
     row_names: list[str] = []
     for text in dimensions:
@@ -473,6 +473,10 @@ def max_cells() -> int:
     return int(getattr(settings, "ANALYTICS_MAX_CELLS", DEFAULT_MAX_CELLS))
 
 
+# DHIS2's outputIdScheme → what identifies dx and ou items in rows and metaData.
+OUTPUT_KEYS = {"UID": "uid", "CODE": "code", "NAME": "name", "SHORTNAME": "short_name"}
+
+
 @dataclass
 class AnalyticsPlan:
     """A parsed, access-checked request: its dimensions and their items, in order.
@@ -496,6 +500,10 @@ class AnalyticsPlan:
     def ident(self, name: str, item: Any) -> str:
         if name == "pe":
             return str(item.code)
+        if self.out_key == "short_name":
+            # As the metadata API: a unit's short name is its name (50 characters), an
+            # indicator's its code.
+            return str(item.name[:50] if name == "ou" else item.code)
         return str(getattr(item, self.out_key))
 
     def headers(self) -> list[dict[str, Any]]:

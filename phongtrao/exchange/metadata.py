@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,20 +39,64 @@ class MetadataError(ValueError):
     """A bad `fields`, `filter` or paging parameter (message in Vietnamese)."""
 
 
+def _transformer_end(text: str, start: int) -> int:
+    """Where the transformers starting at `start` (`~rename(n)~size`) end: at `,`, `[` or `]`
+    outside their parentheses, or at the end."""
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and char in ",[]":
+            return index
+    return len(text)
+
+
 def fields_parse(text: str) -> FieldTree:
-    """`id,name,parent[id,name]` → {"id": {}, "name": {}, "parent": {"id": {}, "name": {}}}."""
+    """`id,name,parent[id,name]` → {"id": {}, "name": {}, "parent": {"id": {}, "name": {}}}.
+
+    DHIS2's transformers stay on their field's key (`name~rename(n)`, `children[id]~size`,
+    also written `::` or `|`), applied by `_render`; `parent(id,name)` is `parent[id,name]`.
+    """
     tree: FieldTree = {}
     stack: list[FieldTree] = [tree]
+    names: list[str] = []  # the key of each open block
     name = ""
-    for char in text + ",":
+    closed = ""  # the block just closed with "]": a transformer after it is its own
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "~|" or text.startswith("::", index):
+            end = _transformer_end(text, index)
+            chain = text[index:end]
+            if name.strip():
+                name += chain
+            elif closed:
+                parent = stack[-1]
+                parent[closed + chain] = parent.pop(closed)
+            else:
+                raise MetadataError(
+                    f"Tham số fields không hợp lệ: “{chain}” không theo trường nào."
+                )
+            index = end
+            continue
+        index += 1
+        if char == "(":
+            char = "["
+        elif char == ")":
+            char = "]"
         if char not in ",[]":
             name += char
             continue
         name = name.strip()
+        closed = ""
         if char == "[":
             if not name:
                 raise MetadataError("Tham số fields không hợp lệ: “[” đứng sai chỗ.")
             stack.append(stack[-1].setdefault(name, {}))
+            names.append(name)
         else:
             if name:
                 stack[-1].setdefault(name, {})
@@ -59,10 +104,84 @@ def fields_parse(text: str) -> FieldTree:
                 if len(stack) == 1:
                     raise MetadataError("Tham số fields không hợp lệ: thừa dấu “]”.")
                 stack.pop()
+                closed = names.pop()
         name = ""
+    if name.strip():
+        stack[-1].setdefault(name.strip(), {})
     if len(stack) != 1:
         raise MetadataError("Tham số fields không hợp lệ: thiếu dấu “]”.")
     return tree
+
+
+# DHIS2's field transformers (`FieldTransformer`s of dhis-service-field-filtering).
+TRANSFORMERS = ("rename", "size", "isEmpty", "isNotEmpty", "pluck", "keyBy")
+TRANSFORMER = re.compile(r"(?:~|::|\|)([A-Za-z]+)(?:\(([^)]*)\))?")
+
+
+def field_split(key: str) -> tuple[str, list[tuple[str, list[str]]]]:
+    """`name~rename(n)~size` → ("name", [("rename", ["n"]), ("size", [])])."""
+    starts = [i for i in (key.find("~"), key.find("|"), key.find("::")) if i >= 0]
+    if not starts:
+        return key, []
+    cut = min(starts)
+    base, rest = key[:cut], key[cut:]
+    found: list[tuple[str, list[str]]] = []
+    position = 0
+    for match in TRANSFORMER.finditer(rest):
+        if match.start() != position:
+            break
+        parameters = [p.strip() for p in (match.group(2) or "").split(";") if p.strip()]
+        found.append((match.group(1), parameters))
+        position = match.end()
+    if position != len(rest):
+        raise MetadataError(f"Tham số fields không hợp lệ: “{rest[:60]}”.")
+    for name, _ in found:
+        if name not in TRANSFORMERS:
+            raise MetadataError(
+                f"Phép biến đổi trường “{name}” không được hỗ trợ "
+                f"(được: {', '.join(TRANSFORMERS)})."
+            )
+    return base, found
+
+
+def _transform(name: str, value: Any, transformers: list[tuple[str, list[str]]]) -> tuple[str, Any]:
+    """Apply DHIS2's transformers in its order (rename last); the key and value written."""
+    for kind, parameters in sorted(transformers, key=lambda t: t[0] == "rename"):
+        if kind == "rename":
+            if parameters:
+                name = parameters[0]
+        elif kind == "size":
+            if isinstance(value, (list, str)):
+                value = len(value)
+        elif kind in ("isEmpty", "isNotEmpty"):
+            if isinstance(value, list):
+                value = (not value) if kind == "isEmpty" else bool(value)
+        elif kind == "pluck":
+            key = parameters[0] if parameters else "id"
+            if isinstance(value, list):
+                value = [v[key] if isinstance(v, dict) and key in v else v for v in value]
+        elif kind == "keyBy":
+            key = parameters[0] if parameters else "id"
+            if isinstance(value, list):
+                value = _key_by(value, key)
+    return name, value
+
+
+def _key_by(items: list[Any], key: str) -> dict[str, Any]:
+    """DHIS2's keyBy: objects by a property; several with the same key become a list."""
+    result: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, dict) or key not in item:
+            continue
+        label = str(item[key])
+        if label not in result:
+            if label:
+                result[label] = item
+        elif isinstance(result[label], list):
+            result[label].append(item)
+        else:
+            result[label] = [result[label], item]
+    return result
 
 
 @dataclass(frozen=True)
@@ -95,9 +214,15 @@ def _render(obj: Any, wanted: FieldTree, resource: Resource, context: dict[str, 
             for simple in ("id", "code", "name", "displayName"):
                 result[simple] = resource.getters[simple](obj, {}, context)
             continue
-        getter = resource.getters.get(name.lstrip("!"))
-        if getter is not None and not name.startswith("!"):
-            result[name] = getter(obj, sub, context)
+        base, transformers = field_split(name)
+        getter = resource.getters.get(base.lstrip("!"))
+        if getter is None or base.startswith("!"):
+            continue
+        for kind, parameters in transformers:
+            if kind in ("pluck", "keyBy") and not sub:
+                sub = {parameters[0] if parameters else "id": {}}  # what it reads, rendered
+        key, value = _transform(base, getter(obj, sub, context), transformers)
+        result[key] = value
     return result
 
 
@@ -125,7 +250,7 @@ def _units_prepare(units: Sequence[Unit], wanted: FieldTree) -> dict[str, Any]:
 
 
 def _asks(wanted: FieldTree, name: str) -> bool:
-    return any(k in (name, ":all", "*") for k in wanted) or any(
+    return any(field_split(k)[0] in (name, ":all", "*") for k in wanted) or any(
         _asks(sub, name) for sub in wanted.values()
     )
 
@@ -210,6 +335,38 @@ def _set_elements(form: Form, wanted: FieldTree, context: dict[str, Any]) -> Any
     ]
 
 
+def _set_units(form: Form, wanted: FieldTree, context: dict[str, Any]) -> Any:
+    """The units a form is assigned to: those at its level that the user sees, of every
+    structure (DHIS2's `dataSet.organisationUnits`; a closed unit stays assigned there too)."""
+    units = context.get("set_units", {}).get(form.level, [])
+    return [_ref(unit, wanted, UNITS, context) for unit in units]
+
+
+def _sets_prepare(forms: Sequence[Form], wanted: FieldTree) -> dict[str, Any]:
+    """Read the units of every form's level at once (one query per level) when asked."""
+    return {"set_units_wanted": _asks(wanted, "organisationUnits")}
+
+
+def context_for(user: Any, context: dict[str, Any], objects: Sequence[Any]) -> dict[str, Any]:
+    """What a page's render needs that depends on the user (the units of data sets)."""
+    if context.pop("set_units_wanted", False):
+        levels = {form.level for form in objects}
+        units = units_visible(user).filter(level__in=levels)
+        by_level: dict[int, list[Unit]] = {}
+        for unit in units.order_by("path"):
+            by_level.setdefault(unit.level, []).append(unit)
+        context["set_units"] = by_level
+    return context
+
+
+# DHIS2's default category model: the only disaggregation phongtrao keeps (its well-known uids).
+DEFAULT_CATEGORY_COMBO = {"id": "bjDvmb4bfuf", "code": "default", "name": "default"}
+
+
+def _default_combo(obj: Any, wanted: FieldTree, context: dict[str, Any]) -> Any:
+    return {k: v for k, v in DEFAULT_CATEGORY_COMBO.items() if k in (wanted or {"id": {}})}
+
+
 def _elements_queryset(user: Any) -> QuerySet[Any]:
     return Indicator.objects.prefetch_related("forms").order_by("sort_order", "code")
 
@@ -232,6 +389,7 @@ DATA_ELEMENTS: Resource = Resource(
         "aggregationType": lambda i, w, c: AGGREGATION_TYPES.get(i.time_aggregation, "SUM"),
         "domainType": lambda i, w, c: "AGGREGATE",
         "formName": lambda i, w, c: i.name,
+        "categoryCombo": _default_combo,
         "dataSetElements": _element_sets,
     },
     simple=(
@@ -260,12 +418,14 @@ DATA_SETS: Resource = Resource(
         "displayShortName": lambda f, w, c: f.code,
         "periodType": lambda f, w, c: PERIOD_TYPES.get(f.period_type, f.period_type),
         "expiryDays": lambda f, w, c: f.deadline_days,
+        "categoryCombo": _default_combo,
         "dataSetElements": _set_elements,
+        "organisationUnits": _set_units,
     },
     simple=("id", "code", "name", "displayName", "shortName", "periodType", "expiryDays"),
     filters={"id": "uid", "code": "code", "name": "name", "displayName": "name"},
     queryset=_sets_queryset,
-    prepare=_no_context,
+    prepare=_sets_prepare,
 )
 
 RESOURCES = {r.plural: r for r in (UNITS, DATA_ELEMENTS, DATA_SETS)}
@@ -448,7 +608,7 @@ def metadata_list(
                 "hãy dùng phân trang hoặc bộ lọc."
             )
         objects = list(query)
-    context = resource.prepare(objects, wanted)
+    context = context_for(user, resource.prepare(objects, wanted), objects)
     answer[plural] = [_render(obj, wanted, resource, context) for obj in objects]
     return answer
 
@@ -507,14 +667,108 @@ def metadata_csv(
     return buffer.getvalue()
 
 
-def metadata_object(*, user: Any, plural: str, uid: str, fields: str | None) -> dict[str, Any]:
+def metadata_object(
+    *, user: Any, plural: str, uid: str, fields: str | None, wanted: FieldTree | None = None
+) -> dict[str, Any]:
     """One object by uid (`:all` fields by default); LookupError when absent or hidden."""
     resource = RESOURCES[plural]
-    wanted = fields_parse(fields or ":all")
+    wanted = wanted if wanted is not None else fields_parse(fields or ":all")
     obj = resource.queryset(user).filter(uid=uid).first()
     if obj is None:
         raise LookupError(uid)
-    return dict(_render(obj, wanted, resource, resource.prepare([obj], wanted)))
+    context = context_for(user, resource.prepare([obj], wanted), [obj])
+    return dict(_render(obj, wanted, resource, context))
+
+
+def metadata_property(
+    *, user: Any, plural: str, uid: str, prop: str, fields: str | None
+) -> dict[str, Any]:
+    """DHIS2's `/api/<plural>/<uid>/<property>`: `{"<property>": ...}` with `fields` applied
+    to what it holds (`:all` by default); LookupError when the object or property is absent."""
+    resource = RESOURCES[plural]
+    if prop not in resource.getters:
+        raise LookupError(prop)
+    wanted: FieldTree = {prop: fields_parse(fields or ":all")}
+    return metadata_object(user=user, plural=plural, uid=uid, fields=None, wanted=wanted)
+
+
+def metadata_parents(*, user: Any, uid: str, fields: str | None) -> list[Any]:
+    """DHIS2's `/api/organisationUnits/<uid>/parents`: the unit's ancestors, nearest first,
+    as a bare list; only those the user may see (house rule: nobody reads above their own
+    unit). LookupError when the unit is absent or hidden."""
+    wanted = fields_parse(fields or ":all")
+    visible = UNITS.queryset(user)
+    unit = visible.filter(uid=uid).first()
+    if unit is None:
+        raise LookupError(uid)
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part][:-1]
+    above = {u.pk: u for u in visible.filter(pk__in=ids)}
+    found = [above[i] for i in reversed(ids) if i in above]
+    context = UNITS.prepare(found, wanted)
+    return [_render(u, wanted, UNITS, context) for u in found]
+
+
+CATEGORY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "categoryOptionCombos": {
+        "id": "HllvX50cXC0",
+        "categoryCombo": {"id": "bjDvmb4bfuf"},
+        "categoryOptions": [{"id": "xYerKDKCefk"}],
+    },
+    "categoryCombos": {
+        "id": "bjDvmb4bfuf",
+        "dataDimensionType": "DISAGGREGATION",
+        "isDefault": True,
+        "categories": [{"id": "GLevLNI9wkl"}],
+        "categoryOptionCombos": [{"id": "HllvX50cXC0"}],
+    },
+    "categories": {
+        "id": "GLevLNI9wkl",
+        "dataDimensionType": "DISAGGREGATION",
+        "categoryOptions": [{"id": "xYerKDKCefk"}],
+    },
+    "categoryOptions": {"id": "xYerKDKCefk", "categories": [{"id": "GLevLNI9wkl"}]},
+}
+
+
+def _category_default(plural: str) -> dict[str, Any]:
+    body = {"code": "default", "name": "default", "displayName": "default", "shortName": "default"}
+    return {**body, **CATEGORY_DEFAULTS[plural]}
+
+
+def _plain_render(obj: dict[str, Any], wanted: FieldTree) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, sub in wanted.items():
+        base, transformers = field_split(name)
+        if base in (":all", "*", "all", ":identifiable", ":nameable"):
+            result.update({k: v for k, v in obj.items() if not isinstance(v, (dict, list))})
+            continue
+        if base.startswith("!") or base not in obj:
+            continue
+        value = obj[base]
+        if sub and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k in sub}
+        elif sub and isinstance(value, list):
+            value = [{k: v for k, v in item.items() if k in sub} for item in value]
+        key, value = _transform(base, value, transformers)
+        result[key] = value
+    return result
+
+
+def metadata_category_defaults(
+    *, plural: str, uid: str = "", fields: str | None = None, paging: bool = True
+) -> dict[str, Any]:
+    """`/api/categoryOptionCombos`, `categoryCombos`, `categories`, `categoryOptions`: only
+    DHIS2's default of each (phongtrao keeps no disaggregation), with its well-known uid."""
+    obj = _category_default(plural)
+    if uid:
+        if uid != obj["id"]:
+            raise LookupError(uid)
+        return _plain_render(obj, fields_parse(fields or ":all"))
+    answer: dict[str, Any] = {}
+    if paging:
+        answer["pager"] = {"page": 1, "pageCount": 1, "total": 1, "pageSize": DEFAULT_PAGE_SIZE}
+    answer[plural] = [_plain_render(obj, fields_parse(fields or "id,displayName"))]
+    return answer
 
 
 UNIT_FAMILY = ("includeChildren", "includeDescendants", "includeAncestors", "level")
@@ -558,9 +812,13 @@ __all__ = [
     "MetadataError",
     "UnitOptions",
     "fields_parse",
+    "CATEGORY_DEFAULTS",
+    "metadata_category_defaults",
     "metadata_csv",
     "metadata_list",
     "metadata_object",
+    "metadata_parents",
+    "metadata_property",
     "metadata_unit_family",
     "pager_links",
 ]

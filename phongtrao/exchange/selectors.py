@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 
-from phongtrao.data.models import DataValue
+from phongtrao.data.models import LOCKED_STATUSES, DataValue, Submission
 from phongtrao.exchange.formats import IdScheme
 from phongtrao.orgs.models import Unit
 
@@ -90,3 +91,16 @@ def export_rows(
         *fields
     ).iterator(chunk_size=5000):
         yield ExportRow(de, pe, ou, value, comment, follow_up, updated_at, stored_by or "")
+
+
+def completed_at(*, form: Any, unit: Unit, period_code: str) -> dt.datetime | None:
+    """When the report (form, unit, period) was sent, if it is submitted or approved: DHIS2's
+    complete registration, written as the export's `completeDate`."""
+    row = (
+        Submission.objects.filter(
+            form=form, unit=unit, period__code=period_code, status__in=LOCKED_STATUSES
+        )
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return row

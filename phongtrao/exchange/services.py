@@ -18,9 +18,11 @@ from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
-from phongtrao.catalog.models import Indicator, ValueType
+from phongtrao.catalog.models import Form, Indicator, ValueType
 from phongtrao.data.bulk import (
     BulkProblem,
     BulkRejected,
@@ -42,6 +44,8 @@ from phongtrao.data.setwise import (
     staged_write,
 )
 from phongtrao.data.validation import COUNT_TYPES, check_value
+from phongtrao.data.workflow import submission_submit
+from phongtrao.exchange.compression import inflated
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
     Format,
@@ -149,6 +153,8 @@ class ImportSummary:
     description_en: str = ""
     malformed: bool = False  # the payload could not be read (DHIS2 answers 400)
     rejected: list[int] = field(default_factory=list)
+    # DHIS2's `dataSetComplete`: "false", or the day a `completeDate` in the header submitted.
+    data_set_complete: str = "false"
     _by_key: dict[tuple[str, str], ImportConflict] = field(default_factory=dict, repr=False)
 
     def conflict(
@@ -196,6 +202,7 @@ class ImportSummary:
             },
             "conflicts": [c.as_dict(english) for c in self.conflicts],
             "rejectedIndexes": self.rejected,
+            "dataSetComplete": self.data_set_complete,
         }
 
 
@@ -232,6 +239,7 @@ class _Resolver:
         self.summary = summary
         self.strategy = strategy
         self.given = (id_scheme, data_element_id_scheme, org_unit_id_scheme)
+        self.id_scheme = IdScheme.UID
         self.de_scheme = IdScheme.UID
         self.ou_scheme = IdScheme.UID
         self.indicators: dict[str, Indicator] = {}
@@ -244,6 +252,7 @@ class _Resolver:
         given_id, given_de, given_ou = self.given
         # As DHIS2, what the payload says (root attributes, top-level keys) wins.
         id_scheme = scheme_parse(header.get("idScheme")) or given_id or IdScheme.UID
+        self.id_scheme = id_scheme
         self.de_scheme = scheme_parse(header.get("dataElementIdScheme")) or given_de or id_scheme
         self.ou_scheme = scheme_parse(header.get("orgUnitIdScheme")) or given_ou or id_scheme
         if header.get("importStrategy") or header.get("strategy"):
@@ -421,6 +430,17 @@ class _Resolver:
             if len(self.periods) < 100_000:
                 self.periods[code] = found
         return found
+
+    def period_of(self, code: str) -> Period | str:
+        """The period of a code, or the Vietnamese reason it is not one."""
+        return self._period(code)
+
+    def unit_of(self, key: str, period: Period) -> Unit | None:
+        """The unit the user may change under the payload's org unit scheme, or None."""
+        found = self._unit(key, period)
+        if found is None or found == FORBIDDEN:
+            return None
+        return Unit.objects.get(pk=found[0])
 
     def _units_prefetch(self, chunk: list[RawValue]) -> None:
         """Read the chunk's new units by uid in a few queries (not one query per unit)."""
@@ -783,12 +803,18 @@ def datavalueset_import(
     fmt = Format(format)
     chosen = strategy_parse(str(strategy))
     summary = ImportSummary(dry_run=dry_run, strategy=chosen, atomic=atomic)
-    reader = reader_for(fmt, stream)
+    try:
+        reader = reader_for(fmt, inflated(stream))
+    except ReadError as error:
+        summary.malformed = True
+        summary.conflict(fmt.value, str(error))
+        return _refused(summary, str(error), _read_error_english(error))
     resolver = _Resolver(
         reader=reader,
         summary=summary,
         strategy=chosen,
-        id_scheme=scheme_parse(id_scheme),
+        # As DHIS2's ADX import (`setDefaultIdScheme(CODE)`): ADX names things by code.
+        id_scheme=scheme_parse(id_scheme) or (IdScheme.CODE if fmt == Format.ADX else None),
         data_element_id_scheme=scheme_parse(data_element_id_scheme),
         org_unit_id_scheme=scheme_parse(org_unit_id_scheme),
         unit_allowed=unit_allowed,
@@ -823,12 +849,14 @@ def datavalueset_import(
             _conflicts_add(summary, result.problems)
             if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback
+            if user is not None:
+                _complete(resolver, user)
     except _Rollback:
         pass
     except ReadError as error:
         summary.malformed = True
         summary.conflict(fmt.value, str(error))
-        return _refused(summary, str(error), "The import process failed: " + str(error))
+        return _refused(summary, str(error), _read_error_english(error))
     except BulkRejected as rejected:
         _conflicts_add(summary, rejected.result.problems)
         return _refused(summary, str(rejected), "Import process was aborted (atomicMode=ALL)")
@@ -851,6 +879,55 @@ def datavalueset_import(
         )
         summary.description_en = "Import process completed successfully"
     return summary
+
+
+def _completion_day(text: str) -> dt.date | None:
+    """DHIS2's `completeDate`: a day, `true` (today) or `false`/empty (None)."""
+    text = text.strip().lower()
+    if not text or text == "false":
+        return None
+    if text == "true":
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ReadError(f"completeDate “{text}” không phải là ngày hợp lệ (yyyy-MM-dd).") from None
+
+
+def _complete(resolver: _Resolver, user: Any) -> None:
+    """A header's `completeDate` with its `dataSet`, `period` and `orgUnit` submits that report
+    once the values are written (phongtrao's complete registration: submitting locks the
+    values, so it comes after them; DHIS2 registers first). `dataSetComplete` says the day."""
+    header, summary = resolver.reader.header, resolver.summary
+    day = _completion_day(header.get("completeDate", ""))
+    keys = [header.get(name, "").strip() for name in ("dataSet", "period", "orgUnit")]
+    if day is None or not all(keys):
+        return
+    form_key, period_code, unit_key = keys
+    scheme = scheme_parse(header.get("dataSetIdScheme")) or resolver.id_scheme
+    form = Form.objects.filter(**{SCHEME_FIELDS[scheme]: form_key}).first()
+    period = resolver.period_of(period_code)
+    unit = resolver.unit_of(unit_key, period) if isinstance(period, Period) else None
+    if form is None or unit is None or not isinstance(period, Period):
+        summary.conflict(
+            form_key,
+            "Không đánh dấu hoàn thành được: không tìm thấy biểu mẫu, kỳ hoặc đơn vị ở đầu tệp.",
+            code="E7600",
+            english=f"Data set, period or org unit of the completion not found: {form_key}",
+        )
+        return
+    try:
+        submission_submit(form=form, unit=unit, period=period, user=user)
+    except (ValidationError, PermissionDenied) as error:
+        text = "; ".join(getattr(error, "messages", [str(error)]))
+        summary.conflict(form_key, f"Không gửi được báo cáo (completeDate): {text}")
+        return
+    summary.data_set_complete = day.isoformat()
+
+
+def _read_error_english(error: ReadError) -> str:
+    english = getattr(error, "english", "")
+    return english or "The import process failed: " + str(error)
 
 
 def _conflicts_add(summary: ImportSummary, problems: Iterable[BulkProblem]) -> None:

@@ -27,6 +27,15 @@ api_patterns = [
     path("dataValueSets.xml", views.data_value_sets, {"extension": "xml"}),
     path("dataValueSets.csv", views.data_value_sets, {"extension": "csv"}),
     path("dataValueSets.adx", views.data_value_sets, {"extension": "adx"}),
+    *(
+        path(
+            f"dataValueSets.{ext}.{suffix}",
+            views.data_value_sets,
+            {"extension": ext, "compression": compression},
+        )
+        for ext in ("json", "xml", "csv", "adx")
+        for suffix, compression in (("gz", "GZIP"), ("zip", "ZIP"))
+    ),
     path("analytics", views.analytics, name="analytics"),
     path("analytics.json", views.analytics, {"extension": "json"}),
     path("analytics.xml", views.analytics, {"extension": "xml"}),
@@ -46,6 +55,28 @@ api_patterns = [
     path("dataSets.xml", views.data_sets, {"extension": "xml"}),
     path("dataSets.csv", views.data_sets, {"extension": "csv"}),
     path("dataSets/<str:uid>", views.data_sets, name="data-set"),
+    *(
+        path(f"{plural}/<str:uid>/<str:prop>", view)
+        for plural, view in (
+            ("organisationUnits", views.organisation_units),
+            ("dataElements", views.data_elements),
+            ("dataSets", views.data_sets),
+        )
+    ),
+    *(
+        route
+        for plural, view in (
+            ("categoryOptionCombos", views.category_option_combos),
+            ("categoryCombos", views.category_combos),
+            ("categories", views.categories),
+            ("categoryOptions", views.category_options),
+        )
+        for route in (
+            path(plural, view),
+            path(f"{plural}.json", view, {"extension": "json"}),
+            path(f"{plural}/<str:uid>", view),
+        )
+    ),
     path("apiToken", views.api_tokens, name="api-tokens"),
     path("apiToken/<str:uid>", views.api_token, name="api-token"),
     path("system/info", views.system_info, name="system-info"),

@@ -19,6 +19,7 @@ from phongtrao import periods
 from phongtrao.accounts.access import access_unit, membership_of, unit_may_change
 from phongtrao.analytics.query import AnalyticsError, analytics_plan
 from phongtrao.catalog.models import Form, Indicator
+from phongtrao.exchange.compression import gzipped, zipped
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
     Format,
@@ -32,13 +33,16 @@ from phongtrao.exchange.metadata import (
     UNIT_FAMILY,
     MetadataError,
     UnitOptions,
+    metadata_category_defaults,
     metadata_csv,
     metadata_list,
     metadata_object,
+    metadata_parents,
+    metadata_property,
     metadata_unit_family,
 )
 from phongtrao.exchange.models import ImportJob
-from phongtrao.exchange.selectors import SCHEME_FIELDS, export_rows
+from phongtrao.exchange.selectors import SCHEME_FIELDS, completed_at, export_rows
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
 from phongtrao.exchange.tokens import TokenError, token_create, token_revoke, token_uid
 from phongtrao.exchange.webapi import (
@@ -54,6 +58,8 @@ from phongtrao.exchange.writers import (
     analytics_write_json,
     analytics_write_xml,
     datavalueset_write,
+    timestamp,
+    webmessage_xml,
 )
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
@@ -72,11 +78,13 @@ EXTENSIONS = {"json": Format.JSON, "xml": Format.XML, "csv": Format.CSV, "adx": 
 
 
 @api_endpoint("GET", "POST")
-def data_value_sets(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
-    """`/api/dataValueSets[.json|.xml|.csv|.adx]`."""
+def data_value_sets(
+    request: HttpRequest, user: Any, extension: str = "", compression: str = ""
+) -> HttpResponseBase:
+    """`/api/dataValueSets[.json|.xml|.csv|.adx][.gz|.zip]`."""
     if request.method == "POST":
         return _import(request, user)
-    return _export(request, user, extension)
+    return _export(request, user, extension, compression)
 
 
 def _import(request: HttpRequest, user: Any) -> HttpResponse:
@@ -110,7 +118,14 @@ def _import(request: HttpRequest, user: Any) -> HttpResponse:
         user=user,
         unit_allowed=lambda unit: unit_may_change(user, unit),
     )
-    return summary_response(summary, english=english)
+    return summary_response(summary, english=english, xml=_wants_xml(request))
+
+
+def _wants_xml(request: HttpRequest) -> bool:
+    """The import summary as XML when the client's first choice is XML (DHIS2's content
+    negotiation: `Accept: application/xml`)."""
+    first = request.headers.get("Accept", "").split(",")[0].split(";")[0].strip().lower()
+    return first in {"application/xml", "text/xml"}
 
 
 def _import_async(request: HttpRequest, user: Any, fmt: Format, *, atomic: bool) -> HttpResponse:
@@ -170,12 +185,27 @@ def system_task_summaries(
     return json_response(job.summary)
 
 
-def summary_response(summary: ImportSummary, *, english: bool) -> HttpResponse:
+def summary_response(summary: ImportSummary, *, english: bool, xml: bool = False) -> HttpResponse:
     """DHIS2's answer to an import: 200 OK; 409 WARNING with conflicts; 409 ERROR when
-    nothing was written; 400 when the payload cannot be read."""
+    nothing was written; 400 when the payload cannot be read. As XML with `xml`."""
+    response = _summary_message(summary, english=english)
+    if not xml:
+        return response
+    return HttpResponse(
+        webmessage_xml(json.loads(response.content)),
+        status=response.status_code,
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+def _summary_message(summary: ImportSummary, *, english: bool) -> HttpResponse:
     body = summary.as_dict(english)
     if summary.malformed:
-        text = "The payload could not be read." if english else "Không đọc được nội dung gửi lên."
+        text = (
+            f"The payload could not be read: {summary.description_en}"
+            if english
+            else f"Không đọc được nội dung gửi lên: {summary.description}"
+        )
         return message(400, text, body)
     if summary.status == "ERROR":
         text = (
@@ -221,7 +251,11 @@ EXPORT_PARAMETERS = {
     "format",
     "paging",
     "locale",
+    "compression",
+    "attachment",
 }
+# DHIS2's file extension of each format, for the names of compressed exports.
+FILE_EXTENSIONS = {Format.JSON: "json", Format.XML: "xml", Format.CSV: "csv", Format.ADX: "xml"}
 DURATION = re.compile(r"(\d+)([smhd])")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -260,19 +294,28 @@ def _updated_since(request: HttpRequest) -> dt.datetime | None:
     return None
 
 
-def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase:
+def _export(
+    request: HttpRequest, user: Any, extension: str, compression: str = ""
+) -> HttpResponseBase:
     unknown = sorted(set(request.GET) - EXPORT_PARAMETERS)
     if unknown:
         return message(409, f"Tham số không được hỗ trợ: {', '.join(unknown)}.")
     fmt = EXTENSIONS.get(extension) or _accepted(request)
-    id_scheme = scheme_parse(request.GET.get("idScheme")) or IdScheme.UID
+    compression = (compression or request.GET.get("compression", "")).strip().upper()
+    if compression not in {"", "NONE", "GZIP", "ZIP"}:
+        return message(409, f"compression “{compression}” không hợp lệ (gzip hoặc zip).")
+    # ADX writes codes unless told otherwise, as DHIS2 (`setDefaultIdScheme(CODE)`).
+    default_scheme = IdScheme.CODE if fmt == Format.ADX else IdScheme.UID
+    id_scheme = scheme_parse(request.GET.get("idScheme")) or default_scheme
     de_scheme = scheme_parse(request.GET.get("dataElementIdScheme")) or id_scheme
     ou_scheme = scheme_parse(request.GET.get("orgUnitIdScheme")) or id_scheme
     ds_scheme = scheme_parse(request.GET.get("dataSetIdScheme")) or id_scheme
-    input_scheme = scheme_parse(request.GET.get("inputIdScheme")) or IdScheme.UID
+    input_scheme = scheme_parse(request.GET.get("inputIdScheme"))
+    # ADX's request names its data set, elements and units by uid or code (`getByUidOrCode`).
     input_ou = scheme_parse(request.GET.get("inputOrgUnitIdScheme")) or input_scheme
     input_ds = scheme_parse(request.GET.get("inputDataSetIdScheme")) or input_scheme
     input_de = scheme_parse(request.GET.get("inputDataElementIdScheme")) or input_scheme
+    either = fmt == Format.ADX
     codes = _listed(request, "period")
     keys = _listed(request, "orgUnit")
     start, end = _date(request, "startDate"), _date(request, "endDate")
@@ -302,37 +345,33 @@ def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase
     except periods.PeriodError as error:
         return message(409, error.message_vi)
     at = last or end or timezone.localdate()
-    units = [_unit(user, key, input_ou, at) for key in keys]
+    units = [_unit_either(user, key, input_ou, at, either) for key in keys]
     indicator_ids: set[int] | None = None
     sets = _listed(request, "dataSet")
     forms = []
     for key in sets:
-        form = Form.objects.filter(**{SCHEME_FIELDS[input_ds]: key}).first()
+        form = _by_scheme(Form.objects.all(), key, input_ds, either)
         if form is None:
             return message(409, f"E2001: không có biểu mẫu (dataSet) “{key}”.")
         forms.append(form)
         indicator_ids = (indicator_ids or set()) | set(form.indicators.values_list("id", flat=True))
     elements = _listed(request, "dataElement")
-    if elements:
-        found = dict(
-            Indicator.objects.filter(**{f"{SCHEME_FIELDS[input_de]}__in": elements}).values_list(
-                SCHEME_FIELDS[input_de], "id"
-            )
-        )
-        missing = [key for key in elements if key not in found]
-        if missing:
-            return message(409, f"E2001: không có chỉ tiêu (dataElement) “{missing[0]}”.")
-        indicator_ids = (indicator_ids or set()) | set(found.values())
+    for key in elements:
+        indicator = _by_scheme(Indicator.objects.all(), key, input_de, either)
+        if indicator is None:
+            return message(409, f"E2001: không có chỉ tiêu (dataElement) “{key}”.")
+        indicator_ids = (indicator_ids or set()) | {indicator.pk}
     children = flag(request, "children")
     # includeDeleted: phongtrao deletes values for good (their history stays in the audit),
     # so there is no deleted value to add; every value written says deleted=false.
     header: dict[str, str] = {}
     if len(forms) == 1 and len(codes) == 1 and len(units) == 1 and not children:
-        header = {
-            "dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme]),
-            "period": codes[0],
-            "orgUnit": getattr(units[0], SCHEME_FIELDS[ou_scheme]),
-        }
+        header = {"dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme])}
+        completed = completed_at(form=forms[0], unit=units[0], period_code=codes[0])
+        if completed is not None:
+            header["completeDate"] = timestamp(completed)
+        header["period"] = codes[0]
+        header["orgUnit"] = getattr(units[0], SCHEME_FIELDS[ou_scheme])
     elif len(forms) == 1 and fmt == Format.ADX:
         header = {"dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme])}
     rows = export_rows(
@@ -349,10 +388,42 @@ def _export(request: HttpRequest, user: Any, extension: str) -> HttpResponseBase
         limit=limit,
     )
     pieces = datavalueset_write(rows, format=fmt, id_scheme=id_scheme, header=header)
-    return StreamingHttpResponse(
-        (piece.encode() for piece in pieces),
-        content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8",
-    )
+    encoded = (piece.encode() for piece in pieces)
+    name = _attachment_name(request, start, end) + "." + FILE_EXTENSIONS[fmt]
+    if compression == "GZIP":
+        response = StreamingHttpResponse(gzipped(encoded), content_type="application/gzip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.gz"'
+        return response
+    if compression == "ZIP":
+        response = StreamingHttpResponse(zipped(encoded, name), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+        return response
+    response = StreamingHttpResponse(encoded, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8")
+    if request.GET.get("attachment"):
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _attachment_name(request: HttpRequest, start: dt.date | None, end: dt.date | None) -> str:
+    """DHIS2's file name: `dataValues` (or `attachment=`), `_start_end` with dates given."""
+    name = re.sub(r"[^\w.-]", "_", request.GET.get("attachment", "").strip()) or "dataValues"
+    name = name.split(".")[0] or "dataValues"
+    if start is not None and end is not None:
+        name = f"{name}_{start.isoformat()}_{end.isoformat()}"
+    return name
+
+
+def _by_scheme(objects: Any, key: str, scheme: IdScheme | None, either: bool) -> Any:
+    """The object named `key` in `scheme` (UID when none); by uid or code for ADX."""
+    if scheme is None and either:
+        return objects.filter(uid=key).first() or objects.filter(code=key).first()
+    return objects.filter(**{SCHEME_FIELDS[scheme or IdScheme.UID]: key}).first()
+
+
+def _unit_either(user: Any, key: str, scheme: IdScheme | None, at: Any, either: bool) -> Unit:
+    if scheme is None and either and not Unit.objects.filter(uid=key).exists():
+        return _unit(user, key, IdScheme.CODE, at)
+    return _unit(user, key, scheme or IdScheme.UID, at)
 
 
 def _unit(user: Any, key: str, scheme: IdScheme, at: Any) -> Unit:
@@ -398,9 +469,10 @@ ANALYTICS_PARAMETERS = {
     "hideEmptyColumns",
     "ignoreLimit",
     "locale",
+    "aggregationType",
 }
 ANALYTICS_VALUES = {
-    "outputIdScheme": {"UID", "CODE"},
+    "outputIdScheme": {"UID", "CODE", "NAME", "SHORTNAME"},
     "displayProperty": {"NAME"},
     "tableLayout": {"FALSE"},
     "includeNumDen": {"FALSE"},
@@ -450,6 +522,63 @@ def _relative_date(request: HttpRequest) -> dt.date | None:
         raise ApiError(409, f"relativePeriodDate “{text}” không hợp lệ (yyyy-MM-dd).") from None
 
 
+# DHIS2's English texts of the analytics errors phongtrao raises (`ErrorCode`, 2.40).
+ANALYTICS_ENGLISH = {
+    "E7102": "At least one data dimension item or data element group set dimension item "
+    "must be specified",
+    "E7103": "Dimensions cannot be specified as dimension and filter simultaneously: `{0}`",
+    "E7104": "At least one period as dimension or filter, or start and dates, must be specified",
+    "E7109": "Only a single reporting rate can be specified as filter",
+    "E7111": "Dimensions cannot be specified more than once: `{0}`",
+    "E7120": "User: `{user}` is not allowed to view org unit: `{0}`",
+    "E7124": "Dimension is present in query without any valid dimension options: `{0}`",
+    "E7125": "Dimension identifier does not reference any dimension: `{0}`",
+    "E7128": "Query result set exceeded max limit: `{0}`",
+    "E7143": "Organisation unit or organisation unit level is not valid",
+}
+QUOTED = re.compile(r"“([^”]*)”")
+
+
+def analytics_english(error: AnalyticsError, user: Any) -> str:
+    """DHIS2's English text for an analytics error, filled with the item the Vietnamese
+    message names (between “ ”); the Vietnamese text when the code has no English one."""
+    template = ANALYTICS_ENGLISH.get(error.code or "")
+    if template is None:
+        return str(error)
+    quoted = QUOTED.findall(str(error))
+    numbers = re.findall(r"\d[\d.]*", str(error))
+    item = quoted[0] if quoted else (numbers[0].replace(".", "") if numbers else "")
+    if error.code == "E7125":
+        item = item.split(":")[0]  # the dimension's identifier, as DHIS2 names it
+    return template.replace("{0}", item).replace("{user}", user.get_username())
+
+
+# aggregationType: DHIS2's override of how values add up. phongtrao adds units up and
+# each indicator over time as its metadata says, so only that same type (or DEFAULT) is
+# answered; any other (COUNT, AVERAGE, MIN...) is refused rather than answered as a sum.
+TIME_AGGREGATIONS = {"sum": "SUM", "last": "LAST", "first": "FIRST"}
+
+
+def _aggregation_refusal(request: HttpRequest, plan: Any) -> str:
+    asked = request.GET.get("aggregationType", "").strip().upper()
+    if not asked or asked == "DEFAULT":
+        return ""
+    kinds = {
+        TIME_AGGREGATIONS.get(str(getattr(i, "time_aggregation", ""))) for i in plan.items["dx"]
+    }
+    if kinds == {asked}:
+        return ""
+    if wants_english(request):
+        return (
+            f"aggregationType `{asked}` is not supported for these data items: phongtrao "
+            "answers only DEFAULT or each item's own aggregation type (SUM, LAST or FIRST)."
+        )
+    return (
+        f"aggregationType “{asked}” không được hỗ trợ cho các chỉ tiêu này: phongtrao chỉ trả "
+        "lời DEFAULT hoặc đúng kiểu cộng dồn của chỉ tiêu (SUM, LAST hoặc FIRST)."
+    )
+
+
 @api_endpoint("GET")
 def analytics(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
     """`/api/analytics[.json|.xml|.csv]?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`
@@ -473,7 +602,11 @@ def analytics(request: HttpRequest, user: Any, extension: str = "") -> HttpRespo
             today=_relative_date(request),
         )
     except AnalyticsError as error:
-        return message(error.status, str(error), error_code=error.code)
+        text = analytics_english(error, user) if wants_english(request) else str(error)
+        return message(error.status, text, error_code=error.code)
+    refusal = _aggregation_refusal(request, plan)
+    if refusal:
+        return message(409, refusal)
     skip_data = flag(request, "skipData")
     writer = GRID_WRITERS.get(fmt, analytics_write_json)
     return StreamingHttpResponse(
@@ -516,18 +649,25 @@ def _metadata_view(plural: str) -> Any:
 
     @api_endpoint("GET")
     def view(
-        request: HttpRequest, user: Any, uid: str = "", extension: str = ""
+        request: HttpRequest, user: Any, uid: str = "", extension: str = "", prop: str = ""
     ) -> HttpResponseBase:
         refusal = _unsupported(request, allowed, {"rootJunction": {"AND", "OR"}})
         if refusal:
             return message(409, refusal)
         uid, _, suffix = uid.partition(".")  # DHIS2 clients ask /dataElements/UID.json
-        fmt = _rendering(request, extension or suffix)
+        prop, _, prop_suffix = prop.partition(".")
+        fmt = _rendering(request, extension or suffix or prop_suffix)
         if fmt not in (Format.JSON, Format.CSV) or (uid and fmt != Format.JSON):
             # DHIS2 2.40 writes metadata as JSON, and lists also as CSV; no XML (406).
             return message(406, "Metadata is served as JSON (lists also as CSV), not XML.")
         fields = request.GET.get("fields")
         try:
+            if prop == "parents" and plural == "organisationUnits":
+                return json_response(metadata_parents(user=user, uid=uid, fields=fields))
+            if prop:
+                return json_response(
+                    metadata_property(user=user, plural=plural, uid=uid, prop=prop, fields=fields)
+                )
             if uid:
                 family = next((n for n in UNIT_FAMILY if n in request.GET), "")
                 if family and plural == "organisationUnits":
@@ -569,6 +709,8 @@ def _metadata_view(plural: str) -> Any:
                 ),
             )
         except LookupError:
+            if prop:
+                return message(404, f"Không tìm thấy “{uid}/{prop}” trong {plural}.")
             return message(404, f"Không tìm thấy đối tượng “{uid}” trong {plural}.")
         except MetadataError as error:
             return message(409, str(error))
@@ -593,6 +735,44 @@ def _pairs(request: HttpRequest) -> list[tuple[str, str]]:
     return [(name, value) for name, values in request.GET.lists() for value in values]
 
 
+def _category_view(plural: str) -> Any:
+    """DHIS2's category metadata: only the default of each (phongtrao keeps no
+    disaggregation), so a client can build `categoryOptionCombo` ids and check its model."""
+
+    @api_endpoint("GET")
+    def view(
+        request: HttpRequest, user: Any, uid: str = "", extension: str = ""
+    ) -> HttpResponseBase:
+        refusal = _unsupported(
+            request, {"fields", "paging", "page", "pageSize", "locale", "translate"}, {}
+        )
+        if refusal:
+            return message(409, refusal)
+        uid, _, suffix = uid.partition(".")
+        if _rendering(request, extension or suffix) != Format.JSON:
+            return message(406, "Metadata is served as JSON, not XML.")
+        try:
+            return json_response(
+                metadata_category_defaults(
+                    plural=plural,
+                    uid=uid,
+                    fields=request.GET.get("fields"),
+                    paging=flag(request, "paging", default=True),
+                )
+            )
+        except LookupError:
+            return message(404, f"Không tìm thấy đối tượng “{uid}” trong {plural}.")
+        except MetadataError as error:
+            return message(409, str(error))
+
+    view.__name__ = view.__qualname__ = f"metadata_{plural}"
+    return view
+
+
+category_option_combos = _category_view("categoryOptionCombos")
+category_combos = _category_view("categoryCombos")
+categories = _category_view("categories")
+category_options = _category_view("categoryOptions")
 organisation_units = _metadata_view("organisationUnits")
 data_elements = _metadata_view("dataElements")
 data_sets = _metadata_view("dataSets")

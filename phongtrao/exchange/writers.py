@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from phongtrao import periods
 from phongtrao.analytics.query import AnalyticsPlan, analytics_rows
@@ -273,3 +273,68 @@ def analytics_write_xml(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iter
     for row in rows:
         yield "<row>" + "".join(f"<field>{_escape(str(field))}</field>" for field in row) + "</row>"
     yield "</rows></grid>\n"
+
+
+def _xml_text(value: object) -> str:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return escape(text)
+
+
+def webmessage_xml(body: dict[str, object]) -> str:
+    """DHIS2's WebMessage with an ImportSummary as XML (Jackson's rendering in 2.40): the
+    message's status, codes and the summary's counts and conflict fields as attributes,
+    the rest as elements in the DXF namespace."""
+    attributes = "".join(
+        f" {name}={quoteattr(_xml_text(body[name]))}"
+        for name in ("httpStatus", "httpStatusCode", "status", "errorCode")
+        if body.get(name) is not None
+    )
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        f'<webMessage xmlns="{DXF_NAMESPACE}"{attributes}>',
+        f"<message>{_xml_text(body.get('message', ''))}</message>",
+    ]
+    summary = body.get("response")
+    if isinstance(summary, dict):
+        parts.append(f"<response responseType={quoteattr(str(summary.get('responseType', '')))}>")
+        for name, value in summary.items():
+            if name == "responseType" or value is None:
+                continue
+            if name == "importCount" and isinstance(value, dict):
+                counts = "".join(f' {k}="{int(v)}"' for k, v in value.items())
+                parts.append(f"<importCount{counts}/>")
+            elif name == "conflicts" and isinstance(value, list):
+                parts.append("<conflicts>")
+                for conflict in value:
+                    parts.append(_conflict_xml(conflict))
+                parts.append("</conflicts>")
+            elif isinstance(value, list):
+                items = "".join(f"<{name}>{_xml_text(v)}</{name}>" for v in value)
+                parts.append(f"<{name}>{items}</{name}>")
+            elif isinstance(value, dict):
+                inner = "".join(f"<{k}>{_xml_text(v)}</{k}>" for k, v in value.items())
+                parts.append(f"<{name}>{inner}</{name}>")
+            else:
+                parts.append(f"<{name}>{_xml_text(value)}</{name}>")
+        parts.append("</response>")
+    parts.append("</webMessage>\n")
+    return "".join(parts)
+
+
+def _conflict_xml(conflict: dict[str, object]) -> str:
+    attributes = ""
+    for name in ("errorCode", "object", "value", "property", "indexes"):
+        value = conflict.get(name)
+        if value is None:
+            continue
+        text = ",".join(str(i) for i in value) if isinstance(value, list) else _xml_text(value)
+        attributes += f" {name}={quoteattr(text)}"
+    objects = conflict.get("objects")
+    inner = ""
+    if isinstance(objects, dict):
+        inner = (
+            "<objects>"
+            + "".join(f"<{k}>{_xml_text(v)}</{k}>" for k, v in objects.items())
+            + "</objects>"
+        )
+    return f"<conflict{attributes}>{inner}</conflict>"

@@ -214,7 +214,6 @@ def test_metadata_as_xml_is_not_acceptable_as_in_dhis2_240(client, api_people):
         ({"aggregationType": "COUNT"}, "aggregationType"),
         ({"columns": "dx", "rows": "ou"}, "columns, rows"),
         ({"measureCriteria": "GE:10"}, "measureCriteria"),
-        ({"outputIdScheme": "NAME"}, "NAME"),
         ({"displayProperty": "SHORTNAME"}, "SHORTNAME"),
         ({"tableLayout": "true"}, "tableLayout"),
     ],
