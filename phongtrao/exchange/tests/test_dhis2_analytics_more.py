@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from phongtrao.exchange.tests import test_analytics_api
 from phongtrao.exchange.tests.conftest import basic, read_stream
-from phongtrao.exchange.tests.test_analytics_api import URL, figures  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+URL = test_analytics_api.URL
+figures = test_analytics_api.figures  # the same TH_HD figures (d1: 30 in 2023)
 
 
 def _get(client, user="tinh", english=False, **params):
