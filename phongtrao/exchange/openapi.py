@@ -256,6 +256,59 @@ def _post(tag: str, operation: str, summary: str, body: dict[str, Any], uid: str
     }
 
 
+def _more_paths() -> dict[str, Any]:
+    """Compressed exports, `/<type>/<uid>/<property>` and the default category model."""
+    paths: dict[str, Any] = {}
+    for fmt in ("json", "xml", "csv", "adx"):
+        for suffix, media in (("gz", "application/gzip"), ("zip", "application/zip")):
+            base = _data_value_sets(fmt)["get"]
+            paths[f"/api/dataValueSets.{fmt}.{suffix}"] = {
+                "get": {
+                    **base,
+                    "operationId": base["operationId"] + suffix.capitalize(),
+                    "responses": {
+                        "200": {
+                            "description": f"Tệp nén {suffix}",
+                            "content": {media: {"schema": {"type": "string", "format": "binary"}}},
+                        },
+                        **ERRORS,
+                    },
+                }
+            }
+    for plural, what in (
+        ("organisationUnits", "đơn vị"),
+        ("dataElements", "chỉ tiêu"),
+        ("dataSets", "biểu mẫu"),
+    ):
+        prop = {
+            "name": "prop",
+            "in": "path",
+            "required": True,
+            "description": "Thuộc tính (children, parents, organisationUnits…)",
+            "schema": {"type": "string", "pattern": "^[A-Za-z]{1,40}$"},
+        }
+        paths[f"/api/{plural}/{{uid}}/{{prop}}"] = {
+            "get": {
+                "tags": ["Danh mục"],
+                "summary": f"Một thuộc tính của {what} (`parents`: các cấp trên)",
+                "operationId": f"{plural}Property",
+                "parameters": [_uid(what), prop, FIELDS],
+                "responses": {
+                    "200": {"description": what, "content": {JSON: {"schema": {}}}},
+                    **ERRORS,
+                },
+            }
+        }
+    for plural in ("categoryOptionCombos", "categoryCombos", "categories", "categoryOptions"):
+        listing = _list("Danh mục", plural, f"{plural} (chỉ mặc định)")
+        listing["get"]["parameters"] = [FIELDS]
+        paths[f"/api/{plural}"] = listing
+        json_listing = {"get": {**listing["get"], "operationId": f"{plural}ListJson"}}
+        paths[f"/api/{plural}.json"] = json_listing
+        paths[f"/api/{plural}/{{uid}}"] = _one("Danh mục", plural, f"{plural} (chỉ mặc định)")
+    return paths
+
+
 def members_paths() -> dict[str, Any]:
     """The member registry's endpoints (`/api/members...`)."""
     text, day = {"type": "string"}, {"type": "string", "format": "date"}
@@ -511,6 +564,7 @@ def schema() -> dict[str, Any]:
                 },
             }
         }
+    paths.update(_more_paths())
     return {
         "openapi": "3.0.3",
         "info": {

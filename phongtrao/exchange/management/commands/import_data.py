@@ -23,7 +23,7 @@ class Command(BaseCommand):
             "--format",
             help="dhis2-json, dhis2-xml, dhis2-csv hoặc adx (mặc định: đoán theo đuôi tệp).",
         )
-        parser.add_argument("--id-scheme", help="uid (mặc định) hoặc code.")
+        parser.add_argument("--id-scheme", help="uid (mặc định; ADX: code, như DHIS2) hoặc code.")
         parser.add_argument("--data-element-id-scheme", help="uid hoặc code, cho chỉ tiêu.")
         parser.add_argument("--org-unit-id-scheme", help="uid hoặc code, cho đơn vị.")
         parser.add_argument("--dry-run", action="store_true", help="Nhập thử, không ghi gì.")
