@@ -91,8 +91,8 @@ def test_bad_period_is_a_conflict(dhis2_metadata):
 
 def test_bad_adx_period_is_a_conflict(dhis2_metadata):
     adx = b"""<adx xmlns="urn:ihe:qrph:adx:2015">
-  <group period="2020-01-02/P1M" orgUnit="P1233333333">
-    <dataValue dataElement="MalTexttttt" value="1"/>
+  <group period="2020-01-02/P1M" orgUnit="123">
+    <dataValue dataElement="Malaria text" value="1"/>
   </group>
 </adx>"""
     summary = import_bytes(adx, "adx")
