@@ -68,7 +68,7 @@ def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from phongtrao.members.access import SystemActor
-    from phongtrao.members.bulk import MemberRow, members_bulk_write, members_import
+    from phongtrao.members.bulk import members_bulk_write, members_import
     from phongtrao.members.figures import figures_write, members_count
     from phongtrao.members.models import RegistryUnit
     from phongtrao.members.selectors import members_list
@@ -116,12 +116,12 @@ def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
         )
     del old
 
-    def rows(count: int, seed: int) -> Iterator[MemberRow]:
+    def rows(count: int, seed: int) -> Iterator[MemberData]:
         draw = random.Random(seed)  # noqa: S311
         for _ in range(count):
             branch = branches[draw.randrange(len(branches))]
             birth = dt.date(1950, 1, 1) + dt.timedelta(days=draw.randrange(20000))
-            yield MemberRow(
+            yield MemberData(
                 full_name=f"{draw.choice(FAMILY)} {draw.choice(MIDDLE)} {draw.choice(GIVEN)}",
                 birth_date=birth,
                 join_date=dt.date(2000, 1, 1) + dt.timedelta(days=draw.randrange(8000)),

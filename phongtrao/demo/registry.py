@@ -21,10 +21,11 @@ from django.db import transaction
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.demo.binh_phuoc import demo_communes, demo_plan, demo_province
 from phongtrao.members.access import SystemActor
-from phongtrao.members.bulk import MemberRow, members_bulk_write
+from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.choices import EndKind
 from phongtrao.members.figures import figures_write
 from phongtrao.members.models import Member, RegistryUnit
+from phongtrao.members.services import MemberData
 from phongtrao.orgs.models import Unit
 
 ACTOR = SystemActor("dữ liệu mẫu")
@@ -106,7 +107,9 @@ class _People:
         )
 
 
-def _commune_rows(commune: Unit, counts: Mapping[str, int], people: _People) -> Iterator[MemberRow]:
+def _commune_rows(
+    commune: Unit, counts: Mapping[str, int], people: _People
+) -> Iterator[MemberData]:
     """The commune's members: continuing, admitted in 2022 and 2023, left in 2022 and 2023."""
     rng = people.rng
     stock, admitted, left = counts["S"], counts["K"], counts["G"]
@@ -149,7 +152,7 @@ def _commune_rows(commune: Unit, counts: Mapping[str, int], people: _People) -> 
                 end_kind = EndKind.DECEASED if deceased else EndKind.LEFT
                 reason = "" if deceased else rng.choice(LEAVE_REASONS)
             card += 1
-            yield MemberRow(
+            yield MemberData(
                 full_name=name,
                 birth_date=birth,
                 join_date=join,

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -24,44 +24,19 @@ from django.utils import timezone
 
 from phongtrao.members.access import Actor, actor_name, actor_user, records_may_change
 from phongtrao.members.choices import (
-    KINH,
     EndKind,
     EventKind,
-    Occupation,
-    Religion,
     StartKind,
     Status,
 )
 from phongtrao.members.figures import Span, figures_shift, registries_of
 from phongtrao.members.models import Enrolment, Member, MemberEvent
 from phongtrao.members.names import name_key
-from phongtrao.members.services import uids_new
+from phongtrao.members.services import MemberData, uids_new
 from phongtrao.orgs.models import Unit, uid_from
 
 CHUNK = 20_000
 DUPLICATE_BATCH = 2_000  # pairs per query on SQLite: 4,000 parameters, under its limit
-
-
-class MemberRow(NamedTuple):
-    """One member to write: checked data, her unit, and how her membership ended if it did."""
-
-    full_name: str
-    birth_date: dt.date
-    join_date: dt.date
-    unit_id: int
-    unit_path: str
-    ethnicity: str = KINH
-    religion: str = Religion.NONE
-    occupation: str = Occupation.OTHER
-    education: str = ""
-    address: str = ""
-    phone: str = ""
-    citizen_id: str = ""
-    card_number: str = ""
-    by_residence: bool = True
-    end: dt.date | None = None
-    end_kind: str = ""
-    end_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +110,7 @@ def _namesakes(keys: Sequence[tuple[str, dt.date]]) -> Iterator[tuple[str, dt.da
                 yield key, birth, unit_name
 
 
-def duplicates_in(rows: Sequence[MemberRow]) -> list[RowProblem]:
+def duplicates_in(rows: Sequence[MemberData]) -> list[RowProblem]:
     """Rows that repeat another row or a member of the registry (country-wide), set-wise.
 
     The same checks as admitting one by one (`services.duplicates_find`): the same citizen
@@ -179,7 +154,7 @@ def duplicates_in(rows: Sequence[MemberRow]) -> list[RowProblem]:
     return sorted(problems, key=lambda p: p.index)
 
 
-def _chunks(rows: Iterable[MemberRow], size: int) -> Iterator[list[MemberRow]]:
+def _chunks(rows: Iterable[MemberData], size: int) -> Iterator[list[MemberData]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -189,7 +164,7 @@ def _chunks(rows: Iterable[MemberRow], size: int) -> Iterator[list[MemberRow]]:
 def members_bulk_write(
     *,
     actor: Actor,
-    rows: Iterable[MemberRow],
+    rows: Iterable[MemberData],
     purpose: str,
     consent_on: dt.date,
     uid_seed: str = "",
@@ -221,6 +196,8 @@ def members_bulk_write(
         events: list[tuple[Any, ...]] = []
         uids = [] if uid_seed else uids_new(len(chunk))
         for offset, row in enumerate(chunk):
+            if row.unit_id is None:
+                raise ValueError(f"{row.full_name}: chưa có đơn vị sinh hoạt (unit_id).")
             pk = next_id + written + offset
             uid = uid_from(f"{uid_seed}:{pk}") if uid_seed else uids[offset]
             status = (
@@ -231,7 +208,8 @@ def members_bulk_write(
             members.append(
                 (
                     pk, uid, row.full_name, name_key(row.full_name), row.birth_date,
-                    row.ethnicity, row.religion, row.occupation, row.education, None,
+                    row.ethnicity, row.religion, row.occupation, row.education,
+                    row.residence_unit.pk if row.residence_unit else None,
                     row.address, row.phone, row.citizen_id, row.card_number, row.join_date,
                     row.by_residence, row.unit_id, row.unit_path, status,
                     row.end or row.join_date, purpose, consent_on, False, now, now,
@@ -300,7 +278,7 @@ def members_import(
     *,
     actor: Actor,
     unit: Unit,
-    rows: Sequence[MemberRow],
+    rows: Sequence[MemberData],
     numbers: Sequence[int],
     purpose: str,
     consent_on: dt.date,
@@ -322,7 +300,6 @@ def members_import(
 
 __all__ = [
     "ImportRejected",
-    "MemberRow",
     "RowProblem",
     "duplicates_in",
     "members_bulk_write",

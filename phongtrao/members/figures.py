@@ -159,8 +159,18 @@ def span_counts(span: Span, year: int) -> dict[str, int]:
     }
 
 
-def _registry_since(unit: Unit) -> dt.date | None:
-    return RegistryUnit.objects.filter(unit=unit).values_list("since", flat=True).first()
+def _registry_lock(unit: Unit) -> dt.date | None:
+    """Lock `unit`'s registry row and return the day it began keeping its book.
+
+    One writer per registry at a time, so the stored figures a shift reads stay right until
+    it writes them; one query for both (a unit without a registry: None, nothing locked).
+    """
+    return (
+        RegistryUnit.objects.select_for_update()
+        .filter(unit=unit)
+        .values_list("since", flat=True)
+        .first()
+    )
 
 
 def _years_touched(
@@ -211,10 +221,9 @@ def figures_write(
     period codes written. The reference path: the services shift the figures instead
     (`figures_shift`), which must give the same values.
     """
-    years = _years_touched(days, _registry_since(unit), today)
+    years = _years_touched(days, _registry_lock(unit), today)
     if not years:
         return []
-    Unit.objects.select_for_update().filter(pk=unit.pk).first()
     _figures_save(unit, figures_count(unit, years))
     return [str(year) for year in years]
 
@@ -234,11 +243,9 @@ def figures_shift(
     counting the book again; a year not yet stored is counted (one query for all such
     years). Call after the enrolments are written, inside the change's transaction.
     """
-    years = _years_touched(days, _registry_since(unit), today)
+    years = _years_touched(days, _registry_lock(unit), today)
     if not years:
         return []
-    # One writer per registry at a time: the stored figures read below stay right.
-    Unit.objects.select_for_update().filter(pk=unit.pk).first()
     stored: dict[int, dict[str, int]] = {}
     for code, period_code, value in DataValue.objects.filter(
         unit=unit,

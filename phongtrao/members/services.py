@@ -13,8 +13,7 @@ import re
 import secrets
 from collections import Counter
 from copy import copy
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -94,9 +93,14 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-@dataclass(frozen=True)
-class MemberData:
-    """What an officer records of a member: checked by `member_data_check`."""
+class MemberData(NamedTuple):
+    """A member as an officer records her: checked by `member_data_check`.
+
+    The one record of a member's data, for one admission (`member_admit`, which takes the
+    unit as its own argument) and for lists (`bulk.members_bulk_write`), which also carry
+    where each member is placed (`unit_id`, `unit_path`) and, for the demo's history, how
+    her membership ended (`end`, `end_kind`, `end_reason`).
+    """
 
     full_name: str
     birth_date: dt.date
@@ -111,6 +115,11 @@ class MemberData:
     card_number: str = ""
     by_residence: bool = True
     residence_unit: Unit | None = None
+    unit_id: int | None = None
+    unit_path: str = ""
+    end: dt.date | None = None
+    end_kind: str = ""
+    end_reason: str = ""
 
 
 def member_data_check(data: MemberData, *, today: dt.date | None = None) -> dict[str, str]:

@@ -20,7 +20,6 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
-from phongtrao.members.bulk import MemberRow
 from phongtrao.members.choices import ETHNICITY_CHOICES, Education, Occupation, Religion
 from phongtrao.members.models import Member
 from phongtrao.members.names import name_clean, name_key
@@ -85,7 +84,7 @@ class SheetError(ValueError):
 class ImportPlan:
     """The checked rows of a list, or the problems with their row numbers."""
 
-    rows: list[MemberRow]
+    rows: list[MemberData]
     problems: list[tuple[int, str]]
     numbers: list[int]  # the Excel row number of each row
 
@@ -205,7 +204,7 @@ def rows_check(
     branch_by_key = {name_key(b.name): b for b in branches}
     branch_by_key.update({name_key(b.name).removeprefix("chi hoi "): b for b in branches})
     columns: dict[str, int] = {}
-    rows: list[MemberRow] = []
+    rows: list[MemberData] = []
     numbers: list[int] = []
     problems: list[tuple[int, str]] = []
     for number, values in lines:
@@ -254,7 +253,7 @@ def rows_check(
 
 def _row_check(
     cell: dict[str, Any], *, unit: Unit, branch_by_key: dict[str, Unit]
-) -> MemberRow | str:
+) -> MemberData | str:
     """One row as a member to write, or what is wrong with it (in Vietnamese)."""
     row_problems: list[str] = []
     birth, joined = _date(cell.get("birth_date")), _date(cell.get("join_date"))
@@ -305,20 +304,8 @@ def _row_check(
         row_problems += list(member_data_check(data).values())
     if row_problems:
         return "; ".join(row_problems) + "."
-    return MemberRow(
-        full_name=name_clean(data.full_name),
-        birth_date=data.birth_date,
-        join_date=data.join_date,
-        unit_id=branch.pk,
-        unit_path=branch.path,
-        ethnicity=data.ethnicity,
-        religion=data.religion,
-        occupation=data.occupation,
-        education=data.education,
-        address=data.address,
-        phone=data.phone,
-        citizen_id=data.citizen_id,
-        card_number=data.card_number,
+    return data._replace(
+        full_name=name_clean(data.full_name), unit_id=branch.pk, unit_path=branch.path
     )
 
 
