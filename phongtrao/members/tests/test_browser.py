@@ -58,3 +58,59 @@ def test_officer_finds_and_adds_members_on_a_phone(registry, live_server, browse
     page.get_by_role("button", name="Kết nạp").click()
     page.wait_for_load_state()
     assert page.get_by_text("Đã kết nạp Trần Thị Lan").is_visible()
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "progress"]
+)
+def test_list_import_page_follows_the_worker_then_shows_row_errors(
+    registry, live_server, browser_page, tmp_path, settings
+):
+    from phongtrao.accounts.models import Role
+    from phongtrao.jobs.worker import tasks_run_pending
+
+    from .conftest import officer
+
+    settings.MEDIA_ROOT = tmp_path
+    officer("quantri_huyen", registry["d1"], Role.ADMINISTER)
+    page, base = browser_page, live_server.url
+    shots = os.environ.get("MEMBERS_SCREENSHOTS")
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("canbo_xa_a")
+    page.get_by_label("Mật khẩu").fill("x")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/hoi-vien/{registry['c1'].uid}/nhap-excel/")
+    listing = tmp_path / "danh-sach.csv"
+    listing.write_text(
+        "STT;Họ và tên;Ngày sinh;Dân tộc;Tôn giáo;Nghề nghiệp;Địa chỉ;Ngày vào Hội;Chi hội\n"
+        "1;Nguyễn Thị Hoa;17/05/1985;Kinh;Không;Làm nông;Ấp 1;08/03/2023;Ấp 1\n"
+        "2;Điểu Thị Bé;31/02/1990;Xờ Tiêng;;Công nhân;Ấp 2;08/03/2023;Ấp 9\n",
+        encoding="utf-8-sig",
+    )
+    page.get_by_label("Tệp danh sách hội viên").set_input_files(str(listing))
+    page.get_by_label("Các hội viên trong danh sách đã đồng ý", exact=False).check()
+    page.get_by_role("button", name="Nhập danh sách").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Đang chờ tiến trình xử lý nền").is_visible()
+    assert tasks_run_pending() == 1
+    # The page asks for its progress and reloads itself with the result.
+    page.get_by_text("Chưa nhập: 1 dòng có lỗi").wait_for(timeout=10_000)
+    assert page.get_by_text("Dân tộc “Xờ Tiêng” không có trong danh mục", exact=False).is_visible()
+    if shots:
+        page.screenshot(path=str(Path(shots) / "members-import-errors.png"), full_page=True)
+    page.context.clear_cookies()
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("quantri_huyen")
+    page.get_by_label("Mật khẩu").fill("x")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/hoi-vien/quyen-xem-ho-so/")
+    page.get_by_label("Tên đăng nhập của cán bộ").fill("canbo_huyen_1")
+    page.get_by_label("Mục đích được xem hồ sơ hội viên").fill("Kiểm tra hồ sơ đề nghị khen thưởng")
+    page.get_by_role("button", name="Cấp quyền xem hồ sơ").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Đã cấp quyền xem hồ sơ hội viên cho canbo_huyen_1").is_visible()
+    if shots:
+        page.screenshot(path=str(Path(shots) / "members-grants.png"), full_page=True)
