@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "phongtrao.audit",
     "phongtrao.orgs",
     "phongtrao.catalog",
     "phongtrao.data",

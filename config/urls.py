@@ -22,6 +22,11 @@ admin.site.site_title = "phongtrao"
 admin.site.index_title = "Quản trị danh mục và dữ liệu"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # The audit log moved from accounts to its own app (issue 15): old bookmarks still work.
+    path(
+        "admin/accounts/auditlog/",
+        RedirectView.as_view(url="/admin/audit/auditlog/", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("", include("phongtrao.accounts.urls")),
     path("nhap-lieu/", include("phongtrao.entry.urls")),
@@ -37,7 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("bao-cao/", include("phongtrao.reports.urls")),
     path("thi-dua/", include("phongtrao.emulation.urls")),
-    path("to-chuc/", include("phongtrao.orgs.urls")),
+    path("to-chuc/", include("phongtrao.orgpages.urls")),
     path("hoi-vien/", include("phongtrao.members.urls")),
     # Portal: link banners' click counter (/lien-ket/), the session notice's endpoints (/phien/).
     path("", include("phongtrao.portal.traffic.urls")),

@@ -23,9 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 
 from phongtrao.accounts.access import membership_of, unit_may_administer
 from phongtrao.accounts.forms import QueuedPasswordResetForm
-from phongtrao.accounts.models import AuditAction
 from phongtrao.accounts.services import (
-    audit_log,
     lockout_lift,
     password_reset_by_above,
     sessions_end_all,
@@ -39,6 +37,8 @@ from phongtrao.accounts.two_factor import (
     two_factor_required,
     two_factor_settled,
 )
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 
 
 @login_required

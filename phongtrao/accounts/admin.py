@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from phongtrao.accounts.models import AuditLog, Membership
+from phongtrao.accounts.models import Membership
 from phongtrao.accounts.services import membership_set
 
 
@@ -19,19 +19,3 @@ class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         # Through the service, so that every role change is in the audit log.
         membership_set(actor=request.user, user=obj.user, unit=obj.unit, roles=obj.roles)
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["at", "username", "action", "target", "detail", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["username", "target", "detail"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False

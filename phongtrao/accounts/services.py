@@ -1,4 +1,4 @@
-"""Writes of accounts: memberships and roles, and the security audit log."""
+"""Writes of accounts: memberships and roles (each written to the audit log)."""
 
 from __future__ import annotations
 
@@ -13,38 +13,10 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
 from phongtrao.accounts.access import unit_may_administer
-from phongtrao.accounts.models import ROLE_FIELDS, AuditAction, AuditLog, Membership, Role
-from phongtrao.actors import Actor, SystemActor, person
+from phongtrao.accounts.models import ROLE_FIELDS, Membership, Role
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.orgs.models import Unit
-
-
-def audit_log(
-    *,
-    user: Actor | None,
-    action: AuditAction | str,
-    target: object = "",
-    detail: str = "",
-    username: str = "",
-    ip_address: str | None = None,
-) -> AuditLog:
-    """Record one security-relevant action (login, approval, unlock, role change...).
-
-    `user`: who acted; the system (`SystemActor`) is recorded by its name; None or an
-    anonymous user (a failed login) by `username` alone.
-    """
-    if isinstance(user, SystemActor):
-        username = username or str(user)
-    who = person(user) if user is not None else None
-    if not username and who is not None:
-        username = who.get_username()
-    return AuditLog.objects.create(
-        user=who,
-        username=username[:150],
-        action=action,
-        target=str(target)[:255],
-        detail=detail,
-        ip_address=ip_address or None,
-    )
 
 
 @transaction.atomic

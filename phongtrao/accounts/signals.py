@@ -9,8 +9,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 
 
 def _ip(request: HttpRequest | None) -> str | None:

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_approve, unit_may_change
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
 from phongtrao.actors import Actor, is_system
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.catalog.models import Form, FormIndicator, Indicator
 from phongtrao.data.models import (
     LOCKED_STATUSES,

@@ -25,9 +25,9 @@ from phongtrao.analytics.query import edition_parse
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.services import period_get
+from phongtrao.orgpages.views import structure_url
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_at, unit_counterpart
-from phongtrao.orgs.views import structure_url
 from phongtrao.reports.builder import ESTIMATE_NOTE
 from phongtrao.reports.figures import ESTIMATE_MARK
 from phongtrao.vn import format_money, format_number, format_percent

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.catalog.models import Form
 from phongtrao.entry.tasks import tasks_late_units
 from phongtrao.notifications.models import Kind

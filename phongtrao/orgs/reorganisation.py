@@ -20,8 +20,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
 from phongtrao.orgs.services import unit_create

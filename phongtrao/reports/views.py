@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, unit_may_view, unit_may_write_report
 from phongtrao.downloads import attachment
+from phongtrao.orgpages.views import structure_url
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import unit_counterpart
-from phongtrao.orgs.views import structure_url
 from phongtrao.reports.builder import (
     Report,
     ReportEmpty,

@@ -12,8 +12,9 @@ from phongtrao.accounts.access import (
     unit_may_view,
     units_visible,
 )
-from phongtrao.accounts.models import AuditLog, Role
+from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import account_create, membership_set
+from phongtrao.audit.models import AuditLog
 
 
 def _user(name, unit=None, roles=()):

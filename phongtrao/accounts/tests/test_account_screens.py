@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from phongtrao.accounts.models import AuditAction, AuditLog, Role
+from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.audit.models import AuditAction, AuditLog
 from phongtrao.jobs.worker import tasks_run_pending
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 
-from phongtrao.accounts.models import AuditLog, Role
+from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import lockout_lift, membership_set
+from phongtrao.audit.models import AuditLog
 
 PASSWORD = "mat-khau-dai-123"
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from phongtrao.accounts.models import AuditLog
+from phongtrao.audit.models import AuditLog
 
 
 @pytest.fixture

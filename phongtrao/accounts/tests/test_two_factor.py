@@ -9,7 +9,8 @@ from django.test import Client
 from django_otp.oath import totp  # type: ignore[import-untyped]
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
-from phongtrao.accounts.models import AuditAction, AuditLog, Role
+from phongtrao.accounts.models import Role
+from phongtrao.audit.models import AuditAction, AuditLog
 
 from .test_account_screens import PASSWORD, _user
 

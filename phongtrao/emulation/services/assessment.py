@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from phongtrao.accounts.access import unit_may_approve, unit_may_change
-from phongtrao.accounts.models import AuditAction
 from phongtrao.actors import Actor, is_system, person
+from phongtrao.audit.models import AuditAction
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import (
     Assessment,

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from phongtrao.accounts.access import unit_may_administer
-from phongtrao.accounts.models import AuditAction
 from phongtrao.actors import Actor, is_system, person
+from phongtrao.audit.models import AuditAction
 from phongtrao.emulation.models import (
     Award,
     AwardRule,

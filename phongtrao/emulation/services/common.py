@@ -6,9 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
 from phongtrao.actors import Actor
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import Assessment, CriteriaSet, Criterion
 from phongtrao.emulation.selectors import ZERO

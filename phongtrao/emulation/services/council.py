@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from phongtrao.accounts.access import unit_may_administer
-from phongtrao.accounts.models import AuditAction
 from phongtrao.actors import Actor, is_system, person
+from phongtrao.audit.models import AuditAction
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import (
     Assessment,

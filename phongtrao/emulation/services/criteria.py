@@ -11,8 +11,8 @@ from django.db import transaction
 
 from phongtrao import expressions
 from phongtrao.accounts.access import unit_may_administer
-from phongtrao.accounts.models import AuditAction
 from phongtrao.actors import Actor, is_system
+from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import (

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from phongtrao.accounts.models import AuditAction, AuditLog
+from phongtrao.audit.models import AuditAction, AuditLog
 from phongtrao.data.services import datavalues_save, period_get, target_set
 from phongtrao.emulation.models import (
     Assessment,

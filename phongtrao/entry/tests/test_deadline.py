@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from phongtrao.accounts.models import AuditLog
+from phongtrao.audit.models import AuditLog
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, SubmissionStatus
 from phongtrao.data.services import datavalue_save, period_get

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from phongtrao.accounts.models import AuditLog
+from phongtrao.audit.models import AuditLog
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Submission, SubmissionStatus
 from phongtrao.data.services import datavalue_save, period_get

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phongtrao.accounts.models import AuditLog
 from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals, unit_totals_naive
+from phongtrao.audit.models import AuditLog
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.services import datavalues_save, period_get
 from phongtrao.orgs.models import Kind, Level, Succession, SuccessionKind, Unit

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from phongtrao.accounts.models import AuditLog, Role
+from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.audit.models import AuditLog
 from phongtrao.orgs.models import Succession, Unit
 
 pytestmark = pytest.mark.django_db
@@ -200,5 +201,7 @@ def test_the_audit_log_admin_names_the_actions(client, officer, small_tree, admi
         f"/to-chuc/{small_tree['d1'].uid}/hop-nhat/", merge_data(small_tree, step="confirm")
     )
     client.force_login(admin_user)
-    page = client.get("/admin/accounts/auditlog/").content.decode()
+    page = client.get("/admin/audit/auditlog/").content.decode()
+    moved = client.get("/admin/accounts/auditlog/?action=unit_merge")
+    assert moved["Location"] == "/admin/audit/auditlog/?action=unit_merge"
     assert "Sáp nhập đơn vị" in page and "Xã A-B" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.orgs import views
+from phongtrao.orgpages import views
 
 app_name = "orgs"
 urlpatterns = [
