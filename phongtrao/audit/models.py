@@ -7,6 +7,13 @@ from django.db import models
 
 
 class AuditAction(models.TextChoices):
+    """Every action an audit row names: the security log's and a value's history's."""
+
+    # What happened to one value (`data.DataValueAudit`, see VALUE_CHANGES).
+    CREATE = "create", "Nhập mới"
+    UPDATE = "update", "Sửa"
+    DELETE = "delete", "Xóa"
+    # The security log (`AuditLog`).
     LOGIN = "login", "Đăng nhập"
     LOGIN_FAILED = "login_failed", "Đăng nhập sai"
     LOCKED_OUT = "locked_out", "Bị khóa đăng nhập tạm thời"
@@ -36,6 +43,13 @@ class AuditAction(models.TextChoices):
     AWARD_DECIDE = "award_decide", "Ban hành quyết định khen thưởng"
     TWO_FACTOR_ON = "two_factor_on", "Bật xác thực hai bước"
     TWO_FACTOR_OFF = "two_factor_off", "Tắt xác thực hai bước"
+
+
+#: The choices of a value's history (`data.DataValueAudit.action`).
+VALUE_CHANGES = [
+    (action.value, action.label)
+    for action in (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE)
+]
 
 
 class AuditLog(models.Model):

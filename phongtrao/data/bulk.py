@@ -17,9 +17,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import LOCKED_STATUSES, AuditAction, DataValue, Period, Submission
+from phongtrao.data.models import LOCKED_STATUSES, DataValue, Period, Submission
 from phongtrao.data.rollups import Change, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_value
 from phongtrao.data.workflow import deadline_locked_keys

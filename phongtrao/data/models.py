@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from phongtrao.audit.models import VALUE_CHANGES
 from phongtrao.catalog.models import Indicator
 from phongtrao.orgs.models import Unit
 
@@ -65,12 +66,6 @@ class DataValue(models.Model):
         return f"{self.indicator_id}/{self.unit_id}/{self.period_id} = {self.value}"
 
 
-class AuditAction(models.TextChoices):
-    CREATE = "create", "Nhập mới"
-    UPDATE = "update", "Sửa"
-    DELETE = "delete", "Xóa"
-
-
 class DataValueAudit(models.Model):
     """One change to a value: who, when, old, new. Rows are only ever added."""
 
@@ -83,7 +78,7 @@ class DataValueAudit(models.Model):
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, db_index=False, db_constraint=False
     )
-    action = models.CharField("thao tác", max_length=10, choices=AuditAction.choices)
+    action = models.CharField("thao tác", max_length=10, choices=VALUE_CHANGES)
     old_value = models.DecimalField(
         "giá trị cũ", null=True, blank=True, max_digits=24, decimal_places=4
     )

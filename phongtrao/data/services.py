@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.actors import Actor, person
+from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import AuditAction, DataValue, DataValueAudit, Period, Target
+from phongtrao.data.models import DataValue, DataValueAudit, Period, Target
 from phongtrao.data.rollups import Change, period_rows, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_breakdowns, check_value
 from phongtrao.data.workflow import lock_check

@@ -29,10 +29,11 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
 from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import LOCKED_STATUSES, AuditAction, Period
+from phongtrao.data.models import LOCKED_STATUSES, Period
 from phongtrao.data.rollups import (
     ACTIVITY,
     ROLLUP_MAX_LEVEL,
