@@ -200,12 +200,13 @@ def main() -> None:
     new_months = [f"2026{m:02d}" for m in range(1, 13)]
     start = time.perf_counter()
     result = datavalues_import(
+        actor=SYSTEM,
         values=(
             BulkValue(unit.id, unit.path, indicator, period, value)
             for unit, indicator, period, value in cells(
                 leaves, indicators, new_months, extra, seed=2026
             )
-        )
+        ),
     )
     import_s = time.perf_counter() - start
     stored = base + result.imported

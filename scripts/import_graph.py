@@ -29,11 +29,8 @@ PACKAGE = "phongtrao"
 # (importing module, imported module, name).
 KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 
-# (module, function) taking `user=None` or `actor=None`: issue 15.
-KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = {
-    ("phongtrao.data.bulk", "datavalues_import"),
-    ("phongtrao.exchange.services", "datavalueset_import"),
-}
+# (module, function) taking `user=None` or `actor=None`: none left (issue 15).
+KNOWN_OPTIONAL_ACTOR: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from phongtrao.actors import Actor, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.guards import guards_blocked
@@ -74,7 +75,7 @@ def _chunks(items: Iterable[BulkValue], size: int) -> Iterator[list[BulkValue]]:
 def datavalues_import(
     *,
     values: Iterable[BulkValue],
-    user: Any = None,
+    actor: Actor,
     source: str = "import",
     create: bool = True,
     update: bool = True,
@@ -82,7 +83,8 @@ def datavalues_import(
     progress: Callable[[int], None] | None = None,
     atomic: bool = True,
 ) -> BulkResult:
-    """Write many values in one transaction: all or nothing.
+    """Write many values in one transaction: all or nothing, as `actor` (a person, whose
+    deadlines bind, or the system: a command, the demo, the member registry).
 
     `create`/`update` follow DHIS2's import strategies (CREATE, UPDATE, CREATE_AND_UPDATE);
     a value that the strategy does not allow is ignored. Values of the wrong type or locked
@@ -92,7 +94,7 @@ def datavalues_import(
     result = BulkResult()
     offset = 0
     for chunk in _chunks(values, chunk_size):
-        _write_chunk(chunk, offset, result, user, source, create, update, atomic)
+        _write_chunk(chunk, offset, result, actor, source, create, update, atomic)
         offset += len(chunk)
         if progress:
             progress(len(chunk))
@@ -156,17 +158,18 @@ def _write_chunk(
     chunk: list[BulkValue],
     offset: int,
     result: BulkResult,
-    user: Any,
+    actor: Actor,
     source: str,
     create: bool,
     update: bool,
     atomic: bool = True,
 ) -> None:
-    user_id = getattr(user, "pk", None)
+    who = person(actor)
+    user_id = who.pk if who is not None else None
     existing = _existing(chunk)
     locked = _locked(chunk)
     overdue = deadline_locked_keys(
-        unit_ids={v.unit_id for v in chunk}, periods={v.period for v in chunk}, user=user
+        unit_ids={v.unit_id for v in chunk}, periods={v.period for v in chunk}, user=actor
     )
     now: Any = timezone.now()
     if connection.vendor == "sqlite":

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from phongtrao.actors import Actor, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
@@ -204,7 +205,7 @@ def stage_analyze(table: str = STAGE) -> None:
 
 def staged_write(
     *,
-    user: Any,
+    actor: Actor,
     source: str = "import",
     atomic: bool = True,
     progress: Callable[[int], None] | None = None,
@@ -220,7 +221,7 @@ def staged_write(
     _repeats_refuse()
     _locked_refuse()
     unit_ids, periods = _keys()
-    _overdue_refuse(user, unit_ids, periods)
+    _overdue_refuse(actor, unit_ids, periods)
     _guarded_refuse(source, unit_ids)
     result = BulkResult()
     # A refused row has no action: the NULL group counts them.
@@ -234,7 +235,7 @@ def staged_write(
     result.problems = _problems() if refused else []
     if atomic and refused:
         return result
-    _write(user, source, counts, progress)
+    _write(actor, source, counts, progress)
     _rollups_carry()
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
         _execute(
@@ -275,9 +276,9 @@ def _keys() -> tuple[list[int], list[Period]]:
     return units, list(Period.objects.filter(pk__in={p for _, p in pairs}))
 
 
-def _overdue_refuse(user: Any, unit_ids: list[int], periods: list[Period]) -> None:
+def _overdue_refuse(actor: Actor, unit_ids: list[int], periods: list[Period]) -> None:
     """Values past their form's deadline, for an officer bound by it."""
-    overdue = deadline_locked_keys(unit_ids=unit_ids, periods=periods, user=user)
+    overdue = deadline_locked_keys(unit_ids=unit_ids, periods=periods, user=actor)
     if not overdue:
         return
     helper_table(
@@ -336,7 +337,7 @@ def _problems() -> list[BulkProblem]:
 
 
 def _write(
-    user: Any,
+    actor: Actor,
     source: str,
     counts: dict[str | None, int],
     progress: Callable[[int], None] | None,
@@ -347,7 +348,8 @@ def _write(
     `idx`), so that `progress` moves while it is written; a statement with nothing to do
     (no update in a file of new values, say) is not run.
     """
-    user_id = getattr(user, "pk", None)
+    who = person(actor)
+    user_id = who.pk if who is not None else None
     now: Any = timezone.now()
     if connection.vendor == "sqlite":
         now = connection.ops.adapt_datetimefield_value(now)

@@ -60,11 +60,10 @@ def deadline_message(deadline: dt.date) -> str:
     return f"Đã quá hạn nộp ({format_date_short(deadline)}); liên hệ cấp trên để mở khóa."
 
 
-def _deadline_binds(actor: Actor | None) -> bool:
+def _deadline_binds(actor: Actor) -> bool:
     """The deadline holds for officers (members of a unit); the system (a `SystemActor`: the
-    demo loader, commands; None from the bulk import's callers not yet given an actor) and
-    superusers may still write past it."""
-    if actor is None or is_system(actor) or getattr(actor, "is_superuser", False):
+    demo loader, commands, the member registry) and superusers may still write past it."""
+    if is_system(actor) or getattr(actor, "is_superuser", False):
         return False
     return membership_of(actor) is not None
 
@@ -155,7 +154,7 @@ def _deadline_check(*, unit: Unit, period: Period, indicator_ids: list[int], use
 
 
 def deadline_locked_keys(
-    *, unit_ids: Iterable[int], periods: Iterable[Period], user: Any
+    *, unit_ids: Iterable[int], periods: Iterable[Period], user: Actor
 ) -> set[tuple[int, int, int]]:
     """(unit, period, indicator) among these that an officer may not write any more: the
     set-wise form of the deadline part of `lock_check`, for bulk imports (three queries)."""

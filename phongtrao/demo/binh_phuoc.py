@@ -313,7 +313,7 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
     # Figures of units keeping a member book come from it (`demo.registry`), not the plan.
     blocked = guards_blocked(set(paths), SOURCE)
     values = [v for v in values if (v.unit_id, v.indicator.code) not in blocked]
-    written = datavalues_import(values=values, source=SOURCE, update=restore)
+    written = datavalues_import(values=values, actor=DEMO, source=SOURCE, update=restore)
     if connection.vendor == "postgresql":
         # Tens of thousands of new values: let the planner see them.
         with connection.cursor() as cursor:

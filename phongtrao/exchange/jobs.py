@@ -114,7 +114,7 @@ def job_run(job_id: int) -> str:
                 dry_run=job.dry_run,
                 strategy=job.strategy,
                 atomic=job.atomic,
-                user=user,
+                actor=user,
                 unit_allowed=lambda unit: unit_may_change(user, unit),
                 progress=lambda n: progress.add("values_written", n),
                 on_read=lambda n: progress.add("values_read", n),

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from phongtrao.actors import Actor
 from phongtrao.catalog.models import Form, Indicator, ValueType
 from phongtrao.data.bulk import (
     BulkProblem,
@@ -552,7 +553,7 @@ def _setwise_import(
     resolver: _Resolver,
     raws: Iterator[RawValue],
     *,
-    user: Any,
+    actor: Actor,
     atomic: bool,
     progress: Callable[[int], None] | None,
 ) -> BulkResult:
@@ -599,7 +600,7 @@ def _setwise_import(
     _stage_resolve(resolver, create=chosen != Strategy.UPDATE, update=chosen != Strategy.CREATE)
     _stage_breakdowns(resolver)
     _stage_conflicts(resolver)
-    result = staged_write(user=user, source="import", atomic=atomic, progress=progress)
+    result = staged_write(actor=actor, source="import", atomic=atomic, progress=progress)
     if atomic and result.problems:
         raise BulkRejected(result)
     stage_drop()
@@ -775,7 +776,7 @@ def datavalueset_import(
     dry_run: bool = False,
     strategy: Strategy | str = Strategy.CREATE_AND_UPDATE,
     atomic: bool = True,
-    user: Any = None,
+    actor: Actor,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 50_000,
     unit_allowed: Callable[[Unit], bool] | None = None,
@@ -819,7 +820,7 @@ def datavalueset_import(
         org_unit_id_scheme=scheme_parse(org_unit_id_scheme),
         unit_allowed=unit_allowed,
         on_read=on_read,
-        user_name=getattr(user, "username", "") or "",
+        user_name=getattr(actor, "username", "") or "",
     )
     result = BulkResult()
     try:
@@ -828,7 +829,7 @@ def datavalueset_import(
             head = list(islice(raws, SETWISE_FROM))
             if setwise if setwise is not None else len(head) >= SETWISE_FROM:
                 result = _setwise_import(
-                    resolver, chain(head, raws), user=user, atomic=atomic, progress=progress
+                    resolver, chain(head, raws), actor=actor, atomic=atomic, progress=progress
                 )
             else:
                 values = resolver.values(chain(head, raws))
@@ -838,7 +839,7 @@ def datavalueset_import(
                 chosen = resolver.strategy
                 result = datavalues_import(
                     values=chain(first, values),
-                    user=user,
+                    actor=actor,
                     source="import",
                     create=chosen != Strategy.UPDATE,
                     update=chosen != Strategy.CREATE,

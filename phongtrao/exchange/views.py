@@ -115,7 +115,7 @@ def _import(request: HttpRequest, user: Any) -> HttpResponse:
             request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE"
         ),
         atomic=atomic_mode == "ALL",
-        user=user,
+        actor=user,
         unit_allowed=lambda unit: unit_may_change(user, unit),
     )
     return summary_response(summary, english=english, xml=_wants_xml(request))

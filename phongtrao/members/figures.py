@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from phongtrao import periods
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.bulk import BulkRejected, BulkValue, datavalues_import
 from phongtrao.data.models import DataValue, Period
@@ -203,7 +204,7 @@ def _figures_save(unit: Unit, figures: dict[int, dict[str, int]]) -> None:
         if code in indicators
     ]
     try:
-        datavalues_import(values=values, user=None, source=SOURCE)
+        datavalues_import(values=values, actor=SYSTEM, source=SOURCE)
     except BulkRejected as refused:
         problems = refused.result.problems
         raise ValidationError(

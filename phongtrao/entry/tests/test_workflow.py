@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditLog
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Submission, SubmissionStatus
@@ -217,7 +218,8 @@ def test_imports_cannot_change_a_submitted_report(report, people):
     unit, indicator = report["unit"], Indicator.objects.get(code="TH_HD")
     with pytest.raises(BulkRejected) as caught:
         datavalues_import(
-            values=[BulkValue(unit.id, unit.path, indicator, report["period"], Decimal(9))]
+            actor=SYSTEM,
+            values=[BulkValue(unit.id, unit.path, indicator, report["period"], Decimal(9))],
         )
     assert "đã khóa" in caught.value.result.problems[0].reason
     assert unit.datavalue_set.get(indicator=indicator).value == 5

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
@@ -18,11 +19,13 @@ GOOD = {"dataElement": "f7n9E0hX8qk", "period": "201201", "orgUnit": "DiszpKrYNg
 
 def import_json(payload: object, **options) -> ImportSummary:
     data = json.dumps(payload).encode()
-    return datavalueset_import(stream=io.BytesIO(data), format="dhis2-json", **options)
+    return datavalueset_import(
+        actor=SYSTEM, stream=io.BytesIO(data), format="dhis2-json", **options
+    )
 
 
 def import_bytes(data: bytes, format: str, **options) -> ImportSummary:
-    return datavalueset_import(stream=io.BytesIO(data), format=format, **options)
+    return datavalueset_import(actor=SYSTEM, stream=io.BytesIO(data), format=format, **options)
 
 
 def test_xml_entity_bomb_is_refused(dhis2_metadata):

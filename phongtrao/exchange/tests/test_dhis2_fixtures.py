@@ -13,6 +13,7 @@ import io
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue, DataValueAudit
 from phongtrao.exchange.formats import Format, format_guess
 from phongtrao.exchange.services import ImportSummary, datavalueset_import
@@ -56,7 +57,9 @@ def run(relative: str, scheme: str | None, **options) -> ImportSummary:
     path = fixture_path(relative)
     fmt = Format.ADX if relative.startswith("adx/") else format_guess(path.name)
     with path.open("rb") as stream:
-        return datavalueset_import(stream=stream, format=fmt, id_scheme=scheme, **options)
+        return datavalueset_import(
+            actor=SYSTEM, stream=stream, format=fmt, id_scheme=scheme, **options
+        )
 
 
 def test_every_shared_file_has_an_expectation():
@@ -200,6 +203,8 @@ def test_code_scheme_given_by_caller(dhis2_metadata):
     path = fixture_path("dxf2/datavalueset/dataValueSetACode.xml")
     text = path.read_bytes().replace(b' idScheme="code"', b"")
 
-    summary = datavalueset_import(stream=io.BytesIO(text), format="dhis2-xml", id_scheme="code")
+    summary = datavalueset_import(
+        actor=SYSTEM, stream=io.BytesIO(text), format="dhis2-xml", id_scheme="code"
+    )
 
     assert summary.imported == 3

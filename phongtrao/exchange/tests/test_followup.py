@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue, DataValueAudit
 from phongtrao.exchange.formats import Format, IdScheme
 from phongtrao.exchange.selectors import export_rows
@@ -20,7 +21,7 @@ A = {"period": "201201", "orgUnit": "DiszpKrYNg8"}
 
 
 def import_bytes(data: bytes, fmt: Format, **options):
-    return datavalueset_import(stream=io.BytesIO(data), format=fmt, **options)
+    return datavalueset_import(actor=SYSTEM, stream=io.BytesIO(data), format=fmt, **options)
 
 
 def stored() -> dict[str, bool]:

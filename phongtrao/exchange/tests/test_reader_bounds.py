@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.formats import Format
 from phongtrao.exchange.readers import Limits, RawValue, ReadError, reader_for
@@ -258,7 +259,7 @@ def test_csv_line_and_cells_are_capped():
 def test_deep_json_import_writes_nothing(dhis2_metadata):
     data = b'{"dataValues":' + b"[" * 15_000 + b"]" * 15_000 + b"}"
 
-    summary = datavalueset_import(stream=io.BytesIO(data), format=Format.JSON)
+    summary = datavalueset_import(actor=SYSTEM, stream=io.BytesIO(data), format=Format.JSON)
 
     assert summary.status == "ERROR"
     assert "quá sâu" in summary.description

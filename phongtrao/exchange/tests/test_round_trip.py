@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue
@@ -52,13 +53,13 @@ def test_export_delete_reimport_gives_equal_totals(demo, fmt, scheme):
     data = export(demo, fmt, scheme)
 
     deleted = datavalueset_import(
-        stream=io.BytesIO(data), format=fmt, id_scheme=scheme, strategy="DELETE"
+        actor=SYSTEM, stream=io.BytesIO(data), format=fmt, id_scheme=scheme, strategy="DELETE"
     )
     assert (deleted.status, deleted.deleted) == ("SUCCESS", stored), deleted.as_dict()
     emptied = totals(demo)
     assert all(count == 0 for _, count in emptied.values())
 
-    again = datavalueset_import(stream=io.BytesIO(data), format=fmt, id_scheme=scheme)
+    again = datavalueset_import(actor=SYSTEM, stream=io.BytesIO(data), format=fmt, id_scheme=scheme)
     assert (again.status, again.imported) == ("SUCCESS", stored), again.as_dict()
     assert totals(demo) == before
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.models import Activity, Rollup
 from phongtrao.catalog.models import Form, FormIndicator, Indicator, TimeAggregation
 from phongtrao.data import setwise
@@ -123,6 +124,7 @@ def _run(world: dict[str, Any], payload: bytes, setwise: bool, **options: Any) -
     try:
         with transaction.atomic():
             summary = datavalueset_import(
+                actor=SYSTEM,
                 stream=io.BytesIO(payload),
                 format="dhis2-json",
                 setwise=setwise,
@@ -162,6 +164,7 @@ def test_setwise_import_equals_the_per_value_path(
         with transaction.atomic():
             # What was stored before, written the per-value way (partial: conflicts skipped).
             datavalueset_import(
+                actor=SYSTEM,
                 stream=io.BytesIO(_payload(world, before)),
                 format="dhis2-json",
                 atomic=False,
@@ -186,7 +189,7 @@ def test_setwise_import_writes_values_audit_and_rollups(world: dict[str, Any]) -
         for pe in ("202401", "202402", "2024Q2")
     ]
     summary = datavalueset_import(
-        stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True
+        actor=SYSTEM, stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True
     )
     assert summary.status == "SUCCESS" and summary.imported == 6
     assert DataValueAudit.objects.count() == 6
@@ -253,7 +256,11 @@ def test_setwise_import_refuses_all_on_one_conflict_when_atomic(world: dict[str,
         },
     ]
     summary = datavalueset_import(
-        stream=io.BytesIO(_payload(world, rows)), format="dhis2-json", setwise=True, atomic=True
+        actor=SYSTEM,
+        stream=io.BytesIO(_payload(world, rows)),
+        format="dhis2-json",
+        setwise=True,
+        atomic=True,
     )
     assert summary.status == "ERROR"
     assert summary.as_dict()["rejectedIndexes"] == [1]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.formats import Format
@@ -127,7 +128,7 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog):
     try:
         with path.open("rb") as stream:
             summary = datavalueset_import(
-                stream=stream, format="dhis2-csv", on_read=sample, progress=sample
+                actor=SYSTEM, stream=stream, format="dhis2-csv", on_read=sample, progress=sample
             )
     finally:
         tracemalloc.stop()

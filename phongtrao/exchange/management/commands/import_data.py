@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from phongtrao.actors import SYSTEM
 from phongtrao.exchange.formats import Format, FormatError, format_guess, format_parse
 from phongtrao.exchange.readers import stream_with_progress
 from phongtrao.exchange.services import datavalueset_import
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         ):
             try:
                 summary = datavalueset_import(
+                    actor=SYSTEM,
                     stream=stream_with_progress(raw, bar.update),
                     format=fmt,
                     id_scheme=options["id_scheme"],
