@@ -36,7 +36,7 @@ from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import period_rows
 from phongtrao.orgs.models import Edition, Unit
-from phongtrao.orgs.selectors import edition_at, edition_get, unit_counterpart
+from phongtrao.orgs.selectors import edition_parse, unit_counterpart
 from phongtrao.vn.numbers import format_number
 
 # The cells (data × periods × units) a request may read unless `ANALYTICS_MAX_CELLS` says
@@ -57,24 +57,6 @@ class AnalyticsError(ValueError):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-def edition_parse(text: str) -> Edition:
-    """The structure an `edition=` parameter names: an edition's code ("2008", "2025") or a
-    day ("2025-07-01": the structure in force that day).
-
-    Raises Edition.DoesNotExist with a Vietnamese message.
-    """
-    text = text.strip()
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise Edition.DoesNotExist(
-                f"Ngày “{text}” không hợp lệ: hãy ghi theo dạng năm-tháng-ngày, ví dụ 2025-07-01."
-            ) from None
-        return edition_at(day)
-    return edition_get(text)
 
 
 def _relative(keyword: str, today: dt.date) -> list[str] | None:
@@ -796,6 +778,5 @@ __all__ = [
     "analytics_plan",
     "analytics_rows",
     "analytics_rows_summed",
-    "edition_parse",
     "max_cells",
 ]

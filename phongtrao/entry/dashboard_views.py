@@ -21,13 +21,12 @@ from django.utils import timezone
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, unit_may_view
 from phongtrao.analytics.dashboard import dashboard_figures, headline_indicators
-from phongtrao.analytics.query import edition_parse
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.services import period_get
-from phongtrao.orgpages.views import structure_url
-from phongtrao.orgs.models import Edition, Unit
-from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.orgpages.views import structure_unit
+from phongtrao.orgs.models import Edition
+from phongtrao.orgs.selectors import structure_note
 from phongtrao.reports.builder import ESTIMATE_NOTE
 from phongtrao.reports.figures import ESTIMATE_MARK
 from phongtrao.vn import format_money, format_number, format_percent
@@ -75,42 +74,6 @@ def _card(row: ReportRow) -> dict[str, Any]:
     }
 
 
-def _structure_unit(request: HttpRequest, unit: Unit, period: str) -> Unit | HttpResponse:
-    """`?edition=2025` (or a day): the unit standing for `unit` in that structure if the user
-    may see it; else the page of what became of their units in that structure."""
-    text = request.GET.get("edition", "").strip()
-    if not text or text == unit.edition.code:
-        return unit
-    try:
-        edition = edition_parse(text)
-    except Edition.DoesNotExist:
-        raise Http404("Không có cơ cấu tổ chức này.") from None
-    if edition.pk == unit.edition_id:
-        return unit
-    try:
-        counterpart = unit_counterpart(unit, edition)
-    except Unit.DoesNotExist:
-        counterpart = None
-    if counterpart is not None and unit_may_view(request.user, counterpart):
-        return counterpart
-    return redirect(structure_url(unit, edition.code, period, "tong-quan"))
-
-
-def _carried_note(unit: Unit, period: periods.Period, carried: bool) -> str:
-    """Says on which structure the figures are, when some come from the other one."""
-    try:
-        at_end = edition_at(period.end)
-    except Edition.DoesNotExist:
-        at_end = None
-    if not carried and (at_end is None or at_end.pk == unit.edition_id):
-        return ""
-    name = unit.edition.name
-    return (
-        f"Số liệu tổng hợp theo {name[:1].lower()}{name[1:]}; số liệu do các đơn vị trước "
-        "hoặc sau khi sắp xếp nhập được quy đổi theo quan hệ kế thừa giữa các đơn vị."
-    )
-
-
 @login_required
 def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
     """Key figures, the units below and a five-year trend for a unit (access-checked)."""
@@ -119,7 +82,7 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
         parsed = periods.parse(period)
     except ValueError as exc:
         raise Http404("Kỳ báo cáo không hợp lệ.") from exc
-    other = _structure_unit(request, unit, parsed.code)
+    other = structure_unit(request, unit, parsed.code, "tong-quan")
     if isinstance(other, HttpResponse):
         return other
     if other.pk != unit.pk:
@@ -193,7 +156,7 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
                 for p in trend
             ],
             "charts": charts,
-            "carried_note": _carried_note(unit, parsed, any(r.sources for r in rows)),
+            "carried_note": structure_note(unit, parsed.end, any(r.sources for r in rows)),
             "estimate_note": ESTIMATE_NOTE if estimated else "",
             # One bar about 1,7 rem high: every unit's name stays readable on a phone.
             "chart_height": f"{max(12.0, len(below) * 1.7 + 3):.1f}rem",

@@ -22,9 +22,9 @@ from django.db.models import F, Model, Q, QuerySet
 from django.db.models.functions import Lower
 
 from phongtrao.accounts.access import membership_of, units_visible
-from phongtrao.analytics.query import edition_parse
 from phongtrao.catalog.models import Form, Indicator, TimeAggregation, ValueType
 from phongtrao.orgs.models import Edition, Unit
+from phongtrao.orgs.selectors import edition_parse
 from phongtrao.spreadsheets import cell_safe
 
 DEFAULT_PAGE_SIZE = 50

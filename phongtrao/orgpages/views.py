@@ -41,6 +41,7 @@ from phongtrao.orgs.reorganisation import (
 )
 from phongtrao.orgs.selectors import (
     edition_get,
+    edition_parse,
     successions_across,
     unit_ancestors,
     unit_counterpart,
@@ -216,6 +217,29 @@ def _confirm(
 
 #: The pages a unit of the other structure can be opened on, by the `xem` parameter.
 STRUCTURE_PAGES = {"tong-quan": "entry:dashboard", "bao-cao": "reports:page"}
+
+
+def structure_unit(request: HttpRequest, unit: Unit, period: str, page: str) -> Unit | HttpResponse:
+    """`?edition=2025` (or a day) on a page of `unit` for `period`: the unit standing for it
+    in that structure if the user may see it (the unit itself without the parameter); else a
+    redirection to what became of their units in that structure (`page`: where from, a key
+    of STRUCTURE_PAGES). An unknown structure is a 404."""
+    text = request.GET.get("edition", "").strip()
+    if not text or text == unit.edition.code:
+        return unit
+    try:
+        edition = edition_parse(text)
+    except Edition.DoesNotExist:
+        raise Http404("Không có cơ cấu tổ chức này.") from None
+    if edition.pk == unit.edition_id:
+        return unit
+    try:
+        counterpart = unit_counterpart(unit, edition)
+    except Unit.DoesNotExist:
+        counterpart = None
+    if counterpart is not None and unit_may_view(request.user, counterpart):
+        return counterpart
+    return redirect(structure_url(unit, edition.code, period, page))
 
 
 def structure_url(unit: Unit, edition: str, period: str, page: str) -> str:

@@ -89,6 +89,40 @@ def edition_for_period(end: dt.date, edition: Edition | str | dt.date | None = N
     return edition_get(edition)
 
 
+def edition_parse(text: str) -> Edition:
+    """The structure an `edition=` parameter names: an edition's code ("2008", "2025") or a
+    day ("2025-07-01": the structure in force that day).
+
+    Raises Edition.DoesNotExist with a Vietnamese message.
+    """
+    text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise Edition.DoesNotExist(
+                f"Ngày “{text}” không hợp lệ: hãy ghi theo dạng năm-tháng-ngày, ví dụ 2025-07-01."
+            ) from None
+        return edition_at(day)
+    return edition_get(text)
+
+
+def structure_note(unit: Unit, end: dt.date, carried: bool) -> str:
+    """Says on which structure a unit's figures up to `end` are, when some come from the other
+    one (`carried`) or the unit is not of the structure in force at `end`; else ""."""
+    try:
+        at_end: Edition | None = edition_for_period(end)
+    except Edition.DoesNotExist:
+        at_end = None
+    if not carried and (at_end is None or at_end.pk == unit.edition_id):
+        return ""
+    name = unit.edition.name
+    return (
+        f"Số liệu tổng hợp theo {name[:1].lower()}{name[1:]}; số liệu do các đơn vị trước "
+        "hoặc sau khi sắp xếp nhập được quy đổi theo quan hệ kế thừa giữa các đơn vị."
+    )
+
+
 def unit_counterpart(unit: Unit, edition: Edition | str) -> Unit:
     """The unit standing for `unit` in another edition of the structure.
 

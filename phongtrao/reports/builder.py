@@ -33,7 +33,7 @@ from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.models import Submission, SubmissionStatus, Target
 from phongtrao.orgs.models import Edition, Level, Unit
-from phongtrao.orgs.selectors import edition_at, unit_counterpart
+from phongtrao.orgs.selectors import structure_note, unit_counterpart
 from phongtrao.reports.charts import Chart, report_charts
 from phongtrao.reports.figures import (
     ESTIMATE_MARK,
@@ -421,17 +421,8 @@ def report_notes(unit: Unit, period: periods.Period, rows: list[ReportRow]) -> t
     """Say on which structure the figures are, where others' figures were carried over, and
     that the "*" figures are estimates."""
     notes: list[str] = []
-    try:
-        at_end = edition_at(period.end)
-    except Edition.DoesNotExist:
-        at_end = None
-    carried = any(row.sources for row in rows)
-    if carried or (at_end is not None and at_end.pk != unit.edition_id):
-        notes.append(
-            f"Số liệu tổng hợp theo {unit.edition.name[:1].lower()}{unit.edition.name[1:]}; "
-            "số liệu do các đơn vị trước hoặc sau khi sắp xếp nhập được quy đổi theo quan hệ "
-            "kế thừa giữa các đơn vị."
-        )
+    if note := structure_note(unit, period.end, any(row.sources for row in rows)):
+        notes.append(note)
     estimated = [
         row.indicator.name[:1].lower() + row.indicator.name[1:]
         for row in rows

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from phongtrao import periods
 from phongtrao.data.models import Submission, SubmissionStatus
-from phongtrao.orgs.models import Edition, Unit
-from phongtrao.orgs.selectors import edition_at, unit_resolve
+from phongtrao.orgs.models import Unit
+from phongtrao.orgs.selectors import edition_parse, unit_resolve
 from phongtrao.reports.models import DocumentSettings, ReportNumber, ReportText, ReportTextRevision
 
 
@@ -46,19 +44,16 @@ def report_unit(code: str, period_code: str, edition: str | None = None) -> Unit
     end = periods.parse(period_code).end
     if edition is None:
         return unit_resolve(code, end)
-    try:
-        edition = edition_at(dt.date.fromisoformat(edition)).code
-    except ValueError:
-        pass  # not a date: an edition's code
-    if not Edition.objects.filter(code=edition).exists():
-        raise Edition.DoesNotExist(f"Không có phiên bản cơ cấu “{edition}”.")
-    units = Unit.objects.filter(edition__code=edition, code=code).select_related("edition")
+    structure = edition_parse(edition)
+    units = Unit.objects.filter(edition=structure, code=code).select_related("edition")
     unit = (
         units.filter(valid_from__lte=end).order_by("-valid_from").first()
         or units.order_by("-valid_from").first()
     )
     if unit is None:
-        raise Unit.DoesNotExist(f"Không có đơn vị mã “{code}” trong phiên bản cơ cấu “{edition}”.")
+        raise Unit.DoesNotExist(
+            f"Không có đơn vị mã “{code}” trong phiên bản cơ cấu “{structure.code}”."
+        )
     return unit
 
 

@@ -11,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from phongtrao import periods
-from phongtrao.accounts.access import access_unit, unit_may_view, unit_may_write_report
+from phongtrao.accounts.access import access_unit, unit_may_write_report
 from phongtrao.downloads import attachment
-from phongtrao.orgpages.views import structure_url
+from phongtrao.orgpages.views import structure_unit
 from phongtrao.orgs.models import Edition, Unit
-from phongtrao.orgs.selectors import unit_counterpart
 from phongtrao.reports.builder import (
     Report,
     ReportEmpty,
@@ -65,18 +64,6 @@ def _period(code: str) -> periods.Period:
         raise Http404("Kỳ báo cáo không hợp lệ.") from None
 
 
-def _structure_unit(request: HttpRequest, unit: Unit) -> Unit:
-    """`?edition=2025`: the unit standing for `unit` in that structure, if the user may see it."""
-    edition = request.GET.get("edition")
-    if not edition or edition == unit.edition.code:
-        return unit
-    try:
-        counterpart = unit_counterpart(unit, edition)
-    except (Unit.DoesNotExist, Edition.DoesNotExist):
-        raise Http404("Không có đơn vị tương ứng trong cơ cấu tổ chức đã chọn.") from None
-    return access_unit(request.user, counterpart)
-
-
 def _page_context(request: HttpRequest, unit: Unit, parsed: periods.Period) -> dict[str, Any]:
     """What the page shows beside the document: the passages (pre-filled from the figures
     where nothing was written), their history, the document details, the register number."""
@@ -111,18 +98,12 @@ def report_page(request: HttpRequest, unit_uid: str, period: str) -> HttpRespons
     for the unit and period, a Vietnamese refusal and the draft skeleton to download."""
     unit = access_unit(request.user, unit_uid)
     parsed = _period(period)
-    edition = request.GET.get("edition", "")
-    if edition and edition != unit.edition.code:
-        # The other structure: its unit if the user may see it, else what became of theirs.
-        try:
-            other = unit_counterpart(unit, edition)
-        except (Unit.DoesNotExist, Edition.DoesNotExist):
-            other = unit
-        if other.pk != unit.pk and unit_may_view(request.user, other):
-            return redirect("reports:page", other.uid, parsed.code)
-        if Edition.objects.filter(code=edition).exists():
-            return redirect(structure_url(unit, edition, parsed.code, "bao-cao"))
-        raise Http404("Không có cơ cấu tổ chức này.")
+    # The other structure: its unit if the user may see it, else what became of theirs.
+    other = structure_unit(request, unit, parsed.code, "bao-cao")
+    if isinstance(other, HttpResponse):
+        return other
+    if other.pk != unit.pk:
+        return redirect("reports:page", other.uid, parsed.code)
     report: Report | None = None
     refusal = ""
     try:
@@ -207,8 +188,12 @@ def report_number_take(request: HttpRequest, unit_uid: str, period: str) -> Http
 def report_download(request: HttpRequest, unit_uid: str, period: str, fmt: str) -> HttpResponse:
     """The document itself, for a unit the user may see (``?draft=1``: the skeleton when
     there is no figure yet)."""
-    unit = _structure_unit(request, access_unit(request.user, unit_uid))
+    unit = access_unit(request.user, unit_uid)
     parsed = _period(period)
+    other = structure_unit(request, unit, parsed.code, "bao-cao")
+    if isinstance(other, HttpResponse):
+        return other
+    unit = other
     if fmt not in FORMATS:
         raise Http404("Định dạng không được hỗ trợ.")
     try:
