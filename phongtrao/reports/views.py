@@ -190,9 +190,10 @@ def report_download(request: HttpRequest, unit_uid: str, period: str, fmt: str) 
     there is no figure yet)."""
     unit = access_unit(request.user, unit_uid)
     parsed = _period(period)
+    # The file of the other structure's unit, if the user may see it; no file otherwise.
     other = structure_unit(request, unit, parsed.code, "bao-cao")
     if isinstance(other, HttpResponse):
-        return other
+        raise Http404("Không có đơn vị tương ứng trong cơ cấu tổ chức đã chọn.")
     unit = other
     if fmt not in FORMATS:
         raise Http404("Định dạng không được hỗ trợ.")
