@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 
 from phongtrao.orgs.models import Unit
-from phongtrao.vn import format_number
+from phongtrao.vn import format_number, parse_number, parse_percent
 
 #: At most this many units after a split (the issue's 2–10).
 SPLIT_MAX = 10
@@ -79,20 +79,12 @@ class MergeForm(forms.Form):
 
 
 def parse_weight(text: str) -> Decimal:
-    """ "0,6", "0.6" or "60%" -> Decimal("0.6"); ValueError for anything else."""
-    text = text.strip().replace(" ", "")
-    percent = text.endswith("%")
-    if percent:
-        text = text[:-1]
-    if text.count(",") + text.count(".") > 1:
-        raise ValueError(text)
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
-        raise ValueError(text)
-    return value / 100 if percent else value
+    """ "0,6" or "60%" -> Decimal("0.6"), read by `vn.parse` as every number typed in
+    phongtrao ("0.6" is refused: the dot groups thousands); a ValueError for anything else."""
+    text = text.strip()
+    if text.endswith("%"):
+        return parse_percent(text) / 100
+    return parse_number(text)
 
 
 def equal_shares(count: int) -> list[Decimal]:

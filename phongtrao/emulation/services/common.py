@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -13,7 +13,7 @@ from phongtrao.emulation import scoring
 from phongtrao.emulation.models import Assessment, CriteriaSet, Criterion
 from phongtrao.emulation.selectors import ZERO
 from phongtrao.orgs.models import Unit
-from phongtrao.vn import format_number
+from phongtrao.vn import NumberParseError, format_number, parse_number
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
@@ -40,16 +40,14 @@ def assessment_name(assessment: Assessment) -> str:
 
 
 def points_parse(value: object, label: str) -> Decimal:
-    """Points as typed ("18,5" or "18.5"), or a ValidationError naming `label`."""
+    """Points as typed, read by `vn.parse` ("18,5"; "1.633" is a thousand and more), or a
+    ValidationError naming `label`."""
     if isinstance(value, Decimal):
         return value
     try:
-        result = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(f"{label}: “{value}” không phải là số.") from exc
-    if not result.is_finite():
-        raise ValidationError(f"{label}: “{value}” không phải là số.")
-    return result
+        return parse_number(str(value))
+    except NumberParseError as exc:
+        raise ValidationError(f"{label}: {exc}") from exc
 
 
 def points_check(criterion: Criterion, points: Decimal, bonus: Decimal) -> None:

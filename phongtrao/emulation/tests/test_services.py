@@ -181,9 +181,14 @@ def test_the_round_self_assessment_check_council_publication(small_tree, people)
         scores_self_set(
             assessment=assessment, values={criteria[0].pk: ("41", "0", "")}, actor=people["xa"]
         )
-    with pytest.raises(ValidationError, match="không phải là số"):
+    with pytest.raises(ValidationError, match="Không đọc được số “bốn”"):
         scores_self_set(
             assessment=assessment, values={criteria[0].pk: ("bốn", "0", "")}, actor=people["xa"]
+        )
+    # One reading of numbers everywhere (vn.parse): "1.633" is a thousand and more.
+    with pytest.raises(ValidationError, match="điểm phải từ 0 đến 40"):
+        scores_self_set(
+            assessment=assessment, values={criteria[0].pk: ("1.633", "0", "")}, actor=people["xa"]
         )
     scores_self_set(
         assessment=assessment,

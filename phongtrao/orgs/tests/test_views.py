@@ -123,6 +123,8 @@ def test_blank_weights_share_equally(client, officer, small_tree):
         ({"weight_2": "0,3"}, "Các tỷ trọng cộng lại bằng 0,9, phải bằng 1"),
         ({"weight_2": ""}, "hoặc để trống tất cả để chia đều"),
         ({"weight_2": "abc"}, "Tỷ trọng của “Xã C Nam” không hợp lệ"),
+        # Read as every number in phongtrao (vn.parse): the dot groups thousands.
+        ({"weight_2": "0.4"}, "Tỷ trọng của “Xã C Nam” không hợp lệ"),
         ({"name_2": ""}, "Dòng 2: có tỷ trọng nhưng chưa có tên"),
         ({"name_2": "Xã C Bắc"}, "không được trùng nhau"),
         ({"effective": "01/08/2008"}, "phải đang hoạt động trước và vào ngày 01/08/2008"),
