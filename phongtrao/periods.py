@@ -56,6 +56,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from phongtrao.vn.dates import format_date_short, weekday_name
+
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
@@ -780,11 +782,6 @@ def parse_phase(code: str) -> Phase:
 # ---------------------------------------------------------------------------
 
 _ROMAN = ("I", "II", "III", "IV")
-_WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-
-
-def _dmy(day: date) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def _period_label_vi(period: Period) -> str:
@@ -792,7 +789,7 @@ def _period_label_vi(period: Period) -> str:
     year = int(code[:4])
     match period.period_type:
         case PeriodType.DAILY:
-            return f"ngày {_dmy(start)}"
+            return f"ngày {format_date_short(start)}"
         case PeriodType.BI_WEEKLY:
             first_week = start.isocalendar()
             last_week = (start + timedelta(weeks=1)).isocalendar()
@@ -821,13 +818,13 @@ def _period_label_vi(period: Period) -> str:
             | PeriodType.FINANCIAL_OCT
             | PeriodType.FINANCIAL_NOV
         ):
-            return f"năm tài chính {year} ({_dmy(start)}–{_dmy(end)})"
+            return f"năm tài chính {year} ({format_date_short(start)}–{format_date_short(end)})"
         case _:  # the weekly types
             first_weekday = _WEEKLY_TYPES[period.period_type][0]
             week = _week_number(period)[1]
             label = f"tuần {week} năm {year}"
             if first_weekday != 0:
-                label += f" (tuần bắt đầu từ {_WEEKDAYS_VI[first_weekday]})"
+                label += f" (tuần bắt đầu từ {weekday_name(first_weekday, capital=False)})"
             return label
 
 
@@ -839,7 +836,7 @@ def label_vi(item: Period | Phase | str) -> str:
     ======================  ===================================================
     DAILY                   ngày 15/03/2024
     WEEKLY                  tuần 10 năm 2024
-    WEEKLY_WEDNESDAY etc.   tuần 10 năm 2024 (tuần bắt đầu từ thứ Tư)
+    WEEKLY_WEDNESDAY etc.   tuần 10 năm 2024 (tuần bắt đầu từ thứ tư)
     BI_WEEKLY               tuần 1-2 năm 2024
                             (2020BiW27: tuần 53 năm 2020 và tuần 1 năm 2021)
     MONTHLY                 tháng 3/2023

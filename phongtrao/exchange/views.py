@@ -63,6 +63,7 @@ from phongtrao.exchange.writers import (
 )
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve
+from phongtrao.vn import format_date_short
 
 MEDIA_FORMATS = {
     "application/json": Format.JSON,
@@ -815,7 +816,7 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
             expires_at = dt.datetime.fromtimestamp(expire / 1000, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return message(409, "expire nằm ngoài khoảng thời gian hợp lệ.")
-    name = str(body.get("name") or f"API {timezone.localdate():%d/%m/%Y}")
+    name = str(body.get("name") or f"API {format_date_short(timezone.localdate())}")
     try:
         row, key = token_create(user=user, name=name, expires_at=expires_at)
     except TokenError as error:

@@ -47,7 +47,7 @@ from phongtrao.orgs.selectors import (
     unit_counterpart,
 )
 from phongtrao.periods import parse as period_parse
-from phongtrao.vn import format_percent
+from phongtrao.vn import format_date_short, format_percent
 
 
 def _today() -> dt.date:
@@ -131,7 +131,7 @@ def merge(request: HttpRequest, unit_uid: str) -> HttpResponse:
                 messages.success(
                     request,
                     f"Đã hợp nhất {len(data['units'])} đơn vị thành “{merged.name}” "
-                    f"từ ngày {merged.valid_from:%d/%m/%Y}.",
+                    f"từ ngày {format_date_short(merged.valid_from)}.",
                 )
                 return redirect("orgs:unit", parent.uid)
             plan = unit_merge_check(**arguments)
@@ -175,7 +175,7 @@ def split(request: HttpRequest, unit_uid: str) -> HttpResponse:
                         request,
                         f"Đã chia tách “{unit.name}” thành {len(parts)} đơn vị: "
                         f"{', '.join(p.name for p in parts)}, từ ngày "
-                        f"{parts[0].valid_from:%d/%m/%Y}.",
+                        f"{format_date_short(parts[0].valid_from)}.",
                     )
                     return redirect("orgs:unit", parent.uid)
                 plan = unit_split_check(**arguments)

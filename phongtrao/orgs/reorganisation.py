@@ -25,6 +25,7 @@ from phongtrao.audit.services import audit_log
 from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
 from phongtrao.orgs.services import unit_create
+from phongtrao.vn import format_date_short
 
 #: Units the organisation reorganises itself: commune unions, chi hội, tổ hội.
 REORGANISED_LEVELS = (Level.COMMUNE, Level.BRANCH, Level.GROUP)
@@ -45,11 +46,11 @@ def _check_open(units: Sequence[Unit], effective: dt.date, reason: str) -> None:
         edition = unit.edition
         if not edition.is_valid_on(effective):
             raise ValidationError(
-                f"Ngày {effective:%d/%m/%Y} nằm ngoài thời gian hiệu lực của “{edition}”."
+                f"Ngày {format_date_short(effective)} nằm ngoài thời gian hiệu lực của “{edition}”."
             )
         if not (unit.valid_from < effective and unit.is_valid_on(effective)):
             raise ValidationError(
-                f"“{unit}” phải đang hoạt động trước và vào ngày {effective:%d/%m/%Y}."
+                f"“{unit}” phải đang hoạt động trước và vào ngày {format_date_short(effective)}."
             )
 
 
@@ -278,7 +279,7 @@ def unit_merge(
         user=user,
         action=ACTION_MERGE,
         target=merged,
-        detail=f"Sáp nhập {names} thành {merged.name} từ ngày {effective:%d/%m/%Y}. "
+        detail=f"Sáp nhập {names} thành {merged.name} từ ngày {format_date_short(effective)}. "
         f"Lý do: {reason.strip()}",
     )
     return merged
@@ -336,7 +337,7 @@ def unit_split(
         user=user,
         action=ACTION_SPLIT,
         target=unit,
-        detail=f"Chia tách {unit.name} thành {names} từ ngày {effective:%d/%m/%Y}. "
+        detail=f"Chia tách {unit.name} thành {names} từ ngày {format_date_short(effective)}. "
         f"Lý do: {reason.strip()}",
     )
     return parts

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from phongtrao.orgs.models import Edition, Succession, Unit, UnitMapping
+from phongtrao.vn import format_date_short
 
 
 def _valid_on(at: dt.date, prefix: str = "") -> Q:
@@ -23,7 +24,9 @@ def edition_at(at: dt.date) -> Edition:
     """
     edition = Edition.objects.filter(_valid_on(at)).order_by("-valid_from").first()
     if edition is None:
-        raise Edition.DoesNotExist(f"Không có phiên bản cơ cấu nào có hiệu lực ngày {at:%d/%m/%Y}.")
+        raise Edition.DoesNotExist(
+            f"Không có phiên bản cơ cấu nào có hiệu lực ngày {format_date_short(at)}."
+        )
     return edition
 
 
@@ -41,7 +44,9 @@ def unit_resolve(code: str, at: dt.date) -> Unit:
         .first()
     )
     if unit is None:
-        raise Unit.DoesNotExist(f"Không có đơn vị mã “{code}” có hiệu lực ngày {at:%d/%m/%Y}.")
+        raise Unit.DoesNotExist(
+            f"Không có đơn vị mã “{code}” có hiệu lực ngày {format_date_short(at)}."
+        )
     return unit
 
 

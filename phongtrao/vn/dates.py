@@ -33,6 +33,7 @@ __all__ = [
     "format_dateline",
     "format_place_date",
     "to_vietnam_time",
+    "weekday_name",
     "weekday_vi",
 ]
 
@@ -53,9 +54,16 @@ def to_vietnam_time(moment: date) -> date:
     return moment
 
 
+def weekday_name(weekday: int, capital: bool = True) -> str:
+    """The name of a weekday (Monday = 0): ``"Thứ tư"``, or ``"thứ tư"`` inside a sentence
+    (``capital=False``), as Vietnamese writes weekdays in lower case."""
+    name = _WEEKDAYS[weekday]
+    return name if capital else name.lower()
+
+
 def weekday_vi(day: date) -> str:
     """The Vietnamese weekday name: ``date(2024, 3, 20)`` -> ``"Thứ tư"``."""
-    return _WEEKDAYS[to_vietnam_time(day).weekday()]
+    return weekday_name(to_vietnam_time(day).weekday())
 
 
 def format_date_short(day: date) -> str:
