@@ -573,7 +573,7 @@ def test_from_adx_rejects_invalid_values(adx, fragment):
         ("2024W10", "tuần 10 năm 2024"),
         ("2024WedW10", "tuần 10 năm 2024 (tuần bắt đầu từ thứ tư)"),
         ("2024ThuW10", "tuần 10 năm 2024 (tuần bắt đầu từ thứ năm)"),
-        ("2024SatW10", "tuần 10 năm 2024 (tuần bắt đầu từ thứ Bảy)"),
+        ("2024SatW10", "tuần 10 năm 2024 (tuần bắt đầu từ thứ bảy)"),
         ("2024SunW10", "tuần 10 năm 2024 (tuần bắt đầu từ chủ nhật)"),
         ("2024BiW1", "tuần 1-2 năm 2024"),
         ("2020BiW27", "tuần 53 năm 2020 và tuần 1 năm 2021"),
