@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from phongtrao.accounts.access import membership_of, unit_may_administer
-from phongtrao.accounts.models import AuditAction
-from phongtrao.accounts.services import audit_log
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.members.access import Actor, actor_name
 from phongtrao.members.models import RecordsGrant
 from phongtrao.orgs.models import Level

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from phongtrao.accounts.models import AuditLog, Role
+from phongtrao.accounts.models import Role
+from phongtrao.audit.models import AuditLog
 
 from .conftest import officer
 from .test_pages import login
