@@ -222,6 +222,7 @@ def test_setwise_import_tells_progress_while_it_writes(
     rows[5]["value"] = "abc"  # refused in partial mode: not written, not told
     told: list[int] = []
     summary = datavalueset_import(
+        actor=SYSTEM,
         stream=io.BytesIO(_payload(world, rows)),
         format="dhis2-json",
         setwise=True,
