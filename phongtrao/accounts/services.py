@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 
 from phongtrao.accounts.access import unit_may_administer
 from phongtrao.accounts.models import ROLE_FIELDS, Membership, Role
+from phongtrao.actors import person
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.orgs.models import Unit
