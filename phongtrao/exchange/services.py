@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from phongtrao.actors import Actor
+from phongtrao.actors import Actor, is_system
 from phongtrao.catalog.models import Form, Indicator, ValueType
 from phongtrao.data.bulk import (
     BulkProblem,
@@ -850,8 +850,8 @@ def datavalueset_import(
             _conflicts_add(summary, result.problems)
             if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback
-            if user is not None:
-                _complete(resolver, user)
+            if not is_system(actor):
+                _complete(resolver, actor)
     except _Rollback:
         pass
     except ReadError as error:
