@@ -105,7 +105,7 @@ def job_run(job_id: int) -> str:
     progress.write()
     user = job.user
     try:
-        with upload_storage().open(job.path, "rb") as raw:
+        with progress.beating(), upload_storage().open(job.path, "rb") as raw:
             stream = stream_with_progress(raw, lambda n: progress.add("bytes_read", n))
             summary = datavalueset_import(
                 stream=stream,

@@ -1,7 +1,8 @@
 """Member lists imported in the background, on the task queue, with progress any server sees.
 
 An officer uploads the list her union keeps (Excel or CSV). The upload is bounded and saved
-under `MEDIA_ROOT/member-imports/`, a `MemberImport` row is made and a task queued in the
+in the private storage under `member-imports/` (the shared bucket when configured, never the
+public media), a `MemberImport` row is made and a task queued in the
 same transaction; a `manage.py db_worker` process runs it. The task reads and checks every
 row (`sheets`), then admits the whole list in one transaction (`bulk.members_import`): all
 or nothing, and when any row is wrong nothing is written and each wrong row is reported with
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -46,10 +49,10 @@ INTERRUPTED = "Lượt nhập bị gián đoạn (tiến trình xử lý nền �
 MAX_PROBLEMS = 1_000  # kept on the row; the count says how many there were in all
 
 
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "member-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def upload_storage() -> Storage:
+    """Where a list waits for a worker: the private storage (never the public media), which
+    every app server and worker reads (the shared S3 bucket when configured)."""
+    return storages["private"]
 
 
 def kind_of(name: str) -> str:
@@ -77,9 +80,8 @@ def member_import_create(
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_UPLOAD:
         raise ValidationError(f"Tệp quá lớn (tối đa {MAX_UPLOAD // 1024 // 1024} MB).")
-    path = _folder() / f"{uuid.uuid4().hex}.{kind}"
     written = 0
-    with open(path, "wb") as out:
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
         pieces = (
             upload.chunks()
             if isinstance(upload, UploadedFile)
@@ -88,15 +90,15 @@ def member_import_create(
         for piece in pieces:
             written += len(piece)
             if written > MAX_UPLOAD:
-                out.close()
-                path.unlink(missing_ok=True)
                 raise ValidationError(f"Tệp quá lớn (tối đa {MAX_UPLOAD // 1024 // 1024} MB).")
-            out.write(piece)
+            spool.write(piece)
+        spool.seek(0)
+        path = upload_storage().save(f"member-imports/{uuid.uuid4().hex}.{kind}", File(spool))
     job = MemberImport.objects.create(
         user=owner,
         unit=unit,
         filename=Path(name).name[:255],
-        path=str(path),
+        path=path,
         kind=kind,
         size=written,
         consent_on=consent_on,
@@ -132,7 +134,7 @@ def member_import_run(import_id: int) -> str:
     progress.write()
     reader = csv_read if job.kind == "csv" else list_read
     try:
-        with open(job.path, "rb") as handle:
+        with progress.beating(), upload_storage().open(job.path, "rb") as handle:
             plan = reader(
                 handle,
                 unit=job.unit,
@@ -164,7 +166,7 @@ def member_import_run(import_id: int) -> str:
         _finish(job, progress, ImportStatus.FAILED, error=f"Lỗi khi nhập: {error}"[:2000])
         raise
     finally:
-        Path(job.path).unlink(missing_ok=True)
+        upload_storage().delete(job.path)
     return str(MemberImport.objects.values_list("status", flat=True).get(pk=job.pk))
 
 

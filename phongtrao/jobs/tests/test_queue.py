@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -37,3 +38,24 @@ def test_progress_is_written_at_once_and_forgotten():
     progress_forget("t-1")
 
     assert progress_read("t-1") == ({}, None)
+
+
+@pytest.mark.django_db(
+    databases=["default", "progress"], transaction=True, serialized_rollback=True
+)
+def test_a_silent_task_keeps_its_heartbeat_while_it_runs(settings):
+    """One long statement reports nothing: the heartbeat goes on from the worker's side, so
+    a live task is never taken for dead; it stops when the task ends."""
+    settings.JOBS_STALE_AFTER = 2  # a beat every half second
+    progress = Progress("import-silent", values_read=0)
+    progress.write()
+    _, first = progress_read("import-silent")
+    with progress.beating():
+        deadline = time.monotonic() + 30
+        while progress_read("import-silent")[1] == first and time.monotonic() < deadline:
+            time.sleep(0.1)  # silent: no add(), no write()
+        _, beaten = progress_read("import-silent")
+    assert beaten is not None and first is not None and beaten > first
+    time.sleep(1.2)  # more than two beats' time: nothing beats once the block ended
+    assert progress_read("import-silent")[1] == beaten
+    progress_forget("import-silent")

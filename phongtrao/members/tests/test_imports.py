@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from phongtrao.jobs.worker import tasks_run_pending
+from phongtrao.members.imports import upload_storage
 from phongtrao.members.models import ImportStatus, Member, MemberImport
 from phongtrao.members.sheets import MAX_CSV_BYTES
 
@@ -50,7 +51,7 @@ def csv_file(*rows: list[object], delimiter: str = ",", name: str = "ds.csv") ->
     return out
 
 
-def test_excel_list_is_queued_then_all_or_nothing_with_row_errors(client, registry):
+def test_excel_list_is_queued_then_all_or_nothing_with_row_errors(client, registry, settings):
     login(client, "canbo_xa_a")
     response = send(client, registry, sheet([GOOD, BAD]))
     job = MemberImport.objects.get()
@@ -65,7 +66,9 @@ def test_excel_list_is_queued_then_all_or_nothing_with_row_errors(client, regist
     assert "không hội viên nào được ghi" in text
     assert [number for number, _ in progress["problems"]] == [4]  # below a title and the header
     assert not Member.objects.exists()
-    assert not Path(job.path).exists()
+    # The list waited in the private storage, never in the public media, and is gone.
+    assert job.path.startswith("member-imports/") and not upload_storage().exists(job.path)
+    assert not (Path(settings.MEDIA_ROOT) / "member-imports").exists()
 
     send(client, registry, sheet([GOOD, FIXED]))
     tasks_run_pending()
