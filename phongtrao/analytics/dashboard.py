@@ -31,6 +31,8 @@ from phongtrao.analytics.selectors.base import (
     raw_indicators,
 )
 from phongtrao.analytics.selectors.mapped import (
+    mapped_rows,
+    source_outside,
     source_totals,
     unit_spans_period,
     with_mapped_totals,
@@ -149,30 +151,15 @@ def _children_mapped(
     outside = {child.pk: child for child in children if not unit_spans_period(child, period)}
     if not outside:
         return result
-    rows = (
-        UnitMapping.objects.filter(target_id__in=list(outside), source__valid_from__lte=period.end)
-        .exclude(source__valid_to__lt=period.start)
-        .values_list(
-            "target_id",
-            "source_id",
-            "source__path",
-            "source__level",
-            "source__valid_from",
-            "source__valid_to",
-            "weight",
-            "whole",
-            "estimated",
-        )
-    )
     sources: dict[int, list[MappedSource]] = defaultdict(list)
-    for target_id, pk, path, level, valid_from, valid_to, weight, whole, estimated in rows:
-        source = MappedSource(pk, path, level, valid_from, valid_to, weight, whole, estimated)
-        child = outside[target_id]
+    rows = mapped_rows(
+        UnitMapping.objects.filter(
+            target_id__in=list(outside), source__valid_from__lte=period.end
+        ).exclude(source__valid_to__lt=period.start)
+    )
+    for target_id, source in rows:
         # Only the part of the period the child did not cover itself (as `unit_totals`).
-        if source.valid_from < child.valid_from or (
-            child.valid_to is not None
-            and (source.valid_to is None or source.valid_to > child.valid_to)
-        ):
+        if source_outside(outside[target_id], source):
             sources[target_id].append(source)
     found = _sources_read([s for group in sources.values() for s in group], period, raw)
     for child_id, group in sources.items():

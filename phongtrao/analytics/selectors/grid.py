@@ -37,7 +37,12 @@ from phongtrao.analytics.selectors.base import (
     formula_expr,
     raw_indicators,
 )
-from phongtrao.analytics.selectors.mapped import unit_spans_period, with_mapped_totals
+from phongtrao.analytics.selectors.mapped import (
+    mapped_rows,
+    source_outside,
+    unit_spans_period,
+    with_mapped_totals,
+)
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, ZERO
@@ -172,28 +177,10 @@ def _sources(
     partial = {u.pk: u for u in units if not all(unit_spans_period(u, p) for p in period_list)}
     if not partial:
         return {}
-    rows = UnitMapping.objects.filter(target_id__in=list(partial)).values_list(
-        "target_id",
-        "source_id",
-        "source__path",
-        "source__level",
-        "source__valid_from",
-        "source__valid_to",
-        "weight",
-        "whole",
-        "estimated",
-    )
     result: dict[tuple[int, int], list[MappedSource]] = defaultdict(list)
-    for row in rows:
-        unit = partial[row[0]]
-        source = MappedSource(*row[1:])
-        if not (
-            source.valid_from < unit.valid_from
-            or (
-                unit.valid_to is not None
-                and (source.valid_to is None or source.valid_to > unit.valid_to)
-            )
-        ):
+    for target_id, source in mapped_rows(UnitMapping.objects.filter(target_id__in=list(partial))):
+        unit = partial[target_id]
+        if not source_outside(unit, source):
             continue
         for period in period_list:
             if unit_spans_period(unit, period) or source.valid_from > period.end:

@@ -8,8 +8,10 @@ possible, weighted shares marked `estimated`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import QuerySet
 
 from phongtrao.analytics.models import Rollup
 from phongtrao.analytics.selectors.base import ROLLED_UP_TYPES, MappedSource, Total
@@ -18,6 +20,32 @@ from phongtrao.catalog.models import Indicator, TimeAggregation, ValueType
 from phongtrao.data.models import DataValue, Period
 from phongtrao.data.rollups import ROLLUP_MAX_LEVEL, ZERO, contribution
 from phongtrao.orgs.models import Unit, UnitMapping
+
+#: The columns of a mapping row read into a `MappedSource`, in its fields' order.
+MAPPED_SOURCE_COLUMNS = (
+    "source_id",
+    "source__path",
+    "source__level",
+    "source__valid_from",
+    "source__valid_to",
+    "weight",
+    "whole",
+    "estimated",
+)
+
+
+def mapped_rows(mappings: QuerySet[UnitMapping]) -> Iterator[tuple[int, MappedSource]]:
+    """(target unit id, source) of each of these mapping rows, in one query."""
+    for target_id, *source in mappings.values_list("target_id", *MAPPED_SOURCE_COLUMNS):
+        yield target_id, MappedSource(*source)
+
+
+def source_outside(unit: Unit, source: MappedSource) -> bool:
+    """Whether the source existed when the unit did not (before it began or after it ended):
+    only then do its figures count for the unit."""
+    return source.valid_from < unit.valid_from or (
+        unit.valid_to is not None and (source.valid_to is None or source.valid_to > unit.valid_to)
+    )
 
 
 def unit_spans_period(unit: Unit, period: Period) -> bool:
@@ -31,27 +59,12 @@ def mapped_sources(unit: Unit, period: Period) -> list[MappedSource]:
     """The mapping rows whose source existed in the part of the period the unit did not."""
     if unit_spans_period(unit, period):
         return []
-    rows = (
-        UnitMapping.objects.filter(target=unit, source__valid_from__lte=period.end)
-        .exclude(source__valid_to__lt=period.start)
-        .values_list(
-            "source_id",
-            "source__path",
-            "source__level",
-            "source__valid_from",
-            "source__valid_to",
-            "weight",
-            "whole",
-            "estimated",
+    rows = mapped_rows(
+        UnitMapping.objects.filter(target=unit, source__valid_from__lte=period.end).exclude(
+            source__valid_to__lt=period.start
         )
     )
-    sources = [MappedSource(*r) for r in rows]
-    return [
-        s
-        for s in sources
-        if s.valid_from < unit.valid_from
-        or (unit.valid_to is not None and (s.valid_to is None or s.valid_to > unit.valid_to))
-    ]
+    return [source for _, source in rows if source_outside(unit, source)]
 
 
 def source_era(unit: Unit, source: MappedSource) -> int:
