@@ -35,8 +35,10 @@ MAPPED_SOURCE_COLUMNS = (
 
 
 def mapped_rows(mappings: QuerySet[UnitMapping]) -> Iterator[tuple[int, MappedSource]]:
-    """(target unit id, source) of each of these mapping rows, in one query."""
-    for target_id, *source in mappings.values_list("target_id", *MAPPED_SOURCE_COLUMNS):
+    """(target unit id, source) of each of these mapping rows, in one query, in the tree's
+    order of the sources (so what is listed from them comes in a stable order)."""
+    ordered = mappings.order_by("target_id", "source__path")
+    for target_id, *source in ordered.values_list("target_id", *MAPPED_SOURCE_COLUMNS):
         yield target_id, MappedSource(*source)
 
 
