@@ -9,11 +9,13 @@ after it see what they saw before.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 
 BROWSER = "browser_page"
@@ -21,9 +23,35 @@ DEMO = "binh_phuoc_demo"
 ENGINE_INDEPENDENT = "engine_independent"
 
 
+def one_request_at_a_time(server_class: type[ThreadedWSGIServer]) -> type[ThreadedWSGIServer]:
+    """The live server's class, serving one request at a time when it shares the test's
+    in-memory SQLite connection: that one connection cannot hold two requests' transactions
+    (a browser's concurrent request would end the other's atomic block). Each request still
+    has a thread of its own, so a kept-alive connection blocks nobody."""
+
+    class OneRequestAtATime(server_class):  # type: ignore[valid-type, misc]
+        def set_app(self, application: Any) -> None:
+            if not self.connections_override:
+                super().set_app(application)
+                return
+            lock = threading.Lock()
+
+            def serial(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+                with lock:
+                    return application(environ, start_response)
+
+            super().set_app(serial)
+
+    return OneRequestAtATime
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
+    from django.test.testcases import LiveServerThread
     from hypothesis import settings as hypothesis_settings
+
+    server = one_request_at_a_time(LiveServerThread.server_class)  # type: ignore[attr-defined]
+    LiveServerThread.server_class = server  # type: ignore[attr-defined]
 
     # A real hash costs ~0.4 s per user on this machine; tests check who may do what, not
     # PBKDF2. Production keeps Django's default hashers.
