@@ -15,8 +15,6 @@ until an import of it finishes. The end state and DHIS2's import summary go to t
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import IO, Any
@@ -24,8 +22,6 @@ from typing import IO, Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files import File
-from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -41,6 +37,7 @@ from phongtrao.exchange.models import ImportJob, JobStatus
 from phongtrao.exchange.readers import stream_with_progress
 from phongtrao.exchange.services import datavalueset_import
 from phongtrao.jobs.progress import Progress, progress_forget, progress_read, stale_after
+from phongtrao.jobs.uploads import upload_storage, upload_store
 from phongtrao.vn import format_number
 
 logger = logging.getLogger(__name__)
@@ -56,32 +53,14 @@ FORMAT_CHOICES = [
 INTERRUPTED = "Lượt nhập bị gián đoạn (tiến trình xử lý nền đã dừng); chưa ghi giá trị nào."
 
 
-SPOOL_BYTES = 8 * 1024 * 1024
-
-
-def upload_storage() -> Storage:
-    """Where uploads wait for a worker: the private storage, which every server reads."""
-    return storages["private"]
-
-
 def upload_kept(name: str) -> bool:
     """Whether a job's upload is still stored (a path of the old local folder is not)."""
     return bool(name) and not Path(name).is_absolute() and upload_storage().exists(name)
 
 
 def upload_save(upload: UploadedFile | IO[bytes]) -> tuple[str, int]:
-    """Store an upload under `imports/`; its storage name and size. A request body cannot seek
-    back, so it is spooled first (in memory up to SPOOL_BYTES, then on the local disk)."""
-    name = f"imports/{uuid.uuid4().hex}.upload"
-    storage = upload_storage()
-    if isinstance(upload, UploadedFile):
-        name = storage.save(name, upload)
-    else:
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            shutil.copyfileobj(upload, spool, 1024 * 1024)
-            spool.seek(0)
-            name = storage.save(name, File(spool, name=name))
-    return name, storage.size(name)
+    """Store an upload under `imports/`; its storage name and size."""
+    return upload_store(upload, f"imports/{uuid.uuid4().hex}.upload")
 
 
 @task()

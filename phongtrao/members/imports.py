@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
-from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from phongtrao.jobs.progress import Progress, progress_forget, progress_read, stale_after
+from phongtrao.jobs.uploads import UploadTooLarge, upload_storage, upload_store
 from phongtrao.members.access import Actor, actor_user, records_may_change
 from phongtrao.members.bulk import ImportRejected, members_import
 from phongtrao.members.forms import PURPOSE
@@ -47,12 +45,6 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD = MAX_CSV_BYTES
 INTERRUPTED = "Lượt nhập bị gián đoạn (tiến trình xử lý nền đã dừng); chưa ghi hội viên nào."
 MAX_PROBLEMS = 1_000  # kept on the row; the count says how many there were in all
-
-
-def upload_storage() -> Storage:
-    """Where a list waits for a worker: the private storage (never the public media), which
-    every app server and worker reads (the shared S3 bucket when configured)."""
-    return storages["private"]
 
 
 def kind_of(name: str) -> str:
@@ -80,20 +72,12 @@ def member_import_create(
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_UPLOAD:
         raise ValidationError(f"Tệp quá lớn (tối đa {MAX_UPLOAD // 1024 // 1024} MB).")
-    written = 0
-    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
-        pieces = (
-            upload.chunks()
-            if isinstance(upload, UploadedFile)
-            else iter(lambda: upload.read(1024 * 1024), b"")
+    try:
+        path, written = upload_store(
+            upload, f"member-imports/{uuid.uuid4().hex}.{kind}", max_bytes=MAX_UPLOAD
         )
-        for piece in pieces:
-            written += len(piece)
-            if written > MAX_UPLOAD:
-                raise ValidationError(f"Tệp quá lớn (tối đa {MAX_UPLOAD // 1024 // 1024} MB).")
-            spool.write(piece)
-        spool.seek(0)
-        path = upload_storage().save(f"member-imports/{uuid.uuid4().hex}.{kind}", File(spool))
+    except UploadTooLarge as error:
+        raise ValidationError(f"Tệp quá lớn (tối đa {MAX_UPLOAD // 1024 // 1024} MB).") from error
     job = MemberImport.objects.create(
         user=owner,
         unit=unit,

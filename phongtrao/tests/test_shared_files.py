@@ -69,7 +69,8 @@ def test_private_and_public_files_live_in_different_buckets(shared_storages) -> 
 def test_an_import_upload_waits_in_the_private_bucket_for_any_worker(shared_storages) -> None:
     import io
 
-    from phongtrao.exchange.jobs import upload_kept, upload_save, upload_storage
+    from phongtrao.exchange.jobs import upload_kept, upload_save
+    from phongtrao.jobs.uploads import upload_storage
 
     body = b'{"dataValues": []}'
     name, size = upload_save(io.BytesIO(body))  # a request body: spooled, then stored

@@ -22,8 +22,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from phongtrao.data.models import DataValue
-from phongtrao.exchange.jobs import upload_storage
 from phongtrao.exchange.models import ImportJob
+from phongtrao.jobs.uploads import upload_storage
 from phongtrao.jobs.worker import tasks_run_pending
 
 pytestmark = [

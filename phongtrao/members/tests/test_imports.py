@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from phongtrao.jobs.uploads import upload_storage
 from phongtrao.jobs.worker import tasks_run_pending
-from phongtrao.members.imports import upload_storage
 from phongtrao.members.models import ImportStatus, Member, MemberImport
 from phongtrao.members.sheets import MAX_CSV_BYTES
 
