@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     AWARD_DECIDE = "award_decide", "Ban hành quyết định khen thưởng"
     TWO_FACTOR_ON = "two_factor_on", "Bật xác thực hai bước"
     TWO_FACTOR_OFF = "two_factor_off", "Tắt xác thực hai bước"
+    ATTRIBUTE_SET = "attribute_set", "Đặt giá trị thuộc tính"
 
 
 #: The choices of a value's history (`data.DataValueAudit.action`).

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Count, ForeignKey, QuerySet
 from django.http import HttpRequest
 
-from phongtrao.catalog.models import Form, FormIndicator, Indicator, Section
+from phongtrao.catalog.models import Attribute, Form, FormIndicator, Indicator, Section
 from phongtrao.catalog.services import indicator_formula_validate
 from phongtrao.expressions import CODE_PATTERN
 from phongtrao.orgs.models import uid_from
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     FormAdminBase = admin.ModelAdmin[Form]
     FormIndicatorInlineBase = admin.TabularInline[FormIndicator, Form]
     IndicatorFormBase = forms.ModelForm[Indicator]
+    AttributeAdminBase = admin.ModelAdmin[Attribute]
 else:
-    SectionAdminBase = IndicatorAdminBase = FormAdminBase = admin.ModelAdmin
+    SectionAdminBase = IndicatorAdminBase = FormAdminBase = AttributeAdminBase = admin.ModelAdmin
     FormIndicatorInlineBase = admin.TabularInline
     IndicatorFormBase = forms.ModelForm
 
@@ -191,4 +192,27 @@ class FormAdmin(FormAdminBase):
     def save_model(self, request: HttpRequest, obj: Form, form: Any, change: bool) -> None:
         if not obj.uid:
             obj.uid = uid_from("form:" + obj.code)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Attribute)
+class AttributeAdmin(AttributeAdminBase):
+    """DHIS2's attributes; their values are given with `manage.py attribute_value_set`."""
+
+    list_display = ["name", "code", "uid", "unique"]
+    search_fields = ["name", "code", "uid"]
+    readonly_fields = ["uid"]
+    fields = [
+        "name",
+        "code",
+        "uid",
+        "unique",
+        "organisation_unit_attribute",
+        "data_element_attribute",
+        "data_set_attribute",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Attribute, form: Any, change: bool) -> None:
+        if not obj.uid:
+            obj.uid = uid_from(f"attribute:{obj.name}")
         super().save_model(request, obj, form, change)

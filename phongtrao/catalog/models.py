@@ -59,6 +59,8 @@ class Indicator(models.Model):
     formula = models.CharField("công thức", max_length=500, blank=True)
     note = models.TextField("ghi chú", blank=True)
     sort_order = models.PositiveIntegerField("thứ tự", default=0)
+    # DHIS2's attributeValues (see `Attribute`).
+    attribute_values = models.JSONField("giá trị thuộc tính", default=dict, blank=True)
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -95,6 +97,8 @@ class Form(models.Model):
     )
     # Days after the period's end when entry closes (0: no deadline).
     deadline_days = models.PositiveSmallIntegerField("hạn nộp (ngày sau kỳ)", default=15)
+    # DHIS2's attributeValues (see `Attribute`).
+    attribute_values = models.JSONField("giá trị thuộc tính", default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -133,3 +137,26 @@ class FormIndicator(models.Model):
     def __str__(self) -> str:
         # Reads both relations: list them with select_related("form", "indicator").
         return f"{self.form.code}: {self.indicator.code}"
+
+
+class Attribute(models.Model):
+    """DHIS2's attribute: an extra property an organisation gives its units, indicators or
+    forms (a ministry's code, a partner system's id...). Its values are kept on the objects
+    themselves (`attribute_values`, as DHIS2's jsonb column); a `unique` attribute names
+    objects in the exchange's `ATTRIBUTE:<uid>` identifier scheme."""
+
+    uid = models.CharField("UID", max_length=11, unique=True)
+    code = models.CharField("mã", max_length=50, unique=True, null=True, blank=True)
+    name = models.CharField("tên thuộc tính", max_length=230, unique=True)
+    unique = models.BooleanField("giá trị không được trùng", default=False)
+    organisation_unit_attribute = models.BooleanField("dùng cho đơn vị", default=False)
+    data_element_attribute = models.BooleanField("dùng cho chỉ tiêu", default=False)
+    data_set_attribute = models.BooleanField("dùng cho biểu mẫu", default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "thuộc tính"
+        verbose_name_plural = "thuộc tính"
+
+    def __str__(self) -> str:
+        return self.name

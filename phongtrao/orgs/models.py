@@ -87,6 +87,9 @@ class Unit(models.Model):
     path = models.CharField(max_length=255, db_index=True, editable=False)
     # Size used to spread a split unit's figures (area in km², population...).
     area_km2 = models.FloatField("diện tích (km²)", null=True, blank=True)
+    # DHIS2's attributeValues, stored as DHIS2 stores them: {attribute uid: {"value": …,
+    # "attribute": {"id": uid}}}; written by `catalog.attributes.attribute_value_set`.
+    attribute_values = models.JSONField("giá trị thuộc tính", default=dict, blank=True)
 
     class Meta:
         ordering = ["path"]

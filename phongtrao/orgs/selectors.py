@@ -50,6 +50,16 @@ def unit_resolve(code: str, at: dt.date) -> Unit:
     return unit
 
 
+def units_named(name: str, at: dt.date, *, limit: int = 50) -> list[Unit]:
+    """The units called `name` on `at` (up to `limit`): names repeat (many communes share
+    one), so the caller decides what several mean."""
+    return list(
+        Unit.objects.filter(_valid_on(at), _valid_on(at, "edition__"), name=name).order_by("path")[
+            :limit
+        ]
+    )
+
+
 def unit_descendants(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
     """The unit's subtree, found by the prefix of the materialised path, parents first."""
     units = Unit.objects.filter(path__startswith=unit.path)
