@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,7 @@ from phongtrao.analytics.selectors.grid import (
     grid_figures,
     grid_totals,
 )
+from phongtrao.analytics.selectors.overrides import KINDS, Raw, override_raw, override_value
 from phongtrao.analytics.selectors.reporting import report_counts
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import Period
@@ -53,10 +55,11 @@ class AnalyticsError(ValueError):
     """A request that cannot be answered: `status` 409 (bad request) or 403 (access);
     `code` DHIS2's error code (E71xx, `ErrorCode`; E7128: too many cells) when it has one."""
 
-    def __init__(self, message: str, status: int = 409, code: str = "") -> None:
+    def __init__(self, message: str, status: int = 409, code: str = "", english: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.english = english
 
 
 def _relative(keyword: str, today: dt.date) -> list[str] | None:
@@ -374,6 +377,11 @@ def analytics_plan(
     skip_meta: bool = False,
     edition: str | None = None,
     today: dt.date | None = None,
+    aggregation_type: str = "",
+    display_property: str = "NAME",
+    include_num_den: bool = False,
+    columns: Sequence[str] = (),
+    rows: Sequence[str] = (),
 ) -> AnalyticsPlan:
     """Parse `dimension=` and `filter=` parameters as DHIS2 does, resolve their items and
     check every unit with the access helper; no figure is read yet.
@@ -384,6 +392,11 @@ def analytics_plan(
     unit of the periods' end. Raises `AnalyticsError`: 409 (bad request; `E7128` when the
     request reads more cells, data × periods × units, than `settings.ANALYTICS_MAX_CELLS`),
     or 403 for a unit, or its counterpart, outside the user's subtree.
+
+    DHIS2's `aggregationType` (`aggregation_type`: DEFAULT, or a kind of
+    `selectors.overrides.KINDS` for raw indicators), `displayProperty` (NAME or SHORTNAME:
+    the names in metaData), `includeNumDen` and the table layout (`columns`, `rows`: row
+    dimensions of the request, E7126 / E7127 otherwise) are kept on the plan.
     """
     today = today or timezone.localdate()
     in_scheme = input_id_scheme.upper()
@@ -440,6 +453,13 @@ def analytics_plan(
             "Hãy chia nhỏ yêu cầu (ít chỉ tiêu, kỳ hoặc đơn vị hơn).",
             code="E7128",
         )
+    for placed, code, word in ((columns, "E7126", "Cột"), (rows, "E7127", "Hàng")):
+        for name in placed:
+            if name not in row_names:
+                raise AnalyticsError(
+                    f"{word} “{name}” phải là một chiều (dimension) của yêu cầu.", code=code
+                )
+    aggregation = _aggregation(aggregation_type, indicators, structure)
     return AnalyticsPlan(
         row_names=row_names,
         filter_names=filter_names,
@@ -447,7 +467,43 @@ def analytics_plan(
         out_key=out_key,
         structure=structure,
         skip_meta=skip_meta,
+        aggregation=aggregation,
+        short_names=display_property.strip().upper() == "SHORTNAME",
+        num_den=include_num_den,
+        layout=(list(columns), list(rows)) if columns or rows else None,
     )
+
+
+def _aggregation(asked: str, indicators: Sequence[Any], structure: Edition | None) -> str:
+    """The override to compute ("" for the items' own aggregation), or AnalyticsError."""
+    asked = asked.strip().upper()
+    if not asked or asked == "DEFAULT":
+        return ""
+    if asked not in KINDS:
+        raise AnalyticsError(
+            f"Kiểu tổng hợp aggregationType “{asked}” không được hỗ trợ (được: DEFAULT, "
+            f"{', '.join(KINDS)}).",
+            english=f"Unsupported aggregationType `{asked}` (supported: DEFAULT, "
+            f"{', '.join(KINDS)}).",
+        )
+    if asked == "SUM" and all(
+        getattr(i, "time_aggregation", "") == "sum" and not getattr(i, "formula", "")
+        for i in indicators
+    ):
+        return ""  # the roll-ups' own sums
+    if any(isinstance(i, ReportingRate) or i.formula for i in indicators):
+        raise AnalyticsError(
+            f"aggregationType “{asked}” chỉ áp dụng cho chỉ tiêu nhập trực tiếp, không cho chỉ "
+            "tiêu tính theo công thức hay tỷ lệ báo cáo.",
+            english=f"aggregationType `{asked}` applies only to data elements entered "
+            "directly, not to computed ones or reporting rates.",
+        )
+    if structure is not None:
+        raise AnalyticsError(
+            f"aggregationType “{asked}” không dùng được cùng tham số edition.",
+            english=f"aggregationType `{asked}` cannot be combined with edition.",
+        )
+    return asked
 
 
 def max_cells() -> int:
@@ -457,6 +513,8 @@ def max_cells() -> int:
 
 # DHIS2's outputIdScheme → what identifies dx and ou items in rows and metaData.
 OUTPUT_KEYS = {"UID": "uid", "CODE": "code", "NAME": "name", "SHORTNAME": "short_name"}
+# DHIS2's `includeNumDen` columns, after the value.
+NUM_DEN = ("numerator", "denominator", "factor", "multiplier", "divisor")
 
 
 @dataclass
@@ -472,6 +530,10 @@ class AnalyticsPlan:
     out_key: str
     structure: Edition | None
     skip_meta: bool
+    aggregation: str = ""
+    short_names: bool = False
+    num_den: bool = False
+    layout: tuple[list[str], list[str]] | None = None
     estimates: list[str] = field(default_factory=list)
     height: int = 0
 
@@ -488,28 +550,53 @@ class AnalyticsPlan:
             return str(item.name[:50] if name == "ou" else item.code)
         return str(getattr(item, self.out_key))
 
+    def display(self, name: str, item: Any) -> str:
+        """An item's name as `displayProperty` asks (short: a unit's first 50 characters, an
+        indicator's code, as the metadata API's `shortName`)."""
+        if name == "pe":
+            return periods.label_vi(item.code)
+        if self.short_names and not isinstance(item, ReportingRate):
+            return str(item.name[:50] if name == "ou" else item.code)
+        return str(item.name)
+
     def headers(self) -> list[dict[str, Any]]:
-        """DHIS2's `headers`: one per row dimension, then the value."""
-        return [
+        """DHIS2's `headers`: one per row dimension, then the value (and with `includeNumDen`
+        the numerator, denominator, factor, multiplier and divisor)."""
+        extra = [
             {
                 "name": name,
-                "column": DIMENSION_NAMES[name],
-                "valueType": "TEXT",
-                "type": "java.lang.String",
-                "hidden": False,
-                "meta": True,
-            }
-            for name in self.row_names
-        ] + [
-            {
-                "name": "value",
-                "column": "Giá trị",
+                "column": name.capitalize(),
                 "valueType": "NUMBER",
                 "type": "java.lang.Double",
                 "hidden": False,
                 "meta": False,
             }
+            for name in (NUM_DEN if self.num_den else ())
         ]
+        return (
+            [
+                {
+                    "name": name,
+                    "column": DIMENSION_NAMES[name],
+                    "valueType": "TEXT",
+                    "type": "java.lang.String",
+                    "hidden": False,
+                    "meta": True,
+                }
+                for name in self.row_names
+            ]
+            + [
+                {
+                    "name": "value",
+                    "column": "Giá trị",
+                    "valueType": "NUMBER",
+                    "type": "java.lang.Double",
+                    "hidden": False,
+                    "meta": False,
+                }
+            ]
+            + extra
+        )
 
     def meta(self) -> dict[str, Any]:
         """DHIS2's `metaData` (names of the items, dimensions) with the estimated cells."""
@@ -524,7 +611,7 @@ class AnalyticsPlan:
             meta_items[self.ident("dx", indicator)] = {
                 "uid": indicator.uid,
                 "code": indicator.code,
-                "name": indicator.name,
+                "name": self.display("dx", indicator),
                 "dimensionItemType": kind,
                 "valueType": "NUMBER",
                 "totalAggregationType": total,
@@ -535,7 +622,7 @@ class AnalyticsPlan:
             meta_items[self.ident("ou", unit)] = {
                 "uid": unit.uid,
                 "code": unit.code,
-                "name": unit.name,
+                "name": self.display("ou", unit),
             }
         meta: dict[str, Any] = {
             "items": meta_items,
@@ -573,8 +660,13 @@ def analytics_rows(
     `quote` (a writer's escaping, such as `json.dumps`): every cell is passed through it,
     each identifier once per request rather than once per row.
     """
+    if plan.aggregation:
+        for row in _override_rows(plan):
+            yield row if quote is None else [quote(cell) for cell in row]
+        return
     summed = (
         not plan.row_names
+        or plan.num_den
         or any(isinstance(i, ReportingRate) for i in plan.items["dx"])
         or any(len(plan.items[name]) > 1 for name in plan.filter_names)
     )
@@ -736,9 +828,15 @@ def _emit(plan: AnalyticsPlan, acc: dict[tuple[int, ...], list[Any]]) -> Iterato
     position = plan.row_names.index("dx") if "dx" in plan.row_names else None
     for key in sorted(acc):
         item = plan.items["dx"][key[position] if position is not None else 0]
+        # includeNumDen: a rate's actual and expected reports and 100; nothing for data.
+        num_den = ["", "", "", "", ""] if plan.num_den else []
         if isinstance(item, ReportingRate):
             # DHIS2 answers every cell where reports are expected, 0 included.
             value = item.value(acc[key])
+            if num_den:
+                # DHIS2 writes the counts as doubles ("3.0") and the factor as an int.
+                actual = acc[key][1] if item.metric.endswith("ON_TIME") else acc[key][0]
+                num_den[:3] = [f"{float(actual)}", f"{float(acc[key][2])}", "100"]
         else:
             amount, count = acc[key]
             if not count:
@@ -748,7 +846,150 @@ def _emit(plan: AnalyticsPlan, acc: dict[tuple[int, ...], list[Any]]) -> Iterato
         yield [
             plan.ident(name, plan.items[name][i])
             for name, i in zip(plan.row_names, key, strict=True)
-        ] + [_number(value)]
+        ] + [_number(value), *num_den]
+
+
+def _override_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
+    """The rows under an `aggregationType` override (`selectors.overrides`): a filter's
+    items are taken together, as DHIS2 puts them in one query."""
+    indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
+    cells = override_raw(
+        units=unit_list, period_list=period_list, indicators=indicators, kind=plan.aggregation
+    )
+    merged: dict[tuple[int, ...], list[Raw]] = {}
+    for (ix, ip, iu), raws in cells.items():
+        index = {"dx": ix, "pe": ip, "ou": iu}
+        merged.setdefault(tuple(index[n] for n in plan.row_names), []).extend(raws)
+    all_days = sum((p.end - p.start).days + 1 for p in period_list)
+    for key in sorted(merged):
+        at = dict(zip(plan.row_names, key, strict=True))
+        days = (
+            (period_list[at["pe"]].end - period_list[at["pe"]].start).days + 1
+            if "pe" in at
+            else all_days
+        )
+        value = override_value(merged[key], plan.aggregation, days)
+        if value is None:
+            continue
+        plan.height += 1
+        yield [plan.ident(name, plan.items[name][at[name]]) for name in plan.row_names] + [
+            _number(value),
+            *(["", "", "", "", ""] if plan.num_den else []),
+        ]
+
+
+# DHIS2's names of the dimensions in a table layout (`DimensionalObject.PRETTY_NAMES`,
+# `Visualization.COLUMN_NAMES`).
+PRETTY_NAMES = {"dx": "Data", "pe": "Period", "ou": "Organisation unit"}
+COLUMN_NAMES = {"dx": "data", "pe": "period", "ou": "organisationunit"}
+ILLEGAL_IN_COLUMN = re.compile(r"[/\\?%*:|\"'<>.]")
+
+
+def _column_encode(text: str) -> str:
+    """`Visualization.columnEncode`: a column's name as DHIS2 derives it from its items."""
+    text = text.replace("<", "_lt").replace(">", "_gt")
+    return ILLEGAL_IN_COLUMN.sub("", text)[:255].lower()
+
+
+def _header(name: str, column: str, number: bool, hidden: bool, meta: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "column": column,
+        "valueType": "NUMBER" if number else "TEXT",
+        "type": "java.lang.Double" if number else "java.lang.String",
+        "hidden": hidden,
+        "meta": meta,
+    }
+
+
+def analytics_table(
+    plan: AnalyticsPlan, *, hide_empty_rows: bool = False, hide_empty_columns: bool = False
+) -> dict[str, Any]:
+    """DHIS2's table layout (`columns=`, `rows=`; `Visualization.getGrid`): for each row
+    dimension four headers (id, name, code, description), then one numeric column per
+    combination of the column dimensions' items, named from their short names; a row per
+    combination of the row dimensions' items, "" where no value. Identifiers are uids
+    (DHIS2 drops `outputIdScheme` here); the figures are those of `analytics_rows`."""
+    assert plan.layout is not None
+    columns, rows = plan.layout
+    names = plan.row_names
+    by_ident = {n: {plan.ident(n, item): item for item in plan.items[n]} for n in names}
+    values: dict[tuple[str, ...], str] = {}
+    for row in analytics_rows(plan):
+        uids = sorted(by_ident[n][row[i]].uid if n != "pe" else row[i] for i, n in enumerate(names))
+        values[tuple(uids)] = row[len(names)]
+
+    def uid(name: str, item: Any) -> str:
+        return str(item.code if name == "pe" else item.uid)
+
+    headers: list[dict[str, Any]] = []
+    for name in rows:
+        pretty, column = PRETTY_NAMES[name], COLUMN_NAMES[name]
+        headers += [
+            _header(f"{pretty} ID", f"{column}id", False, True, True),
+            _header(pretty, f"{column}name", False, False, True),
+            _header(f"{pretty} code", f"{column}code", False, True, True),
+            _header(f"{pretty} description", f"{column}description", False, True, True),
+        ]
+    column_items = list(itertools.product(*(plan.items[n] for n in columns)))
+    for combination in column_items:
+        short = [
+            item.code if n == "pe" else (item.name[:50] if n == "ou" else item.code)
+            for n, item in zip(columns, combination, strict=True)
+        ]
+        pretty_name = " ".join(
+            plan.display(n, item) for n, item in zip(columns, combination, strict=True)
+        )
+        headers.append(
+            _header(
+                _column_encode("_".join(short)) if short else "total",
+                pretty_name or "Total",
+                True,
+                False,
+                False,
+            )
+        )
+    grid: list[list[str | None]] = []
+    for combination in itertools.product(*(plan.items[n] for n in rows)):
+        line: list[str | None] = []
+        for name, item in zip(rows, combination, strict=True):
+            description = getattr(item, "note", "") if name == "dx" else ""
+            code = item.code if name != "pe" else item.code
+            line += [uid(name, item), plan.display(name, item), code or None, description or None]
+        found = False
+        row_uids = [uid(n, item) for n, item in zip(rows, combination, strict=True)]
+        for column_combination in column_items:
+            key = tuple(
+                sorted(
+                    row_uids
+                    + [uid(n, item) for n, item in zip(columns, column_combination, strict=True)]
+                )
+            )
+            value = values.get(key)
+            found = found or value is not None
+            line.append(value)
+        if hide_empty_rows and not found:
+            continue
+        grid.append(line)
+    if hide_empty_columns:
+        keep = [i for i in range(len(headers)) if any(line[i] is not None for line in grid)]
+        headers = [headers[i] for i in keep]
+        grid = [[line[i] for i in keep] for line in grid]
+    answer: dict[str, Any] = {"headers": headers}
+    filters = [plan.display(n, item) for n in plan.filter_names for item in plan.items[n]]
+    if filters:
+        answer["title"] = ", ".join(filters)
+    if not plan.skip_meta:
+        answer["metaData"] = plan.meta()
+    answer.update(
+        {
+            "rows": [["" if cell is None else cell for cell in line] for line in grid],
+            "height": len(grid),
+            "width": len(headers),
+            "headerWidth": len(headers),
+        }
+    )
+    return answer
 
 
 def analytics_grid(**params: Any) -> dict[str, Any]:
@@ -778,5 +1019,6 @@ __all__ = [
     "analytics_plan",
     "analytics_rows",
     "analytics_rows_summed",
+    "analytics_table",
     "max_cells",
 ]

@@ -211,11 +211,11 @@ def test_metadata_as_xml_is_not_acceptable_as_in_dhis2_240(client, api_people):
 @pytest.mark.parametrize(
     ("extra", "named"),
     [
-        ({"aggregationType": "COUNT"}, "aggregationType"),
-        ({"columns": "dx", "rows": "ou"}, "columns, rows"),
+        ({"aggregationType": "CUSTOM"}, "aggregationType"),
+        ({"showHierarchy": "true"}, "showHierarchy"),
         ({"measureCriteria": "GE:10"}, "measureCriteria"),
-        ({"displayProperty": "SHORTNAME"}, "SHORTNAME"),
-        ({"tableLayout": "true"}, "tableLayout"),
+        ({"displayProperty": "CODE"}, "CODE"),
+        ({"includeNumDen": "maybe"}, "includeNumDen"),
     ],
 )
 def test_analytics_refuses_what_it_does_not_answer(

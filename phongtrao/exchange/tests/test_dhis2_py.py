@@ -97,8 +97,10 @@ def test_dhis2_py_reads_imports_analyses_and_makes_a_token(live_server, ids):
         [ids["de"], ids["c1"], "13"],
     ]
 
+    counted = api.get("analytics", params=[*analytics, ("aggregationType", "COUNT")]).json()
+    assert counted["rows"] == [[ids["de"], ids["d1"], "2"], [ids["de"], ids["c1"], "1"]]
     with pytest.raises(RequestException) as refused:
-        api.get("analytics", params=[*analytics, ("aggregationType", "COUNT")])
+        api.get("analytics", params=[*analytics, ("aggregationType", "CUSTOM")])
     assert refused.value.code == 409 and "aggregationType" in refused.value.description
     assert DataValue.objects.count() == 2
 
