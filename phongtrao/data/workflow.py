@@ -227,8 +227,18 @@ def _row(form: Form, unit: Unit, period: Period) -> Submission:
 
 
 @transaction.atomic
-def submission_submit(*, form: Form, unit: Unit, period: Period, user: Any) -> Submission:
-    """Send the report to the level above for approval (from draft or returned)."""
+def submission_submit(
+    *,
+    form: Form,
+    unit: Unit,
+    period: Period,
+    user: Any,
+    submitted_at: dt.datetime | None = None,
+) -> Submission:
+    """Send the report to the level above for approval (from draft or returned).
+
+    `submitted_at`: when it counts as sent (the DHIS2 API's `completeDate`, a day DHIS2
+    registers at its start); now by default, and never later than now."""
     if not unit_may_change(user, unit):
         raise PermissionDenied("Bạn không có quyền gửi báo cáo của đơn vị này.")
     submission = _row(form, unit, period)
@@ -241,7 +251,8 @@ def submission_submit(*, form: Form, unit: Unit, period: Period, user: Any) -> S
         raise DataLocked(deadline_message(deadline))
     submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_by = user
-    submission.submitted_at = timezone.now()
+    now = timezone.now()
+    submission.submitted_at = min(submitted_at, now) if submitted_at is not None else now
     submission.save()
     audit_log(user=user, action=AuditAction.SUBMIT, target=_target(submission))
     _tell(

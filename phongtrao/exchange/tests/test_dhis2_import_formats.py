@@ -4,13 +4,16 @@ zip bodies, `compression=` and `.json.gz` exports) with a zip bomb refused befor
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import json
 import zipfile
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import DataValue, Submission, SubmissionStatus
@@ -131,6 +134,25 @@ def test_the_import_summary_is_xml_when_the_client_asks(client, people):
     )
 
 
+def test_conflict_indexes_in_xml_one_as_dhis2_several_joined(client, people):
+    body = _json_body(
+        ("NoSuchElem1", "201201", UNIT_A, "5"),
+        (ELEMENT_A, "201201", UNIT_A, "5"),
+        ("NoSuchElem1", "201202", UNIT_A, "6"),
+        ("NoSuchElem2", "201201", UNIT_A, "7"),
+    )
+
+    response = _post(client, body, "application/json", HTTP_ACCEPT="application/xml")
+
+    conflicts = {
+        c.get("object"): c.get("indexes")
+        for c in ElementTree.fromstring(response.content).iter(DXF + "conflict")
+    }
+    # One index is DHIS2's own attribute. Jackson writes an int[] attribute once per index
+    # (indexes="0" indexes="2": not well-formed XML); phongtrao joins them with commas.
+    assert conflicts == {"NoSuchElem1": "0,2", "NoSuchElem2": "3"}
+
+
 def test_the_import_summary_stays_json_for_json_clients(client, people):
     body = _json_body((ELEMENT_A, "201201", UNIT_A, "5"))
 
@@ -163,7 +185,27 @@ def test_complete_date_submits_the_report_and_the_export_writes_it(client, peopl
     )
     header = json.loads(b"".join(exported.streaming_content))
     assert list(header)[:4] == ["dataSet", "completeDate", "period", "orgUnit"]
-    assert header["completeDate"].endswith("+0000")
+    # DHIS2 registers the day at its start (server time, here Asia/Ho_Chi_Minh), written in UTC.
+    assert submission.submitted_at == dt.datetime(2012, 2, 3, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert header["completeDate"] == "2012-02-02T17:00:00.000+0000"
+
+
+def test_a_complete_date_after_today_is_today_as_dhis2(client, people):
+    _form()
+    later = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    body = _json_body(
+        (ELEMENT_A, "201201", UNIT_A, "5"),
+        dataSet="DataSet0001",
+        period="201201",
+        orgUnit=UNIT_A,
+        completeDate=later,
+    )
+
+    response = _post(client, body, "application/json")
+
+    assert response.json()["response"]["dataSetComplete"] == timezone.localdate().isoformat()
+    submitted_at = Submission.objects.get().submitted_at
+    assert submitted_at is not None and submitted_at <= timezone.now()
 
 
 def test_no_complete_date_leaves_the_report_open(client, people):
