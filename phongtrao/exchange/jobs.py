@@ -90,6 +90,8 @@ def job_run(job_id: int) -> str:
                 stream=stream,
                 format=job.format,
                 id_scheme=job.id_scheme,
+                data_element_id_scheme=job.data_element_id_scheme or None,
+                org_unit_id_scheme=job.org_unit_id_scheme or None,
                 dry_run=job.dry_run,
                 strategy=job.strategy,
                 atomic=job.atomic,
@@ -135,6 +137,8 @@ def job_create(
     id_scheme: str,
     atomic: bool = True,
     name: str = "",
+    data_element_id_scheme: str = "",
+    org_unit_id_scheme: str = "",
 ) -> ImportJob:
     """Save the upload (a file of the form, or a request body) and queue its import; a
     worker takes it once this transaction commits."""
@@ -149,6 +153,8 @@ def job_create(
         dry_run=dry_run,
         strategy=strategy,
         id_scheme=id_scheme,
+        data_element_id_scheme=data_element_id_scheme,
+        org_unit_id_scheme=org_unit_id_scheme,
         atomic=atomic,
         uid=uuid.uuid4().hex[:11],
         size=size,

@@ -22,7 +22,8 @@ from django.db.models import F, Model, Q, QuerySet
 from django.db.models.functions import Lower
 
 from phongtrao.accounts.access import membership_of, units_visible
-from phongtrao.catalog.models import Form, Indicator, TimeAggregation, ValueType
+from phongtrao.catalog.attributes import attribute_values_of
+from phongtrao.catalog.models import Attribute, Form, Indicator, TimeAggregation, ValueType
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_parse
 from phongtrao.spreadsheets import cell_safe
@@ -226,6 +227,15 @@ def _render(obj: Any, wanted: FieldTree, resource: Resource, context: dict[str, 
     return result
 
 
+def _attribute_values(obj: Any, wanted: FieldTree, context: dict[str, Any]) -> Any:
+    """DHIS2's `attributeValues`: `[{"attribute": {"id": …}, "value": …}]`; a block such as
+    `attributeValues[value]` keeps those keys."""
+    items = attribute_values_of(obj)
+    if not wanted:
+        return items
+    return [{k: v for k, v in item.items() if k in wanted} for item in items]
+
+
 # --- organisation units ------------------------------------------------------------------
 
 
@@ -277,6 +287,7 @@ UNITS: Resource = Resource(
         "children": lambda u, w, c: [
             _ref(child, w, UNITS, c) for child in c.get("children", {}).get(u.pk, [])
         ],
+        "attributeValues": _attribute_values,
     },
     simple=("id", "code", "name", "displayName", "shortName", "level", "path", "openingDate"),
     filters={
@@ -391,6 +402,7 @@ DATA_ELEMENTS: Resource = Resource(
         "formName": lambda i, w, c: i.name,
         "categoryCombo": _default_combo,
         "dataSetElements": _element_sets,
+        "attributeValues": _attribute_values,
     },
     simple=(
         "id",
@@ -421,6 +433,7 @@ DATA_SETS: Resource = Resource(
         "categoryCombo": _default_combo,
         "dataSetElements": _set_elements,
         "organisationUnits": _set_units,
+        "attributeValues": _attribute_values,
     },
     simple=("id", "code", "name", "displayName", "shortName", "periodType", "expiryDays"),
     filters={"id": "uid", "code": "code", "name": "name", "displayName": "name"},
@@ -428,7 +441,37 @@ DATA_SETS: Resource = Resource(
     prepare=_sets_prepare,
 )
 
-RESOURCES = {r.plural: r for r in (UNITS, DATA_ELEMENTS, DATA_SETS)}
+ATTRIBUTES: Resource = Resource(
+    plural="attributes",
+    getters={
+        "id": lambda a, w, c: a.uid,
+        "code": lambda a, w, c: a.code,
+        "name": lambda a, w, c: a.name,
+        "displayName": lambda a, w, c: a.name,
+        "shortName": lambda a, w, c: a.name[:50],
+        "valueType": lambda a, w, c: "TEXT",
+        "unique": lambda a, w, c: a.unique,
+        "organisationUnitAttribute": lambda a, w, c: a.organisation_unit_attribute,
+        "dataElementAttribute": lambda a, w, c: a.data_element_attribute,
+        "dataSetAttribute": lambda a, w, c: a.data_set_attribute,
+    },
+    simple=(
+        "id",
+        "code",
+        "name",
+        "displayName",
+        "valueType",
+        "unique",
+        "organisationUnitAttribute",
+        "dataElementAttribute",
+        "dataSetAttribute",
+    ),
+    filters={"id": "uid", "code": "code", "name": "name", "displayName": "name"},
+    queryset=lambda user: Attribute.objects.order_by("name"),
+    prepare=_no_context,
+)
+
+RESOURCES = {r.plural: r for r in (UNITS, DATA_ELEMENTS, DATA_SETS, ATTRIBUTES)}
 OPERATORS = {
     "eq": "exact",
     "ieq": "iexact",

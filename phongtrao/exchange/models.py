@@ -64,7 +64,10 @@ class ImportJob(models.Model):
     # The id DHIS2's async protocol gives out (/api/system/tasks/DATAVALUE_IMPORT/<uid>).
     uid = models.CharField("mã DHIS2", max_length=11, blank=True, db_index=True, editable=False)
     strategy = models.CharField("chiến lược", max_length=20, default="CREATE_AND_UPDATE")
-    id_scheme = models.CharField("kiểu mã", max_length=10, default="UID")
+    # DHIS2's idScheme, dataElementIdScheme, orgUnitIdScheme (UID, CODE, NAME, ATTRIBUTE:<uid>).
+    id_scheme = models.CharField("kiểu mã", max_length=40, default="UID")
+    data_element_id_scheme = models.CharField("kiểu mã chỉ tiêu", max_length=40, blank=True)
+    org_unit_id_scheme = models.CharField("kiểu mã đơn vị", max_length=40, blank=True)
     status = models.CharField(
         "trạng thái", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )

@@ -11,6 +11,8 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from phongtrao.analytics.selectors.overrides import KINDS as AGGREGATION_KINDS
+
 JSON = "application/json"
 
 
@@ -143,6 +145,8 @@ DATA_VALUE_SET_QUERY = [
     _query("children", "Lấy cả các đơn vị cấp dưới", {"type": "boolean"}),
     _query("idScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
 ]
+SCHEMES = "UID, CODE, NAME hoặc ATTRIBUTE:<UID của thuộc tính duy nhất>"
+SCHEME = {"type": "string", "pattern": "^(UID|CODE|NAME|ATTRIBUTE:[A-Za-z0-9]{11})$"}
 IMPORT_QUERY = [
     _query("dryRun", "Nhập thử, không ghi", {"type": "boolean"}),
     _query(
@@ -151,9 +155,9 @@ IMPORT_QUERY = [
         {"type": "string", "enum": ["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"]},
     ),
     _query("atomicMode", "ALL: có xung đột thì không ghi gì", {"enum": ["ALL", "NONE"]}),
-    _query("idScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
-    _query("dataElementIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
-    _query("orgUnitIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
+    _query("idScheme", SCHEMES, SCHEME),
+    _query("dataElementIdScheme", SCHEMES, SCHEME),
+    _query("orgUnitIdScheme", SCHEMES, SCHEME),
 ]
 
 
@@ -299,6 +303,13 @@ def _more_paths() -> dict[str, Any]:
                 },
             }
         }
+    attributes = _list("Danh mục", "attributes", "thuộc tính (DHIS2 attributes)")
+    attributes["get"]["parameters"] = [FIELDS]
+    paths["/api/attributes"] = attributes
+    paths["/api/attributes.json"] = {
+        "get": {**attributes["get"], "operationId": "attributesListJson"}
+    }
+    paths["/api/attributes/{uid}"] = _one("Danh mục", "attributes", "một thuộc tính")
     for plural in ("categoryOptionCombos", "categoryCombos", "categories", "categoryOptions"):
         listing = _list("Danh mục", plural, f"{plural} (chỉ mặc định)")
         listing["get"]["parameters"] = [FIELDS]
@@ -386,6 +397,17 @@ def schema() -> dict[str, Any]:
         _query("outputIdScheme", "UID hoặc CODE", {"type": "string", "enum": ["UID", "CODE"]}),
         _query("skipMeta", "Bỏ phần metaData", {"type": "boolean"}),
         _query("skipData", "Bỏ các dòng số liệu (rows)", {"type": "boolean"}),
+        _query(
+            "aggregationType",
+            "Cách tổng hợp thay cho mặc định của chỉ tiêu, tính từ số liệu gốc như DHIS2",
+            {"type": "string", "enum": ["DEFAULT", *AGGREGATION_KINDS]},
+        ),
+        _query("displayProperty", "Tên hiển thị trong metaData", {"enum": ["NAME", "SHORTNAME"]}),
+        _query("includeNumDen", "Thêm 5 cột tử số, mẫu số…", {"type": "boolean"}),
+        _query("columns", "Bảng trình bày: các chiều làm cột, ví dụ `pe` hoặc `dx;ou`"),
+        _query("rows", "Bảng trình bày: các chiều làm hàng, ví dụ `ou`"),
+        _query("hideEmptyRows", "Bảng trình bày: bỏ hàng trống", {"type": "boolean"}),
+        _query("hideEmptyColumns", "Bảng trình bày: bỏ cột trống", {"type": "boolean"}),
         {
             **EDITION,
             "description": EDITION["description"]

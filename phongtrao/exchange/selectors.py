@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 
 from phongtrao.data.models import LOCKED_STATUSES, DataValue, Submission
-from phongtrao.exchange.formats import IdScheme
+from phongtrao.exchange.formats import IdScheme, Scheme, scheme_lookup
 from phongtrao.orgs.models import Unit
 
 
@@ -29,19 +29,15 @@ class ExportRow:
     stored_by: str
 
 
-# The field each identifier scheme writes (DHIS2's UID, CODE, NAME).
-SCHEME_FIELDS = {IdScheme.UID: "uid", IdScheme.CODE: "code", IdScheme.NAME: "name"}
-
-
 def export_rows(
     *,
     unit: Unit | None = None,
     units: Sequence[Unit] = (),
     period_codes: Sequence[str] = (),
     children: bool = False,
-    id_scheme: IdScheme = IdScheme.UID,
-    data_element_id_scheme: IdScheme | None = None,
-    org_unit_id_scheme: IdScheme | None = None,
+    id_scheme: Scheme = IdScheme.UID,
+    data_element_id_scheme: Scheme | None = None,
+    org_unit_id_scheme: Scheme | None = None,
     indicator_ids: Collection[int] | None = None,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
@@ -54,7 +50,9 @@ def export_rows(
 
     `indicator_ids` limits the export to some indicators (a form's), `limit` to that many
     values. Identifiers are written in `id_scheme`, or the element's and unit's own schemes
-    when given. The caller has checked that the user may read the units.
+    when given; in an `ATTRIBUTE:<uid>` scheme, an object without a value of the attribute
+    is written with an empty identifier (DHIS2 writes null). The caller has checked that
+    the user may read the units.
     """
     chosen = list(units) + ([unit] if unit is not None else [])
     values = DataValue.objects.all()
@@ -72,8 +70,8 @@ def export_rows(
     for one in chosen:
         where |= Q(unit__path__startswith=one.path) if children else Q(unit=one)
     values = values.filter(where)
-    de_key = SCHEME_FIELDS[data_element_id_scheme or id_scheme]
-    ou_key = SCHEME_FIELDS[org_unit_id_scheme or id_scheme]
+    de_key = scheme_lookup(data_element_id_scheme or id_scheme)
+    ou_key = scheme_lookup(org_unit_id_scheme or id_scheme)
     fields = (
         f"indicator__{de_key}",
         "period__code",
@@ -90,7 +88,9 @@ def export_rows(
     for de, pe, ou, value, comment, follow_up, updated_at, stored_by in ordered.values_list(
         *fields
     ).iterator(chunk_size=5000):
-        yield ExportRow(de, pe, ou, value, comment, follow_up, updated_at, stored_by or "")
+        yield ExportRow(
+            de or "", pe, ou or "", value, comment, follow_up, updated_at, stored_by or ""
+        )
 
 
 def completed_at(*, form: Any, unit: Unit, period_code: str) -> dt.datetime | None:

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from phongtrao.actors import Actor, is_system
+from phongtrao.catalog.attributes import attribute_get
 from phongtrao.catalog.models import Form, Indicator, ValueType
 from phongtrao.data.bulk import (
     BulkProblem,
@@ -49,17 +50,20 @@ from phongtrao.data.workflow import submission_submit
 from phongtrao.exchange.compression import inflated
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
+    AttributeScheme,
     Format,
     FormatError,
     IdScheme,
+    Scheme,
     Strategy,
+    scheme_ident,
+    scheme_lookup,
     scheme_parse,
     strategy_parse,
 )
 from phongtrao.exchange.readers import RawValue, Reader, ReadError, reader_for
-from phongtrao.exchange.selectors import SCHEME_FIELDS
 from phongtrao.orgs.models import Unit
-from phongtrao.orgs.selectors import unit_resolve
+from phongtrao.orgs.selectors import unit_resolve, units_named
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # Conflicts kept in the summary: the rest are counted, not listed (a bad million-value file
@@ -226,9 +230,9 @@ class _Resolver:
         reader: Reader,
         summary: ImportSummary,
         strategy: Strategy,
-        id_scheme: IdScheme | None,
-        data_element_id_scheme: IdScheme | None,
-        org_unit_id_scheme: IdScheme | None,
+        id_scheme: Scheme | None,
+        data_element_id_scheme: Scheme | None,
+        org_unit_id_scheme: Scheme | None,
         unit_allowed: Callable[[Unit], bool] | None = None,
         on_read: Callable[[int], None] | None = None,
         user_name: str = "",
@@ -240,9 +244,9 @@ class _Resolver:
         self.summary = summary
         self.strategy = strategy
         self.given = (id_scheme, data_element_id_scheme, org_unit_id_scheme)
-        self.id_scheme = IdScheme.UID
-        self.de_scheme = IdScheme.UID
-        self.ou_scheme = IdScheme.UID
+        self.id_scheme: Scheme = IdScheme.UID
+        self.de_scheme: Scheme = IdScheme.UID
+        self.ou_scheme: Scheme = IdScheme.UID
         self.indicators: dict[str, Indicator] = {}
         self.periods: dict[str, Period | str] = {}
         self.units: dict[tuple[str, dt.date], tuple[int, str] | None] = {}
@@ -261,10 +265,14 @@ class _Resolver:
             self.summary.strategy = self.strategy
         if header.get("dryRun"):
             self.summary.dry_run = header["dryRun"].strip().lower() in {"true", "1"}
-        if self.ou_scheme == IdScheme.NAME:
-            raise FormatError("Nhập theo tên đơn vị (orgUnitIdScheme=NAME) không được hỗ trợ.")
-        key = SCHEME_FIELDS[self.de_scheme]
-        self.indicators = {getattr(i, key): i for i in Indicator.objects.all()}
+        for scheme in (self.de_scheme, self.ou_scheme):
+            attribute_scheme_check(scheme)
+        self.indicators = {}
+        if scheme_names(self.de_scheme):
+            for indicator in Indicator.objects.all():
+                key = scheme_ident(indicator, self.de_scheme)
+                if key is not None:
+                    self.indicators[key] = indicator
 
     def values(self, raws: Iterator[RawValue]) -> Iterator[BulkValue]:
         started = False
@@ -472,12 +480,23 @@ class _Resolver:
 
     def _unit(self, key: str, period: Period) -> tuple[int, str] | None:
         at = period.end
-        cache_key = (key, at if self.ou_scheme == IdScheme.CODE else dt.date.min)
+        dated = self.ou_scheme in (IdScheme.CODE, IdScheme.NAME)
+        cache_key = (key, at if dated else dt.date.min)
         if cache_key in self.units:
             return self.units[cache_key]
         unit: Unit | None
         if self.ou_scheme == IdScheme.UID:
             unit = Unit.objects.filter(uid=key).only("id", "path", "uid").first()
+        elif self.ou_scheme == IdScheme.NAME:
+            found = self._named(key, at)
+            if len(self.units) < 200_000:
+                self.units[cache_key] = found
+            return found
+        elif isinstance(self.ou_scheme, AttributeScheme):
+            unit = None
+            if key and scheme_names(self.ou_scheme):
+                lookup = {scheme_lookup(self.ou_scheme): key}
+                unit = Unit.objects.filter(**lookup).only("id", "path", "uid").first()
         else:
             try:
                 unit = unit_resolve(key, at)
@@ -487,6 +506,18 @@ class _Resolver:
         if len(self.units) < 200_000:
             self.units[cache_key] = found
         return found
+
+    def _named(self, name: str, at: dt.date) -> tuple[int, str] | None:
+        """The unit called `name` on `at`. Names repeat (DHIS2 takes the first it finds);
+        here the one the user may change among them, and none when that is still several."""
+        named = units_named(name, at) if name else []
+        keys = [self._unit_key(unit) for unit in named]
+        allowed = [key for key in keys if key is not None and key != FORBIDDEN]
+        if len(allowed) == 1:
+            return allowed[0]
+        if not allowed and keys:
+            return FORBIDDEN
+        return None
 
     def _breakdowns_checked(self, items: list[tuple[RawValue, BulkValue]]) -> Iterable[BulkValue]:
         """Drop "of which" values larger than their parent given in the same chunk."""
@@ -519,6 +550,24 @@ class _Resolver:
                 "E7619", raw.data_element, "value is greater than its parent's"
             ),
         )
+
+
+def attribute_scheme_check(scheme: Scheme | None) -> None:
+    """An `ATTRIBUTE:<uid>` scheme must name an attribute (DHIS2: "Attribute does not exist")."""
+    if isinstance(scheme, AttributeScheme) and attribute_get(scheme.attribute) is None:
+        raise FormatError(
+            f"Không có thuộc tính (attribute) UID “{scheme.attribute}” của kiểu mã {scheme}.",
+            f"Attribute does not exist: {scheme.attribute}",
+        )
+
+
+def scheme_names(scheme: Scheme) -> bool:
+    """Whether a scheme can name objects: an attribute only when unique, as DHIS2's
+    `getByUniqueAttributeValue` (a non-unique attribute names nothing)."""
+    if isinstance(scheme, AttributeScheme):
+        attribute = attribute_get(scheme.attribute)
+        return attribute is not None and attribute.unique
+    return True
 
 
 def _accepted_number(text: str, indicator: Indicator) -> Decimal | None:
@@ -770,9 +819,9 @@ def datavalueset_import(
     *,
     stream: IO[bytes],
     format: Format | str,
-    id_scheme: IdScheme | str | None = None,
-    data_element_id_scheme: IdScheme | str | None = None,
-    org_unit_id_scheme: IdScheme | str | None = None,
+    id_scheme: Scheme | str | None = None,
+    data_element_id_scheme: Scheme | str | None = None,
+    org_unit_id_scheme: Scheme | str | None = None,
     dry_run: bool = False,
     strategy: Strategy | str = Strategy.CREATE_AND_UPDATE,
     atomic: bool = True,
@@ -883,14 +932,16 @@ def datavalueset_import(
 
 
 def _completion_day(text: str) -> dt.date | None:
-    """DHIS2's `completeDate`: a day, `true` (today) or `false`/empty (None)."""
+    """DHIS2's `completeDate`: a day (a later one is today), `true` (today) or `false`/empty
+    (None), as `DefaultDataValueSetService.getCompletionDate`."""
     text = text.strip().lower()
     if not text or text == "false":
         return None
+    today = timezone.localdate()
     if text == "true":
-        return timezone.localdate()
+        return today
     try:
-        return dt.date.fromisoformat(text[:10])
+        return min(dt.date.fromisoformat(text[:10]), today)
     except ValueError:
         raise ReadError(f"completeDate “{text}” không phải là ngày hợp lệ (yyyy-MM-dd).") from None
 
@@ -906,7 +957,12 @@ def _complete(resolver: _Resolver, user: Any) -> None:
         return
     form_key, period_code, unit_key = keys
     scheme = scheme_parse(header.get("dataSetIdScheme")) or resolver.id_scheme
-    form = Form.objects.filter(**{SCHEME_FIELDS[scheme]: form_key}).first()
+    attribute_scheme_check(scheme)
+    form = (
+        Form.objects.filter(**{scheme_lookup(scheme): form_key}).first()
+        if scheme_names(scheme)
+        else None
+    )
     period = resolver.period_of(period_code)
     unit = resolver.unit_of(unit_key, period) if isinstance(period, Period) else None
     if form is None or unit is None or not isinstance(period, Period):
@@ -918,7 +974,9 @@ def _complete(resolver: _Resolver, user: Any) -> None:
         )
         return
     try:
-        submission_submit(form=form, unit=unit, period=period, user=user)
+        # DHIS2 registers the completion at the start of the day given (server time).
+        moment = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+        submission_submit(form=form, unit=unit, period=period, user=user, submitted_at=moment)
     except (ValidationError, PermissionDenied) as error:
         text = "; ".join(getattr(error, "messages", [str(error)]))
         summary.conflict(form_key, f"Không gửi được báo cáo (completeDate): {text}")

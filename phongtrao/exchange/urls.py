@@ -55,6 +55,9 @@ api_patterns = [
     path("dataSets.xml", views.data_sets, {"extension": "xml"}),
     path("dataSets.csv", views.data_sets, {"extension": "csv"}),
     path("dataSets/<str:uid>", views.data_sets, name="data-set"),
+    path("attributes", views.attributes, name="attributes"),
+    path("attributes.json", views.attributes, {"extension": "json"}),
+    path("attributes/<str:uid>", views.attributes, name="attribute"),
     *(
         path(f"{plural}/<str:uid>/<str:prop>", view)
         for plural, view in (

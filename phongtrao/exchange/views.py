@@ -17,14 +17,18 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import access_unit, membership_of, unit_may_change
-from phongtrao.analytics.query import AnalyticsError, analytics_plan
+from phongtrao.analytics.query import AnalyticsError, analytics_plan, analytics_table
 from phongtrao.catalog.models import Form, Indicator
 from phongtrao.exchange.compression import gzipped, zipped
 from phongtrao.exchange.formats import (
     CONTENT_TYPES,
+    AttributeScheme,
     Format,
     FormatError,
     IdScheme,
+    Scheme,
+    scheme_ident,
+    scheme_lookup,
     scheme_parse,
     strategy_parse,
 )
@@ -42,8 +46,13 @@ from phongtrao.exchange.metadata import (
     metadata_unit_family,
 )
 from phongtrao.exchange.models import ImportJob
-from phongtrao.exchange.selectors import SCHEME_FIELDS, completed_at, export_rows
-from phongtrao.exchange.services import ImportSummary, datavalueset_import
+from phongtrao.exchange.selectors import completed_at, export_rows
+from phongtrao.exchange.services import (
+    ImportSummary,
+    attribute_scheme_check,
+    datavalueset_import,
+    scheme_names,
+)
 from phongtrao.exchange.tokens import TokenError, token_create, token_revoke, token_uid
 from phongtrao.exchange.webapi import (
     ApiError,
@@ -54,6 +63,7 @@ from phongtrao.exchange.webapi import (
     wants_english,
 )
 from phongtrao.exchange.writers import (
+    analytics_table_write,
     analytics_write_csv,
     analytics_write_json,
     analytics_write_xml,
@@ -139,7 +149,9 @@ def _import_async(request: HttpRequest, user: Any, fmt: Format, *, atomic: bool)
         strategy=strategy_parse(
             request.GET.get("importStrategy") or request.GET.get("strategy") or "CREATE_AND_UPDATE"
         ).value,
-        id_scheme=(request.GET.get("idScheme") or "")[:10],
+        id_scheme=_scheme_text(request, "idScheme"),
+        data_element_id_scheme=_scheme_text(request, "dataElementIdScheme"),
+        org_unit_id_scheme=_scheme_text(request, "orgUnitIdScheme"),
         atomic=atomic,
         name="dataValueSets",
     )
@@ -154,6 +166,13 @@ def _import_async(request: HttpRequest, user: Any, fmt: Format, *, atomic: bool)
             "relativeNotifierEndpoint": f"/api/system/tasks/DATAVALUE_IMPORT/{job.uid}",
         },
     )
+
+
+def _scheme_text(request: HttpRequest, name: str) -> str:
+    """An id scheme of the query, checked before the job is queued (its canonical name)."""
+    scheme = scheme_parse(request.GET.get(name))
+    attribute_scheme_check(scheme)
+    return str(scheme) if scheme is not None else ""
 
 
 def _api_job(user: Any, job_type: str, uid: str) -> ImportJob | None:
@@ -316,6 +335,8 @@ def _export(
     input_ou = scheme_parse(request.GET.get("inputOrgUnitIdScheme")) or input_scheme
     input_ds = scheme_parse(request.GET.get("inputDataSetIdScheme")) or input_scheme
     input_de = scheme_parse(request.GET.get("inputDataElementIdScheme")) or input_scheme
+    for scheme in (id_scheme, de_scheme, ou_scheme, ds_scheme, input_ou, input_ds, input_de):
+        attribute_scheme_check(scheme)
     either = fmt == Format.ADX
     codes = _listed(request, "period")
     keys = _listed(request, "orgUnit")
@@ -367,14 +388,14 @@ def _export(
     # so there is no deleted value to add; every value written says deleted=false.
     header: dict[str, str] = {}
     if len(forms) == 1 and len(codes) == 1 and len(units) == 1 and not children:
-        header = {"dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme])}
+        header = {"dataSet": scheme_ident(forms[0], ds_scheme) or ""}
         completed = completed_at(form=forms[0], unit=units[0], period_code=codes[0])
         if completed is not None:
             header["completeDate"] = timestamp(completed)
         header["period"] = codes[0]
-        header["orgUnit"] = getattr(units[0], SCHEME_FIELDS[ou_scheme])
+        header["orgUnit"] = scheme_ident(units[0], ou_scheme) or ""
     elif len(forms) == 1 and fmt == Format.ADX:
-        header = {"dataSet": getattr(forms[0], SCHEME_FIELDS[ds_scheme])}
+        header = {"dataSet": scheme_ident(forms[0], ds_scheme) or ""}
     rows = export_rows(
         units=units,
         period_codes=codes,
@@ -414,21 +435,28 @@ def _attachment_name(request: HttpRequest, start: dt.date | None, end: dt.date |
     return name
 
 
-def _by_scheme(objects: Any, key: str, scheme: IdScheme | None, either: bool) -> Any:
+def _by_scheme(objects: Any, key: str, scheme: Scheme | None, either: bool) -> Any:
     """The object named `key` in `scheme` (UID when none); by uid or code for ADX."""
     if scheme is None and either:
         return objects.filter(uid=key).first() or objects.filter(code=key).first()
-    return objects.filter(**{SCHEME_FIELDS[scheme or IdScheme.UID]: key}).first()
+    scheme = scheme or IdScheme.UID
+    if not scheme_names(scheme):
+        return None
+    return objects.filter(**{scheme_lookup(scheme): key}).first()
 
 
-def _unit_either(user: Any, key: str, scheme: IdScheme | None, at: Any, either: bool) -> Unit:
+def _unit_either(user: Any, key: str, scheme: Scheme | None, at: Any, either: bool) -> Unit:
     if scheme is None and either and not Unit.objects.filter(uid=key).exists():
         return _unit(user, key, IdScheme.CODE, at)
     return _unit(user, key, scheme or IdScheme.UID, at)
 
 
-def _unit(user: Any, key: str, scheme: IdScheme, at: Any) -> Unit:
-    """The unit by uid, code or name, if the user may see it (404 otherwise)."""
+def _unit(user: Any, key: str, scheme: Scheme, at: Any) -> Unit:
+    """The unit by uid, code, name or attribute value, if the user may see it (404
+    otherwise)."""
+    if isinstance(scheme, AttributeScheme):
+        found = _by_scheme(Unit.objects.all(), key, scheme, either=False)
+        return access_unit(user, found if found is not None else "")
     if scheme == IdScheme.CODE:
         try:
             return access_unit(user, unit_resolve(key, at))
@@ -471,12 +499,14 @@ ANALYTICS_PARAMETERS = {
     "ignoreLimit",
     "locale",
     "aggregationType",
+    "columns",
+    "rows",
 }
 ANALYTICS_VALUES = {
     "outputIdScheme": {"UID", "CODE", "NAME", "SHORTNAME"},
-    "displayProperty": {"NAME"},
-    "tableLayout": {"FALSE"},
-    "includeNumDen": {"FALSE"},
+    "displayProperty": {"NAME", "SHORTNAME"},
+    "tableLayout": {"TRUE", "FALSE"},
+    "includeNumDen": {"TRUE", "FALSE"},
 }
 GRID_WRITERS = {Format.CSV: analytics_write_csv, Format.XML: analytics_write_xml}
 
@@ -536,6 +566,8 @@ ANALYTICS_ENGLISH = {
     "E7125": "Dimension identifier does not reference any dimension: `{0}`",
     "E7128": "Query result set exceeded max limit: `{0}`",
     "E7143": "Organisation unit or organisation unit level is not valid",
+    "E7126": "Column must be present as dimension in query: `{0}`",
+    "E7127": "Row must be present as dimension in query: `{0}`",
 }
 QUOTED = re.compile(r"“([^”]*)”")
 
@@ -545,7 +577,7 @@ def analytics_english(error: AnalyticsError, user: Any) -> str:
     message names (between “ ”); the Vietnamese text when the code has no English one."""
     template = ANALYTICS_ENGLISH.get(error.code or "")
     if template is None:
-        return str(error)
+        return error.english or str(error)
     quoted = QUOTED.findall(str(error))
     numbers = re.findall(r"\d[\d.]*", str(error))
     item = quoted[0] if quoted else (numbers[0].replace(".", "") if numbers else "")
@@ -554,66 +586,64 @@ def analytics_english(error: AnalyticsError, user: Any) -> str:
     return template.replace("{0}", item).replace("{user}", user.get_username())
 
 
-# aggregationType: DHIS2's override of how values add up. phongtrao adds units up and
-# each indicator over time as its metadata says, so only that same type (or DEFAULT) is
-# answered; any other (COUNT, AVERAGE, MIN...) is refused rather than answered as a sum.
-TIME_AGGREGATIONS = {"sum": "SUM", "last": "LAST", "first": "FIRST"}
-
-
-def _aggregation_refusal(request: HttpRequest, plan: Any) -> str:
-    asked = request.GET.get("aggregationType", "").strip().upper()
-    if not asked or asked == "DEFAULT":
-        return ""
-    kinds = {
-        TIME_AGGREGATIONS.get(str(getattr(i, "time_aggregation", ""))) for i in plan.items["dx"]
-    }
-    if kinds == {asked}:
-        return ""
-    if wants_english(request):
-        return (
-            f"aggregationType `{asked}` is not supported for these data items: phongtrao "
-            "answers only DEFAULT or each item's own aggregation type (SUM, LAST or FIRST)."
-        )
-    return (
-        f"aggregationType “{asked}” không được hỗ trợ cho các chỉ tiêu này: phongtrao chỉ trả "
-        "lời DEFAULT hoặc đúng kiểu cộng dồn của chỉ tiêu (SUM, LAST hoặc FIRST)."
-    )
-
-
 @api_endpoint("GET")
 def analytics(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
     """`/api/analytics[.json|.xml|.csv]?dimension=dx:A;B&dimension=pe:2023&filter=ou:UID`
     (or `Accept:`), read set-wise from the roll-ups and raw values and streamed;
     `&edition=2025` (or a day) reports on that structure; `skipMeta`, `skipData`,
-    `relativePeriodDate` as DHIS2; parameters it does not answer are refused by name."""
+    `relativePeriodDate`, `aggregationType`, `displayProperty`, `includeNumDen` and the table
+    layout (`columns`/`rows`, DHIS2's `Visualization` grid) as DHIS2; parameters it does not
+    answer are refused by name."""
     refusal = _unsupported(request, ANALYTICS_PARAMETERS, ANALYTICS_VALUES)
     if refusal:
         return message(409, refusal)
     fmt = _rendering(request, extension)
     scheme = request.GET.get("inputIdScheme") or request.GET.get("idScheme") or "UID"
+    columns = _listed_dimensions(request, "columns")
+    rows = _listed_dimensions(request, "rows")
     try:
         plan = analytics_plan(
             user=user,
             dimensions=request.GET.getlist("dimension"),
             filters=request.GET.getlist("filter"),
             input_id_scheme=scheme,
-            output_id_scheme=request.GET.get("outputIdScheme") or "UID",
+            # DHIS2's table layout names its items by uid (`setOutputIdScheme(null)`).
+            output_id_scheme="UID"
+            if columns or rows
+            else request.GET.get("outputIdScheme") or "UID",
             skip_meta=flag(request, "skipMeta"),
             edition=request.GET.get("edition"),
             today=_relative_date(request),
+            aggregation_type=request.GET.get("aggregationType", ""),
+            display_property=request.GET.get("displayProperty") or "NAME",
+            include_num_den=flag(request, "includeNumDen"),
+            columns=columns,
+            rows=rows,
         )
     except AnalyticsError as error:
         text = analytics_english(error, user) if wants_english(request) else str(error)
         return message(error.status, text, error_code=error.code)
-    refusal = _aggregation_refusal(request, plan)
-    if refusal:
-        return message(409, refusal)
+    content_type = f"{CONTENT_TYPES.get(fmt, 'application/json')}; charset=utf-8"
+    if plan.layout is not None:
+        table = analytics_table(
+            plan,
+            hide_empty_rows=flag(request, "hideEmptyRows"),
+            hide_empty_columns=flag(request, "hideEmptyColumns"),
+        )
+        return HttpResponse(analytics_table_write(table, fmt), content_type=content_type)
     skip_data = flag(request, "skipData")
     writer = GRID_WRITERS.get(fmt, analytics_write_json)
-    return StreamingHttpResponse(
-        writer(plan, skip_data=skip_data),
-        content_type=f"{CONTENT_TYPES.get(fmt, 'application/json')}; charset=utf-8",
-    )
+    return StreamingHttpResponse(writer(plan, skip_data=skip_data), content_type=content_type)
+
+
+def _listed_dimensions(request: HttpRequest, name: str) -> list[str]:
+    """DHIS2's `columns=dx;ou` (also repeated or comma-separated)."""
+    return [
+        part.strip()
+        for value in request.GET.getlist(name)
+        for part in re.split(r"[;,]", value)
+        if part.strip()
+    ]
 
 
 # Metadata list parameters phongtrao answers; `UNIT_PARAMETERS` only for units.
@@ -777,6 +807,7 @@ category_options = _category_view("categoryOptions")
 organisation_units = _metadata_view("organisationUnits")
 data_elements = _metadata_view("dataElements")
 data_sets = _metadata_view("dataSets")
+attributes = _metadata_view("attributes")
 
 
 @api_endpoint("GET", "POST")

@@ -131,7 +131,8 @@ def api_endpoint(*methods: str) -> Callable[[ApiView], ApiView]:
             except ApiError as error:
                 return message(error.status, error.message)
             except FormatError as error:
-                return message(409, str(error))
+                english = error.english and wants_english(request)
+                return message(409, error.english if english else str(error))
             except Http404 as error:
                 return message(404, str(error) or "Không tìm thấy.")
             except PermissionDenied as error:

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from phongtrao import periods
@@ -23,6 +24,7 @@ from phongtrao.exchange.formats import (
     DXF_NAMESPACE,
     Format,
     IdScheme,
+    Scheme,
 )
 from phongtrao.exchange.selectors import ExportRow
 from phongtrao.spreadsheets import cell_safe
@@ -33,8 +35,10 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _default_coc(id_scheme: IdScheme) -> str:
-    return DEFAULT_COC_UID if id_scheme == IdScheme.UID else DEFAULT_COC_CODE
+def _default_coc(id_scheme: Scheme) -> str:
+    # The default combination has no attribute values: its uid in an ATTRIBUTE scheme (DHIS2
+    # writes null there, which no import reads back).
+    return DEFAULT_COC_CODE if id_scheme in (IdScheme.CODE, IdScheme.NAME) else DEFAULT_COC_UID
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -49,7 +53,7 @@ Header = dict[str, str]
 
 
 def write_json(
-    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+    rows: Iterable[ExportRow], id_scheme: Scheme, header: Header | None = None
 ) -> Iterator[str]:
     coc = _default_coc(id_scheme)
     yield "{" + "".join(f"{json.dumps(k)}: {json.dumps(v)}, " for k, v in (header or {}).items())
@@ -74,7 +78,7 @@ def write_json(
 
 
 def write_xml(
-    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+    rows: Iterable[ExportRow], id_scheme: Scheme, header: Header | None = None
 ) -> Iterator[str]:
     coc = quoteattr(_default_coc(id_scheme))
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -111,7 +115,7 @@ CSV_HEADER = (
 
 
 def write_csv(
-    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+    rows: Iterable[ExportRow], id_scheme: Scheme, header: Header | None = None
 ) -> Iterator[str]:
     coc = _default_coc(id_scheme)
     buffer = io.StringIO()
@@ -140,7 +144,7 @@ def write_csv(
 
 
 def write_adx(
-    rows: Iterable[ExportRow], id_scheme: IdScheme, header: Header | None = None
+    rows: Iterable[ExportRow], id_scheme: Scheme, header: Header | None = None
 ) -> Iterator[str]:
     """ADX: one <group> per unit and period (rows come grouped), periods as ISO intervals;
     the data set on each group when one was asked for."""
@@ -178,7 +182,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-WRITERS: dict[Format, Callable[[Iterable[ExportRow], IdScheme, Header | None], Iterator[str]]] = {
+WRITERS: dict[Format, Callable[[Iterable[ExportRow], Scheme, Header | None], Iterator[str]]] = {
     Format.JSON: write_json,
     Format.XML: write_xml,
     Format.CSV: write_csv,
@@ -190,7 +194,7 @@ def datavalueset_write(
     rows: Iterable[ExportRow],
     *,
     format: Format,
-    id_scheme: IdScheme = IdScheme.UID,
+    id_scheme: Scheme = IdScheme.UID,
     header: Header | None = None,
 ) -> Iterator[str]:
     """The text of a dataValueSet (or ADX message) of these rows, piece by piece; `header`
@@ -273,6 +277,35 @@ def analytics_write_xml(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iter
     for row in rows:
         yield "<row>" + "".join(f"<field>{_escape(str(field))}</field>" for field in row) + "</row>"
     yield "</rows></grid>\n"
+
+
+def analytics_table_write(table: dict[str, Any], format: Format) -> str:
+    """A table layout (`analytics.query.analytics_table`) as JSON, CSV or grid XML, as DHIS2
+    renders any grid (`GridUtils.toCsv`, `toXml`)."""
+    if format == Format.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([h["column"] for h in table["headers"]])
+        writer.writerows([cell_safe(cell) for cell in row] for row in table["rows"])
+        return buffer.getvalue()
+    if format == Format.XML:
+        headers = "".join(
+            f"<header name={quoteattr(h['name'])} column={quoteattr(h['column'])} "
+            f"type={quoteattr(h['type'])} hidden={quoteattr(str(h['hidden']).lower())} "
+            f"meta={quoteattr(str(h['meta']).lower())}/>"
+            for h in table["headers"]
+        )
+        rows = "".join(
+            "<row>" + "".join(f"<field>{_escape(str(cell))}</field>" for cell in row) + "</row>"
+            for row in table["rows"]
+        )
+        title = f"<title>{_escape(table['title'])}</title>" if table.get("title") else ""
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<grid width="{table["width"]}" height="{table["height"]}">{title}'
+            f"<headers>{headers}</headers><rows>{rows}</rows></grid>\n"
+        )
+    return json.dumps(table, ensure_ascii=False)
 
 
 def _xml_text(value: object) -> str:

@@ -94,3 +94,20 @@ def test_another_user_cannot_follow_the_task(client, api_people, small_tree, ind
         f"/api/system/taskSummaries/DATAVALUE_IMPORT/{uid}",
     ):
         assert client.get(url, **basic("xa_ngoai")).status_code == 404
+
+
+def test_an_async_import_reads_the_query_s_id_schemes(client, api_people, small_tree, indicators):
+    values = [
+        {"dataElement": indicators["TH_HD"].code, "orgUnit": small_tree["c1"].name, "value": "4"}
+    ]
+
+    response = client.post(
+        "/api/dataValueSets?async=true&dataElementIdScheme=CODE&orgUnitIdScheme=NAME",
+        json.dumps({"period": "2023", "dataValues": values}),
+        content_type="application/json",
+        **basic("huyen"),
+    )
+
+    assert response.status_code == 200
+    assert tasks_run_pending() == 1
+    assert DataValue.objects.get().unit == small_tree["c1"]
