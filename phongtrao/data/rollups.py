@@ -1,6 +1,8 @@
 """Keeping roll-ups fresh: every change to a raw value is pushed to its ancestors at once.
 
-Kept for the units at the levels where a subtree is large (central, province, district).
+Kept for the units at the levels that answer country-sized questions (central, province,
+district, commune): a question about every commune of the country reads one roll-up row per
+cell instead of summing its chi hội's raw values.
 
 A unit's contribution to a period P for an indicator is computed from its own raw values
 inside P, as the indicator aggregates over time: the sum, the last value (stocks such as
@@ -33,9 +35,9 @@ from phongtrao.freshness import figures_changed
 from phongtrao.orgs.models import Level, Unit
 
 ZERO = Decimal(0)
-# Roll-ups are kept for the central, province and district levels, whose subtrees are large;
-# a commune's subtree (its chi hội and tổ) is small enough to sum when asked.
-ROLLUP_MAX_LEVEL = Level.DISTRICT
+# Roll-ups are kept down to the communes (issue 22: the questions about every commune of the
+# country read them); a chi hội's subtree (its tổ) is small enough to sum when asked.
+ROLLUP_MAX_LEVEL = Level.COMMUNE
 Key = tuple[int, int, int]  # (unit id, indicator id, period id)
 
 

@@ -101,7 +101,7 @@ def test_grid_equals_the_naive_sum_on_every_unit_and_period(small_tree, branches
 def test_grid_reads_a_fixed_number_of_queries_whatever_the_units(small_tree, branches, chosen):
     _fill(branches, chosen, seed=5)
     period_list = list(period_rows(["2023", "202301", "2023April"]).values())
-    few = [small_tree["province"], small_tree["c1"]]
+    few = [small_tree["province"], small_tree["c1"], branches[0]]
     many = [*small_tree.values(), *branches]
 
     with CaptureQueriesContext(connection) as small:
