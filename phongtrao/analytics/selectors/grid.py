@@ -254,17 +254,35 @@ def _descendants(unit_ids: Sequence[int]) -> list[tuple[int, int]]:
     return pairs
 
 
+# PostgreSQL: one probe of the (unit, period, indicator) index per (unit, period) asked,
+# reading that pair's rows together (the rebuild writes them in the index's order); the
+# indicators are filtered on the rows read (`+ 0` keeps them out of the probe, which would
+# otherwise descend the index once per indicator). SQLite probes the index by itself.
+ROLLUP_PROBE = """
+SELECT r.unit_id, r.period_id, r.indicator_id, r.value, r.count
+FROM unnest(%s::bigint[]) AS u(id) CROSS JOIN unnest(%s::bigint[]) AS q(id)
+CROSS JOIN LATERAL (
+    SELECT r.unit_id, r.period_id, r.indicator_id, r.value, r.count FROM analytics_rollup r
+    WHERE r.unit_id = u.id AND r.period_id = q.id AND r.indicator_id + 0 = ANY(%s::bigint[])
+    OFFSET 0
+) r
+"""
+
+
 def _rollup_sums(
     unit_ids: Sequence[int], period_list: Sequence[Period], raw: Sequence[Indicator]
 ) -> Sums:
     result: Sums = {}
-    rows = Rollup.objects.filter(
-        unit_id__in=list(unit_ids),
-        period_id__in=[p.pk for p in period_list],
-        indicator_id__in=[i.pk for i in raw],
-    ).values_list("unit_id", "period_id", "indicator_id", "value", "count")
+    period_ids = [p.pk for p in period_list]
+    indicator_ids = [i.pk for i in raw]
+    if connection.vendor == "postgresql":
+        sql, params = ROLLUP_PROBE, [list(unit_ids), period_ids, indicator_ids]
+    else:
+        rows = Rollup.objects.filter(
+            unit_id__in=list(unit_ids), period_id__in=period_ids, indicator_id__in=indicator_ids
+        ).values_list("unit_id", "period_id", "indicator_id", "value", "count")
+        sql, params = rows.query.sql_with_params()
     # The rows as the driver gives them (tuples, no model layer), a chunk at a time.
-    sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(10000):
