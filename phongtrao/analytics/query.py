@@ -47,6 +47,8 @@ DEFAULT_MAX_CELLS = 2_000_000
 # Up to this many cells the rows come in DHIS2's order; larger answers with `ou` among the
 # rows are streamed batch by batch of units.
 ORDERED_CELLS = 200_000
+# The most amounts whose written text the direct path keeps at once.
+NUMBER_TEXTS = 100_000
 DIMENSION_NAMES = {"dx": "Dữ liệu", "pe": "Kỳ", "ou": "Đơn vị"}
 DENIED = "Không tìm thấy đơn vị “{}” hoặc bạn không có quyền xem số liệu của đơn vị đó."
 
@@ -684,6 +686,7 @@ def analytics_rows(
     }
     figures: Figures = {}
     estimated: set[tuple[int, int, int]] = set()
+    texts: dict[Decimal, str] = {}  # an amount → its text as written, for the request
     offset = 0
     for batch in grid_batches(unit_list):
         found, marked = grid_figures(batch, period_list, readable)
@@ -692,11 +695,13 @@ def analytics_rows(
         offset += len(batch)
         if stream:
             yield from _direct_rows(
-                plan, idents, figures, estimated, range(offset - len(batch), offset), same
+                plan, idents, figures, estimated, range(offset - len(batch), offset), same, texts
             )
             figures, estimated = {}, set()
     if not stream:
-        yield from _direct_rows(plan, idents, figures, estimated, range(len(unit_list)), same)
+        yield from _direct_rows(
+            plan, idents, figures, estimated, range(len(unit_list)), same, texts
+        )
 
 
 def _direct_rows(
@@ -706,6 +711,7 @@ def _direct_rows(
     estimated: set[tuple[int, int, int]],
     unit_range: range,
     quote: Callable[[str], str],
+    texts: dict[Decimal, str],
 ) -> Iterator[list[str]]:
     """One row per cell with figures, in the order of the product of the row dimensions.
 
@@ -743,6 +749,8 @@ def _direct_rows(
             cells = itertools.repeat(figures.get((unit_pks[at["ou"]], period_pks[at["pe"]])))
             pks = indicator_pks
         names = idents[inner]
+        if len(texts) > NUMBER_TEXTS:
+            texts.clear()
         for i, cell, pk in zip(inner_range, cells, pks, strict=False):
             if cell is None:
                 continue
@@ -756,7 +764,11 @@ def _direct_rows(
                         "|".join(plan.ident(n, plan.items[n][at[n]]) for n in ("dx", "pe", "ou"))
                     )
             plan.height += 1
-            yield [*head, names[i], quote(_number(figure[0]))]
+            # Equal amounts (1.0 and 1.00 included) are written alike: each is formatted once.
+            text = texts.get(figure[0])
+            if text is None:
+                text = texts[figure[0]] = quote(_number(figure[0]))
+            yield [*head, names[i], text]
 
 
 def analytics_rows_summed(plan: AnalyticsPlan) -> Iterator[list[str]]:
