@@ -275,6 +275,7 @@ def _rollup_sums(
     result: Sums = {}
     period_ids = [p.pk for p in period_list]
     indicator_ids = [i.pk for i in raw]
+    params: Sequence[Any]
     if connection.vendor == "postgresql":
         sql, params = ROLLUP_PROBE, [list(unit_ids), period_ids, indicator_ids]
     else:
