@@ -330,8 +330,8 @@ def document(results: list[dict[str, Any]], note: str) -> str:
         "ours as the last save.",
         "",
         "How a request is answered: units in batches of 400, each batch's sums read set-wise "
-        "(roll-ups for provinces, raw values of the communes' subtrees through the unit "
-        "index), then one row per cell written straight from the sums (`grid_figures`, no "
+        "(roll-ups, kept down to the communes, one index probe per unit and period), then "
+        "one row per cell written straight from the sums (`grid_figures`, no "
         "object per cell, formulas parsed once, identifiers JSON-encoded once); the rows of a "
         "batch are sent before the next is read. The heavy communes question runs in a "
         "process of its own, whose peak resident memory (Django included) is reported.",
