@@ -386,3 +386,27 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture
+def real_replica(settings: Any) -> Iterator[None]:
+    """The `replica` alias pointed at the real replica (tests mirror it to the primary); for
+    tests marked `phongtrao.tests.replica.needs_replica`."""
+    from django.db import connections
+
+    from config.replica import REPLICA, health
+    from phongtrao.tests.replica import replica_settings
+
+    settings.REPLICA_READS = True
+    replica, primary = connections[REPLICA], connections["default"]
+    mirrored = replica.settings_dict
+    replica.close()
+    replica.settings_dict = replica_settings(primary.settings_dict)
+    health.mark_down()
+    health.checked_at = -1e9
+    try:
+        yield
+    finally:
+        replica.close()
+        replica.settings_dict = mirrored
+        health.checked_at = -1e9

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -262,12 +262,17 @@ def article_at(url_path: str, generation: str = "") -> ArticlePage | None:
     at most once per `state_seconds()` and whenever the generation of the guests' pages
     (`pagecache.generation`, moved by every publication, move or deletion) changed; the
     article object loaded earlier is reused while that state is unchanged.
+
+    Both the state and the article are read on the primary, never on a streaming replica:
+    the article is kept for as long as the state stays the same, so an article read from a
+    replica that had not yet received an unpublication or an edit would be served (live, or
+    with its old text) for good, long after the replica caught up.
     """
     now = time.monotonic()
     hit = _articles.get(url_path)
     if hit is not None and now - hit[0] < state_seconds() and hit[1] == generation:
         return hit[3]
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT id, content_type_id, live, last_published_at, latest_revision_id "
             "FROM wagtailcore_page WHERE url_path = %s",
@@ -283,7 +288,9 @@ def article_at(url_path: str, generation: str = "") -> ArticlePage | None:
     if hit is not None and hit[2] == tuple(row):
         _articles[url_path] = (now, generation, hit[2], hit[3])
         return hit[3]
-    article: ArticlePage | None = ArticlePage.objects.filter(pk=row[0]).first()
+    article: ArticlePage | None = (
+        ArticlePage.objects.using(DEFAULT_DB_ALIAS).filter(pk=row[0]).first()
+    )
     if article is None:
         return None
     _articles[url_path] = (now, generation, tuple(row), article)

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
@@ -75,7 +75,9 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
     Wagtail looks the site up (one query) and loads its home page (another) on every
     request; the portal's pages are the hot path, so both are kept while one plain query,
     run at most once per `state_seconds()` and whenever the guests' pages' generation moved,
-    says that no site and no home page changed.
+    says that no site and no home page changed. The query and the objects kept are read on
+    the primary (as in `article_at`): a site or home page read from a lagging replica would
+    be kept, stale, under the new state.
     """
     now = time.monotonic()
     generation = pagecache.generation(request)
@@ -83,7 +85,7 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
         now - _sites.get("checked", -math.inf) >= state_seconds()
         or _sites.get("generation") != generation
     ):
-        with connection.cursor() as cursor:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(_SITES_STATE_SQL)
             rows = cursor.fetchall()
         state = tuple(tuple(row[:-1]) for row in rows)
@@ -97,9 +99,11 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
     # Read once into locals: another thread may clear the dictionary meanwhile.
     site = _sites.get(key, _UNKNOWN)
     if site is _UNKNOWN:
-        site = Site.find_for_request(request)
-        if site is not None:
-            site.root_page = site.root_page.specific
+        # Inside a transaction on the primary, the replica router leaves reads there.
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            site = Site.find_for_request(request)
+            if site is not None:
+                site.root_page = site.root_page.specific
         _sites[key] = site
     return site, bool(_sites.get("restricted", True))
 

@@ -7,11 +7,6 @@ runs), and are skipped, saying so, on SQLite or without a replica.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-
-import dj_database_url
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connections
@@ -23,7 +18,6 @@ from config.replica import (
     REPLICA,
     WROTE_COOKIE,
     ReplicaRouter,
-    health,
     period_closed,
     reading_replica,
     replica_reads,
@@ -31,11 +25,7 @@ from config.replica import (
 )
 from phongtrao.orgs.models import Unit
 from phongtrao.reports import views as report_views
-
-REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
-needs_replica = pytest.mark.skipif(
-    not REPLICA_URL, reason="needs a streaming replica: scripts/with_postgres.py --replica"
-)
+from phongtrao.tests.replica import needs_replica, replica_caught_up
 
 
 def test_tolerant_reads_go_to_the_replica_and_writes_to_the_primary() -> None:
@@ -84,41 +74,6 @@ def test_without_a_replica_every_read_stays_on_the_primary(db, settings) -> None
     with replica_reads() as on_replica:
         assert on_replica is False
         assert ReplicaRouter().db_for_read(Unit) is None
-
-
-@pytest.fixture
-def real_replica(settings) -> Iterator[None]:
-    """The `replica` alias pointed at the real replica (tests mirror it to the primary)."""
-    settings.REPLICA_READS = True
-    replica, primary = connections[REPLICA], connections["default"]
-    mirrored = replica.settings_dict
-    replica.close()
-    where = dj_database_url.parse(REPLICA_URL)
-    options = {**primary.settings_dict["OPTIONS"], **where["OPTIONS"], "connect_timeout": 2}
-    replica.settings_dict = {**primary.settings_dict, "HOST": where["HOST"], "OPTIONS": options}
-    health.mark_down()
-    health.checked_at = -1e9
-    try:
-        yield
-    finally:
-        replica.close()
-        replica.settings_dict = mirrored
-        health.checked_at = -1e9
-
-
-def replica_caught_up(seconds: float = 10) -> None:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_insert_lsn()")
-        lsn = cursor.fetchone()[0]
-    deadline = time.monotonic() + seconds
-    with connections[REPLICA].cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-        cursor.execute("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn(), current_database()")
-        raise AssertionError(f"the replica did not catch up with {lsn}: {cursor.fetchone()}")
 
 
 @needs_replica
