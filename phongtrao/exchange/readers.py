@@ -136,6 +136,8 @@ class RawValue:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -176,19 +178,21 @@ class Reader:
     def _make(self, index: int, item: dict[str, Any]) -> RawValue:
         """A RawValue from DHIS2's JSON/XML keys, header defaults filled in."""
         header = self.header
-        follow = item.get("followup", item.get("followUp"))
+        get = item.get
+        follow = get("followup", get("followUp"))
+        value = get("value")
         return RawValue(
-            index=index,
-            data_element=_text(item.get("dataElement")),
-            period=_text(item.get("period")) or header.get("period", ""),
-            org_unit=_text(item.get("orgUnit")) or header.get("orgUnit", ""),
-            category_option_combo=_text(item.get("categoryOptionCombo")),
-            attribute_option_combo=_text(item.get("attributeOptionCombo"))
-            or header.get("attributeOptionCombo", ""),
-            value=_value(item.get("value")),
-            comment=_text(item.get("comment")),
-            follow_up=_flag(follow),
-            deleted=_flag(item.get("deleted")),
+            index,
+            _text(get("dataElement")),
+            _text(get("period")) or header.get("period", ""),
+            _text(get("orgUnit")) or header.get("orgUnit", ""),
+            _text(get("categoryOptionCombo")),
+            _text(get("attributeOptionCombo")) or header.get("attributeOptionCombo", ""),
+            # As `_value`, inline for the common case of a number written as text.
+            (value.strip() or None) if type(value) is str else _value(value),
+            _text(get("comment")),
+            False if follow is None else _flag(follow),
+            False if (deleted := get("deleted")) is None else _flag(deleted),
         )
 
 
@@ -202,38 +206,17 @@ class JsonReader(Reader):
 
     def __iter__(self) -> Iterator[RawValue]:
         limits = self.limits
+        max_keys, max_text = limits.max_keys, limits.max_text
         index = 0
-        item: dict[str, Any] | None = None
-        key = ""
         # One entry per open container: the current key of a map, "item" for an array.
         path: list[str] = []
         root_is_map = False
         try:
-            for event, value in ijson.basic_parse(self.stream, use_float=False):
-                if item is not None:
-                    if event == "map_key":
-                        key = value
-                        if len(item) >= limits.max_keys and key not in item:
-                            raise ReadError(
-                                f"Giá trị thứ {index + 1}: quá {limits.max_keys} trường."
-                            )
-                    elif event == "end_map":
-                        self._count(index)
-                        yield self._make(index, item)
-                        index += 1
-                        item = None
-                        path.pop()
-                    elif event in ("start_map", "start_array"):
-                        raise ReadError(
-                            f"Giá trị thứ {index + 1}: trường “{key}” phải là một giá trị đơn."
-                        )
-                    else:
-                        if isinstance(value, str):
-                            _check_text(value, limits, f"Giá trị thứ {index + 1}")
-                        item[key] = value
-                elif event == "map_key":
+            events = ijson.basic_parse(self.stream, use_float=False)
+            for event, value in events:
+                if event == "map_key":
                     path[-1] = _check_text(value, limits, "Tên trường")
-                elif event in ("start_map", "start_array"):
+                elif event == "start_map" or event == "start_array":
                     if len(path) >= limits.max_depth:
                         raise _too_deep(limits)
                     if not path:
@@ -241,14 +224,40 @@ class JsonReader(Reader):
                     if event == "start_map" and (
                         path == ["dataValues", "item"] or (path == ["item"] and not root_is_map)
                     ):
-                        item = {}
+                        # A value: its events are read here, in a loop of their own (the
+                        # hot loop of a large file), and it never opens a container.
+                        item: dict[str, Any] = {}
                         key = ""
+                        for event, value in events:  # noqa: B020 - the same stream, read on
+                            if event == "map_key":
+                                key = value
+                                if len(item) >= max_keys and key not in item:
+                                    raise ReadError(
+                                        f"Giá trị thứ {index + 1}: quá {max_keys} trường."
+                                    )
+                            elif event == "string":
+                                if len(value) > max_text:
+                                    _check_text(value, limits, f"Giá trị thứ {index + 1}")
+                                item[key] = value
+                            elif event == "end_map":
+                                break
+                            elif event == "start_map" or event == "start_array":
+                                raise ReadError(
+                                    f"Giá trị thứ {index + 1}: trường “{key}” phải là một giá trị "
+                                    "đơn."
+                                )
+                            else:
+                                item[key] = value
+                        self._count(index)
+                        yield self._make(index, item)
+                        index += 1
+                        continue
                     path.append("" if event == "start_map" else "item")
-                elif event in ("end_map", "end_array"):
+                elif event == "end_map" or event == "end_array":
                     path.pop()
                 elif len(path) == 1 and root_is_map:  # a scalar of the root: a header default
-                    if len(self.header) >= limits.max_keys and path[0] not in self.header:
-                        raise ReadError(f"Phần đầu tệp có quá {limits.max_keys} trường.")
+                    if len(self.header) >= max_keys and path[0] not in self.header:
+                        raise ReadError(f"Phần đầu tệp có quá {max_keys} trường.")
                     if isinstance(value, str):
                         _check_text(value, limits, f"Trường “{path[0]}”")
                     self.header[path[0]] = _text(value)
@@ -413,31 +422,40 @@ class CsvReader(Reader):
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
             rows = csv.reader(_lines(text, limits))
-            columns: tuple[str, ...] = CSV_COLUMNS
+            max_cells, max_text = limits.max_cells, limits.max_text
+            places = _csv_places(CSV_COLUMNS)
+            need = len(CSV_COLUMNS)
             index = 0
             for line, row in enumerate(rows, start=1):
-                if len(row) > limits.max_cells:
-                    raise ReadError(f"Dòng {line} có quá {limits.max_cells} cột.")
+                width = len(row)
+                if width > max_cells:
+                    raise ReadError(f"Dòng {line} có quá {max_cells} cột.")
                 if not row or not any(cell.strip() for cell in row):
                     continue
-                for cell in row:
-                    _check_text(cell, limits, f"Dòng {line}")
+                if max(map(len, row)) > max_text:
+                    for cell in row:
+                        _check_text(cell, limits, f"Dòng {line}")
                 if line == 1 and _is_header(row):
-                    columns = tuple(_column(cell) for cell in row)
+                    places = _csv_places(tuple(_column(cell) for cell in row))
+                    need = max((place + 1 for place in places if place is not None), default=0)
                     continue
-                cells = dict(zip(columns, row, strict=False))
+                if width < need:  # the missing cells read as empty
+                    row = row + [""] * (need - width)  # noqa: PLW2901
                 self._count(index)
+                de, pe, ou, coc, aoc, value, comment, followup, deleted = (
+                    row[place] if place is not None else "" for place in places
+                )
                 yield RawValue(
-                    index=index,
-                    data_element=cells.get("dataelement", "").strip(),
-                    period=cells.get("period", "").strip(),
-                    org_unit=cells.get("orgunit", "").strip(),
-                    category_option_combo=cells.get("categoryoptioncombo", "").strip(),
-                    attribute_option_combo=cells.get("attributeoptioncombo", "").strip(),
-                    value=_value(cells.get("value")),
-                    comment=cells.get("comment", "").strip(),
-                    follow_up=_flag(cells.get("followup")),
-                    deleted=_flag(cells.get("deleted")),
+                    index,
+                    de.strip(),
+                    pe.strip(),
+                    ou.strip(),
+                    coc.strip(),
+                    aoc.strip(),
+                    value.strip() or None,
+                    comment.strip(),
+                    bool(followup) and _flag(followup),
+                    bool(deleted) and _flag(deleted),
                 )
                 index += 1
         except (csv.Error, UnicodeDecodeError) as error:
@@ -456,6 +474,29 @@ def _lines(text: io.TextIOWrapper, limits: Limits) -> Iterator[str]:
                 f"Dòng {number} của tệp CSV dài quá {limits.max_line:,} ký tự.".replace(",", ".")
             )
         yield line
+
+
+# The columns a CSV row gives a RawValue, in its order.
+CSV_FIELDS = (
+    "dataelement",
+    "period",
+    "orgunit",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
+    "value",
+    "comment",
+    "followup",
+    "deleted",
+)
+
+
+def _csv_places(columns: tuple[str, ...]) -> tuple[int | None, ...]:
+    """Where each of `CSV_FIELDS` is in a row of `columns` (the last of a repeated name),
+    None when absent."""
+    found: dict[str, int] = {}
+    for place, name in enumerate(columns):
+        found[name] = place
+    return tuple(found.get(name) for name in CSV_FIELDS)
 
 
 def _column(cell: str) -> str:
