@@ -12,6 +12,12 @@ then) and a count from that day is the new unit's; the figures of the registries
 move by the same rule as a transfer (out of the old unit, into the new), and a successor of
 a commune that kept a registry keeps one from that day. A member of a unit that was split
 is not moved: the new unit is the officers' choice (an ordinary transfer), and she is listed.
+
+`units_merge` and `unit_split_listing` are what the /to-chuc/ pages call: the structure's
+change (`orgs.reorganisation`) and the members following it, in one transaction, so a merge
+never leaves members in units that have ended. Moving members with their unit shows nothing
+of their records, so the right to reorganise the units (to change the parent unit) is enough
+for it; who did it is in each member's history all the same.
 """
 
 from __future__ import annotations
@@ -21,16 +27,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
-from phongtrao.members.access import Actor, actor_name, actor_user, records_may_change
+from phongtrao.accounts.access import unit_may_change
+from phongtrao.members.access import Actor, SystemActor, actor_name, actor_user
 from phongtrao.members.choices import EndKind, EventKind, StartKind, Status
 from phongtrao.members.figures import Span, figures_shift, registries_of
 from phongtrao.members.models import Enrolment, Member, MemberEvent, RegistryUnit
 from phongtrao.orgs.models import Level, Succession, Unit
+from phongtrao.orgs.reorganisation import unit_merge, unit_split
 
 
 @dataclass
@@ -59,9 +68,10 @@ def _whole_successors(unit_ids: Sequence[int]) -> dict[int, Succession]:
 def members_follow_successions(*, actor: Actor, units: Sequence[Unit]) -> FollowResult:
     """Move the active members of `units` (old units, with their subtrees) to their successors.
 
-    Needs the right to change the records of the old units and of their successors. Runs in
-    one transaction; running it again moves nobody twice (moved members are no longer in the
-    old units).
+    Needs the right to change the old units and their successors (the right to reorganise
+    them: moving members with their unit shows nothing of their records). Runs in one
+    transaction; running it again moves nobody twice (moved members are no longer in the old
+    units).
     """
     if not units:
         return FollowResult()
@@ -81,7 +91,7 @@ def members_follow_successions(*, actor: Actor, units: Sequence[Unit]) -> Follow
     if not enrolments:
         return result
     for unit in units:
-        if not records_may_change(actor, unit):
+        if not _may_move(actor, unit):
             raise PermissionDenied("Bạn không có quyền cập nhật sổ hội viên của đơn vị này.")
     checked: set[int] = set()
     changes: list[tuple[Unit, Enrolment, int]] = []
@@ -108,7 +118,7 @@ def members_follow_successions(*, actor: Actor, units: Sequence[Unit]) -> Follow
             result.left.append(member)
             continue
         if new.pk not in checked:
-            if not records_may_change(actor, new):
+            if not _may_move(actor, new):
                 raise PermissionDenied(f"Bạn không có quyền cập nhật sổ hội viên của {new.name}.")
             checked.add(new.pk)
         day = succession.effective
@@ -155,6 +165,60 @@ def members_follow_successions(*, actor: Actor, units: Sequence[Unit]) -> Follow
     return result
 
 
+def _may_move(actor: Actor, unit: Unit) -> bool:
+    return isinstance(actor, SystemActor) or unit_may_change(actor, unit)
+
+
+@transaction.atomic
+def units_merge(
+    *,
+    actor: Actor,
+    into: str,
+    units: Sequence[Unit],
+    effective: dt.date,
+    reason: str,
+    code: str = "",
+) -> tuple[Unit, FollowResult]:
+    """Merge `units` into a new unit (`orgs.reorganisation.unit_merge`) and move their
+    active members to it (or to their chi hội carried under it), in one transaction.
+
+    Returns the new unit and who moved. Raises what the merge raises (ValidationError in
+    Vietnamese, nothing changed).
+    """
+    merged = unit_merge(
+        into=into, units=units, effective=effective, user=actor, reason=reason, code=code
+    )
+    return merged, members_follow_successions(actor=actor, units=units)
+
+
+@transaction.atomic
+def unit_split_listing(
+    *,
+    actor: Actor,
+    unit: Unit,
+    into: Sequence[tuple[str, Decimal]],
+    effective: dt.date,
+    reason: str,
+) -> tuple[list[Unit], FollowResult]:
+    """Split `unit` (`orgs.reorganisation.unit_split`) and list its active members: which
+    new unit each joins is the officers' choice (a transfer), so nobody is moved here."""
+    parts = unit_split(unit=unit, into=into, effective=effective, user=actor, reason=reason)
+    return parts, members_follow_successions(actor=actor, units=[unit])
+
+
+def members_to_follow(units: Sequence[Unit], effective: dt.date) -> int:
+    """Active members of the subtrees of `units` who joined before `effective`: those a
+    reorganisation of `units` on that day moves (a merge) or leaves to the officers (a split)."""
+    if not units:
+        return 0
+    under = Q()
+    for unit in units:
+        under |= Q(unit_path__startswith=unit.path)
+    return Enrolment.objects.filter(
+        under, end__isnull=True, start__lt=effective, member__status=Status.ACTIVE
+    ).count()
+
+
 def _registries_carry(successions: Iterable[Succession]) -> None:
     """A successor of a commune union that kept a registry keeps one from the change's day."""
     keeping = set(RegistryUnit.objects.values_list("unit_id", flat=True))
@@ -184,4 +248,10 @@ def _figures_move(changes: list[tuple[Unit, Enrolment, int]], day: dt.date) -> N
         figures_shift(unit=registry, days=[day], spans=spans[pk])
 
 
-__all__ = ["FollowResult", "members_follow_successions"]
+__all__ = [
+    "FollowResult",
+    "members_to_follow",
+    "members_follow_successions",
+    "unit_split_listing",
+    "units_merge",
+]

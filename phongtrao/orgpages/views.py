@@ -1,8 +1,10 @@
 """The organisation's own reorganisations on the web: merge units of one parent, split one.
 
 Each change is two steps: the form, then a confirmation that says what will happen (which
-units close on which day, which open); only the confirmed POST calls the service. Every
-page needs the right to change the parent unit (`access_unit(..., change=True)`).
+units close on which day, which open, how many members of the registry move); only the
+confirmed POST calls the service. Every page needs the right to change the parent unit
+(`access_unit(..., change=True)`). The services are the member registry's
+(`members.reorganisation`): the structure's change and the members following it, together.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ from phongtrao.accounts.access import (
     unit_may_view,
     units_viewable,
 )
+from phongtrao.members.reorganisation import (
+    FollowResult,
+    members_to_follow,
+    unit_split_listing,
+    units_merge,
+)
 from phongtrao.orgs.forms import MergeForm, SplitForm, weight_text
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.reorganisation import (
     REORGANISED_LEVELS,
     Plan,
-    unit_merge,
     unit_merge_check,
-    unit_split,
     unit_split_check,
 )
 from phongtrao.orgs.selectors import (
@@ -127,11 +133,12 @@ def merge(request: HttpRequest, unit_uid: str) -> HttpResponse:
         }
         try:
             if _confirmed(request):
-                merged = unit_merge(**arguments, user=request.user)
+                merged, follow = units_merge(**arguments, actor=request.user)
                 messages.success(
                     request,
                     f"Đã hợp nhất {len(data['units'])} đơn vị thành “{merged.name}” "
-                    f"từ ngày {format_date_short(merged.valid_from)}.",
+                    f"từ ngày {format_date_short(merged.valid_from)}."
+                    + _moved_text(follow),
                 )
                 return redirect("orgs:unit", parent.uid)
             plan = unit_merge_check(**arguments)
@@ -170,13 +177,15 @@ def split(request: HttpRequest, unit_uid: str) -> HttpResponse:
             }
             try:
                 if _confirmed(request):
-                    parts = unit_split(**arguments, user=request.user)
+                    parts, follow = unit_split_listing(**arguments, actor=request.user)
                     messages.success(
                         request,
                         f"Đã chia tách “{unit.name}” thành {len(parts)} đơn vị: "
                         f"{', '.join(p.name for p in parts)}, từ ngày "
-                        f"{format_date_short(parts[0].valid_from)}.",
+                        f"{format_date_short(parts[0].valid_from)}." + _moved_text(follow),
                     )
+                    if follow.left:
+                        return redirect("members:unit", unit.uid)
                     return redirect("orgs:unit", parent.uid)
                 plan = unit_split_check(**arguments)
             except ValidationError as error:
@@ -189,6 +198,19 @@ def split(request: HttpRequest, unit_uid: str) -> HttpResponse:
         {"unit": unit, "form": form, "parent": parent},
         status=400 if form.errors else 200,
     )
+
+
+def _moved_text(follow: FollowResult) -> str:
+    """What the change did to the member registry, for the message after it."""
+    text = ""
+    if follow.total:
+        text += f" {follow.total} hội viên đã được chuyển sinh hoạt theo đơn vị mới."
+    if follow.left:
+        text += (
+            f" {len(follow.left)} hội viên của đơn vị cũ cần được chuyển sinh hoạt sang "
+            "đơn vị mới (chọn đơn vị cho từng người trong sổ hội viên)."
+        )
+    return text
 
 
 def _confirm(
@@ -209,6 +231,7 @@ def _confirm(
             "plan": plan,
             "opening": [(name, weight_text(weight)) for name, weight in plan.opening],
             "is_merge": isinstance(form, MergeForm),
+            "members": members_to_follow(plan.closing, plan.effective),
             "hidden": hidden,
             "action": action,
         },

@@ -68,3 +68,64 @@ def test_an_officer_of_one_old_commune_cannot_move_the_others(book):
     with pytest.raises(PermissionDenied):
         members_follow_successions(actor=book["officer_a"], units=[book["c2"]])
     assert members_count(book["north"], book["north"].valid_from) == 0
+
+
+def test_a_merge_on_the_web_moves_the_members_with_their_units(client, registry):
+    """/to-chuc/: the confirmation says how many members move; the merge moves them (into
+    the chi hội carried over, or the new unit), past counts unchanged, by an officer of the
+    province who reorganises units but does not read records."""
+    from phongtrao.accounts.models import Role
+    from phongtrao.orgs.models import Unit
+
+    from .conftest import officer
+
+    for unit, name in ((registry["branch"], "Nguyễn Thị Hoa"), (registry["c2"], "Lê Thị Mai")):
+        member_admit(actor=SYSTEM, unit=unit, data=person(name), **CONSENT)
+    client.force_login(officer("canbo_tinh", registry["province"], Role.ENTER))
+    data = {
+        "units": [registry["c1"].uid, registry["c2"].uid],
+        "name": "Xã A-B",
+        "code": "",
+        "effective": "2024-03-01",
+        "reason": "Nghị quyết số 12",
+        "step": "preview",
+    }
+    url = f"/to-chuc/{registry['d1'].uid}/hop-nhat/"
+    preview = client.post(url, data).content.decode()
+    assert "Sổ hội viên: 2 hội viên đang sinh hoạt" in preview
+    assert Member.objects.filter(unit__name="Xã A-B").count() == 0
+    done = client.post(url, {**data, "step": "confirm"}, follow=True).content.decode()
+    assert "2 hội viên đã được chuyển sinh hoạt theo đơn vị mới" in done
+    merged = Unit.objects.get(name="Xã A-B")
+    day = merged.valid_from
+    mai, hoa = Member.objects.order_by("full_name").select_related("unit")[:2]
+    assert hoa.unit.parent_id == merged.pk and hoa.unit.name == "Chi hội Ấp 1"
+    assert mai.unit_id == merged.pk
+    assert members_count(merged, day) == 2 and members_count(registry["c1"], day) == 0
+    assert members_count(registry["c1"], day - dt.timedelta(days=1)) == 1
+    assert MemberEvent.objects.filter(kind=EventKind.REORGANISE).count() == 2
+    assert RegistryUnit.objects.filter(unit=merged, since=day).exists()
+
+
+def test_a_split_on_the_web_lists_the_members_to_move(client, registry):
+    from phongtrao.accounts.models import Role
+
+    from .conftest import officer
+
+    cuc = member_admit(actor=SYSTEM, unit=registry["c3"], data=person("Phạm Thị Cúc"), **CONSENT)
+    client.force_login(officer("canbo_tinh", registry["province"], Role.ENTER))
+    c3 = registry["c3"]
+    data = {
+        "name_1": "Xã C Bắc",
+        "weight_1": "0,5",
+        "name_2": "Xã C Nam",
+        "weight_2": "0,5",
+        "effective": "01/03/2024",
+        "reason": "Đề án chia tách",
+        "step": "preview",
+    }
+    url = f"/to-chuc/{c3.uid}/chia-tach/"
+    assert "1 hội viên đang sinh hoạt tại Xã C cần được chuyển" in client.post(url, data).content.decode()
+    done = client.post(url, {**data, "step": "confirm"})
+    assert done.status_code == 302 and done["Location"] == f"/hoi-vien/{c3.uid}/"
+    assert Member.objects.get(pk=cuc.pk).unit_id == c3.pk  # the officers choose her new unit
