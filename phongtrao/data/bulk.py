@@ -106,6 +106,7 @@ def datavalues_import(
 
 
 LARGE_IMPORT = 100_000
+SMALL_CHUNK = 1_000
 
 
 def _refresh_statistics() -> None:
@@ -128,9 +129,12 @@ def _existing(
     )
     wanted = {(v.unit_id, v.indicator.id, v.period.id) for v in chunk}
     found = {}
-    for pk, unit_id, indicator_id, period_id, value, version, follow_up in query.values_list(
+    rows = query.values_list(
         "pk", "unit_id", "indicator_id", "period_id", "value", "version", "follow_up"
-    ).iterator(chunk_size=10_000):
+    )
+    # A few values (the registry's figures, a form): one round trip, not a server-side cursor.
+    found_rows = rows.iterator(chunk_size=10_000) if len(chunk) > SMALL_CHUNK else rows
+    for pk, unit_id, indicator_id, period_id, value, version, follow_up in found_rows:
         key = (unit_id, indicator_id, period_id)
         if key in wanted:
             found[key] = (pk, value, version, follow_up)

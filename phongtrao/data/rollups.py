@@ -127,7 +127,11 @@ def rollup_apply(changes: Sequence[Change]) -> None:
     if not changes:
         return
     figures_changed()
-    containers = period_rows({c for ch in changes for c in container_codes(ch.period.code)})
+    wanted = {c for ch in changes for c in container_codes(ch.period.code)}
+    # The changed periods are at hand; only the wider ones are read (none for a year).
+    containers = {ch.period.code: ch.period for ch in changes if ch.period.pk is not None}
+    if wanted - containers.keys():
+        containers.update(period_rows(wanted - containers.keys()))
     container_ids = {
         code: tuple(containers[c].id for c in container_codes(code))
         for code in {ch.period.code for ch in changes}
@@ -199,7 +203,7 @@ def _stock_contexts(
 ) -> dict[tuple[int, int], list[tuple[Period, Decimal]]]:
     """The stored values of each (unit, indicator) of stock type over the containers' span."""
     result: dict[tuple[int, int], list[tuple[Period, Decimal]]] = defaultdict(list)
-    periods_by_id: dict[int, Period] = {}
+    periods_by_id: dict[int, Period] = {p.id: p for p in containers.values()}
     for start in range(0, len(groups), 500):
         chunk = groups[start : start + 500]
         spans = [containers[c] for g in chunk for ch in g for c in container_codes(ch.period.code)]

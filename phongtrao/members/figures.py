@@ -16,6 +16,7 @@ are not editable by hand (`registry_guard`, registered with `data.guards`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import NamedTuple
@@ -186,14 +187,25 @@ def _years_touched(
     return _years(touched[0], max(today, touched[-1]))
 
 
-def _figures_save(unit: Unit, figures: dict[int, dict[str, int]]) -> None:
+def _figures_save(
+    unit: Unit, figures: dict[int, dict[str, int]], known: Iterable[DataValue] = ()
+) -> None:
     """Write the figures of each year as values from the registry, set-wise.
 
     Written by the system (no user): who changed the book is in the members' history, and a
-    past deadline binds officers' entries, not the registry's counts.
+    past deadline binds officers' entries, not the registry's counts. `known`: stored values
+    read with their indicator and period, whose rows need not be read again.
     """
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=REGISTRY_CODES)}
-    rows = {p.code: p for p in Period.objects.filter(code__in=[str(year) for year in figures])}
+    indicators = {value.indicator.code: value.indicator for value in known}
+    rows = {value.period.code: value.period for value in known}
+    if len(indicators) < len(REGISTRY_CODES):
+        indicators.update(
+            (i.code, i)
+            for i in Indicator.objects.filter(code__in=set(REGISTRY_CODES) - indicators.keys())
+        )
+    wanted = [str(year) for year in figures if str(year) not in rows]
+    if wanted:
+        rows.update((p.code, p) for p in Period.objects.filter(code__in=wanted))
     for year in figures:
         if str(year) not in rows:
             rows[str(year)] = period_get(str(year))
@@ -244,16 +256,30 @@ def figures_shift(
     counting the book again; a year not yet stored is counted (one query for all such
     years). Call after the enrolments are written, inside the change's transaction.
     """
-    years = _years_touched(days, _registry_lock(unit), today)
+    return _shift_locked(unit, _registry_lock(unit), days, spans, today)
+
+
+def _shift_locked(
+    unit: Unit,
+    since: dt.date | None,
+    days: Iterable[dt.date],
+    spans: Mapping[Span, int],
+    today: dt.date | None,
+) -> list[str]:
+    """`figures_shift` once the registry row of `unit` (kept since `since`) is locked."""
+    years = _years_touched(days, since, today)
     if not years:
         return []
     stored: dict[int, dict[str, int]] = {}
-    for code, period_code, value in DataValue.objects.filter(
-        unit=unit,
-        indicator__code__in=REGISTRY_CODES,
-        period__code__in=[str(year) for year in years],
-    ).values_list("indicator__code", "period__code", "value"):
-        stored.setdefault(int(period_code), {})[code] = int(value)
+    known = list(
+        DataValue.objects.filter(
+            unit=unit,
+            indicator__code__in=REGISTRY_CODES,
+            period__code__in=[str(year) for year in years],
+        ).select_related("indicator", "period")
+    )
+    for value in known:
+        stored.setdefault(int(value.period.code), {})[value.indicator.code] = int(value.value)
     complete = {year for year in years if len(stored.get(year, ())) == len(REGISTRY_CODES)}
     figures = figures_count(unit, [year for year in years if year not in complete])
     for year in sorted(complete):
@@ -262,8 +288,37 @@ def figures_shift(
             for code, count in span_counts(span, year).items():
                 counts[code] += times * count
         figures[year] = counts
-    _figures_save(unit, figures)
+    _figures_save(unit, figures, known)
     return [str(year) for year in years]
+
+
+def registries_shift(*, changes: Iterable[tuple[Unit, Span, int]], day: dt.date) -> None:
+    """Move the figures of the registries that the changed units belong to, set-wise.
+
+    `changes`: (unit, the span of an enrolment made or unmade, +1 or -1), all on `day`.
+    The registry rows are found and locked together (one query, in key order), then each
+    registry is shifted once (`figures_shift`), after every enrolment of the change is
+    written.
+    """
+    changes = list(changes)
+    ids = {i for unit, _, _ in changes for i in (*unit.ancestor_ids, unit.pk)}
+    keeping = {
+        row.unit_id: row
+        for row in RegistryUnit.objects.select_for_update(of=("self",))
+        .filter(unit_id__in=ids)
+        .select_related("unit")
+        .order_by("unit_id")
+    }
+    moved: dict[int, tuple[RegistryUnit, Counter[Span]]] = {}
+    for unit, span, sign in changes:
+        # The nearest registry: the unit's own, else its closest ancestor's.
+        row = next(
+            (keeping[c] for c in (unit.pk, *reversed(unit.ancestor_ids)) if c in keeping), None
+        )
+        if row is not None:
+            moved.setdefault(row.unit_id, (row, Counter()))[1][span] += sign
+    for row, spans in moved.values():
+        _shift_locked(row.unit, row.since, [day], spans, None)
 
 
 def registry_guard(unit_ids: Collection[int], source: str) -> dict[int, tuple[frozenset[str], str]]:
@@ -301,6 +356,7 @@ __all__ = [
     "period_label",
     "registry_guard",
     "registries_of",
+    "registries_shift",
     "registry_keeps",
     "registry_unit_of",
     "span_counts",

@@ -3,7 +3,7 @@
 Every service is keyword-only, takes the acting user (or an explicit `SystemActor`), checks
 access through `members.access`, runs in one transaction, writes the member's history
 (`MemberEvent`, which is the audit) and moves the figures of the registry units it touched
-(`members.figures.figures_shift`), so the roll-ups are fresh when it returns.
+(`members.figures.registries_shift`), so the roll-ups are fresh when it returns.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections import Counter
 from copy import copy
 from typing import Any, NamedTuple
 
@@ -38,7 +37,7 @@ from phongtrao.members.choices import (
     Status,
     TransferStatus,
 )
-from phongtrao.members.figures import Span, figures_shift, registry_unit_of
+from phongtrao.members.figures import Span, registries_shift
 from phongtrao.members.models import (
     Enrolment,
     Member,
@@ -238,14 +237,13 @@ def _shift(day: dt.date, *changes: tuple[Unit, Enrolment, int]) -> None:
     Once per registry, after every enrolment of the change is written (a year the shift
     counts afresh already holds the whole change).
     """
-    by_registry: dict[int, tuple[Unit, Counter[Span]]] = {}
-    for unit, enrolment, sign in changes:
-        registry = registry_unit_of(unit)
-        if registry is not None:
-            spans = by_registry.setdefault(registry.pk, (registry, Counter()))[1]
-            spans[Span.of(enrolment.start, enrolment.end, enrolment.by_residence)] += sign
-    for registry, spans in by_registry.values():
-        figures_shift(unit=registry, days=[day], spans=spans)
+    registries_shift(
+        changes=[
+            (unit, Span.of(enrolment.start, enrolment.end, enrolment.by_residence), sign)
+            for unit, enrolment, sign in changes
+        ],
+        day=day,
+    )
 
 
 @transaction.atomic

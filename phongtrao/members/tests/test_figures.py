@@ -137,7 +137,7 @@ def test_admit_takes_the_same_queries_whatever_the_book_and_the_years(registry):
     for i in range(30):
         member_admit(actor=SYSTEM, unit=registry["branch"], data=person(f"Phạm Thị {i}"), **CONSENT)
     assert admit_counting("Lê Thị Ba", dt.date(2021, 5, 1)) == small
-    assert small <= 22
+    assert small <= 17
 
 
 def test_registry_of_a_commune_with_chi_hoi_counts_them(registry):
