@@ -137,8 +137,7 @@ def merge(request: HttpRequest, unit_uid: str) -> HttpResponse:
                 messages.success(
                     request,
                     f"Đã hợp nhất {len(data['units'])} đơn vị thành “{merged.name}” "
-                    f"từ ngày {format_date_short(merged.valid_from)}."
-                    + _moved_text(follow),
+                    f"từ ngày {format_date_short(merged.valid_from)}." + _moved_text(follow),
                 )
                 return redirect("orgs:unit", parent.uid)
             plan = unit_merge_check(**arguments)

@@ -125,7 +125,8 @@ def test_a_split_on_the_web_lists_the_members_to_move(client, registry):
         "step": "preview",
     }
     url = f"/to-chuc/{c3.uid}/chia-tach/"
-    assert "1 hội viên đang sinh hoạt tại Xã C cần được chuyển" in client.post(url, data).content.decode()
+    preview = client.post(url, data).content.decode()
+    assert "1 hội viên đang sinh hoạt tại Xã C cần được chuyển" in preview
     done = client.post(url, {**data, "step": "confirm"})
     assert done.status_code == 302 and done["Location"] == f"/hoi-vien/{c3.uid}/"
     assert Member.objects.get(pk=cuc.pk).unit_id == c3.pk  # the officers choose her new unit
