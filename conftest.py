@@ -50,6 +50,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.test.testcases import LiveServerThread
     from hypothesis import settings as hypothesis_settings
 
+    from phongtrao.tests import rollback
+
+    # Serialized rollback (transactional tests) by SQL copies instead of Django's JSON.
+    rollback.install()
     server = one_request_at_a_time(LiveServerThread.server_class)  # type: ignore[attr-defined]
     LiveServerThread.server_class = server  # type: ignore[attr-defined]
 
