@@ -190,6 +190,13 @@ def portal_state_checked_on_every_request(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def counts_written_in_the_request(settings: Any) -> None:
+    """A request's view and visit are in the database when it returns; production writes
+    them in batches every COUNTS_FLUSH_SECONDS (phongtrao/tests/test_batched.py)."""
+    settings.COUNTS_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def replica_reads_off(settings: Any) -> None:
     """Reads stay on the primary (a test's writes are in its transaction, which no replica
     sees); phongtrao/tests/test_replica.py turns them on against a real replica."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +95,15 @@ def _stats_increment(article_id: int, assignments: str, params: list[Any]) -> Co
 def article_view_add(*, article_id: int) -> Counters:
     """Count one view of the article; returns the counters after it (one query)."""
     return _stats_increment(article_id, "views = views + 1", [])
+
+
+@transaction.atomic
+def article_views_add(*, article_ids: Sequence[int]) -> None:
+    """Count one view of each article in `article_ids` (an article as many times as it is
+    there): the views the requests of a moment added, written set-wise (one increment per
+    article, see phongtrao.batched)."""
+    for article_id, views in Counter(article_ids).items():
+        _stats_increment(article_id, "views = views + %s", [views])
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from wagtail.models import Page, Site
 from wagtail.wagtail_hooks import check_view_restrictions
 
 from phongtrao.accounts.access import access_unit
+from phongtrao.batched import CountBuffer, batching
 from phongtrao.busy import write_or_drop
 from phongtrao.portal import pagecache, selectors, services
 from phongtrao.portal.forms import CommentForm
@@ -43,6 +45,10 @@ from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.vn import format_dateline, format_number
 
 SEEN_COOKIE = "pt_seen"
+# The articles' views of this process's requests, written in batches (phongtrao.batched).
+VIEWS: CountBuffer[int] = CountBuffer(
+    lambda article_ids: services.article_views_add(article_ids=article_ids), what="views"
+)
 READER_COOKIE = "pt_reader"
 SEEN_KEEP = 100  # the most recent articles remembered per browser session
 _SALT = "phongtrao.portal"
@@ -203,6 +209,14 @@ def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
         and not is_bot(request.headers.get("User-Agent", ""))
         and article.pk not in _seen(request)
     ):
+        if batching():
+            VIEWS.add(article.pk)
+            request._portal_counted = True  # type: ignore[attr-defined]
+            counters = selectors.article_counters(article.pk)
+            # Shown with this process's views not yet written, this request's among them.
+            counters = replace(counters, views=counters.views + VIEWS.pending(article.pk))
+            request._portal_counters = counters  # type: ignore[attr-defined]
+            return counters
         added = write_or_drop(
             lambda: services.article_view_add(article_id=article.pk), what="a view counted"
         )

@@ -9,17 +9,24 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from phongtrao.batched import CountBuffer, batching
 from phongtrao.busy import write_or_drop
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.models import VisitorKind
-from phongtrao.portal.traffic.services import visit_record, visit_window
+from phongtrao.portal.traffic.services import visit_record, visit_window, visits_record
 
 VISITOR_COOKIE = "pt_visitor"
+# The visits of this process's requests, written in batches (phongtrao.batched).
+VISITS: CountBuffer[tuple[str, VisitorKind, datetime]] = CountBuffer(
+    lambda visits: visits_record(visits=visits), what="visits"
+)
 
 # token.seconds-since-epoch-of-the-last-write.kind
 _VISITOR_VALUE = re.compile(r"([A-Za-z0-9_-]{22})\.(\d{1,12})\.([1-3])")
@@ -72,7 +79,9 @@ def visit_count(request: HttpRequest, response: HttpResponse) -> None:
     if found and int(found[3]) == kind and 0 <= now - int(found[2]) < touch:
         return  # seen less than a minute ago: "đang truy cập" is still true
     token = found[1] if found else secrets.token_urlsafe(16)
-    if write_or_drop(lambda: visit_record(key=f"v{token}", kind=kind), what="a visit") is None:
+    if batching():
+        VISITS.add((f"v{token}", kind, timezone.now()))
+    elif write_or_drop(lambda: visit_record(key=f"v{token}", kind=kind), what="a visit") is None:
         return  # the database is busy: counted on a later page
     response.set_cookie(
         VISITOR_COOKIE,
@@ -87,7 +96,11 @@ def visit_count(request: HttpRequest, response: HttpResponse) -> None:
 def _robot_record(key: str) -> None:
     """Robots keep no cookie: the cache remembers that the database was told about this one,
     so that a crawler's burst writes once a minute, as a browser does."""
-    if cache.add(f"traffic:robot:{key}", 1, getattr(settings, "TRAFFIC_TOUCH_SECONDS", 60)):
+    if not cache.add(f"traffic:robot:{key}", 1, getattr(settings, "TRAFFIC_TOUCH_SECONDS", 60)):
+        return
+    if batching():
+        VISITS.add((key, VisitorKind.BOT, timezone.now()))
+    else:
         write_or_drop(lambda: visit_record(key=key, kind=VisitorKind.BOT), what="a robot's visit")
 
 

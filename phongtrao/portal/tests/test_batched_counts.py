@@ -1,0 +1,78 @@
+"""Guests' counts written in batches (phongtrao/batched.py), as production does: exact, shown
+at once with the reader's own view, kept when the database refuses a batch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db.models import Sum
+from django.test import Client
+
+from phongtrao.batched import CountBuffer
+from phongtrao.portal.models import ArticleStats
+from phongtrao.portal.traffic.middleware import VISITS
+from phongtrao.portal.traffic.models import DailyVisits
+from phongtrao.portal.views import VIEWS
+
+from .conftest import BROWSER_UA
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def batched(settings):
+    # The process's thread would write only in an hour: the test writes the batch itself.
+    settings.COUNTS_FLUSH_SECONDS = 3600
+    VIEWS.flush()
+    VISITS.flush()
+
+
+def _views(article) -> int:
+    stats = ArticleStats.objects.filter(article=article).first()
+    return stats.views if stats else 0
+
+
+def _visits() -> int:
+    return DailyVisits.objects.aggregate(n=Sum("visits"))["n"] or 0
+
+
+def test_views_and_visits_of_many_guests_are_written_exactly_by_the_batch(portal, batched):
+    seed = portal["seed"]
+    shown = []
+    for _ in range(12):
+        response = Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)
+        assert response.status_code == 200
+        found = re.search(r"article-views\">([\d.]+)<", response.content.decode())
+        shown.append(found[1] if found else None)
+    Client(HTTP_USER_AGENT=BROWSER_UA).get(portal["home"].url)
+    assert _views(seed) == 0  # not yet written
+    # Each reader saw the count with its own view in it, before any was written.
+    assert shown == [str(n) for n in range(1, 13)]
+    assert VIEWS.flush() == 12
+    assert VISITS.flush() == 13
+    assert _views(seed) == 12
+    assert _visits() == 13
+    assert VIEWS.pending(seed.pk) == 0
+    assert VIEWS.flush() == 0  # nothing twice
+
+
+def test_a_refused_batch_is_kept_for_the_next_turn():
+    written: list[list[int]] = []
+    refuse = [True]
+
+    def write(items):
+        if refuse[0]:
+            raise RuntimeError("database is locked")
+        written.append(list(items))
+
+    counts: CountBuffer[int] = CountBuffer(write, what="test")
+    counts.add(7)
+    counts.add(7)
+    assert counts.flush() == 0
+    assert counts.pending(7) == 2
+    counts.add(8)
+    refuse[0] = False
+    assert counts.flush() == 3
+    assert written == [[7, 7, 8]]
+    assert counts.pending(7) == 0
