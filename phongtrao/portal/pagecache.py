@@ -203,12 +203,15 @@ def parts_of(html: str) -> list[str]:
 def fill(parts: list[str], request: HttpRequest, values: Mapping[str, str] | None = None) -> str:
     """The page with this request's bits in its placeholders; `values` has the article's."""
     filled = parts.copy()
+    token = ""
     for index in range(1, len(filled), 2):
         name = filled[index]
         if name == SIDEBAR_PLACEHOLDER:
             filled[index] = sidebar_html()
         elif name == CSRF_PLACEHOLDER:
-            filled[index] = get_token(request)
+            # One masked token for the page's forms (each masking draws 32 random characters).
+            token = token or get_token(request)
+            filled[index] = token
         elif name == NONCE_PLACEHOLDER:
             filled[index] = str(getattr(request, "csp_nonce", ""))
         else:
