@@ -12,7 +12,8 @@
 #   sh bench/nukeviet.sh /path/to/nukeviet-checkout --bench    # and measure them (alone!)
 #
 # Environment: NV_PORT (8090), NV_ROOT (/var/www/nukeviet), NV_SECONDS (10 per run),
-# NV_CONCURRENCY ("1 16 64"). Runs as root (packages, services). Idempotent: an installed
+# NV_CONCURRENCY ("1 16 64"), NV_AGENTS ("desktop mobile"), NV_PAGES (the pages measured,
+# all by default: "article home category tag search rss sitemap print"). Runs as root (packages, services). Idempotent: an installed
 # NukeViet (its config.php present) is kept; remove NV_ROOT to install again.
 #
 # The services stay up for further runs; stop them with
@@ -28,6 +29,8 @@ PORT=${NV_PORT:-8090}
 ROOT=${NV_ROOT:-/var/www/nukeviet}
 SECONDS_EACH=${NV_SECONDS:-10}
 CONCURRENCY=${NV_CONCURRENCY:-"1 16 64"}
+AGENTS=${NV_AGENTS:-"desktop mobile"}
+MEASURED=${NV_PAGES:-"article home category tag search rss sitemap print"}
 DB=nukeviet
 DB_USER=nukeviet
 DB_PASS=nukeviet-bench
@@ -144,13 +147,14 @@ done
 
 [ "$BENCH" = "--bench" ] || exit 0
 echo "== wrk, -t2 (-t1 at concurrency 1), ${SECONDS_EACH}s per run; JSON lines on stdout" >&2
-for agent in desktop mobile; do
+for agent in $AGENTS; do
     ua=$DESKTOP_UA; theme="desktop theme (default)"
     [ "$agent" = mobile ] && ua=$MOBILE_UA && theme="mobile theme (mobile_default)"
     for c in $CONCURRENCY; do
         t=2; [ "$c" -lt 2 ] && t=1
         for page in $PAGES; do
             name=${page%%=*}; path=${page#*=}
+            case " $MEASURED " in *" $name "*) ;; *) continue ;; esac
             out=$(wrk -t$t -c"$c" -d"${SECONDS_EACH}s" --latency -H "User-Agent: $ua" \
                 -H "Accept-Language: vi-VN,vi" "$BASE$path")
             rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')

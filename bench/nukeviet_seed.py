@@ -60,7 +60,7 @@ CREATE TEMPORARY TABLE seed_row SELECT * FROM nv4_vi_news_rows WHERE id = @model
 UPDATE seed_row SET id = @id, catid = @catid, listcatid = @catid, topicid = 0,
     title = {literal(title)}, alias = '{ALIAS}', hometext = {literal(summary)},
     homeimgfile = '', homeimgalt = '', homeimgthumb = 0, addtime = UNIX_TIMESTAMP(),
-    edittime = UNIX_TIMESTAMP(), publtime = UNIX_TIMESTAMP(), exptime = 0, archive = 0,
+    edittime = UNIX_TIMESTAMP(), publtime = UNIX_TIMESTAMP() - 60, exptime = 0, archive = 0,
     hitstotal = 0, hitscm = 0, total_rating = 0, click_rating = 0, allowed_comm = 4;
 INSERT INTO nv4_vi_news_rows SELECT * FROM seed_row;
 SET @copy = CONCAT('INSERT INTO nv4_vi_news_', @catid, ' SELECT * FROM seed_row');
