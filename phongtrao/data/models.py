@@ -250,3 +250,8 @@ class Submission(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status in LOCKED_STATUSES
+
+    @property
+    def title(self) -> str:
+        """The report's title with its period (reads `form` and `period`: select them)."""
+        return self.form.title_for(self.period.code)

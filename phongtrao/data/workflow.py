@@ -259,7 +259,7 @@ def submission_submit(
         submission,
         recipients=approvers_above(unit),
         kind=Kind.SUBMITTED,
-        title=f"{unit.name} đã gửi {form.name} {periods.label_vi(period.code)}, chờ duyệt",
+        title=f"{unit.name} đã gửi {form.title_for(period.code)}, chờ duyệt",
         actor=user,
     )
     return submission
@@ -305,7 +305,7 @@ def submission_approve(*, form: Form, unit: Unit, period: Period, user: Any) -> 
         submission,
         recipients=members_with([unit], "may_enter"),
         kind=Kind.APPROVED,
-        title=f"Cấp trên đã duyệt {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        title=f"Cấp trên đã duyệt {form.title_for(period.code)} của {unit.name}",
         actor=user,
     )
     return submission
@@ -339,7 +339,7 @@ def submission_return(
         submission,
         recipients=members_with([unit], "may_enter"),
         kind=Kind.RETURNED,
-        title=f"Cấp trên trả lại {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        title=f"Cấp trên trả lại {form.title_for(period.code)} của {unit.name}",
         body=f"Lý do: {reason}",
         actor=user,
     )
@@ -387,7 +387,7 @@ def submission_unlock(
         submission,
         recipients=members_with([unit], "may_enter"),
         kind=Kind.UNLOCKED,
-        title=f"Cấp trên đã mở khóa {form.name} {periods.label_vi(period.code)} của {unit.name}",
+        title=f"Cấp trên đã mở khóa {form.title_for(period.code)} của {unit.name}",
         body=f"{what}: {reason}. Sửa xong, hãy gửi lại báo cáo.",
         actor=user,
     )

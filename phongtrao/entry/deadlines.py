@@ -41,12 +41,12 @@ def deadlines_notify(*, today: dt.date, days_before: int = DAYS_BEFORE) -> int:
                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
                 .exclude(pk__in=sent)
             )
-            label = periods.label_vi(period.code)
+            title = form.title_for(period.code)
             for unit in units.iterator():
                 rows = notify(
                     recipients=members_with([unit], "may_enter"),
                     kind=Kind.DEADLINE,
-                    title=f"Sắp đến hạn nộp {form.name} {label} ({format_date_short(day)})",
+                    title=f"Sắp đến hạn nộp {title} ({format_date_short(day)})",
                     body=f"Báo cáo của {unit.name} chưa gửi lên cấp trên.",
                     url=reverse("entry:report", args=[form.code, unit.uid, period.code]),
                     key=f"deadline:{form.code}:{unit.uid}:{period.code}:{today.isoformat()}",

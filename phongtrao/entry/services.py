@@ -15,7 +15,7 @@ from phongtrao.accounts.access import membership_of
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.catalog.models import Form
-from phongtrao.entry.tasks import tasks_late_units
+from phongtrao.entry.tasks import late_units, report_deadline
 from phongtrao.notifications.models import Kind
 from phongtrao.notifications.services import members_with, notify
 from phongtrao.vn.dates import format_date_short
@@ -31,22 +31,18 @@ def reminder_send(
     if membership is None or not membership.may_approve or membership.unit.level >= form.level:
         raise PermissionDenied("Chỉ cấp trên có quyền duyệt mới nhắc nộp được.")
     today = today or timezone.localdate()
-    late = [
-        group
-        for group in tasks_late_units(user=actor, unit=membership.unit, forms=[form], today=today)
-        if group.period.code == period.code
-    ]
-    if not late:
+    deadline = report_deadline(form, period)
+    if deadline is None or today <= deadline:
         return 0
-    group = late[0]
-    label = periods.label_vi(period.code)
-    for unit in group.units:
+    # Every late unit, not only the first ones the home page lists.
+    units = list(late_units(user=actor, unit=membership.unit, form=form, period=period))
+    for unit in units:
         notify(
             recipients=members_with([unit], "may_enter"),
             kind=Kind.REMINDER,
-            title=f"{membership.unit.union_name} nhắc nộp {form.name} {label}",
+            title=f"{membership.unit.union_name} nhắc nộp {form.title_for(period.code)}",
             body=(
-                f"Báo cáo của {unit.name} đã quá hạn nộp ({format_date_short(group.deadline)}). "
+                f"Báo cáo của {unit.name} đã quá hạn nộp ({format_date_short(deadline)}). "
                 "Hãy hoàn thành và gửi lên cấp trên; nếu biểu mẫu đã khóa, "
                 "liên hệ cấp trên để mở khóa."
             ),
@@ -57,9 +53,9 @@ def reminder_send(
         user=actor,
         action=AuditAction.REMIND,
         target=f"{form.code} {period.code}",
-        detail=f"{len(group.units)} đơn vị",
+        detail=f"{len(units)} đơn vị",
     )
-    return len(group.units)
+    return len(units)
 
 
 __all__ = ["reminder_send"]

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from phongtrao import periods
@@ -41,6 +41,11 @@ class DueReport:
     deadline: dt.date | None
     overdue: bool
 
+    @property
+    def title(self) -> str:
+        """The form's name with its period: "… phụ nữ năm 2026 — cấp xã"."""
+        return self.form.title_for(self.period.code)
+
 
 @dataclass(frozen=True)
 class LateUnits:
@@ -51,6 +56,10 @@ class LateUnits:
     deadline: dt.date
     count: int
     units: list[Unit]
+
+    @property
+    def title(self) -> str:
+        return self.form.title_for(self.period.code)
 
 
 @dataclass
@@ -76,7 +85,8 @@ class Tasks:
         )
 
 
-def _deadline(form: Form, period: periods.Period) -> dt.date | None:
+def report_deadline(form: Form, period: periods.Period) -> dt.date | None:
+    """The last day to send `form` for `period` (None: the form has no deadline)."""
     if not form.deadline_days:
         return None
     return period.end + dt.timedelta(days=form.deadline_days)
@@ -91,8 +101,25 @@ def _recent(form: Form, today: dt.date) -> list[periods.Period]:
 
 
 def _active(unit: Unit, period: periods.Period) -> bool:
-    return unit.valid_from <= period.end and (
-        unit.valid_to is None or unit.valid_to >= period.start
+    """Whether the unit owes the period's report: it existed at the period's end (a unit
+    merged away during the period, as the old communes on 01/7/2025, does not: its
+    successor reports the period)."""
+    return unit.valid_from <= period.end and (unit.valid_to is None or unit.valid_to >= period.end)
+
+
+def late_units(*, user: Any, unit: Unit, form: Form, period: periods.Period) -> QuerySet[Unit]:
+    """The units of `unit`'s subtree (as `user` sees it) that owe `form` for `period` and
+    have not sent it, by path: every one of them, for the reminder."""
+    sent = Submission.objects.filter(
+        form=form, period__code=period.code, status__in=LOCKED_STATUSES
+    ).values("unit_id")
+    return (
+        units_visible(user)
+        .filter(path__startswith=unit.path, level=form.level)
+        .filter(valid_from__lte=period.end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.end))
+        .exclude(pk__in=sent)
+        .order_by("path")
     )
 
 
@@ -116,7 +143,7 @@ def tasks_due(*, unit: Unit, forms: list[Form], today: dt.date) -> list[DueRepor
         status = submission.status if submission else SubmissionStatus.DRAFT
         if status in LOCKED_STATUSES:
             continue
-        deadline = _deadline(form, period)
+        deadline = report_deadline(form, period)
         due.append(
             DueReport(
                 form=form,
@@ -137,22 +164,12 @@ def tasks_late_units(
     """For each form reported below `unit`, the recent periods past their deadline and the
     units of `unit`'s subtree that have not sent them (two queries per form and period)."""
     result = []
-    visible = units_visible(user)
     for form in forms:
         for period in _recent(form, today):
-            deadline = _deadline(form, period)
+            deadline = report_deadline(form, period)
             if deadline is None or today <= deadline:
                 continue
-            sent = Submission.objects.filter(
-                form=form, period__code=period.code, status__in=LOCKED_STATUSES
-            ).values("unit_id")
-            missing = (
-                visible.filter(path__startswith=unit.path, level=form.level)
-                .filter(valid_from__lte=period.end)
-                .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
-                .exclude(pk__in=sent)
-                .order_by("path")
-            )
+            missing = late_units(user=user, unit=unit, form=form, period=period)
             units = list(missing[:TASK_LIST_LIMIT])
             if not units:
                 continue
@@ -210,4 +227,13 @@ def tasks_for(user: Any, *, today: dt.date | None = None) -> Tasks:
     return tasks
 
 
-__all__ = ["DueReport", "LateUnits", "Tasks", "tasks_due", "tasks_for", "tasks_late_units"]
+__all__ = [
+    "DueReport",
+    "LateUnits",
+    "Tasks",
+    "late_units",
+    "report_deadline",
+    "tasks_due",
+    "tasks_for",
+    "tasks_late_units",
+]

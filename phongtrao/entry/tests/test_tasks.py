@@ -9,6 +9,7 @@ import pytest
 from phongtrao.data.services import period_get
 from phongtrao.data.workflow import submission_return, submission_submit
 from phongtrao.entry.tasks import tasks_for
+from phongtrao.orgs.models import Level, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,9 @@ def test_tasks_page_cost_does_not_grow_with_units(
 ):
     commune_form.deadline_days = 15
     commune_form.save()
+    # Communes still in force today (the small tree's end on 30/6/2025): last year's report
+    # is late for them whatever the day the test runs.
+    Unit.objects.filter(level=Level.COMMUNE).update(valid_to=None)
     client.force_login(people["tinh"])
     with django_assert_max_num_queries(25):
         response = client.get("/viec-can-lam/")
@@ -64,3 +68,36 @@ def test_menu_keeps_unit_and_period_between_parts(client, small_tree, people):
     client.get(f"/nhap-lieu/tong-quan/{other.uid}/2023/")
     html = client.get("/viec-can-lam/").content.decode()
     assert other.uid not in html
+
+
+def test_units_merged_away_during_a_period_do_not_owe_its_report(commune_form, small_tree, people):
+    # The small tree's communes end on 30/6/2025: 2024 is theirs, 2025 their successors'.
+    commune_form.deadline_days = 15
+    commune_form.save()
+    late = {g.period.code for g in tasks_for(people["tinh"], today=dt.date(2026, 2, 1)).late}
+    assert late == set()
+    late = {g.period.code for g in tasks_for(people["tinh"], today=dt.date(2025, 2, 1)).late}
+    assert late == {"2024"}
+
+
+def test_the_reminder_reaches_every_late_unit_beyond_the_list(
+    commune_form, small_tree, people, monkeypatch
+):
+    from phongtrao import periods
+    from phongtrao.entry import tasks
+    from phongtrao.entry.services import reminder_send
+    from phongtrao.notifications.models import Notification
+
+    monkeypatch.setattr(tasks, "TASK_LIST_LIMIT", 1)
+    commune_form.deadline_days = 15
+    commune_form.save()
+    today = dt.date(2025, 2, 1)
+    group = tasks_for(people["tinh"], today=today).late[0]
+    assert (len(group.units), group.count) == (1, 3)
+    count = reminder_send(
+        actor=people["tinh"], form=commune_form, period=periods.parse("2024"), today=today
+    )
+    assert count == 3
+    told = Notification.objects.filter(kind="reminder").values_list("user__username", flat=True)
+    assert sorted(told) == ["xa", "xa2", "xa_b"]
+    assert "phụ nữ năm 2024 — cấp xã" in Notification.objects.filter(kind="reminder")[0].title
