@@ -14,7 +14,14 @@ from phongtrao.orgs.models import Unit
 def test_demo_officers_sit_in_their_units(binh_phuoc_demo, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "mat-khau-thu")
     listed = demo_users_ensure()
-    assert [name for name, _, _ in listed] == ["canbo_tinh", "canbo_huyen", "canbo_xa", "canbo_xa2"]
+    assert [name for name, _, _ in listed] == [
+        "canbo_tinh",
+        "canbo_huyen",
+        "canbo_xa",
+        "canbo_xa2",
+        "canbo_dongnai",
+        "canbo_xa_moi",
+    ]
     assert listed[2][1] == "Hội LHPN xã Lộc Thái"
     request = RequestFactory().post("/dang-nhap/")
     users = {
@@ -28,4 +35,12 @@ def test_demo_officers_sit_in_their_units(binh_phuoc_demo, monkeypatch):
     assert unit_may_approve(users["canbo_tinh"], loc_thai)
     assert not unit_may_change(users["canbo_huyen"], loc_thai)
     assert users["canbo_xa2"].membership.unit.parent != loc_thai.parent
+    # On the 2025 structure: the province enters, approves and restructures; the commune
+    # that took Lộc Thái enters.
+    dong_nai = users["canbo_dongnai"].membership
+    new_commune = users["canbo_xa_moi"].membership.unit
+    assert dong_nai.unit.edition.code == "2025" and new_commune.parent_id == dong_nai.unit.pk
+    assert dong_nai.may_enter and dong_nai.may_approve and dong_nai.may_administer
+    assert unit_may_change(users["canbo_xa_moi"], new_commune)
+    assert unit_may_approve(users["canbo_dongnai"], new_commune)
     assert demo_users_ensure() == listed  # idempotent

@@ -9,6 +9,7 @@ from django.core.management import BaseCommand, CommandParser, call_command
 from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
 from phongtrao.demo.registry import demo_registry_load
 from phongtrao.demo.services import demo_admin_ensure, demo_password, demo_users_ensure
+from phongtrao.demo.workflow import demo_workflow_load
 from phongtrao.emulation.demo import emulation_demo_load
 from phongtrao.portal.demo import portal_demo_load
 from phongtrao.portal.traffic.demo import traffic_demo_load
@@ -65,6 +66,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Tài khoản cán bộ: {username} / mật khẩu: {demo_password()} "
                 f"({unit_name}; quyền: {roles})"
+            )
+        # Reports in flight: waiting at each level, returned, and an open period to enter.
+        flight = demo_workflow_load()
+        if options["verbosity"] > 0:
+            self.stdout.write(
+                f"Báo cáo mẫu: {flight.submitted} chờ duyệt, {flight.approved} đã duyệt, "
+                f"{flight.returned} bị trả lại; kỳ đang mở để nhập: năm {flight.open_period} "
+                "(cơ cấu 2025, canbo_xa_moi)"
             )
         # The portal (Wagtail): site, categories, the seed article and a few others.
         articles = portal_demo_load()
