@@ -108,7 +108,7 @@ _ACTIVE = {
     "accounts": "account",
     "notifications": "account",
 }
-_ENTRY_PAGES = {"tasks": "tasks", "dashboard": "dashboard"}
+_ENTRY_PAGES = {"tasks": "tasks", "dashboard": "dashboard", "grid": "dashboard"}
 
 
 def _active(request: HttpRequest) -> str:

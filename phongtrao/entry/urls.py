@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.entry import dashboard_views, excel_views, task_views, views
+from phongtrao.entry import dashboard_views, excel_views, grid_views, task_views, views
 
 app_name = "entry"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         name="excel",
     ),
     path("tong-quan/<str:unit_uid>/<str:period>/", dashboard_views.dashboard, name="dashboard"),
+    path("bang/<str:unit_uid>/<str:period>/", grid_views.grid, name="grid"),
     path(
         "tinh-hinh/<str:form_code>/<str:unit_uid>/<str:period>/",
         views.completeness,
