@@ -192,7 +192,7 @@ def portal_state_checked_on_every_request(settings: object) -> None:
 @pytest.fixture(autouse=True)
 def counts_written_in_the_request(settings: Any) -> None:
     """A request's view and visit are in the database when it returns; production writes
-    them in batches every COUNTS_FLUSH_SECONDS (phongtrao/tests/test_batched.py)."""
+    them in batches (phongtrao/portal/tests/test_batched_counts.py)."""
     settings.COUNTS_FLUSH_SECONDS = 0
 
 

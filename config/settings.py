@@ -299,8 +299,9 @@ PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "60"
 # Without a shared cache, how long each process trusts the pages' generation it read from the
 # database: a publication reaches the other processes' cached pages within this time.
 PORTAL_GENERATION_SECONDS = float(os.environ.get("PORTAL_GENERATION_SECONDS", "1"))
-# Guests' counts (article views, visits) are written by each process every this many seconds,
-# in one transaction (phongtrao/batched.py); 0 writes each in its request.
+# Guests' counts (article views, visits) wait in each process at most this many seconds while
+# requests come; the request that finds them due writes them in one transaction after its
+# response (phongtrao/batched.py); 0 writes each in its request.
 COUNTS_FLUSH_SECONDS = float(os.environ.get("COUNTS_FLUSH_SECONDS", "0.25"))
 
 LOGGING = {

@@ -11,8 +11,14 @@ class PortalConfig(AppConfig):
     verbose_name = "Cổng thông tin"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_published, page_unpublished, post_page_move
+
+        from phongtrao.batched import buffers_flush_due
+
+        # Guests' views and visits are written in batches by the request that finds them due.
+        request_finished.connect(buffers_flush_due, dispatch_uid="portal_counts_flush")
 
         page_published.connect(_article_published, dispatch_uid="portal_article_published")
         # What guests read changes: the guests' page cache starts a new generation.

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def batched(settings):
-    # The process's thread would write only in an hour: the test writes the batch itself.
+    # No request would find the batch due before an hour: the test writes it itself.
     settings.COUNTS_FLUSH_SECONDS = 3600
     VIEWS.flush()
     VISITS.flush()
@@ -76,3 +76,20 @@ def test_a_refused_batch_is_kept_for_the_next_turn():
     assert counts.flush() == 3
     assert written == [[7, 7, 8]]
     assert counts.pending(7) == 0
+
+
+def test_the_request_that_finds_the_batch_due_writes_it(portal, settings):
+    # Counts wait in the process until a request finishes after COUNTS_FLUSH_SECONDS: that
+    # request writes every count waiting, its own included, once its response is out.
+    settings.COUNTS_FLUSH_SECONDS = 3600
+    VIEWS.flush()
+    VISITS.flush()
+    seed = portal["seed"]
+    for _ in range(3):
+        Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)
+    assert _views(seed) == 0
+    settings.COUNTS_FLUSH_SECONDS = 0.000_001
+    Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)
+    assert _views(seed) == 4
+    assert _visits() == 4
+    assert VIEWS.pending(seed.pk) == 0
