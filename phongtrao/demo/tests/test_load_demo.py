@@ -12,7 +12,10 @@ from phongtrao.orgs.models import Unit
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_load_demo_twice_gives_a_working_admin(capsys, monkeypatch):
+def test_load_demo_twice_gives_a_working_admin(binh_phuoc_demo, capsys, monkeypatch):
+    """On the shared units and Bình Phước figures (conftest.py: loaded by the same
+    `load_admin_units` and `demo_binh_phuoc_load` the command's first steps run on an empty
+    database), the command adds the rest once, then a second run changes nothing."""
     monkeypatch.setenv("DEMO_PASSWORD", "mat-khau-thu")
     call_command("load_demo", verbosity=0)
     audits = DataValueAudit.objects.count()
