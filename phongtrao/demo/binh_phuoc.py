@@ -27,7 +27,7 @@ from phongtrao.catalog.models import Indicator
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.bulk import BulkResult, BulkValue, datavalues_import
 from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import Period, Target
+from phongtrao.data.models import DataValue, Period, Target
 from phongtrao.data.services import period_get, target_set
 from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
@@ -313,7 +313,20 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
     # Figures of units keeping a member book come from it (`demo.registry`), not the plan.
     blocked = guards_blocked(set(paths), SOURCE)
     values = [v for v in values if (v.unit_id, v.indicator.code) not in blocked]
+    kept = 0
+    if not restore:
+        # Values already there stay as they are and are not offered again: those of reports
+        # the demo has since submitted or approved are locked, and offering them is refused.
+        stored = set(
+            DataValue.objects.filter(
+                unit_id__in=paths, period__in=period_rows.values()
+            ).values_list("unit_id", "indicator_id", "period_id")
+        )
+        offered = len(values)
+        values = [v for v in values if (v.unit_id, v.indicator.id, v.period.id) not in stored]
+        kept = offered - len(values)
     written = datavalues_import(values=values, actor=DEMO, source=SOURCE, update=restore)
+    written.ignored += kept
     if connection.vendor == "postgresql":
         # Tens of thousands of new values: let the planner see them.
         with connection.cursor() as cursor:
