@@ -131,8 +131,9 @@ bench-analytics: $(STAMP) system-packages
 bench-analytics-quick: $(STAMP) system-packages
 	$(PY) bench/analytics.py --tiers 1m --databases postgresql
 
-# Backups that restore: base backup + WAL archive of a throw-away PostgreSQL, more writes, a
-# point-in-time restore, the figures compared (scripts/restore_check.py); JSON last.
+# Backups that restore: base backup + WAL archive of a throw-away PostgreSQL holding the demo's
+# figures, more writes through the app, a mistake, a point-in-time restore to the moment before
+# it, the figures compared (scripts/restore_check.py); JSON last.
 restore-check: $(STAMP) system-packages
 	$(PY) scripts/restore_check.py
 
