@@ -190,9 +190,11 @@ def portal_state_checked_on_every_request(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
-def counts_written_in_the_request(settings: Any) -> None:
+def views_and_visits_written_in_the_request(settings: Any) -> None:
     """A request's view and visit are in the database when it returns; production writes
-    them in batches (phongtrao/portal/tests/test_batched_counts.py)."""
+    them in batches (phongtrao/portal/tests/test_batched_counts.py). Named to come after
+    `empty_cache` (pytest orders a conftest's autouse fixtures by name): the settings it
+    changes are put back before `empty_cache` empties the cache they name."""
     settings.COUNTS_FLUSH_SECONDS = 0
 
 

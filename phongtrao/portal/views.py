@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -105,8 +106,15 @@ def _site_for_request(request: HttpRequest) -> tuple[Any, bool]:
     # Read once into locals: another thread may clear the dictionary meanwhile.
     site = _sites.get(key, _UNKNOWN)
     if site is _UNKNOWN:
-        # Inside a transaction on the primary, the replica router leaves reads there.
-        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        # Inside a transaction on the primary, the replica router leaves reads there; SQLite
+        # has no replica, and a transaction there would wait for its one writer.
+        primary = connections[DEFAULT_DB_ALIAS]
+        pinned = (
+            transaction.atomic(using=DEFAULT_DB_ALIAS)
+            if primary.vendor != "sqlite"
+            else nullcontext()
+        )
+        with pinned:
             site = Site.find_for_request(request)
             if site is not None:
                 site.root_page = site.root_page.specific

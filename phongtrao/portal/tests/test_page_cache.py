@@ -73,6 +73,7 @@ def _queries(client, url):
 )
 def test_each_guest_page_is_served_from_the_cache(portal, settings, name):
     settings.PORTAL_STATE_SECONDS = 60  # the production default is 1 s: the sites' state kept
+    settings.PORTAL_GENERATION_SECONDS = 60  # and the pages' generation (1 s) read once
     url = _guest_pages(portal)[name]
     reader = Client(HTTP_USER_AGENT=BROWSER_UA)
     first = reader.get(url)
