@@ -144,3 +144,33 @@ def test_a_report_of_a_closed_period_is_read_on_the_replica(
 
     assert closed.status_code in (200, 404) and closed.headers.get("X-Phongtrao-Db") == REPLICA
     assert still_open.status_code in (200, 404) and "X-Phongtrao-Db" not in still_open.headers
+
+
+@needs_replica
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
+def test_the_heavy_reads_raw_sql_goes_to_the_replica_too(real_replica, small_tree) -> None:
+    """The country-sized questions read roll-ups and values by raw SQL (`grid_totals`, the
+    naive sums): inside a tolerant view they take the replica's cursor, not the primary's."""
+    from phongtrao.analytics.selectors.grid import grid_totals
+    from phongtrao.analytics.selectors.naive import naive_subtree_totals
+    from phongtrao.catalog.models import Indicator
+    from phongtrao.data.rollups import period_rows
+
+    period = period_rows(["2023"])["2023"]
+    indicators = list(Indicator.objects.filter(code__startswith="HV_"))
+    units = [small_tree[key] for key in ("province", "d1", "c1")]
+    replica_caught_up()
+
+    with (
+        CaptureQueriesContext(connections[REPLICA]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+        replica_reads() as used,
+    ):
+        grid_totals(units, [period], indicators)
+        naive_subtree_totals(small_tree["province"], period, indicators)
+
+    assert used
+    tables = ("analytics_rollup", "data_value")
+    assert [q for q in on_replica.captured_queries if any(t in q["sql"] for t in tables)]
+    assert not [q for q in on_primary.captured_queries if any(t in q["sql"] for t in tables)]

@@ -10,7 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
 from phongtrao import expressions
+from phongtrao.analytics.models import Rollup
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import ZERO, period_rows
@@ -18,6 +22,13 @@ from phongtrao.data.rollups import ZERO, period_rows
 ONE = Decimal(1)
 # The period types kept in the roll-ups; any other period is summed from the raw values.
 ROLLED_UP_TYPES = {"MONTHLY", "QUARTERLY", "SIX_MONTHLY", "YEARLY"}
+
+
+def read_connection() -> BaseDatabaseWrapper:
+    """The connection the database router gives the figures' reads: the replica inside a view
+    whose reads may lag (config/replica.py), else the primary. Raw SQL reads of values and
+    roll-ups take their cursor from it, as the ORM's reads of the same request do."""
+    return connections[router.db_for_read(Rollup)]
 
 
 @dataclass(frozen=True)

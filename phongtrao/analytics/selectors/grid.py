@@ -36,6 +36,7 @@ from phongtrao.analytics.selectors.base import (
     derived_totals,
     formula_expr,
     raw_indicators,
+    read_connection,
 )
 from phongtrao.analytics.selectors.mapped import (
     mapped_rows,
@@ -284,7 +285,7 @@ def _rollup_sums(
         ).values_list("unit_id", "period_id", "indicator_id", "value", "count")
         sql, params = rows.query.sql_with_params()
     # The rows as the driver gives them (tuples, no model layer), a chunk at a time.
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(10000):
             for unit_id, period_id, indicator_id, value, count in chunk:
@@ -373,7 +374,7 @@ def _raw_sums(
     for indicator in raw:
         by_aggregation[indicator.time_aggregation].append(indicator.pk)
     result: Sums = {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for aggregation, ids in by_aggregation.items():
             marks = ",".join(str(int(i)) for i in ids)
             source = SOURCE.get(connection.vendor, SOURCE["sqlite"]).format(

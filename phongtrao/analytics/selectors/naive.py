@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from phongtrao.analytics.selectors.base import MappedSource, Total
+from phongtrao.analytics.selectors.base import MappedSource, Total, read_connection
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import ZERO
@@ -36,7 +36,7 @@ def naive_subtree_totals(
             unit.path + "%",
         )
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for aggregation, ids in by_aggregation.items():
             marks = ",".join("%s" for _ in ids)
             sql = NAIVE_SUM if aggregation == TimeAggregation.SUM else NAIVE_PICK
@@ -107,7 +107,7 @@ def naive_source_totals(
         by_aggregation[indicator.time_aggregation].append(indicator.pk)
     sqlite = connection.vendor == "sqlite"
     result: dict[int, dict[int, tuple[Decimal, int]]] = defaultdict(dict)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for start in range(0, len(sources), 200):
             chunk = sources[start : start + 200]
             match = " OR ".join(["u.path GLOB %s" if sqlite else "u.path LIKE %s"] * len(chunk))
