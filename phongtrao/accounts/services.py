@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -14,19 +13,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 
 from phongtrao.accounts.access import unit_may_administer
 from phongtrao.accounts.models import ROLE_FIELDS, Membership, Role
-from phongtrao.actors import person
+from phongtrao.actors import Actor, is_system, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.orgs.models import Unit
 
 
 @transaction.atomic
-def membership_set(*, actor: Any, user: User, unit: Unit, roles: Iterable[Role]) -> Membership:
+def membership_set(*, actor: Actor, user: User, unit: Unit, roles: Iterable[Role]) -> Membership:
     """Put `user` in `unit` with exactly `roles`; audited as a role change.
 
-    `actor` must administer `unit` (None: the system, e.g. the demo loader).
+    `actor` must administer `unit`, or be the system (e.g. the demo loader).
     """
-    if actor is not None and not unit_may_administer(actor, unit):
+    if not is_system(actor) and not unit_may_administer(actor, unit):
         raise PermissionDenied("Bạn không quản trị đơn vị này.")
     wanted = set(roles)
     flags = {field: role in wanted for role, field in ROLE_FIELDS.items()}
@@ -52,17 +51,17 @@ def membership_set(*, actor: Any, user: User, unit: Unit, roles: Iterable[Role])
 
 @transaction.atomic
 def account_create(
-    *, actor: Any, username: str, password: str, unit: Unit, roles: Iterable[Role]
+    *, actor: Actor, username: str, password: str, unit: Unit, roles: Iterable[Role]
 ) -> User:
     """A new account in `unit` (below the actor's, for an administrator), password hashed."""
-    if actor is not None and not unit_may_administer(actor, unit):
+    if not is_system(actor) and not unit_may_administer(actor, unit):
         raise PermissionDenied("Bạn không quản trị đơn vị này.")
     user = get_user_model().objects.create_user(username=username, password=password)
     membership_set(actor=actor, user=user, unit=unit, roles=roles)
     return user
 
 
-def sessions_end_all(*, actor: Any, user: User, keep_session_key: str = "") -> int:
+def sessions_end_all(*, actor: Actor, user: User, keep_session_key: str = "") -> int:
     """End every session of `user` (but `keep_session_key`, the one asking); audited.
 
     Sessions live in the database (Django's default engine): each open one is read once,
@@ -90,7 +89,7 @@ def sessions_end_all(*, actor: Any, user: User, keep_session_key: str = "") -> i
 
 
 @transaction.atomic
-def password_reset_by_above(*, actor: Any, user: User) -> str:
+def password_reset_by_above(*, actor: Actor, user: User) -> str:
     """A new temporary password for a member of a unit strictly below the actor's, who must
     administer it; the user's sessions end. Returns the password, to hand over once."""
     membership = _may_act_from_above(actor, user)
@@ -109,7 +108,7 @@ def password_reset_by_above(*, actor: Any, user: User) -> str:
     return password
 
 
-def _may_act_from_above(actor: Any, user: User) -> Membership | None:
+def _may_act_from_above(actor: Actor, user: User) -> Membership | None:
     """The user's membership if `actor` administers a unit strictly above it (or is a
     superuser) and is not `user`; None otherwise."""
     membership = Membership.objects.filter(user=user).select_related("unit").first()
@@ -125,7 +124,7 @@ def _may_act_from_above(actor: Any, user: User) -> Membership | None:
 
 
 @transaction.atomic
-def lockout_lift(*, actor: Any, user: User) -> int:
+def lockout_lift(*, actor: Actor, user: User) -> int:
     """Lift the sign-in lockout of `user`: django-axes' failed attempts for the user name, from
     every address (so both the per name and the per name + IP counts), are reset. Allowed to a
     superuser or to an administrator of a unit strictly above the user's; audited. Returns the
@@ -185,7 +184,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 
 @transaction.atomic
-def totp_device_remove(*, actor: Any, user: User) -> int:
+def totp_device_remove(*, actor: Actor, user: User) -> int:
     """Turn two-factor sign-in off for `user`: by themselves, or by the level above when
     the phone is lost (as for a password reset); audited. How many devices went."""
     if person(actor) != user and _may_act_from_above(actor, user) is None:

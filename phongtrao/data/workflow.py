@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of, unit_may_approve, unit_may_change
-from phongtrao.actors import Actor, is_system
+from phongtrao.actors import Actor, is_system, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.catalog.models import Form, FormIndicator, Indicator
@@ -73,7 +73,7 @@ def _today() -> dt.date:
 
 
 def deadline_lock(
-    *, form: Form, period: Period, submission: Submission | None, user: Any
+    *, form: Form, period: Period, submission: Submission | None, user: Actor
 ) -> dt.date | None:
     """The deadline that locks this report for `user`, or None while entry is open.
 
@@ -128,7 +128,7 @@ def lock_check(
     )
 
 
-def _deadline_check(*, unit: Unit, period: Period, indicator_ids: list[int], user: Any) -> None:
+def _deadline_check(*, unit: Unit, period: Period, indicator_ids: list[int], user: Actor) -> None:
     if not _deadline_binds(user):
         return
     forms = Form.objects.filter(
@@ -206,7 +206,7 @@ def _tell(
     recipients: Iterable[Any],
     kind: Kind,
     title: str,
-    actor: Any,
+    actor: Actor,
     body: str = "",
 ) -> None:
     # The report's page by its URL name: data knows the address, not the entry app's code.
@@ -232,7 +232,7 @@ def submission_submit(
     form: Form,
     unit: Unit,
     period: Period,
-    user: Any,
+    user: Actor,
     submitted_at: dt.datetime | None = None,
 ) -> Submission:
     """Send the report to the level above for approval (from draft or returned).
@@ -250,7 +250,7 @@ def submission_submit(
     if deadline is not None:
         raise DataLocked(deadline_message(deadline))
     submission.status = SubmissionStatus.SUBMITTED
-    submission.submitted_by = user
+    submission.submitted_by = person(user)
     now = timezone.now()
     submission.submitted_at = min(submitted_at, now) if submitted_at is not None else now
     submission.save()
@@ -280,7 +280,7 @@ def units_pending_approval(*, form: Form, unit: Unit, period: Period) -> list[Un
 
 
 @transaction.atomic
-def submission_approve(*, form: Form, unit: Unit, period: Period, user: Any) -> Submission:
+def submission_approve(*, form: Form, unit: Unit, period: Period, user: Actor) -> Submission:
     """Approve a submitted report; refused while a reporting unit below is not approved."""
     if not unit_may_approve(user, unit):
         raise PermissionDenied("Bạn không có quyền duyệt báo cáo của đơn vị này.")
@@ -297,7 +297,7 @@ def submission_approve(*, form: Form, unit: Unit, period: Period, user: Any) -> 
         )
     submission.status = SubmissionStatus.APPROVED
     submission.reason = ""
-    submission.decided_by = user
+    submission.decided_by = person(user)
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(user=user, action=AuditAction.APPROVE, target=_target(submission))
@@ -320,7 +320,7 @@ def _reason_required(reason: str) -> str:
 
 @transaction.atomic
 def submission_return(
-    *, form: Form, unit: Unit, period: Period, user: Any, reason: str
+    *, form: Form, unit: Unit, period: Period, user: Actor, reason: str
 ) -> Submission:
     """Send a submitted report back to its unit for correction, with the reason."""
     reason = _reason_required(reason)
@@ -331,7 +331,7 @@ def submission_return(
         raise ValidationError("Chỉ trả lại được báo cáo đã gửi và đang chờ duyệt.")
     submission.status = SubmissionStatus.RETURNED
     submission.reason = reason
-    submission.decided_by = user
+    submission.decided_by = person(user)
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(user=user, action=AuditAction.RETURN, target=_target(submission), detail=reason)
@@ -348,7 +348,7 @@ def submission_return(
 
 @transaction.atomic
 def submission_unlock(
-    *, form: Form, unit: Unit, period: Period, user: Any, reason: str
+    *, form: Form, unit: Unit, period: Period, user: Actor, reason: str
 ) -> Submission:
     """Reopen a report for correction, with the reason (audited): an approved report, or one
     past its deadline. It stays open until the unit submits it again.
@@ -377,7 +377,7 @@ def submission_unlock(
     what = "Mở khóa" if submission.status == SubmissionStatus.APPROVED else "Mở khóa sau hạn nộp"
     submission.status = SubmissionStatus.UNLOCKED
     submission.reason = f"{what}: {reason}"
-    submission.decided_by = user
+    submission.decided_by = person(user)
     submission.decided_at = timezone.now()
     submission.save()
     audit_log(

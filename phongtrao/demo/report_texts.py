@@ -8,6 +8,7 @@ through the reports service, as an officer would on the report page.
 
 from __future__ import annotations
 
+from phongtrao.actors import DEMO
 from phongtrao.orgs.models import Unit
 from phongtrao.reports.models import Part
 from phongtrao.reports.selectors import report_is_locked, report_texts
@@ -87,7 +88,7 @@ def demo_report_texts_load(*, province: Unit) -> int:
 
     Idempotent: a passage already there (the demo's, or an officer's own since) is kept, and
     nothing is written once the report is approved. Saved through `report_texts_save` as the
-    system (`actor=None`), so every passage has its revision like an officer's save.
+    system (`actor=DEMO`), so every passage has its revision like an officer's save.
     """
     if report_is_locked(province, PERIOD):
         return 0
@@ -95,7 +96,7 @@ def demo_report_texts_load(*, province: Unit) -> int:
     missing = {part: text for part, text in PASSAGES.items() if part not in present}
     if not missing:
         return 0
-    return len(report_texts_save(actor=None, unit=province, period_code=PERIOD, texts=missing))
+    return len(report_texts_save(actor=DEMO, unit=province, period_code=PERIOD, texts=missing))
 
 
 __all__ = ["PASSAGES", "PERIOD", "demo_report_texts_load"]

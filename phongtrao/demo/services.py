@@ -11,6 +11,7 @@ from django.db import transaction
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import DEMO
 
 # The Bình Phước data set lives in its own module; it is a demo service too.
 from phongtrao.demo.binh_phuoc import (
@@ -96,7 +97,7 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
         user, _ = user_model.objects.get_or_create(username=username)
         user.set_password(demo_password())
         user.save()
-        membership = membership_set(actor=None, user=user, unit=unit, roles=roles)
+        membership = membership_set(actor=DEMO, user=user, unit=unit, roles=roles)
         result.append((username, unit.union_name, membership.roles_label()))
     return result
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from phongtrao import periods
 from phongtrao.accounts.access import membership_of
+from phongtrao.actors import Actor
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.catalog.models import Form
@@ -23,7 +23,7 @@ from phongtrao.vn.dates import format_date_short
 
 @transaction.atomic
 def reminder_send(
-    *, actor: Any, form: Form, period: periods.Period, today: dt.date | None = None
+    *, actor: Actor, form: Form, period: periods.Period, today: dt.date | None = None
 ) -> int:
     """The level above reminds every unit of its subtree late with this report: a
     notification (and e-mail) to their officers who enter data. How many units were told."""

@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from phongtrao.actors import Actor, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.audit.services import audit_log
 from phongtrao.orgs.mapping import mapping_rebuild
@@ -76,7 +76,7 @@ def _free_code(unit: Unit, base: str) -> str:
     return f"{base}-{n}"
 
 
-def _carry_children(old: Unit, new: Unit, effective: dt.date, user: Any, reason: str) -> None:
+def _carry_children(old: Unit, new: Unit, effective: dt.date, user: Actor, reason: str) -> None:
     """Recreate the old unit's open children under the new one, each succeeding its original."""
     for child in Unit.objects.filter(parent=old).exclude(valid_to__lt=effective).order_by("path"):
         copy = unit_create(
@@ -97,7 +97,7 @@ def _carry_children(old: Unit, new: Unit, effective: dt.date, user: Any, reason:
             weight=Decimal(1),
             effective=effective,
             reason=reason,
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_by=person(user),
         )
         _carry_children(child, copy, effective, user, reason)
 
@@ -233,7 +233,7 @@ def unit_merge(
     into: str,
     units: Sequence[Unit],
     effective: dt.date,
-    user: Any,
+    user: Actor,
     reason: str,
     code: str = "",
 ) -> Unit:
@@ -260,7 +260,7 @@ def unit_merge(
         valid_to=None,
         area_km2=sum(u.area_km2 for u in units if u.area_km2) or None,
     )
-    author = user if getattr(user, "is_authenticated", False) else None
+    author = person(user)
     for unit in units:
         _carry_children(unit, merged, effective, user, reason)
         _close(unit, effective)
@@ -291,7 +291,7 @@ def unit_split(
     unit: Unit,
     into: Sequence[tuple[str, Decimal]],
     effective: dt.date,
-    user: Any,
+    user: Actor,
     reason: str,
 ) -> list[Unit]:
     """Split `unit` into new units (name, share of its figures) from `effective`.
@@ -304,7 +304,7 @@ def unit_split(
     plan = unit_split_check(unit=unit, into=into, effective=effective, reason=reason, lock=True)
     [unit], parent = plan.closing, plan.parent
     weights = [weight for _, weight in plan.opening]
-    author = user if getattr(user, "is_authenticated", False) else None
+    author = person(user)
     _close(unit, effective)
     parts = []
     for n, ((name, _), weight) in enumerate(zip(into, weights, strict=True), start=1):

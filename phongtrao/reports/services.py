@@ -9,7 +9,6 @@ revision (who, when, before, after), which is their audit trail.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -17,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from phongtrao.accounts.access import unit_may_write_report
+from phongtrao.actors import Actor, is_system, person
 from phongtrao.orgs.models import Unit
 from phongtrao.reports.models import (
     DocumentSettings,
@@ -35,19 +35,15 @@ class ReportTextError(ValueError):
     """A passage could not be saved; the message is in Vietnamese."""
 
 
-def _check(actor: Any, unit: Unit) -> None:
-    if actor is not None and not unit_may_write_report(actor, unit):
+def _check(actor: Actor, unit: Unit) -> None:
+    if not is_system(actor) and not unit_may_write_report(actor, unit):
         raise PermissionDenied("Bạn không có quyền sửa báo cáo của đơn vị này.")
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @transaction.atomic
 def report_texts_save(
     *,
-    actor: Any,
+    actor: Actor,
     unit: Unit,
     period_code: str,
     texts: Mapping[str, str],
@@ -95,10 +91,10 @@ def report_texts_save(
             row = ReportText(unit=unit, period_code=period_code, part=part, version=0)
         row.text = text
         row.version += 1
-        row.updated_by = _user(actor)
+        row.updated_by = person(actor)
         row.save()
         ReportTextRevision.objects.create(
-            report_text=row, old_text=old, new_text=text, user=_user(actor)
+            report_text=row, old_text=old, new_text=text, user=person(actor)
         )
         saved.append(row)
     return saved
@@ -119,7 +115,7 @@ SETTINGS_FIELDS = (
 
 @transaction.atomic
 def document_settings_save(
-    *, actor: Any, unit: Unit, values: Mapping[str, str]
+    *, actor: Actor, unit: Unit, values: Mapping[str, str]
 ) -> DocumentSettings:
     """Set how the unit's reports are headed and signed (fields of `SETTINGS_FIELDS`)."""
     _check(actor, unit)
@@ -127,14 +123,16 @@ def document_settings_save(
     for field in SETTINGS_FIELDS:
         if field in values:
             setattr(settings, field, values[field].strip())
-    settings.updated_by = _user(actor)
+    settings.updated_by = person(actor)
     settings.full_clean()
     settings.save()
     return settings
 
 
 @transaction.atomic
-def report_number_assign(*, actor: Any, unit: Unit, period_code: str, suffix: str) -> ReportNumber:
+def report_number_assign(
+    *, actor: Actor, unit: Unit, period_code: str, suffix: str
+) -> ReportNumber:
     """The register number of the unit's report for the period: the one already given, else
     the next free number of this year's register ("12/BC-HPN")."""
     _check(actor, unit)
@@ -151,5 +149,5 @@ def report_number_assign(*, actor: Any, unit: Unit, period_code: str, suffix: st
         number=(last or 0) + 1,
         period_code=period_code,
         suffix=suffix,
-        created_by=_user(actor),
+        created_by=person(actor),
     )

@@ -14,13 +14,14 @@ from phongtrao.accounts.access import (
 )
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import account_create, membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditLog
 
 
 def _user(name, unit=None, roles=()):
     user = get_user_model().objects.create_user(name, password="mat-khau-dai-123")
     if unit is not None:
-        membership_set(actor=None, user=user, unit=unit, roles=roles)
+        membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return user
 
 

@@ -13,6 +13,7 @@ from django.test import Client
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditAction, AuditLog
 from phongtrao.jobs.worker import tasks_run_pending
 
@@ -23,7 +24,7 @@ NEW = "Hoa-sen-nam-2025"
 
 def _user(name, unit, roles, **extra):
     user = get_user_model().objects.create_user(name, password=PASSWORD, **extra)
-    membership_set(actor=None, user=user, unit=unit, roles=roles)
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return user
 
 

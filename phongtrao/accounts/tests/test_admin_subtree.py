@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def staff(small_tree):
     """A district officer (Huyện Một) with staff access and the admin's view rights."""
     user = get_user_model().objects.create_user("huyen_staff", password="x", is_staff=True)
-    membership_set(actor=None, user=user, unit=small_tree["d1"], roles={Role.VIEW, Role.APPROVE})
+    membership_set(actor=SYSTEM, user=user, unit=small_tree["d1"], roles={Role.VIEW, Role.APPROVE})
     user.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label="data",

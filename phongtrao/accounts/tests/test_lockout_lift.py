@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import lockout_lift, membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditLog
 
 PASSWORD = "mat-khau-dai-123"
@@ -17,7 +18,7 @@ PASSWORD = "mat-khau-dai-123"
 def _user(name, unit=None, roles=(), **extra):
     user = get_user_model().objects.create_user(name, password=PASSWORD, **extra)
     if unit is not None:
-        membership_set(actor=None, user=user, unit=unit, roles=roles)
+        membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return user
 
 

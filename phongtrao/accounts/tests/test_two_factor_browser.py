@@ -14,6 +14,7 @@ from django_otp.oath import totp  # type: ignore[import-untyped]
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 
 BROWSER_VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "mat-khau-dai-123"
@@ -33,7 +34,7 @@ def _code(key_text, drift=0):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_turn_on_then_sign_in_with_the_code(live_server, small_tree, browser_page):
     user = get_user_model().objects.create_user("canbo_huyen", password=PASSWORD)
-    membership_set(actor=None, user=user, unit=small_tree["d1"], roles={Role.VIEW, Role.APPROVE})
+    membership_set(actor=SYSTEM, user=user, unit=small_tree["d1"], roles={Role.VIEW, Role.APPROVE})
     page, base = browser_page, live_server.url
 
     def sign_in():

@@ -149,7 +149,7 @@ def test_the_page_offers_the_structures_and_marks_estimates(client, superuser, t
 
 def test_the_other_structure_needs_access_too(client, two_structures):
     officer = get_user_model().objects.create_user("canbo_huyen_test", password="x")
-    membership_set(actor=None, user=officer, unit=two_structures["d2"], roles=[Role.VIEW])
+    membership_set(actor=SYSTEM, user=officer, unit=two_structures["d2"], roles=[Role.VIEW])
     client.force_login(officer)
     d2 = two_structures["d2"]
     assert client.get(_url(d2)).status_code == 200

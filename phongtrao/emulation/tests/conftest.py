@@ -30,7 +30,7 @@ PASSWORD = "mat-khau-dai-123"
 
 def officer(username, unit, roles):
     user = get_user_model().objects.create_user(username, password=PASSWORD)
-    membership_set(actor=None, user=user, unit=unit, roles=roles)
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return user
 
 

@@ -8,12 +8,13 @@ from django.contrib.auth import get_user_model
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Form
 
 
 def _officer(username, unit, roles):
     user = get_user_model().objects.create_user(username, password="mat-khau-dai-123")
-    membership_set(actor=None, user=user, unit=unit, roles=roles)
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return user
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditLog
 from phongtrao.catalog.models import Indicator
 from phongtrao.data.models import DataValue, SubmissionStatus
@@ -127,7 +128,7 @@ def test_bulk_writers_get_the_locked_keys_set_wise(late, people, small_tree):
     keys = deadline_locked_keys(unit_ids=[c1.pk, c2.pk, d1.pk], periods=[period], user=people["xa"])
     assert (c1.pk, period.pk, hd.pk) in keys and (c2.pk, period.pk, hd.pk) in keys
     assert not any(unit_id == d1.pk for unit_id, _, _ in keys)  # no district form
-    assert deadline_locked_keys(unit_ids=[c1.pk], periods=[period], user=None) == set()
+    assert deadline_locked_keys(unit_ids=[c1.pk], periods=[period], user=SYSTEM) == set()
     submission_unlock(**late, user=people["huyen"], reason="Nộp muộn")
     keys = deadline_locked_keys(unit_ids=[c1.pk, c2.pk], periods=[period], user=people["xa"])
     assert (c1.pk, period.pk, hd.pk) not in keys and (c2.pk, period.pk, hd.pk) in keys

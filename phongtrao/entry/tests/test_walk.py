@@ -10,6 +10,7 @@ import pytest
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.data.services import period_get
 from phongtrao.data.workflow import submission_submit
 
@@ -62,7 +63,7 @@ def roles(people, small_tree, commune_form):
     site_cache_clear()
     editor = people["tinh"]
     membership_set(
-        actor=None,
+        actor=SYSTEM,
         user=editor,
         unit=small_tree["province"],
         roles={Role.VIEW, Role.APPROVE, Role.ADMINISTER, Role.EDITOR, Role.ENTER},

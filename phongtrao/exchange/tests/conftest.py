@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
 from phongtrao.orgs.models import Edition, Level
 from phongtrao.orgs.services import unit_create
@@ -114,7 +115,9 @@ def api_people(small_tree: dict[str, object]) -> dict[str, object]:
     people: dict[str, object] = {}
     for name, unit in (("tinh", "province"), ("huyen", "d1"), ("xa_ngoai", "c3")):
         user = get_user_model().objects.create_user(name, password=API_PASSWORD)
-        membership_set(actor=None, user=user, unit=small_tree[unit], roles=(Role.VIEW, Role.ENTER))
+        membership_set(
+            actor=SYSTEM, user=user, unit=small_tree[unit], roles=(Role.VIEW, Role.ENTER)
+        )
         people[name] = user
     return people
 

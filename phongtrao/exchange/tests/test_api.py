@@ -11,6 +11,7 @@ from django.test import Client
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.tests.conftest import fixture_path
 from phongtrao.orgs.models import Unit
@@ -22,7 +23,7 @@ URL = "/api/dataValueSets"
 
 def person(name: str, unit_code: str, roles=(Role.VIEW, Role.ENTER)):
     user = get_user_model().objects.create_user(name, password=PASSWORD)
-    membership_set(actor=None, user=user, unit=Unit.objects.get(code=unit_code), roles=roles)
+    membership_set(actor=SYSTEM, user=user, unit=Unit.objects.get(code=unit_code), roles=roles)
     return user
 
 

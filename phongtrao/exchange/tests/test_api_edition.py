@@ -40,7 +40,7 @@ def two_structures(small_tree_2025, indicators, api_people):
         )
     officer = get_user_model().objects.create_user("tinh_moi", password=API_PASSWORD)
     membership_set(
-        actor=None, user=officer, unit=small_tree_2025["new_province"], roles=(Role.VIEW,)
+        actor=SYSTEM, user=officer, unit=small_tree_2025["new_province"], roles=(Role.VIEW,)
     )
     return {**small_tree_2025, "dx": indicators["TT_DOT"].uid}
 
@@ -188,7 +188,7 @@ def test_dong_nai_2025_for_2023_returns_binh_phuoc(demo, client):
     commune = Unit.objects.filter(path__startswith=binh_phuoc.path, level=Level.COMMUNE).first()
     assert commune is not None
     officer = get_user_model().objects.create_user("canbo_xa_cu", password=API_PASSWORD)
-    membership_set(actor=None, user=officer, unit=commune, roles=(Role.VIEW,))
+    membership_set(actor=SYSTEM, user=officer, unit=commune, roles=(Role.VIEW,))
     dx = f"dx:{members.uid}"
     assert get(client, "canbo_xa_cu", dx, "pe:2023", edition="2025").status_code == 403
     assert get(client, "canbo_xa_cu", dx, "pe:2023").status_code == 200

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from phongtrao.actors import SYSTEM
 from phongtrao.data.models import DataValue
 from phongtrao.exchange.jobs import job_run, upload_kept
 from phongtrao.exchange.models import ImportJob, JobStatus
@@ -114,7 +115,7 @@ def test_viewers_may_not_upload(client, small_tree):
     from phongtrao.accounts.services import membership_set
 
     viewer = get_user_model().objects.create_user("xem", password="x")
-    membership_set(actor=None, user=viewer, unit=small_tree["d1"], roles=(Role.VIEW,))
+    membership_set(actor=SYSTEM, user=viewer, unit=small_tree["d1"], roles=(Role.VIEW,))
     client.force_login(viewer)
 
     assert client.get(UPLOAD).status_code == 403

@@ -22,7 +22,7 @@ def officer(username: str, unit: Any, *roles: Role) -> Any:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user(username, password="x")
-    membership_set(actor=None, user=user, unit=unit, roles=set(roles) | {Role.VIEW})
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles=set(roles) | {Role.VIEW})
     return user
 
 

@@ -137,7 +137,7 @@ def test_units_of_different_parents_or_bad_weights_are_refused(small_tree):
             into="X",
             units=[small_tree["c1"], small_tree["c3"]],
             effective=MERGE_DAY,
-            user=None,
+            user=SYSTEM,
             reason="r",
         )
     with pytest.raises(ValidationError, match="cộng lại bằng 1"):
@@ -145,7 +145,7 @@ def test_units_of_different_parents_or_bad_weights_are_refused(small_tree):
             unit=small_tree["c3"],
             into=[("X", Decimal("0.5")), ("Y", Decimal("0.4"))],
             effective=MERGE_DAY,
-            user=None,
+            user=SYSTEM,
             reason="r",
         )
     with pytest.raises(ValidationError, match="cơ sở Hội, chi hội"):
@@ -153,7 +153,7 @@ def test_units_of_different_parents_or_bad_weights_are_refused(small_tree):
             unit=small_tree["d1"],
             into=[("X", Decimal("0.5")), ("Y", Decimal("0.5"))],
             effective=MERGE_DAY,
-            user=None,
+            user=SYSTEM,
             reason="r",
         )
 
@@ -216,13 +216,17 @@ def apply_reorganisations(district: Unit, history) -> None:
         weights = shares(parts)
         if kind == "split" and all(w > 0 for w in weights):
             names = [(f"Tách {step}-{n}", w) for n, w in enumerate(weights)]
-            unit_split(unit=chosen, into=names, effective=day, user=None, reason="thử")
+            unit_split(unit=chosen, into=names, effective=day, user=SYSTEM, reason="thử")
             continue
         siblings = [u for u in open_units if u.parent_id == chosen.parent_id and u != chosen]
         if siblings:
             partner = siblings[other % len(siblings)]
             unit_merge(
-                into=f"Hợp {step}", units=[chosen, partner], effective=day, user=None, reason="thử"
+                into=f"Hợp {step}",
+                units=[chosen, partner],
+                effective=day,
+                user=SYSTEM,
+                reason="thử",
             )
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _officer(username, unit, roles):
     user = get_user_model().objects.create_user(username, password="x")
-    membership_set(actor=None, user=user, unit=unit, roles=roles)
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles=roles)
     return get_user_model().objects.get(pk=user.pk)
 
 

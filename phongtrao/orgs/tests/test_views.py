@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.audit.models import AuditLog
 from phongtrao.orgs.models import Succession, Unit
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def officer(small_tree, province_officer):
     """Enters figures for the whole province: may reorganise every unit below it."""
     membership_set(
-        actor=None,
+        actor=SYSTEM,
         user=province_officer,
         unit=small_tree["province"],
         roles={Role.VIEW, Role.ENTER},
@@ -182,7 +183,7 @@ def test_an_ended_unit_cannot_be_split_again(client, officer, small_tree):
 def test_only_who_may_change_the_parent_gets_in(client, small_tree, commune_officer):
     c1, d1 = small_tree["c1"], small_tree["d1"]
     assert client.get(f"/to-chuc/{d1.uid}/").status_code == 302  # to the sign-in page
-    membership_set(actor=None, user=commune_officer, unit=c1, roles={Role.VIEW, Role.ENTER})
+    membership_set(actor=SYSTEM, user=commune_officer, unit=c1, roles={Role.VIEW, Role.ENTER})
     client.force_login(commune_officer)
     assert client.get("/to-chuc/").url == f"/to-chuc/{c1.uid}/"
     assert client.get(f"/to-chuc/{d1.uid}/").status_code == 404
@@ -191,7 +192,7 @@ def test_only_who_may_change_the_parent_gets_in(client, small_tree, commune_offi
     split = client.post(f"/to-chuc/{c1.uid}/chia-tach/", split_data(step="confirm"))
     assert split.status_code == 403
     viewer = get_user_model().objects.create_user("xem_tinh", password="x")
-    membership_set(actor=None, user=viewer, unit=small_tree["province"], roles={Role.VIEW})
+    membership_set(actor=SYSTEM, user=viewer, unit=small_tree["province"], roles={Role.VIEW})
     client.force_login(viewer)
     assert client.get(f"/to-chuc/{d1.uid}/").status_code == 403
     assert not Succession.objects.exists()

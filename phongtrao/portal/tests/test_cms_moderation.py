@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from phongtrao.actors import SYSTEM
 from phongtrao.portal.models import ArticleStats, Comment
 from phongtrao.portal.selectors import comments_waiting_count
 from phongtrao.portal.traffic.models import Link
@@ -148,7 +149,7 @@ def test_a_guest_comment_mails_the_editors_from_the_queue(portal, small_tree, sm
         "bientap", email="bientap@hoiphunu.example.vn", password="x" * 12
     )
     membership_set(
-        actor=None,
+        actor=SYSTEM,
         user=editor,
         unit=small_tree["province"],
         roles={Role.VIEW, Role.EDITOR},

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
@@ -80,7 +81,7 @@ def test_the_seed_passages_are_written_once(demo):
     province = demo.province
     assert demo_report_texts_load(province=province) == 0
     report_texts_save(
-        actor=None, unit=province, period_code="2023", texts={Part.RESULTS_4: "Lời văn riêng."}
+        actor=SYSTEM, unit=province, period_code="2023", texts={Part.RESULTS_4: "Lời văn riêng."}
     )
     assert demo_report_texts_load(province=province) == 0
     assert report_texts(province, "2023")[Part.RESULTS_4].text == "Lời văn riêng."

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def officer(username, unit):
     user = get_user_model().objects.create_user(username, password="mat-khau-dai-123")
-    membership_set(actor=None, user=user, unit=unit, roles={Role.VIEW, Role.ENTER})
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles={Role.VIEW, Role.ENTER})
     return user
 
 
@@ -203,9 +203,9 @@ def test_the_workbook_has_codes_fractions_and_filters(report_tree):
 def test_the_district_committee_writes_its_report_but_a_viewer_does_not(client, report_tree):
     district = report_tree["d1"]
     committee = get_user_model().objects.create_user("huyen", password="mat-khau-dai-123")
-    membership_set(actor=None, user=committee, unit=district, roles={Role.VIEW, Role.APPROVE})
+    membership_set(actor=SYSTEM, user=committee, unit=district, roles={Role.VIEW, Role.APPROVE})
     viewer = get_user_model().objects.create_user("xem", password="mat-khau-dai-123")
-    membership_set(actor=None, user=viewer, unit=district, roles={Role.VIEW})
+    membership_set(actor=SYSTEM, user=viewer, unit=district, roles={Role.VIEW})
     text = {Part.WEAKNESSES: "Một số chi hội sinh hoạt chưa đều."}
 
     client.force_login(viewer)

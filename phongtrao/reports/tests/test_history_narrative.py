@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_completeness
 from phongtrao.demo.binh_phuoc import DemoLoadResult
 from phongtrao.orgs.models import Level, Succession, Unit
@@ -58,7 +59,7 @@ def test_a_commune_split_from_a_2025_commune_has_estimates_in_its_sentences(demo
         unit=loc_ninh(),
         into=[("Xã Lộc Ninh Bắc", Decimal("0.6")), ("Xã Lộc Ninh Nam", Decimal("0.4"))],
         effective=dt.date(2026, 1, 1),
-        user=None,
+        user=SYSTEM,
         reason="Chia tách theo đề án (thử)",
     )
     report = report_build(north, "2023", edition="2025")

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.reports.builder import ESTIMATE_NOTE, report_build
 from phongtrao.reports.figures import FigureSet
@@ -71,11 +72,11 @@ def test_every_printed_form_of_an_estimate_is_marked(indicators):
 def test_the_report_page_links_to_the_reorganisation_page(client, small_tree):
     officer = get_user_model().objects.create_user("canbo_tinh_nhap", password="x")
     province = small_tree["province"]
-    membership_set(actor=None, user=officer, unit=province, roles={Role.VIEW, Role.ENTER})
+    membership_set(actor=SYSTEM, user=officer, unit=province, roles={Role.VIEW, Role.ENTER})
     client.force_login(officer)
     assert f"/to-chuc/{province.uid}/" in client.get(f"/bao-cao/{province.uid}/2023/").text
     viewer = get_user_model().objects.create_user("canbo_tinh_xem", password="x")
-    membership_set(actor=None, user=viewer, unit=province, roles={Role.VIEW})
+    membership_set(actor=SYSTEM, user=viewer, unit=province, roles={Role.VIEW})
     client.force_login(viewer)
     assert "/to-chuc/" not in client.get(f"/bao-cao/{province.uid}/2023/").text
 
