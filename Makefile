@@ -84,20 +84,25 @@ check: $(STAMP)
 # Hypothesis' smaller `ci` profile (conftest.py); each prints its 25 slowest steps.
 test-sqlite test-postgres: export HYPOTHESIS_PROFILE := ci
 
-test-sqlite: $(STAMP) system-packages
+# `make test` checks the system packages once, before the suites (SYSTEM_PACKAGES= below).
+SYSTEM_PACKAGES ?= system-packages
+
+test-sqlite: $(STAMP) $(SYSTEM_PACKAGES)
 	$(VENV)/bin/coverage run -m pytest --durations=25
 
 # Tests that never open a database (marked `engine_independent` by conftest.py) run once, in
 # the SQLite run; the PostgreSQL run, the longer one, takes every test that does.
-test-postgres: $(STAMP) system-packages
+test-postgres: $(STAMP) $(SYSTEM_PACKAGES)
 	$(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest --durations=25 -m "not engine_independent"
 
 # The two suites share nothing (SQLite in memory, a throw-away PostgreSQL server): they run side
 # by side on two cores, lint and check after the shorter one; each job's output is printed
-# whole when it ends. Then the line coverage of both runs together.
-test: $(STAMP)
+# whole when it ends. Then the line coverage of both runs together. The system packages are
+# checked here, first: as a prerequisite of the suites in the -j2 run, the phony target kept
+# them waiting while lint and check took both slots.
+test: $(STAMP) system-packages
 	rm -f .coverage .coverage.*
-	$(MAKE) -j2 --output-sync=target test-postgres test-sqlite lint check
+	$(MAKE) -j2 --output-sync=target SYSTEM_PACKAGES= test-postgres test-sqlite lint check
 	$(VENV)/bin/coverage combine -q
 	@echo "Line coverage, SQLite and PostgreSQL runs together: $$($(VENV)/bin/coverage report --format=total --precision=1)%"
 
