@@ -123,14 +123,16 @@ def stage_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 def helper_table(
     name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """A small temporary table of keys computed in Python (units, periods, locks...)."""
+    """A small temporary table of keys computed in Python (units, periods, locks...),
+    analysed once filled: joined to the whole stage, its size decides the plan."""
     HELPERS.add(name)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_temp(name)}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})"
         )
-    stage_rows(name, [c for c, _ in columns], rows)
+    if stage_rows(name, [c for c, _ in columns], rows):
+        stage_analyze(name)
 
 
 HELPERS: set[str] = set()  # the helper tables made on this process's connections
@@ -188,19 +190,37 @@ def stage_fill(
         "WHEN y.follow_up = y.old_follow_up THEN 'I' ELSE 'F' END "
         f"FROM (SELECT {columns}, {kind} AS kind, d.id AS dv_id, d.value AS old, "
         "d.version AS old_version, d.follow_up AS old_follow_up "
-        f"FROM ({select}) AS x LEFT JOIN data_datavalue d ON d.unit_id = x.unit_id "
-        "AND d.indicator_id = x.indicator_id AND d.period_id = x.period_id) AS y",
+        f"FROM ({select}) AS x {_stored_join()}) AS y",
         [create, update, *([empty_kind] if empty_kind else []), *params],
     )
-    stage_analyze()
+    stage_analyze(STAGE, ("kind", "action", "unit_id", "period_id"))
 
 
-def stage_analyze(table: str = STAGE) -> None:
+def _stored_join() -> str:
+    """The stored value of each staged key, found by the values' unique index.
+
+    On PostgreSQL a lateral look-up per row (its `LIMIT 1` keeps the planner from turning it
+    into a join over the whole values table, which costs as much as the table is large: a
+    hash of a million rows to import two hundred thousand); SQLite looks up by the index.
+    """
+    match = (
+        "d.unit_id = x.unit_id AND d.indicator_id = x.indicator_id AND d.period_id = x.period_id"
+    )
+    if connection.vendor == "postgresql":
+        return (
+            "LEFT JOIN LATERAL (SELECT d.id, d.value, d.version, d.follow_up "  # noqa: S608
+            f"FROM data_datavalue d WHERE {match} LIMIT 1) AS d ON TRUE"
+        )
+    return f"LEFT JOIN data_datavalue d ON {match}"
+
+
+def stage_analyze(table: str = STAGE, columns: Sequence[str] = ()) -> None:
     """On PostgreSQL, give a filled temporary table statistics: autovacuum never analyses
     temporary tables, and without them the planner guesses its size from its pages and may
-    choose nested loops over whole tables."""
+    choose nested loops over whole tables. `columns`: only those the plans filter or group
+    on (the row count comes with any), not every text column of a large stage."""
     if connection.vendor == "postgresql":
-        _execute(f"ANALYZE {table}")
+        _execute(f"ANALYZE {table}" + (f" ({', '.join(columns)})" if columns else ""))
 
 
 def staged_write(
@@ -236,18 +256,45 @@ def staged_write(
     if atomic and refused:
         return result
     _write(actor, source, counts, progress)
-    _rollups_carry()
+    if counts.get("C", 0) + counts.get("U", 0) + counts.get("D", 0):
+        _rollups_carry()
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
-        _execute(
-            "ANALYZE data_datavalue, analytics_rollup"
-            if connection.vendor == "postgresql"
-            else "PRAGMA optimize"
-        )
+        _statistics_refresh(result.imported)
     return result
 
 
+def _statistics_refresh(added: int) -> None:
+    """After a large import, let the planner see the new sizes of the tables.
+
+    On PostgreSQL only a table the import has at least doubled is analysed here (sampling a
+    table of a million rows costs about as much as writing a tenth of them); a smaller share
+    changes no plan, and autovacuum analyses it after the commit.
+    """
+    if connection.vendor != "postgresql":
+        _execute("PRAGMA optimize")
+        return
+    tables = [
+        name
+        for name, rows in _rows(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+            "('data_datavalue', 'analytics_rollup') AND relkind = 'r'"
+        )
+        if rows < added
+    ]
+    if tables:
+        _execute(f"ANALYZE {', '.join(sorted(tables))}")
+
+
 def _repeats_refuse() -> None:
-    """A key given twice: the first is taken, the later ones refused."""
+    """A key given twice: the first is taken, the later ones refused.
+
+    Most files repeat no key: one grouping says so, without ranking every row.
+    """
+    if not _rows(
+        f"SELECT 1 FROM {STAGE} WHERE kind IS NULL "  # noqa: S608
+        "GROUP BY unit_id, indicator_id, period_id HAVING COUNT(*) > 1 LIMIT 1"
+    ):
+        return
     stage_refuse(
         "dup",
         f"idx IN (SELECT idx FROM (SELECT idx, ROW_NUMBER() OVER ("  # noqa: S608
@@ -410,34 +457,42 @@ def _slice(column: str, start: int, end: int, span: int) -> str:
 
 
 def _rollups_carry() -> None:
-    """The changes carried to the roll-ups and activity counts of every ancestor."""
-    changed = f"{STAGE}.action IN ('C', 'U', 'D')"
-    period_ids = [p for (p,) in _rows(f"SELECT DISTINCT period_id FROM {STAGE} WHERE {changed}")]  # noqa: S608
-    if not period_ids:
-        return
-    changed_periods = Period.objects.in_bulk(period_ids)
-    containers = period_rows({c for p in changed_periods.values() for c in container_codes(p.code)})
+    """The changes carried to the roll-ups and activity counts of every ancestor.
+
+    The changed values are read once, summed per parent unit, indicator and the value's own
+    period; the sums of the wider periods (quarters, half-years, years) and of the higher
+    ancestors are built from those few sums, never from the values again.
+    """
+    pairs = _rows(
+        f"SELECT DISTINCT unit_id, period_id FROM {STAGE} "  # noqa: S608
+        "WHERE action IN ('C', 'U', 'D')"
+    )
+    unit_ids = sorted({u for u, _ in pairs})
+    periods = list(Period.objects.in_bulk({p for _, p in pairs}).values())
+    containers = period_rows({c for p in periods for c in container_codes(p.code)})
     helper_table(
         "data_stage_containers",
         (("period_id", "bigint"), ("container_id", "bigint")),
-        (
-            (p.pk, containers[code].pk)
-            for p in changed_periods.values()
-            for code in container_codes(p.code)
-        ),
+        ((p.pk, containers[code].pk) for p in periods for code in container_codes(p.code)),
     )
-    unit_ids = [u for (u,) in _rows(f"SELECT DISTINCT unit_id FROM {STAGE} WHERE {changed}")]  # noqa: S608
     paths = dict(_units_paths(unit_ids))
     chains = {u: [int(a) for a in path.strip("/").split("/")][:-1] for u, path in paths.items()}
+    # Each parent and its own ancestors: the units a value's change reaches.
+    lines = {ids[-1]: ids for ids in chains.values() if ids}
     keeping = set(
         Unit.objects.filter(
-            pk__in={a for ids in chains.values() for a in ids}, level__lte=ROLLUP_MAX_LEVEL
+            pk__in={a for ids in lines.values() for a in ids}, level__lte=ROLLUP_MAX_LEVEL
         ).values_list("pk", flat=True)
+    )
+    helper_table(
+        "data_stage_parents",
+        (("unit_id", "bigint"), ("parent_id", "bigint")),
+        ((u, ids[-1]) for u, ids in chains.items() if ids),
     )
     helper_table(
         "data_stage_ancestors",
         (("unit_id", "bigint"), ("ancestor_id", "bigint"), ("keeps", "boolean")),
-        ((u, a, a in keeping) for u, ids in chains.items() for a in ids),
+        ((p, a, a in keeping) for p, ids in lines.items() for a in ids),
     )
     _stocks_carry(paths)
     amount = "COALESCE(s.num, 0) - COALESCE(s.old, 0)"
@@ -455,30 +510,34 @@ def _rollups_carry() -> None:
         ),
         (),
     )
+    # The only pass over the values: their changes summed per parent (`unit_id` here).
     _execute(
         "INSERT INTO data_stage_own (unit_id, indicator_id, period_id, amount, count) "  # noqa: S608
-        f"SELECT s.unit_id, s.indicator_id, c.container_id, SUM({amount}), SUM({count}) "
-        f"FROM {STAGE} s JOIN data_stage_containers c ON c.period_id = s.period_id "
+        f"SELECT p.parent_id, s.indicator_id, s.period_id, SUM({amount}), SUM({count}) "
+        f"FROM {STAGE} s JOIN data_stage_parents p ON p.unit_id = s.unit_id "
         "JOIN catalog_indicator i ON i.id = s.indicator_id "
         "WHERE s.action IN ('C', 'U', 'D') AND i.time_aggregation = %s "
-        "GROUP BY s.unit_id, s.indicator_id, c.container_id",
+        "GROUP BY p.parent_id, s.indicator_id, s.period_id",
         [TimeAggregation.SUM],
     )
+    stage_analyze("data_stage_own")
     total = "ROUND(SUM(o.amount), 10)" if connection.vendor == "sqlite" else "SUM(o.amount)"
     _execute(
         ROLLUPS.upsert(
-            f"SELECT * FROM (SELECT a.ancestor_id, o.period_id, o.indicator_id, {total} AS value, "  # noqa: S608
-            "SUM(o.count) AS count FROM data_stage_own o JOIN data_stage_ancestors a "
-            "ON a.unit_id = o.unit_id WHERE a.keeps "
-            "GROUP BY a.ancestor_id, o.period_id, o.indicator_id) AS d "
+            f"SELECT * FROM (SELECT a.ancestor_id, c.container_id, o.indicator_id, {total} "  # noqa: S608
+            "AS value, SUM(o.count) AS count FROM data_stage_own o "
+            "JOIN data_stage_ancestors a ON a.unit_id = o.unit_id "
+            "JOIN data_stage_containers c ON c.period_id = o.period_id WHERE a.keeps "
+            "GROUP BY a.ancestor_id, c.container_id, o.indicator_id) AS d "
             "WHERE d.value <> 0 OR d.count <> 0 ORDER BY 1, 2, 3"
         )
     )
     _execute(
         ACTIVITY.upsert(
-            "SELECT * FROM (SELECT a.ancestor_id, o.period_id, SUM(o.count) AS count "  # noqa: S608
+            "SELECT * FROM (SELECT a.ancestor_id, c.container_id, SUM(o.count) AS count "  # noqa: S608
             "FROM data_stage_own o JOIN data_stage_ancestors a ON a.unit_id = o.unit_id "
-            "GROUP BY a.ancestor_id, o.period_id) AS d WHERE d.count <> 0 ORDER BY 1, 2"
+            "JOIN data_stage_containers c ON c.period_id = o.period_id "
+            "GROUP BY a.ancestor_id, c.container_id) AS d WHERE d.count <> 0 ORDER BY 1, 2"
         )
     )
 

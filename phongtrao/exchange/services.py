@@ -643,7 +643,7 @@ def _setwise_import(
             resolver.on_read(unreported)
 
     stage_rows(RAW, STAGED, rows())
-    stage_analyze(RAW)
+    stage_analyze(RAW, ("idx", "deleted"))
     resolver.start()
     chosen = resolver.strategy
     _stage_resolve(resolver, create=chosen != Strategy.UPDATE, update=chosen != Strategy.CREATE)

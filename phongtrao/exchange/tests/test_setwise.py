@@ -20,6 +20,8 @@ from phongtrao.data import setwise
 from phongtrao.data.models import DataValue, DataValueAudit, Submission, SubmissionStatus
 from phongtrao.data.services import period_get
 from phongtrao.exchange.services import datavalueset_import
+from phongtrao.orgs.models import Kind, Level
+from phongtrao.orgs.services import unit_create
 
 PERIODS = ["2024", "202401", "202403", "2024Q1", "2024S1", "2024Q7"]
 VALUES = ["0", "1", "5", "12", "250", "-3", "1.5", "0.25", "abc", "", "1e2", None]
@@ -38,7 +40,24 @@ def world(small_tree: dict[str, Any], indicators: dict[str, Indicator]) -> dict[
     formula = Indicator.objects.exclude(formula="").first()
     assert formula is not None and stock.time_aggregation == TimeAggregation.LAST
     elements = [i.uid for i in (*sums, child, stock, formula)] + ["NoSuchDE00x"]
-    units = [small_tree[k].uid for k in ("c1", "c2", "c3", "d1")] + ["NoSuchOU00x"]
+    # A tổ under a chi hội of Xã A: its parent keeps no roll-ups, only activity counts.
+    branch = unit_create(
+        edition=small_tree["c1"].edition,
+        code="T-70101-CH1",
+        name="Chi hội Một",
+        level=Level.BRANCH,
+        kind=Kind.BRANCH,
+        parent=small_tree["c1"],
+    )
+    group = unit_create(
+        edition=branch.edition,
+        code="T-70101-CH1-T1",
+        name="Tổ Một",
+        level=Level.GROUP,
+        kind=Kind.BRANCH,
+        parent=branch,
+    )
+    units = [small_tree[k].uid for k in ("c1", "c2", "c3", "d1")] + [group.uid, "NoSuchOU00x"]
     form = Form.objects.filter(formindicator__indicator=sums[0]).first()
     if form is None:  # pragma: no cover - the catalog's forms hold TH_HD
         form = Form.objects.create(code="F-THU", name="Biểu thử", period_type="Yearly")
@@ -56,7 +75,7 @@ def value_rows() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
             "de": st.integers(0, 6),
-            "ou": st.integers(0, 4),
+            "ou": st.integers(0, 5),
             "pe": st.sampled_from(PERIODS),
             "value": st.sampled_from(VALUES),
             "coc": st.sampled_from(["", "", "", "HllvX50cXC0", "otherCOC01"]),
