@@ -33,11 +33,20 @@ class DataValue(models.Model):
 
     # The unique key (unit, indicator, period) is the index: no index per foreign key on
     # the largest table, which would slow every import and serve no query.
+    # The database checks the unit and the indicator of every value written (both can be
+    # deleted in the admin: the check stops a deletion racing an import). It does not check
+    # the period nor `updated_by`: PostgreSQL checks a foreign key one row at a time at
+    # commit, a second per 200,000 values for these two (docs/benchmarks.md, issue 18), and
+    # neither protects anything here: periods are only ever added (read-only in the admin,
+    # written by `period_rows`), and a user's deletion sets `updated_by` to NULL in Django
+    # (on_delete), constraint or not; the audit rows already work so.
     indicator = models.ForeignKey(
         Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu", db_index=False
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="đơn vị", db_index=False)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, verbose_name="kỳ", db_index=False)
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, verbose_name="kỳ", db_index=False, db_constraint=False
+    )
     value = models.DecimalField("giá trị", max_digits=24, decimal_places=4)
     comment = models.TextField("ghi chú", blank=True)
     follow_up = models.BooleanField("cần theo dõi", default=False)
@@ -50,6 +59,7 @@ class DataValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     updated_at = models.DateTimeField("cập nhật lúc")
 
