@@ -24,6 +24,7 @@ from phongtrao.analytics.dashboard import dashboard_figures, headline_indicators
 from phongtrao.analytics.selectors import ReportRow
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.services import period_get
+from phongtrao.members.figures import registry_coverage, registry_gives, registry_words
 from phongtrao.orgpages.views import structure_unit
 from phongtrao.orgs.models import Edition
 from phongtrao.orgs.selectors import structure_note
@@ -55,7 +56,7 @@ def _change_text(row: ReportRow) -> str:
     return text
 
 
-def _card(row: ReportRow) -> dict[str, Any]:
+def _card(row: ReportRow, source: str = "") -> dict[str, Any]:
     achievement = ""
     if row.achievement_pct is not None:
         achievement = f"đạt {format_percent(row.achievement_pct)} chỉ tiêu"
@@ -71,6 +72,8 @@ def _card(row: ReportRow) -> dict[str, Any]:
         "target": amount_text(row.indicator, row.target) if row.target is not None else "",
         "change": _change_text(row),
         "direction": "" if not row.change else ("up" if row.change > 0 else "down"),
+        # Where the figure comes from the member registry: "theo sổ hội viên".
+        "source": source if row.count and registry_gives(row.indicator) else "",
     }
 
 
@@ -118,6 +121,10 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
             "estimated": [p.estimated and bool(p.count) for p in trend],
         },
     }
+    source = ""
+    if any(r.count and registry_gives(r.indicator) for r in rows):
+        yearly = parsed.period_type == periods.PeriodType.YEARLY
+        source = registry_words(registry_coverage(unit, parsed.end, yearly=yearly))
     estimated = (
         any(r.count and r.estimated or r.last_year_estimated for r in rows)
         or any(f.estimated for f in below)
@@ -136,7 +143,7 @@ def dashboard(request: HttpRequest, unit_uid: str, period: str) -> HttpResponse:
             "previous": parsed.previous(),
             "next": following if following.start <= timezone.localdate() else None,
             "editions": list(Edition.objects.order_by("valid_from")),
-            "cards": [_card(r) for r in rows],
+            "cards": [_card(r, source) for r in rows],
             "chosen": chosen,
             "choices": choices,
             "label": label,

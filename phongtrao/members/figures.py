@@ -9,8 +9,11 @@ what its enrolments add and take away (`figures_shift`: a few rows, whatever the
 book); `figures_write` counts the book again, the reference the shift must equal. A
 transfer counts as "giảm" in the unit left and in HV_KETNAP of the unit joined, so that
 HV_TONG = HV_TONG of the period before + HV_KETNAP - HV_GIAM holds in every unit. Units
-without a registry keep entering their totals by hand; for registry units those indicators
-are not editable by hand (`registry_guard`, registered with `data.guards`).
+without a registry keep entering their totals by hand; for registry units and the chi hội and
+tổ hội in their book those indicators are not editable by hand (`registry_guard`, registered
+with `data.guards`). Reports and dashboards say where the figures come from
+(`registry_coverage`, `registry_words`): "theo sổ hội viên" when all of a unit's commune
+unions keep a book, how many do when some do, nothing when none does.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from phongtrao.catalog.models import Indicator
 from phongtrao.data.bulk import BulkRejected, BulkValue, datavalues_import
 from phongtrao.data.models import DataValue, Period
 from phongtrao.data.services import period_get
+from phongtrao.expressions import parse
 from phongtrao.members.models import Enrolment, RegistryUnit
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Level, Unit
+from phongtrao.vn import format_number
 
 SOURCE = "registry"
 REGISTRY_CODES = ("HV_TONG", "HV_DIABAN", "HV_KETNAP", "HV_GIAM")
@@ -72,14 +77,64 @@ def registries_of(units: Iterable[Unit]) -> dict[int, Unit]:
 def registry_keeps(unit: Unit) -> bool:
     """Whether `unit`'s membership figures come from the registry ("theo sổ hội viên").
 
-    True for a unit keeping a registry and for a unit all of whose commune unions do:
-    the hook reports and dashboards ask before writing "theo sổ hội viên".
+    True for a unit keeping a registry and for a unit all of whose commune unions do
+    (today; `registry_coverage` says it for a period).
     """
-    if RegistryUnit.objects.filter(unit_id__in=[*unit.ancestor_ids, unit.pk]).exists():
+    today = dt.date.today()  # noqa: DTZ011 - a calendar day in the server's zone
+    # A unit of a structure that has ended is seen as on its last day.
+    day = min(today, unit.valid_to) if unit.valid_to else today
+    keeping, total = registry_coverage(unit, day)
+    return total > 0 and keeping == total
+
+
+class Coverage(NamedTuple):
+    """Of the `total` commune unions whose figures make a unit's, `keeping` take them from
+    their member book (a commune or a unit below it: 1 of 1, or 0 of 1)."""
+
+    keeping: int
+    total: int
+
+
+def registry_coverage(unit: Unit, day: dt.date, *, yearly: bool = True) -> Coverage:
+    """How many of the commune unions under `unit` (or its own) keep a member book on `day`.
+
+    The registry writes yearly figures only: for another period (`yearly` False) nothing
+    comes from it. One query.
+    """
+    if unit.level >= Level.COMMUNE:
+        kept = yearly and (
+            RegistryUnit.objects.filter(
+                unit_id__in=[*unit.ancestor_ids, unit.pk], since__lte=day
+            ).exists()
+        )
+        return Coverage(int(kept), 1)
+    counts = Unit.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        path__startswith=unit.path,
+        level=Level.COMMUNE,
+        valid_from__lte=day,
+    ).aggregate(total=Count("pk"), keeping=Count("pk", filter=Q(registry__since__lte=day)))
+    return Coverage(counts["keeping"] if yearly else 0, counts["total"])
+
+
+def registry_words(coverage: Coverage) -> str:
+    """What a report or dashboard says of where membership figures come from, truthfully:
+    "theo sổ hội viên" when all of them do, how many when some do, nothing when none do."""
+    keeping, total = coverage
+    if not keeping:
+        return ""
+    if keeping == total:
+        return REGISTRY_LABEL
+    return f"số liệu của {format_number(keeping)}/{format_number(total)} cơ sở Hội {REGISTRY_LABEL}"
+
+
+def registry_gives(indicator: Indicator) -> bool:
+    """Whether the registry gives `indicator`'s figures: one of its own, or one computed only
+    from them (HV_PTM = HV_KETNAP - HV_GIAM)."""
+    if indicator.code in REGISTRY_CODES:
         return True
-    communes = Unit.objects.filter(path__startswith=unit.path, level=3)
-    total = communes.count()
-    return total > 0 and total == communes.filter(registry__isnull=False).count()
+    codes = parse(indicator.formula).codes if indicator.formula else frozenset()
+    return bool(codes) and codes <= set(REGISTRY_CODES)
 
 
 def active_on(path: str, day: dt.date) -> Q:
@@ -322,11 +377,18 @@ def registries_shift(*, changes: Iterable[tuple[Unit, Span, int]], day: dt.date)
 
 
 def registry_guard(unit_ids: Collection[int], source: str) -> dict[int, tuple[frozenset[str], str]]:
-    """Units keeping a registry may not take hand-entered membership figures."""
+    """Units keeping a registry, and the chi hội and tổ hội in their book, may not take
+    hand-entered membership figures (those below would be counted twice). One query."""
     if source == SOURCE:
         return {}
-    units = RegistryUnit.objects.filter(unit_id__in=list(unit_ids)).values_list(
-        "unit_id", flat=True
+    units = (
+        Unit.objects.filter(pk__in=list(unit_ids))
+        .filter(
+            Q(registry__isnull=False)
+            | Q(parent__registry__isnull=False)
+            | Q(parent__parent__registry__isnull=False)
+        )
+        .values_list("pk", flat=True)
     )
     return {unit_id: (frozenset(REGISTRY_CODES), GUARD_MESSAGE) for unit_id in units}
 
@@ -347,6 +409,7 @@ __all__ = [
     "REGISTRY_LABEL",
     "SOURCE",
     "active_on",
+    "Coverage",
     "Span",
     "figures_compute",
     "figures_count",
@@ -354,10 +417,13 @@ __all__ = [
     "figures_write",
     "members_count",
     "period_label",
+    "registry_coverage",
     "registry_guard",
+    "registry_gives",
     "registries_of",
     "registries_shift",
     "registry_keeps",
     "registry_unit_of",
+    "registry_words",
     "span_counts",
 ]

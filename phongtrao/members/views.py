@@ -7,6 +7,7 @@ commune see the counts of the units below them, not the records, unless granted.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,12 @@ from django.views.decorators.http import require_POST
 from phongtrao.accounts.access import access_unit, membership_of, unit_may_administer
 from phongtrao.members.access import records_may_change, records_may_view
 from phongtrao.members.choices import Status, TransferStatus
-from phongtrao.members.figures import members_count, registry_keeps
+from phongtrao.members.figures import (
+    REGISTRY_LABEL,
+    members_count,
+    registry_coverage,
+    registry_words,
+)
 from phongtrao.members.forms import (
     PURPOSE,
     FilterForm,
@@ -110,6 +116,15 @@ def _quick_add(request: HttpRequest, unit: Unit, branches: list[Unit]) -> QuickA
     return QuickAddForm()
 
 
+def _source_words(unit: Unit, today: dt.date) -> str:
+    """ "số liệu theo sổ hội viên" when every commune union under `unit` keeps a book, how
+    many do when some do (the others' members are not in this book), "" when none does.
+    A unit of a structure that has ended is seen as on its last day."""
+    day = min(today, unit.valid_to) if unit.valid_to else today
+    words = registry_words(registry_coverage(unit, day))
+    return f"số liệu {words}" if words == REGISTRY_LABEL else words
+
+
 @login_required
 def unit_page(request: HttpRequest, unit_uid: str) -> HttpResponse:
     """A unit's member list (search, filters, quick add), or its counts for levels above."""
@@ -121,7 +136,7 @@ def unit_page(request: HttpRequest, unit_uid: str) -> HttpResponse:
         "unit": unit,
         "total": members_count(unit, today),
         "children": counts,
-        "from_registry": registry_keeps(unit),
+        "from_registry": _source_words(unit, today),
         "today": today,
         "may_grant": unit.level < Level.COMMUNE and unit_may_administer(request.user, unit),
     }

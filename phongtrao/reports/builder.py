@@ -32,6 +32,7 @@ from phongtrao.analytics.selectors import (
 from phongtrao.catalog.models import Indicator, Section, ValueType
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.models import Submission, SubmissionStatus, Target
+from phongtrao.members.figures import REGISTRY_CODES, registry_coverage, registry_words
 from phongtrao.orgs.models import Edition, Level, Unit
 from phongtrao.orgs.selectors import structure_note, unit_counterpart
 from phongtrao.reports.charts import Chart, report_charts
@@ -436,6 +437,16 @@ def report_notes(unit: Unit, period: periods.Period, rows: list[ReportRow]) -> t
     return tuple(notes)
 
 
+def members_source(unit: Unit, period: periods.Period, figures: FigureSet) -> str:
+    """ " (theo sổ hội viên)" after the membership sentence where its figures come from the
+    member registry, how many units' do where only some keep one, nothing otherwise."""
+    if not any(figures[code].present for code in REGISTRY_CODES):
+        return ""
+    yearly = period.period_type == periods.PeriodType.YEARLY
+    words = registry_words(registry_coverage(unit, period.end, yearly=yearly))
+    return f" ({words})" if words else ""
+
+
 def report_build(
     unit: Unit,
     period_code: str,
@@ -490,6 +501,7 @@ def report_build(
         "completeness": completeness,
         "completeness_text": completeness_text,
         "missing_names": missing_names(completeness),
+        "members_source": members_source(unit, period, figures),
     }
     sections: list[SectionText] = []
     appendix: list[AppendixRow] = []

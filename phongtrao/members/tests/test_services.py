@@ -27,6 +27,8 @@ from phongtrao.members.services import (
     transfer_accept,
     transfer_reject,
 )
+from phongtrao.orgs.models import Level
+from phongtrao.orgs.services import unit_create
 
 from .conftest import SYSTEM, person
 
@@ -175,14 +177,31 @@ def test_hand_entry_refused_for_registry_units_only(registry, indicators):
             value=Decimal(5),
         )
     assert "sổ hội viên" in str(error.value)
-    saved = datavalue_save(
-        actor=SYSTEM,
-        indicator=indicators["HV_TONG"],
-        unit=registry["c3"],
-        period=period,
-        value=Decimal(5),
+    # A chi hội in a registry's book: its members are counted there, not typed in again.
+    with pytest.raises(ValidationError, match="sổ hội viên"):
+        datavalue_save(
+            actor=SYSTEM,
+            indicator=indicators["HV_KETNAP"],
+            unit=registry["branch"],
+            period=period_get("202303"),
+            value=Decimal(2),
+        )
+    branch_c3 = unit_create(
+        edition=registry["c3"].edition,
+        code="T-70201-1",
+        name="Chi hội Ấp 3",
+        level=Level.BRANCH,
+        parent=registry["c3"],
     )
-    assert saved is not None and saved.value == 5
+    for unit in (registry["c3"], branch_c3):
+        saved = datavalue_save(
+            actor=SYSTEM,
+            indicator=indicators["HV_TONG"],
+            unit=unit,
+            period=period,
+            value=Decimal(5),
+        )
+        assert saved is not None and saved.value == 5
 
 
 def test_records_visible_only_in_subtree_and_every_read_logged(registry):
