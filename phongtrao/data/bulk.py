@@ -7,7 +7,7 @@ PostgreSQL and by executemany on SQLite, and roll-ups are lifted once per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -25,6 +25,9 @@ from phongtrao.data.models import LOCKED_STATUSES, DataValue, Period, Submission
 from phongtrao.data.rollups import Change, rollup_apply
 from phongtrao.data.validation import DERIVED_NOT_ENTERED, check_value
 from phongtrao.data.workflow import deadline_locked_keys
+
+# A stored value as the writes compare with it: (id, value, version, follow-up).
+Stored = tuple[int, Decimal, int, bool]
 
 
 class BulkValue(NamedTuple):
@@ -82,6 +85,7 @@ def datavalues_import(
     chunk_size: int = 50_000,
     progress: Callable[[int], None] | None = None,
     atomic: bool = True,
+    stored: Mapping[tuple[int, int, int], Stored] | None = None,
 ) -> BulkResult:
     """Write many values in one transaction: all or nothing, as `actor` (a person, whose
     deadlines bind, or the system: a command, the demo, the member registry).
@@ -90,11 +94,14 @@ def datavalues_import(
     a value that the strategy does not allow is ignored. Values of the wrong type or locked
     raise `BulkRejected` naming each one, and nothing is written; without `atomic` (DHIS2's
     atomicMode NONE) they are left out, listed in `result.problems`, and the others written.
+    `stored`: the values the caller read already, locked, by (unit id, indicator id, period
+    id), so that they are not read again (the member registry's figures, read to be moved);
+    a key missing from it is read as usual.
     """
     result = BulkResult()
     offset = 0
     for chunk in _chunks(values, chunk_size):
-        _write_chunk(chunk, offset, result, actor, source, create, update, atomic)
+        _write_chunk(chunk, offset, result, actor, source, create, update, atomic, stored or {})
         offset += len(chunk)
         if progress:
             progress(len(chunk))
@@ -119,16 +126,20 @@ def _refresh_statistics() -> None:
 
 
 def _existing(
-    chunk: list[BulkValue],
-) -> dict[tuple[int, int, int], tuple[int, Decimal, int, bool]]:
-    """Stored (id, value, version, follow-up) for the keys in the chunk."""
-    query = DataValue.objects.filter(
-        _units_filter({v.unit_id for v in chunk}),
-        indicator_id__in={v.indicator.id for v in chunk},
-        period_id__in={v.period.id for v in chunk},
-    )
+    chunk: list[BulkValue], known: Mapping[tuple[int, int, int], Stored]
+) -> dict[tuple[int, int, int], Stored]:
+    """Stored (id, value, version, follow-up) for the keys in the chunk; those in `known`
+    are taken from it."""
     wanted = {(v.unit_id, v.indicator.id, v.period.id) for v in chunk}
-    found = {}
+    found = {key: known[key] for key in wanted if key in known}
+    if len(found) == len(wanted):
+        return found
+    rest = [v for v in chunk if (v.unit_id, v.indicator.id, v.period.id) not in found]
+    query = DataValue.objects.filter(
+        _units_filter({v.unit_id for v in rest}),
+        indicator_id__in={v.indicator.id for v in rest},
+        period_id__in={v.period.id for v in rest},
+    )
     rows = query.values_list(
         "pk", "unit_id", "indicator_id", "period_id", "value", "version", "follow_up"
     )
@@ -136,7 +147,7 @@ def _existing(
     found_rows = rows.iterator(chunk_size=10_000) if len(chunk) > SMALL_CHUNK else rows
     for pk, unit_id, indicator_id, period_id, value, version, follow_up in found_rows:
         key = (unit_id, indicator_id, period_id)
-        if key in wanted:
+        if key in wanted and key not in found:
             found[key] = (pk, value, version, follow_up)
     return found
 
@@ -167,10 +178,11 @@ def _write_chunk(
     create: bool,
     update: bool,
     atomic: bool = True,
+    known: Mapping[tuple[int, int, int], Stored] | None = None,
 ) -> None:
     who = person(actor)
     user_id = who.pk if who is not None else None
-    existing = _existing(chunk)
+    existing = _existing(chunk, known or {})
     locked = _locked(chunk)
     overdue = deadline_locked_keys(
         unit_ids={v.unit_id for v in chunk}, periods={v.period for v in chunk}, user=actor
@@ -346,4 +358,11 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -
             )
 
 
-__all__ = ["BulkProblem", "BulkRejected", "BulkResult", "BulkValue", "datavalues_import"]
+__all__ = [
+    "BulkProblem",
+    "BulkRejected",
+    "BulkResult",
+    "BulkValue",
+    "Stored",
+    "datavalues_import",
+]

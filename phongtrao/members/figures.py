@@ -249,7 +249,8 @@ def _figures_save(
 
     Written by the system (no user): who changed the book is in the members' history, and a
     past deadline binds officers' entries, not the registry's counts. `known`: stored values
-    read with their indicator and period, whose rows need not be read again.
+    read with their indicator and period (under the registry's lock), which `data.bulk` need
+    not read again.
     """
     indicators = {value.indicator.code: value.indicator for value in known}
     rows = {value.period.code: value.period for value in known}
@@ -270,8 +271,12 @@ def _figures_save(
         for code, count in counts.items()
         if code in indicators
     ]
+    stored = {
+        (v.unit_id, v.indicator_id, v.period_id): (v.pk, v.value, v.version, v.follow_up)
+        for v in known
+    }
     try:
-        datavalues_import(values=values, actor=SYSTEM, source=SOURCE)
+        datavalues_import(values=values, actor=SYSTEM, source=SOURCE, stored=stored)
     except BulkRejected as refused:
         problems = refused.result.problems
         raise ValidationError(
