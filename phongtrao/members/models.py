@@ -31,7 +31,9 @@ from phongtrao.orgs.models import Unit
 class Member(models.Model):
     """A member of the Union (hội viên) as her unit's member book lists her."""
 
-    uid = models.CharField("UID", max_length=11, unique=True)
+    # Unique by a constraint, not `unique=True`: that would add a LIKE index on PostgreSQL,
+    # which nothing asks of a uid and every import would keep up.
+    uid = models.CharField("UID", max_length=11)
     full_name = models.CharField("họ và tên", max_length=120)
     # name_key: the name without diacritics, for forgiving search and duplicate checks.
     name_key = models.CharField(max_length=120, editable=False)
@@ -46,6 +48,8 @@ class Member(models.Model):
     education = models.CharField(
         "trình độ học vấn", max_length=12, choices=Education.choices, blank=True
     )
+    # No index on the links to units and users that no query filters on (members are read by
+    # `unit_path`): an import keeps the indexes of every row it writes.
     residence_unit = models.ForeignKey(
         Unit,
         verbose_name="nơi cư trú (đơn vị)",
@@ -53,6 +57,7 @@ class Member(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     address = models.CharField("địa chỉ", max_length=255, blank=True)
     phone = models.CharField("số điện thoại", max_length=20, blank=True)
@@ -61,7 +66,11 @@ class Member(models.Model):
     join_date = models.DateField("ngày vào Hội")
     by_residence = models.BooleanField("sinh hoạt theo địa bàn dân cư", default=True)
     unit = models.ForeignKey(
-        Unit, verbose_name="chi hội, tổ hội", on_delete=models.PROTECT, related_name="members"
+        Unit,
+        verbose_name="chi hội, tổ hội",
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
     )
     unit_path = models.CharField(max_length=255, editable=False)
     status = models.CharField(
@@ -79,6 +88,7 @@ class Member(models.Model):
         verbose_name = "hội viên"
         verbose_name_plural = "hội viên"
         constraints = [
+            models.UniqueConstraint(fields=["uid"], name="member_uid_unique"),
             models.UniqueConstraint(
                 fields=["citizen_id"],
                 condition=~Q(citizen_id=""),
@@ -155,15 +165,21 @@ class MemberEvent(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("sự kiện", max_length=20, choices=EventKind.choices)
     on = models.DateField("ngày")
+    # History is read by member; no index on its links to units and users (see Member).
     from_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     to_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     reason = models.TextField("lý do", blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField("người thực hiện", max_length=150)
     at = models.DateTimeField("lúc", auto_now_add=True)
