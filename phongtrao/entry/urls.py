@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from django.urls import path
 
-from phongtrao.entry import dashboard_views, excel_views, grid_views, task_views, views
+from phongtrao.entry import (
+    dashboard_views,
+    excel_views,
+    grid_views,
+    pick_views,
+    task_views,
+    views,
+)
 
 app_name = "entry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("mo/", views.report_open, name="open"),
     path("nhac-nop/", task_views.remind, name="remind"),
+    path("don-vi/", pick_views.units_find, name="units_find"),
     path(
         "excel/<str:form_code>/<str:unit_uid>/<str:period>/",
         excel_views.excel,

@@ -69,6 +69,11 @@ class Unit(models.Model):
     uid = models.CharField("UID", max_length=11, unique=True)
     code = models.CharField("mã", max_length=50)
     name = models.CharField("tên", max_length=255)
+    # The name as searched: lower case, without diacritics (`vn.text.fold`), written with the
+    # name by the services; the unit pickers match typed words against it.
+    name_key = models.CharField(
+        "tên không dấu", max_length=255, blank=True, default="", editable=False
+    )
     level = models.PositiveSmallIntegerField("cấp", choices=Level.choices)
     kind = models.CharField("loại", max_length=20, choices=Kind.choices, default=Kind.TERRITORIAL)
     parent = models.ForeignKey(

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from phongtrao.orgs.models import Edition, Succession, Unit, UnitMapping
 from phongtrao.vn import format_date_short
+from phongtrao.vn.text import fold_words
+
+# At most this many words of a query are matched (a pasted paragraph is not a unit's name).
+SEARCH_WORDS = 8
 
 
 def _valid_on(at: dt.date, prefix: str = "") -> Q:
@@ -57,6 +61,42 @@ def units_named(name: str, at: dt.date, *, limit: int = 50) -> list[Unit]:
         Unit.objects.filter(_valid_on(at), _valid_on(at, "edition__"), name=name).order_by("path")[
             :limit
         ]
+    )
+
+
+def units_search(units: QuerySet[Unit], query: str) -> QuerySet[Unit]:
+    """The units among `units` (the caller's access-checked set) whose names hold every word
+    of `query` at a word's start, diacritics and case aside, as the portal's search forgives
+    them: the query is folded as the names are (`vn.text.fold`, kept in `Unit.name_key`) and
+    the engine matches the folded words. A query of digits also finds a unit by its code.
+
+    Best first: the name itself ("loc thai" for "Xã Lộc Thái"), then the words in a row,
+    then the words anywhere; units in force before those that ended; then by level and name.
+    """
+    words = fold_words(query)[:SEARCH_WORDS]
+    if not words:
+        return units.none()
+    matched = Q()
+    for word in words:
+        matched &= Q(name_key__startswith=word) | Q(name_key__contains=f" {word}")
+    phrase = " ".join(words)
+    if query.strip().isdigit():
+        matched |= Q(code__startswith=query.strip())
+    rank = Case(
+        When(Q(name_key=phrase) | Q(name_key__endswith=f" {phrase}"), then=Value(0)),
+        When(
+            Q(code=query.strip())
+            | Q(name_key__startswith=phrase)
+            | Q(name_key__contains=f" {phrase}"),
+            then=Value(1),
+        ),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        units.filter(matched)
+        .annotate(search_rank=rank)
+        .order_by("search_rank", F("valid_to").desc(nulls_first=True), "level", "name_key", "code")
     )
 
 

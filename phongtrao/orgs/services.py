@@ -24,6 +24,7 @@ from phongtrao.orgs.models import (
     uid_from,
 )
 from phongtrao.orgs.register import Register, UnitRecord, register_read
+from phongtrao.vn.text import fold
 
 UID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
 BATCH_SIZE = 500
@@ -152,6 +153,7 @@ def unit_create(
         uid=uid,
         code=code,
         name=name,
+        name_key=fold(name),
         level=level,
         kind=kind,
         parent=parent,
@@ -202,6 +204,7 @@ def unit_update(
     Unit.objects.filter(pk=unit.pk).update(
         code=code,
         name=name,
+        name_key=fold(name),
         kind=kind,
         valid_from=valid_from,
         valid_to=valid_to,
@@ -322,7 +325,7 @@ def _units_sync(
     existing = {
         unit.code: unit
         for unit in Unit.objects.filter(edition=edition).only(
-            "id", "code", "name", "level", "parent_id", "area_km2", "path", "edition_id"
+            "id", "code", "name", "name_key", "level", "parent_id", "area_km2", "path", "edition_id"
         )
     }
     ids: dict[str, int] = {}
@@ -344,6 +347,7 @@ def _units_sync(
                         uid=uid_from(f"{edition.code}:{record.code}"),
                         code=record.code,
                         name=record.name,
+                        name_key=fold(record.name),
                         level=record.level,
                         kind=Kind.TERRITORIAL,
                         parent_id=parent_id,
@@ -362,8 +366,13 @@ def _units_sync(
                 )
                 continue
             ids[record.code] = unit.pk
-            if (unit.name, unit.area_km2) != (record.name, record.area_km2):
+            if (unit.name, unit.name_key, unit.area_km2) != (
+                record.name,
+                fold(record.name),
+                record.area_km2,
+            ):
                 unit.name, unit.area_km2 = record.name, record.area_km2
+                unit.name_key = fold(record.name)
                 to_update.append(unit)
             if unit.parent_id != parent_id:
                 to_move.append((unit, parent_id))
@@ -372,7 +381,7 @@ def _units_sync(
             # Both SQLite and PostgreSQL return the new ids from a bulk insert.
             ids.update({unit.code: unit.pk for unit in to_create})
             _paths_fill(edition, level)
-        Unit.objects.bulk_update(to_update, ["name", "area_km2"], batch_size=BATCH_SIZE)
+        Unit.objects.bulk_update(to_update, ["name", "name_key", "area_km2"], batch_size=BATCH_SIZE)
         for unit, parent_id in to_move:
             new_parent = Unit.objects.get(pk=parent_id) if parent_id else None
             unit_move(unit=unit, new_parent=new_parent)

@@ -53,3 +53,49 @@ def test_unit_picker_finds_a_unit_typed_without_diacritics(
     page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
     page.wait_for_load_state()
     assert loc_thai["uid"] in page.url
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_unit_picker_searches_the_server_when_the_list_is_cut(
+    loc_thai, people, live_server, browser_page, monkeypatch
+):
+    """More units than the page lists: the words go to /nhap-lieu/don-vi/, a page at a time."""
+    from phongtrao.entry import pick_views, views
+
+    monkeypatch.setattr(views, "UNIT_LIST_LIMIT", 1)
+    monkeypatch.setattr(pick_views, "PAGE_SIZE", 2)
+    page, base = browser_page, live_server.url
+    page.goto(base + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("tinh")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(base + "/viec-can-lam/")
+    page.goto(base + "/nhap-lieu/")
+    select = page.locator("select#u_BC_NAM_XA")
+    status = page.locator("#u_BC_NAM_XA_ket_qua")
+    assert select.locator("option").count() == 1  # the list is cut
+
+    page.locator("#u_BC_NAM_XA_tim").fill("LOC thai")
+    page.wait_for_function(
+        "document.getElementById('u_BC_NAM_XA_ket_qua').textContent.startsWith('Tìm thấy')"
+    )
+    assert status.inner_text() == "Tìm thấy 1 đơn vị."
+    assert select.locator("option").all_inner_texts() == [
+        "Xã Lộc Thái (Huyện Một · đến 30/06/2025)"
+    ]
+    assert select.input_value() == loc_thai["uid"]
+
+    page.locator("#u_BC_NAM_XA_tim").fill("xa")
+    page.wait_for_function(
+        "document.getElementById('u_BC_NAM_XA_ket_qua').textContent.includes('đang hiện 2')"
+    )
+    page.get_by_role("button", name="Xem thêm").click()
+    page.wait_for_function("document.querySelectorAll('#u_BC_NAM_XA option').length === 4")
+    assert status.inner_text() == "Tìm thấy 4 đơn vị."
+    assert not page.get_by_role("button", name="Xem thêm").is_visible()
+
+    page.locator("#u_BC_NAM_XA_tim").fill("loc thai")
+    page.wait_for_function("document.querySelectorAll('#u_BC_NAM_XA option').length === 1")
+    page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
+    page.wait_for_load_state()
+    assert loc_thai["uid"] in page.url
