@@ -49,6 +49,8 @@ class EntryRow:
     target_text: str = ""
     errors: list[str] = field(default_factory=list)
     conflict: str = ""
+    registry: bool = False  # counted by the member registry: shown, not typed
+    has_breakdown: bool = False  # a total with "of which" rows below it
 
 
 @dataclass

@@ -28,6 +28,7 @@ from phongtrao.accounts.access import (
     units_visible,
 )
 from phongtrao.catalog.models import Form, Indicator
+from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import Period, SubmissionStatus
 from phongtrao.data.selectors import (
     EntrySection,
@@ -59,12 +60,15 @@ from phongtrao.data.workflow import (
 )
 from phongtrao.entry.forms import EntryInput, entry_input_read, value_text
 from phongtrao.entry.lookups import report_or_404, unit_active
+from phongtrao.members.figures import REGISTRY_LABEL
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.vn.dates import format_date_short
 
 # The home page offers at most this many units in a list; more means choosing a subtree.
 UNIT_LIST_LIMIT = 500
 RECENT_PERIODS = 6
+# The source `datavalues_save` records for the page's saves (its default).
+FORM_SOURCE = "web"
 
 
 def _entry_url(form: Form, unit: Unit, period: Period) -> str:
@@ -151,9 +155,18 @@ def _page(
     may_approve = unit_may_approve(request.user, unit)
     entered = entered or EntryInput()
     conflicts = conflicts or {}
+    # Figures the member registry counts for this unit: shown, never typed (refused on save).
+    registry = {code for (_, code) in guards_blocked([unit.pk], FORM_SOURCE)}
+    parents = {row.indicator.parent_id for section in sections for row in section.rows}
+    filled = fillable = 0
     for section in sections:
         for row in section.rows:
             pk = row.indicator.pk
+            row.registry = row.indicator.code in registry
+            row.has_breakdown = pk in parents
+            if not row.indicator.is_derived and not row.registry:
+                fillable += 1
+                filled += row.value is not None
             row.key = str(pk)
             row.shown = value_text(row.value)
             row.last_year_text = value_text(row.last_year) or "—"
@@ -200,6 +213,10 @@ def _page(
         "history_base": reverse("entry:history", args=[form.code, unit.uid, period.code, "x"])[:-2],
         "rules": rules,
         "has_errors": bool(entered.errors),
+        "filled": filled,
+        "fillable": fillable,
+        "registry_label": REGISTRY_LABEL,
+        "registry_url": reverse("members:unit", args=[unit.uid]),
     }
     return render(request, "entry/report.html", context, status=status)
 

@@ -314,10 +314,41 @@
       return count;
     }
 
+    // Down the column as on paper: Enter goes to the next field (Shift+Enter back), as Tab
+    // does, instead of sending the form half typed.
+    var inputs = Array.prototype.slice.call(
+      form.querySelectorAll('input[type="text"][name^="v_"]:not([readonly])')
+    );
+    form.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing) return;
+      var at = inputs.indexOf(event.target);
+      if (at < 0) return;
+      event.preventDefault();
+      var next = inputs[at + (event.shiftKey ? -1 : 1)];
+      if (next) {
+        next.focus();
+        next.select();
+      }
+    });
+
+    // "Đã có số liệu: n/m chỉ tiêu" in the bar that stays at the bottom of the screen.
+    var filled = document.getElementById("da-nhap");
+    function count() {
+      if (!filled) return;
+      var n = 0;
+      inputs.forEach(function (input) {
+        if (input.value.trim()) n += 1;
+      });
+      filled.textContent = "Đã có số liệu: " + n + "/" + inputs.length + " chỉ tiêu";
+    }
+
     var timer = null;
     form.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(validateAll, 400);
+      timer = window.setTimeout(function () {
+        validateAll();
+        count();
+      }, 400);
     });
     form.addEventListener("change", validateAll);
     form.addEventListener("submit", function (event) {
