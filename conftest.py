@@ -334,7 +334,8 @@ def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 @pytest.fixture
 def smtp_server(settings: Any) -> object:
     """A real SMTP server (aiosmtpd) on a free local port for the test, with Django's SMTP
-    backend pointed at it; `.messages` holds what arrived (email.message.Message)."""
+    backend pointed at it; `.messages` holds what arrived (email.message.Message);
+    `.stop()` and `.start()` take it down and bring it back on the same port."""
     import socket
     from email import message_from_bytes
 
@@ -352,13 +353,25 @@ def smtp_server(settings: Any) -> object:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    running: list[Any] = []
+
+    def start() -> None:
+        # A stopped controller's loop is closed: a new one serves the same port.
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        running.append(controller)
+
+    def stop() -> None:
+        running.pop().stop()
+
+    inbox.start, inbox.stop = start, stop  # type: ignore[attr-defined]
+    start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     yield inbox
-    controller.stop()
+    while running:
+        stop()
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,17 @@ def unit_may_administer(user: Any, unit: Unit) -> bool:
     return _member_may(user, unit, "may_administer")
 
 
+def units_administered(user: Any) -> QuerySet[Unit]:
+    """Every unit whose accounts `user` administers: the subtree of an administrator (role
+    quản trị), everything for a superuser, nothing for anyone else."""
+    if _is_superuser(user):
+        return Unit.objects.all()
+    membership = membership_of(user)
+    if membership is None or not user.is_active or not membership.may_administer:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=membership.unit.path)
+
+
 def units_visible(user: Any) -> QuerySet[Unit]:
     """Every unit whose data `user` may see."""
     if _is_superuser(user):
@@ -163,6 +174,7 @@ __all__ = [
     "unit_may_change",
     "unit_may_view",
     "unit_may_write_report",
+    "units_administered",
     "units_viewable",
     "units_visible",
 ]

@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_ON = "two_factor_on", "Bật xác thực hai bước"
     TWO_FACTOR_OFF = "two_factor_off", "Tắt xác thực hai bước"
     ATTRIBUTE_SET = "attribute_set", "Đặt giá trị thuộc tính"
+    MAIL_RESEND = "mail_resend", "Gửi lại thư thông báo"
 
 
 #: The choices of a value's history (`data.DataValueAudit.action`).

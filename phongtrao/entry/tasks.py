@@ -21,6 +21,7 @@ from phongtrao.accounts.access import membership_of, units_visible
 from phongtrao.catalog.models import Form
 from phongtrao.data.models import LOCKED_STATUSES, Submission, SubmissionStatus
 from phongtrao.emulation.models import Assessment, Status
+from phongtrao.notifications.services import mails_failed
 from phongtrao.orgs.models import Unit
 from phongtrao.portal.selectors import comments_waiting_count
 
@@ -72,6 +73,7 @@ class Tasks:
     returned: list[Submission] = field(default_factory=list)
     comments_waiting: int = 0
     emulation_waiting: list[Assessment] = field(default_factory=list)
+    mails_failed: int = 0
 
     @property
     def empty(self) -> bool:
@@ -82,6 +84,7 @@ class Tasks:
             or self.returned
             or self.comments_waiting
             or self.emulation_waiting
+            or self.mails_failed
         )
 
 
@@ -224,6 +227,8 @@ def tasks_for(user: Any, *, today: dt.date | None = None) -> Tasks:
         )
     if superuser or (membership is not None and membership.is_editor):
         tasks.comments_waiting = comments_waiting_count()
+    if superuser or (membership is not None and membership.may_administer):
+        tasks.mails_failed = mails_failed(user).count()
     return tasks
 
 

@@ -35,12 +35,24 @@ class Notification(models.Model):
     created_at = models.DateTimeField("lúc", default=timezone.now, db_index=True)
     read_at = models.DateTimeField("đã đọc lúc", null=True, blank=True)
     emailed = models.BooleanField("đã gửi thư", default=False)
+    # The last failed attempt to mail it (the mail server down or refusing), and why;
+    # cleared when a later attempt succeeds. `mail_resent_at`: when someone asked again.
+    mail_failed_at = models.DateTimeField("gửi thư lỗi lúc", null=True, blank=True)
+    mail_error = models.CharField("lý do gửi thư lỗi", max_length=500, blank=True, default="")
+    mail_resent_at = models.DateTimeField("gửi lại thư lúc", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "thông báo"
         verbose_name_plural = "thông báo"
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["mail_failed_at"],
+                condition=models.Q(mail_failed_at__isnull=False),
+                name="notification_mail_failed",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "key"],

@@ -16,7 +16,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from phongtrao.accounts.access import units_administered
 from phongtrao.accounts.models import Membership
+from phongtrao.actors import Actor
+from phongtrao.audit.models import AuditAction
+from phongtrao.audit.services import audit_log
 from phongtrao.notifications.models import EmailPreference, Kind, Notification
 from phongtrao.notifications.tasks import mail_send_task
 from phongtrao.orgs.models import Unit
@@ -123,6 +127,37 @@ def email_preferences_set(*, user: Any, email_on: set[str]) -> None:
         )
 
 
+def mails_failed(viewer: Any) -> QuerySet[Notification]:
+    """The notifications whose e-mail failed and is still unsent, to users of the units
+    `viewer` administers (every one for a superuser), the latest failure first."""
+    rows = Notification.objects.filter(mail_failed_at__isnull=False, emailed=False)
+    if not getattr(viewer, "is_superuser", False):
+        rows = rows.filter(user__membership__unit__in=units_administered(viewer))
+    return rows.select_related("user", "user__membership__unit").order_by("-mail_failed_at", "-pk")
+
+
+@transaction.atomic
+def mails_resend(*, actor: Actor, ids: Iterable[int] | None = None) -> int:
+    """Queue the failed e-mails again (those of `ids`, or all) that `actor` may see on
+    "Thư không gửi được"; audited. The task sends only what is still unsent. How many."""
+    rows = mails_failed(actor)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    chosen = list(rows.values_list("pk", "user__username"))
+    if not chosen:
+        return 0
+    pks = [pk for pk, _ in chosen]
+    Notification.objects.filter(pk__in=pks).update(mail_resent_at=timezone.now())
+    mail_send_task.enqueue(notification_ids=pks)
+    audit_log(
+        user=actor,
+        action=AuditAction.MAIL_RESEND,
+        target=f"{len(pks)} thư thông báo",
+        detail="Người nhận: " + ", ".join(sorted({name for _, name in chosen})),
+    )
+    return len(pks)
+
+
 def unread_count(user: Any) -> int:
     """How many notifications the user has not read (the bell's number)."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
@@ -132,6 +167,8 @@ __all__ = [
     "approvers_above",
     "editors",
     "email_preferences_set",
+    "mails_failed",
+    "mails_resend",
     "members_with",
     "notifications_mark_read",
     "notify",

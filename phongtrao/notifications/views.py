@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from phongtrao.accounts.access import membership_of
 from phongtrao.notifications.models import EmailPreference, Kind, Notification
-from phongtrao.notifications.services import email_preferences_set, notifications_mark_read
+from phongtrao.notifications.services import (
+    email_preferences_set,
+    mails_failed,
+    mails_resend,
+    notifications_mark_read,
+)
 
 PAGE_SIZE = 50
+FAILED_PAGE_SIZE = 200
 
 
 @login_required
@@ -57,7 +65,36 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/settings.html", {"kinds": kinds})
 
 
+@login_required
+def mails_failed_page(request: HttpRequest) -> HttpResponse:
+    """ "Thư không gửi được": the e-mails of notifications that the mail server did not take,
+    for the administrators of the recipients' units and superusers; "Gửi lại" queues them."""
+    membership = membership_of(request.user)
+    if not request.user.is_superuser and not (membership and membership.may_administer):
+        raise PermissionDenied("Chỉ quản trị viên xem được thư không gửi được.")
+    if request.method == "POST":
+        chosen = request.POST.getlist("id")
+        ids = None if request.POST.get("all") else [int(i) for i in chosen if i.isdigit()]
+        count = mails_resend(actor=request.user, ids=ids)
+        if count:
+            messages.success(
+                request,
+                f"Đã xếp {count} thư vào hàng đợi gửi lại; trang này cập nhật khi gửi xong.",
+            )
+        else:
+            messages.error(request, "Không có thư nào để gửi lại.")
+        return redirect("notifications:failed")
+    rows = mails_failed(request.user)
+    total = rows.count()
+    return render(
+        request,
+        "notifications/failed.html",
+        {"rows": list(rows[:FAILED_PAGE_SIZE]), "total": total, "limit": FAILED_PAGE_SIZE},
+    )
+
+
 __all__ = [
+    "mails_failed_page",
     "notification_list",
     "notification_read",
     "notification_read_all",
