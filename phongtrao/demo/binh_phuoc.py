@@ -23,12 +23,25 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from phongtrao.actors import DEMO
-from phongtrao.catalog.models import Indicator
+from phongtrao.catalog.models import FormIndicator, Indicator
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.data.bulk import BulkResult, BulkValue, datavalues_import
 from phongtrao.data.guards import guards_blocked
-from phongtrao.data.models import DataValue, Period, Target
+from phongtrao.data.models import (
+    LOCKED_STATUSES,
+    DataValue,
+    Period,
+    Submission,
+    SubmissionStatus,
+    Target,
+)
 from phongtrao.data.services import period_get, target_set
+from phongtrao.data.workflow import (
+    submission_approve,
+    submission_return,
+    submission_submit,
+    submission_unlock,
+)
 from phongtrao.demo.report_texts import demo_report_texts_load
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_descendants, unit_resolve
@@ -83,6 +96,92 @@ class DemoLoadResult:
     targets_kept: int = 0
     texts_set: int = 0
     plan: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    # Sent or approved reports a restore reopened, rewrote and put back as they were.
+    reopened: list[Submission] = field(default_factory=list)
+
+
+# The reason a restore gives when it reopens a report whose figures officers changed.
+RESTORE_REASON = "Khôi phục số liệu mẫu (load_demo --restore)"
+
+
+@dataclass(frozen=True)
+class _Reopened:
+    submission: Submission
+    status: str
+    submitted_at: dt.datetime | None
+
+
+def _locked_reports_reopen(values: list[BulkValue]) -> tuple[list[BulkValue], list[_Reopened]]:
+    """For a restore: leave out the values that sent or approved reports already hold as the
+    demo has them (their figures are locked: offering them again is refused), and reopen
+    through the workflow, as the demo's system actor, the reports where a figure differs.
+    From the top down, as the workflow unlocks."""
+    unit_ids = {v.unit_id for v in values}
+    period_ids = {v.period.id for v in values}
+    locked_rows = list(
+        Submission.objects.filter(
+            unit_id__in=unit_ids, period_id__in=period_ids, status__in=LOCKED_STATUSES
+        ).select_related("form", "unit", "period")
+    )
+    if not locked_rows:
+        return values, []
+    members: dict[int, list[int]] = {}
+    for form_id, indicator_id in FormIndicator.objects.filter(
+        form_id__in={s.form_id for s in locked_rows}
+    ).values_list("form_id", "indicator_id"):
+        members.setdefault(form_id, []).append(indicator_id)
+    locked = {
+        (s.unit_id, s.period_id, indicator_id): s
+        for s in locked_rows
+        for indicator_id in members.get(s.form_id, [])
+    }
+    stored = {
+        (unit_id, indicator_id, period_id): value
+        for unit_id, indicator_id, period_id, value in DataValue.objects.filter(
+            unit_id__in=unit_ids, period_id__in=period_ids
+        ).values_list("unit_id", "indicator_id", "period_id", "value")
+    }
+    kept: list[BulkValue] = []
+    differ: dict[int, Submission] = {}
+    for value in values:
+        submission = locked.get((value.unit_id, value.period.id, value.indicator.id))
+        if submission is not None:
+            if stored.get((value.unit_id, value.indicator.id, value.period.id)) == value.value:
+                continue
+            differ[submission.pk] = submission
+        kept.append(value)
+    reopened = []
+    for submission in sorted(differ.values(), key=lambda s: (len(s.unit.path), s.unit.code)):
+        reopened.append(_Reopened(submission, submission.status, submission.submitted_at))
+        step = (
+            submission_unlock
+            if submission.status == SubmissionStatus.APPROVED
+            else submission_return
+        )
+        step(
+            form=submission.form,
+            unit=submission.unit,
+            period=submission.period,
+            user=DEMO,
+            reason=RESTORE_REASON,
+        )
+    return kept, reopened
+
+
+def _reports_put_back(reopened: list[_Reopened]) -> list[Submission]:
+    """Send (and approve) again, from the bottom up, the reports a restore reopened, as they
+    were: sent at the same time, approved if they were."""
+    done = []
+    for item in reversed(reopened):
+        submission = item.submission
+        form, unit, period = submission.form, submission.unit, submission.period
+        row = submission_submit(
+            form=form, unit=unit, period=period, user=DEMO, submitted_at=item.submitted_at
+        )
+        if item.status == SubmissionStatus.APPROVED:
+            row = submission_approve(form=form, unit=unit, period=period, user=DEMO)
+        done.append(row)
+    return done
 
 
 def demo_totals() -> list[DemoTotal]:
@@ -290,7 +389,10 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
     Needs the administrative units (`manage.py load_admin_units`). Idempotent: values and
     targets already there are kept, so a second run writes nothing; an officer's later
     correction survives too. `restore=True` puts the demo figures back over any change
-    (audited, source "demo"); the seed's passages of the province's 2023 report are written
+    (audited, source "demo"); a sent or approved report whose figures were changed (through
+    the workflow: reopened, corrected, sent again) is reopened by the demo's system actor,
+    restored and sent (and approved) again, so it ends in the state it was in, every step
+    in the audit log; the seed's passages of the province's 2023 report are written
     once (`demo.report_texts`). All or nothing.
     """
     province = demo_province()
@@ -314,7 +416,12 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
     blocked = guards_blocked(set(paths), SOURCE)
     values = [v for v in values if (v.unit_id, v.indicator.code) not in blocked]
     kept = 0
-    if not restore:
+    reopened: list[_Reopened] = []
+    if restore:
+        offered = len(values)
+        values, reopened = _locked_reports_reopen(values)
+        kept = offered - len(values)
+    else:
         # Values already there stay as they are and are not offered again: those of reports
         # the demo has since submitted or approved are locked, and offering them is refused.
         stored = set(
@@ -327,11 +434,14 @@ def demo_binh_phuoc_load(*, seed: int = 2023, restore: bool = False) -> DemoLoad
         kept = offered - len(values)
     written = datavalues_import(values=values, actor=DEMO, source=SOURCE, update=restore)
     written.ignored += kept
+    put_back = _reports_put_back(reopened)
     if connection.vendor == "postgresql":
         # Tens of thousands of new values: let the planner see them.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE data_datavalue, data_period, analytics_rollup")
-    result = DemoLoadResult(province=province, communes=len(communes), values=written, plan=plan)
+    result = DemoLoadResult(
+        province=province, communes=len(communes), values=written, plan=plan, reopened=put_back
+    )
     for target in demo_targets():
         indicator = indicators[target.code]
         period = period_rows[target.period] if target.period else None

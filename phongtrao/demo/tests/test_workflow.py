@@ -9,13 +9,22 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from phongtrao.accounts.access import unit_may_change
-from phongtrao.catalog.models import Form
+from phongtrao.audit.models import AuditLog
+from phongtrao.catalog.models import Form, Indicator
 from phongtrao.data.models import DataValue, Submission, SubmissionStatus
-from phongtrao.data.services import period_get
-from phongtrao.data.workflow import deadline_lock
+from phongtrao.data.services import datavalues_save, period_get
+from phongtrao.data.workflow import (
+    deadline_lock,
+    submission_approve,
+    submission_return,
+    submission_submit,
+    submission_unlock,
+)
+from phongtrao.demo.binh_phuoc import REPORT_DAY, RESTORE_REASON, demo_binh_phuoc_load
 from phongtrao.demo.services import demo_admin_ensure, demo_new_commune, demo_users_ensure
-from phongtrao.demo.workflow import demo_open_period, demo_workflow_load
+from phongtrao.demo.workflow import LOC_NINH_CODE, demo_open_period, demo_workflow_load
 from phongtrao.entry.tasks import tasks_for
+from phongtrao.orgs.selectors import unit_resolve
 
 
 def test_the_open_period_is_the_year_whose_deadline_has_not_passed(db):
@@ -65,3 +74,50 @@ def test_every_level_has_reports_waiting_and_the_new_commune_can_enter(binh_phuo
     # Idempotent: a second load puts nothing more in flight.
     again = demo_workflow_load(today=today)
     assert (again.approved, again.submitted, again.returned) == (0, 0, 0)
+    _restore_puts_figures_back_and_reports_as_they_were(users)
+
+
+def _restore_puts_figures_back_and_reports_as_they_were(users):
+    """`load_demo --restore` after a newcomer changed figures of an approved and of a sent
+    report through the workflow: the demo's figures again, each report in its state."""
+    form = Form.objects.get(code="BC_NAM_XA")
+    period = period_get("2023")
+    indicator = Indicator.objects.get(code="TH_HD")
+    huyen, admin = users["canbo_huyen"], users["admin"]
+    loc_ninh = unit_resolve(LOC_NINH_CODE, REPORT_DAY).path
+    rows = {
+        status: Submission.objects.filter(
+            form=form, period=period, status=status, unit__path__startswith=loc_ninh
+        )
+        .select_related("unit")
+        .order_by("unit__code")
+        .first()
+        for status in (SubmissionStatus.APPROVED, SubmissionStatus.SUBMITTED)
+    }
+    demo_values = {}
+    for status, row in rows.items():
+        where = {"form": form, "unit": row.unit, "period": period}
+        if status == SubmissionStatus.APPROVED:
+            submission_unlock(**where, user=huyen, reason="Sửa số liệu")
+        else:
+            submission_return(**where, user=huyen, reason="Sửa số liệu")
+        stored = DataValue.objects.get(unit=row.unit, period=period, indicator=indicator)
+        demo_values[row.unit.pk] = stored.value
+        datavalues_save(
+            unit=row.unit, period=period, values={indicator: stored.value + 7}, actor=admin
+        )
+        submission_submit(**where, user=admin)
+        if status == SubmissionStatus.APPROVED:
+            submission_approve(**where, user=huyen)
+
+    result = demo_binh_phuoc_load(restore=True)
+
+    assert result.values.updated == 2 and not result.values.problems
+    assert sorted(s.unit.pk for s in result.reopened) == sorted(demo_values)
+    for status, row in rows.items():
+        row.refresh_from_db()
+        assert row.status == status
+        stored = DataValue.objects.get(unit=row.unit, period=period, indicator=indicator)
+        assert stored.value == demo_values[row.unit.pk]
+    steps = AuditLog.objects.filter(username="dữ liệu mẫu", detail__contains=RESTORE_REASON)
+    assert sorted(steps.values_list("action", flat=True)) == ["return", "unlock"]

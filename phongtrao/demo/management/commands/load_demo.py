@@ -29,7 +29,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--restore",
             action="store_true",
-            help="Ghi đè lại số liệu mẫu lên các giá trị đã bị sửa (có ghi nhật ký).",
+            help=(
+                "Ghi đè lại số liệu mẫu lên các giá trị đã bị sửa (có ghi nhật ký); báo cáo đã "
+                "gửi hoặc đã duyệt có số liệu bị sửa được mở lại, khôi phục rồi gửi, duyệt lại "
+                "như trước."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,6 +48,12 @@ class Command(BaseCommand):
                 f"giữ nguyên {format_number(values.ignored)} giá trị; "
                 f"chỉ tiêu giao: đặt {result.targets_set}, giữ nguyên {result.targets_kept}."
             )
+            for submission in result.reopened:
+                self.stdout.write(
+                    f"Khôi phục số liệu mẫu: {submission.unit.name} — "
+                    f"{submission.form.title_for(submission.period.code)}: đã mở lại, ghi lại "
+                    f"số liệu mẫu và đưa về trạng thái “{submission.get_status_display()}”."
+                )
         # The member registry: the membership figures of the communes come from it.
         registry = demo_registry_load(seed=options["seed"])
         if options["verbosity"] > 0:
