@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from phongtrao.orgs.models import Level
 from phongtrao.orgs.services import unit_create
@@ -76,26 +77,21 @@ def test_unit_picker_searches_the_server_when_the_list_is_cut(
     assert select.locator("option").count() == 1  # the list is cut
 
     page.locator("#u_BC_NAM_XA_tim").fill("LOC thai")
-    page.wait_for_function(
-        "document.getElementById('u_BC_NAM_XA_ket_qua').textContent.startsWith('Tìm thấy')"
-    )
-    assert status.inner_text() == "Tìm thấy 1 đơn vị."
+    expect(status).to_have_text("Tìm thấy 1 đơn vị.")
     assert select.locator("option").all_inner_texts() == [
         "Xã Lộc Thái (Huyện Một · đến 30/06/2025)"
     ]
     assert select.input_value() == loc_thai["uid"]
 
     page.locator("#u_BC_NAM_XA_tim").fill("xa")
-    page.wait_for_function(
-        "document.getElementById('u_BC_NAM_XA_ket_qua').textContent.includes('đang hiện 2')"
-    )
+    expect(status).to_have_text("Tìm thấy 4 đơn vị, đang hiện 2.")
     page.get_by_role("button", name="Xem thêm").click()
-    page.wait_for_function("document.querySelectorAll('#u_BC_NAM_XA option').length === 4")
-    assert status.inner_text() == "Tìm thấy 4 đơn vị."
+    expect(select.locator("option")).to_have_count(4)
+    expect(status).to_have_text("Tìm thấy 4 đơn vị.")
     assert not page.get_by_role("button", name="Xem thêm").is_visible()
 
     page.locator("#u_BC_NAM_XA_tim").fill("loc thai")
-    page.wait_for_function("document.querySelectorAll('#u_BC_NAM_XA option').length === 1")
+    expect(select.locator("option")).to_have_count(1)
     page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
     page.wait_for_load_state()
     assert loc_thai["uid"] in page.url
