@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
+from phongtrao.actors import SYSTEM
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.selectors import unit_resolve
 
@@ -24,7 +25,7 @@ OLD = dt.date(2023, 12, 31)
 
 def _officer(username, unit):
     user = get_user_model().objects.create_user(username, password="mat-khau-dai-123")
-    membership_set(actor=None, user=user, unit=unit, roles={Role.VIEW, Role.ENTER})
+    membership_set(actor=SYSTEM, user=user, unit=unit, roles={Role.VIEW, Role.ENTER})
     return user
 
 
