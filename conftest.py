@@ -1,9 +1,11 @@
 """Shared pytest fixtures: the people and units most tests need.
 
-The national units with the Bình Phước demo (`binh_phuoc_demo`) are loaded once per run and
-shared by the tests that ask for them, which run one after the other (see
-`pytest_collection_modifyitems`); they are rolled back after the last of them, so the tests
-after it see what they saw before.
+The national units (`admin_units`) are loaded once per run and shared by the tests that ask
+for them, which run one after the other (see `pytest_collection_modifyitems`); they are rolled
+back after the last of them, so the tests after it see what they saw before. The Bình Phước
+demo (`binh_phuoc_demo`) is loaded once on top of them, in a savepoint, for the tests that ask
+for it, which run after those of the units alone; the rest of `manage.py load_demo`
+(`full_demo`) once on top of that, for the last of them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,7 +22,9 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 
 BROWSER = "browser_page"
+ADMIN_UNITS = "admin_units"
 DEMO = "binh_phuoc_demo"
+FULL_DEMO = "full_demo"
 ENGINE_INDEPENDENT = "engine_independent"
 
 
@@ -82,17 +87,19 @@ def _django_order(item: pytest.Item) -> int:
     return 0 if marker or "db" in _fixtures(item) else 3
 
 
-def _run_order(item: pytest.Item) -> tuple[int, bool]:
-    """The demo's tests right after the other database tests (before anything empties the
-    tables), the browser's last in their group."""
+def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool]:
+    """The tests of the shared units and demos right after the other database tests (before
+    anything empties the tables): the units alone, then the Bình Phước demo, then the full
+    demo, each one block; the browser's last in their group."""
     order = _django_order(item)
-    if DEMO in _fixtures(item):
+    fixtures = _fixtures(item)
+    if ADMIN_UNITS in fixtures:
         if order == 2:
             raise pytest.UsageError(
-                f"{item.nodeid}: the shared demo can't serve a transactional test"
+                f"{item.nodeid}: the shared units and demo can't serve a transactional test"
             )
         order = 1
-    return order, BROWSER in _fixtures(item)
+    return order, DEMO in fixtures, FULL_DEMO in fixtures, BROWSER in fixtures
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -133,7 +140,8 @@ class Shared:
         return self.open[name][1]
 
     def close_unneeded(self, nextitem: pytest.Item | None) -> None:
-        for name in list(self.open):
+        # The last opened first: a later one may stand on an earlier one (a savepoint).
+        for name in reversed(list(self.open)):
             if name not in _fixtures(nextitem):
                 stack, _ = self.open.pop(name)
                 stack.close()
@@ -152,11 +160,31 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture(scope="session")
-def binh_phuoc_demo(django_db_setup: None, django_db_blocker: Any) -> Any:
-    """The national units (`load_admin_units`) and the Bình Phước demo, as `make demo` loads
-    them, once per run in a transaction rolled back after the last test that uses them. Each
-    test runs in a savepoint inside it; a module may add its own savepoint on top."""
+def admin_units(django_db_setup: None, django_db_blocker: Any) -> str:
+    """The national units, `manage.py load_admin_units` run on the empty test database (as
+    `make demo` does first), once per run in a transaction rolled back after the last test
+    that uses them (the demos' included). Returns what the command printed. Each test runs
+    in a savepoint inside it; a module may add its own savepoint on top."""
+    from io import StringIO
+
     from django.core.management import call_command
+    from django.db import transaction
+
+    def start(stack: ExitStack) -> str:
+        stack.enter_context(django_db_blocker.unblock())
+        stack.enter_context(transaction.atomic())
+        stack.callback(transaction.set_rollback, True)
+        out = StringIO()
+        call_command("load_admin_units", stdout=out)
+        return out.getvalue()
+
+    return SHARED.get(ADMIN_UNITS, start)
+
+
+@pytest.fixture(scope="session")
+def binh_phuoc_demo(admin_units: str, django_db_blocker: Any) -> Any:
+    """The Bình Phước demo on the shared units, as `make demo` loads it, once per run in a
+    savepoint rolled back after the last test that uses it."""
     from django.db import transaction
 
     from phongtrao.demo.binh_phuoc import demo_binh_phuoc_load
@@ -165,10 +193,58 @@ def binh_phuoc_demo(django_db_setup: None, django_db_blocker: Any) -> Any:
         stack.enter_context(django_db_blocker.unblock())
         stack.enter_context(transaction.atomic())
         stack.callback(transaction.set_rollback, True)
-        call_command("load_admin_units", verbosity=0)
         return demo_binh_phuoc_load()
 
     return SHARED.get(DEMO, start)
+
+
+@dataclass(frozen=True)
+class FullDemo:
+    """What each step of `full_demo` returned."""
+
+    registry: Any
+    emulation: Any
+    users: list[tuple[str, str, str]]
+    workflow: Any
+    articles: list[str]
+    links: int
+
+
+@pytest.fixture(scope="session")
+def full_demo(
+    binh_phuoc_demo: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> FullDemo:
+    """The rest of `manage.py load_demo`, in the command's order, on top of `binh_phuoc_demo`
+    (the command's first two steps): the member registry, emulation 2023, the administrator
+    and the officers, the reports in flight, the portal and its links. Once per run, in a
+    savepoint of the shared demo's transaction, rolled back after the last test that uses it
+    (they run after the other demo tests); the portal's files go to a temporary MEDIA_ROOT."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from phongtrao.demo.registry import demo_registry_load
+    from phongtrao.demo.services import demo_admin_ensure, demo_users_ensure
+    from phongtrao.demo.workflow import demo_workflow_load
+    from phongtrao.emulation.demo import emulation_demo_load
+    from phongtrao.portal.demo import portal_demo_load
+    from phongtrao.portal.traffic.demo import traffic_demo_load
+
+    def start(stack: ExitStack) -> FullDemo:
+        stack.enter_context(django_db_blocker.unblock())
+        media = tmp_path_factory.mktemp("demo-media")
+        stack.enter_context(override_settings(MEDIA_ROOT=media))
+        stack.enter_context(transaction.atomic())
+        stack.callback(transaction.set_rollback, True)
+        registry = demo_registry_load()
+        emulation = emulation_demo_load()
+        demo_admin_ensure()
+        users = demo_users_ensure()
+        workflow = demo_workflow_load()
+        articles = portal_demo_load()
+        links = traffic_demo_load()
+        return FullDemo(registry, emulation, users, workflow, articles, links)
+
+    return SHARED.get(FULL_DEMO, start)
 
 
 @pytest.fixture(autouse=True)

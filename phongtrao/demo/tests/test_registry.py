@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
@@ -23,12 +21,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 CODES = ("HV_TONG", "HV_KETNAP", "HV_GIAM", "HV_DIABAN", "HV_PTM")
 
 
-@pytest.fixture(scope="module")
-def loaded(binh_phuoc_demo, django_db_blocker) -> Iterator[RegistryLoadResult]:
-    """The registry on top of the shared units and demo (conftest.py), in a savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_registry_load()
-        transaction.set_rollback(True)
+@pytest.fixture
+def loaded(full_demo) -> RegistryLoadResult:
+    """The registry as `load_demo` fills it, on the shared demo (conftest.py's `full_demo`)."""
+    return full_demo.registry
 
 
 def totals(unit, year):

@@ -1,17 +1,15 @@
 """The Bình Phước 2023 emulation demo: published results, CS_TOT_TL in the report, the award.
 
-The units, the demo figures and the emulation demo are loaded once for the module inside a
-transaction rolled back at its end.
+The units, the demo figures and the rest of `load_demo` are loaded once per run, shared with
+the other demo tests (conftest.py's `full_demo`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from phongtrao.demo.binh_phuoc import demo_province
 from phongtrao.emulation.demo import EmulationDemoResult, emulation_demo_load
@@ -22,12 +20,10 @@ from phongtrao.orgs.models import Level
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
-@pytest.fixture(scope="module")
-def demo(binh_phuoc_demo, django_db_blocker) -> Iterator[EmulationDemoResult]:
-    """The emulation demo on top of the shared units and demo, in a savepoint of the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield emulation_demo_load()
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(full_demo) -> EmulationDemoResult:
+    """The emulation demo as `load_demo` loads it (conftest.py's `full_demo`)."""
+    return full_demo.emulation
 
 
 def test_every_commune_and_district_is_graded_and_published(demo):

@@ -1,20 +1,20 @@
 """`manage.py load_admin_units` on the real register of the vietnamadminunits package.
 
-The units are loaded once for the module, inside a transaction rolled back at its end; each
-test runs in a savepoint inside it, so tests see the loaded units and other modules do not.
+The units are the run's shared ones (conftest.py's `admin_units`: the command run once on the
+empty test database, inside a transaction rolled back after the last test that uses them);
+each test runs in a savepoint inside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -24,14 +24,10 @@ from phongtrao.orgs.selectors import unit_children, unit_descendants, unit_resol
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
-@pytest.fixture(scope="module")
-def first_run(django_db_setup, django_db_blocker) -> Iterator[str]:
+@pytest.fixture
+def first_run(admin_units: str) -> str:
     """The command's output on an empty database."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = StringIO()
-        call_command("load_admin_units", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    return admin_units
 
 
 def level_counts(edition_code: str) -> dict[int, int]:

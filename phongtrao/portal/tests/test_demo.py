@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from phongtrao.portal.models import ArticlePage, ArticleStats
 from phongtrao.portal.tests.conftest import BROWSER_UA
@@ -16,21 +13,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 @pytest.fixture(autouse=True)
 def media_root():
-    """The demo keeps the media directory it was loaded with (see `demo`)."""
+    """The demo keeps the media directory it was loaded with (see `full_demo`)."""
 
 
-@pytest.fixture(scope="module")
-def demo(binh_phuoc_demo, django_db_blocker, tmp_path_factory) -> Iterator[list[str]]:
-    """The portal's demo on top of the shared units and demo, in a savepoint of the module."""
-    from phongtrao.demo.services import demo_users_ensure
-    from phongtrao.portal.demo import portal_demo_load
-
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    with media, django_db_blocker.unblock(), transaction.atomic():
-        demo_users_ensure()
-        urls = portal_demo_load()
-        yield urls
-        transaction.set_rollback(True)
+@pytest.fixture
+def demo(full_demo) -> list[str]:
+    """The portal's demo as `load_demo` loads it, on the shared units and demo
+    (conftest.py's `full_demo`): the addresses of its articles."""
+    return full_demo.articles
 
 
 def test_the_demo_ships_the_seed_article(demo):
