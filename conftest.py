@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connection
+from django.db import connection, connections
 
 BROWSER = "browser_page"
 ADMIN_UNITS = "admin_units"
@@ -55,10 +55,17 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.test.testcases import LiveServerThread
     from hypothesis import settings as hypothesis_settings
 
+    from phongtrao.jobs.routers import PROGRESS
     from phongtrao.tests import rollback
 
     # Serialized rollback (transactional tests) by SQL copies instead of Django's JSON.
     rollback.install()
+    # On SQLite `progress` is a database of its own that holds the jobs app's table alone
+    # (phongtrao/jobs/routers.py): its test copy is made from the models rather than by
+    # running every app's migrations a second time, which cost as much as the main one's.
+    progress = connections[PROGRESS]
+    if progress.vendor == "sqlite":
+        progress.settings_dict["TEST"]["MIGRATE"] = False
     server = one_request_at_a_time(LiveServerThread.server_class)  # type: ignore[attr-defined]
     LiveServerThread.server_class = server  # type: ignore[attr-defined]
 
