@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -185,7 +185,7 @@ def admin_units(django_db_setup: None, django_db_blocker: Any) -> str:
         call_command("load_admin_units", stdout=out)
         return out.getvalue()
 
-    return SHARED.get(ADMIN_UNITS, start)
+    return cast(str, SHARED.get(ADMIN_UNITS, start))
 
 
 @pytest.fixture(scope="session")
@@ -251,7 +251,7 @@ def full_demo(
         links = traffic_demo_load()
         return FullDemo(registry, emulation, users, workflow, articles, links)
 
-    return SHARED.get(FULL_DEMO, start)
+    return cast(FullDemo, SHARED.get(FULL_DEMO, start))
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,8 @@ CODES = ("HV_TONG", "HV_KETNAP", "HV_GIAM", "HV_DIABAN", "HV_PTM")
 @pytest.fixture
 def loaded(full_demo) -> RegistryLoadResult:
     """The registry as `load_demo` fills it, on the shared demo (conftest.py's `full_demo`)."""
-    return full_demo.registry
+    registry: RegistryLoadResult = full_demo.registry
+    return registry
 
 
 def totals(unit, year):

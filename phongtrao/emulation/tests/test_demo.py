@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 @pytest.fixture
 def demo(full_demo) -> EmulationDemoResult:
     """The emulation demo as `load_demo` loads it (conftest.py's `full_demo`)."""
-    return full_demo.emulation
+    emulation: EmulationDemoResult = full_demo.emulation
+    return emulation
 
 
 def test_every_commune_and_district_is_graded_and_published(demo):

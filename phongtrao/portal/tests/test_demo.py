@@ -20,7 +20,8 @@ def media_root():
 def demo(full_demo) -> list[str]:
     """The portal's demo as `load_demo` loads it, on the shared units and demo
     (conftest.py's `full_demo`): the addresses of its articles."""
-    return full_demo.articles
+    articles: list[str] = full_demo.articles
+    return articles
 
 
 def test_the_demo_ships_the_seed_article(demo):
