@@ -57,6 +57,9 @@ class BulkResult:
     updated: int = 0
     deleted: int = 0
     ignored: int = 0
+    # Values of a key the same call had already created: DHIS2's batch handler drops them
+    # unseen (the first is kept, nothing is counted; a dry run counts them imported).
+    dropped: int = 0
     problems: list[BulkProblem] = field(default_factory=list)
 
 
@@ -197,16 +200,19 @@ def _write_chunk(
     follow_ups: list[tuple[bool, int]] = []
     audits: list[tuple[Any, ...]] = []
     changes: list[Change] = []
-    seen: set[tuple[int, int, int]] = set()
+    # A key given again in the same call goes as in DHIS2's import: a key the call created
+    # keeps its first value (the later ones are dropped, `result.dropped`); a key stored
+    # before is changed once per occurrence, in order (`state` is what it holds by then),
+    # and its final state is written once (`settled`).
+    state: dict[tuple[int, int, int], StoredState] = {}
+    created: set[tuple[int, int, int]] = set()
+    settled: dict[int, StoredState] = {}
+    change_at: dict[tuple[int, int, int], int] = {}
     blocked = guards_blocked({v.unit_id for v in chunk}, source)
     for index, item in enumerate(chunk, start=offset):
         indicator, period = item.indicator, item.period
         at = item.position if item.position >= 0 else index
         key = (item.unit_id, indicator.id, period.id)
-        if key in seen:
-            result.problems.append(BulkProblem(at, item, "Giá trị bị lặp lại trong tệp.", "E7619"))
-            continue
-        seen.add(key)
         if (item.unit_id, period.id, indicator.id) in locked:
             reason = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
             result.problems.append(BulkProblem(at, item, reason, "E7642"))
@@ -223,18 +229,65 @@ def _write_chunk(
             if message:
                 result.problems.append(BulkProblem(at, item, message, "E7619"))
                 continue
-        stored = existing.get(key)
+        if key in created:
+            if item.value is None:
+                result.ignored += 1
+            else:
+                result.dropped += 1
+            continue
+        again = key in state
+        stored = state[key] if again else existing.get(key)
         if (item.unit_id, indicator.code) in blocked and item.value != (
             stored[1] if stored else None
         ):
             reason = blocked[(item.unit_id, indicator.code)]
             result.problems.append(BulkProblem(at, item, reason))
             continue
+        if again:
+            step = repeat_step(item.value, item.follow_up, state[key], create=create, update=update)
+            if step is None:
+                result.ignored += 1
+                continue
+            action, holds = step
+            if action == AuditAction.DELETE:
+                result.deleted += 1
+            elif action == AuditAction.CREATE:
+                result.imported += 1
+            else:
+                result.updated += 1
+            old = state[key][1]
+            state[key] = settled[holds[0]] = holds
+            if action == "F":
+                continue
+            audits.append(
+                (indicator.id, item.unit_id, period.id, action, old, item.value, holds[2])
+                + (user_id, now, source)
+            )
+            if key in change_at:
+                position = change_at[key]
+                changes[position] = changes[position]._replace(new=item.value)
+            else:
+                change_at[key] = len(changes)
+                changes.append(
+                    Change(
+                        item.unit_id,
+                        item.unit_path,
+                        indicator.id,
+                        indicator.time_aggregation,
+                        period,
+                        old,
+                        item.value,
+                    )
+                )
+            continue
+        if stored is not None:
+            state[key] = stored
         if item.value is None:
             if stored is None:
                 result.ignored += 1
                 continue
             deletes.append(stored[0])
+            state[key] = (stored[0], None, stored[2] + 1, stored[3])
             action, old, version = AuditAction.DELETE, stored[1], stored[2] + 1
             result.deleted += 1
         elif stored is None:
@@ -254,6 +307,7 @@ def _write_chunk(
                     now,
                 )
             )
+            created.add(key)
             action, old, version = AuditAction.CREATE, None, 1
             result.imported += 1
         else:
@@ -267,9 +321,11 @@ def _write_chunk(
                     # Only the follow-up mark changed: not a change of the value (no new
                     # version, no audit row, no roll-up change).
                     follow_ups.append((item.follow_up, stored[0]))
+                    state[key] = (stored[0], stored[1], stored[2], item.follow_up)
                     result.updated += 1
                 continue
             updates.append((item.value, item.follow_up, user_id, now, stored[0]))
+            state[key] = (stored[0], item.value, stored[2] + 1, item.follow_up)
             action, old, version = AuditAction.UPDATE, stored[1], stored[2] + 1
             result.updated += 1
         audits.append(
@@ -286,6 +342,7 @@ def _write_chunk(
                 source,
             )
         )
+        change_at[key] = len(changes)
         changes.append(
             Change(
                 item.unit_id,
@@ -310,9 +367,49 @@ def _write_chunk(
             )
         if follow_ups:
             cursor.executemany("UPDATE data_datavalue SET follow_up = %s WHERE id = %s", follow_ups)
+        # Keys given again: their final state, once.
+        gone = {pk for pk, value, _, _ in settled.values() if value is None}
+        deletes = [pk for pk in deletes if pk not in settled] + sorted(gone)
+        kept = [
+            (value, follow_up, version, user_id, now, pk)
+            for pk, value, version, follow_up in settled.values()
+            if value is not None
+        ]
+        if kept:
+            cursor.executemany(
+                "UPDATE data_datavalue SET value = %s, follow_up = %s, version = %s, "
+                "updated_by_id = %s, updated_at = %s WHERE id = %s",
+                kept,
+            )
     for start in range(0, len(deletes), 500):
         DataValue.objects.filter(pk__in=deletes[start : start + 500]).delete()
     rollup_apply(changes)
+
+
+# A stored value: (id, value, version, follow-up); value None once deleted by the call.
+StoredState = tuple[int, Decimal | None, int, bool]
+
+
+def repeat_step(
+    value: Decimal | None, follow_up: bool, holds: StoredState, *, create: bool, update: bool
+) -> tuple[str, StoredState] | None:
+    """A key stored before the call, given again with `value` (None deletes): what DHIS2's
+    import does with it, against what the key holds by now. The action (the audit's, or
+    "F" for a follow-up mark alone) and what the key holds after; None when ignored."""
+    pk, held, version, held_follow_up = holds
+    if held is None:  # deleted earlier in the call: DHIS2 imports it again
+        if value is None or not create:
+            return None
+        return AuditAction.CREATE, (pk, value, version + 1, follow_up)
+    if value is None:  # as the first occurrence: an empty value deletes, whatever
+        return AuditAction.DELETE, (pk, None, version + 1, held_follow_up)
+    if not update:
+        return None
+    if value == held:
+        if follow_up == held_follow_up:
+            return None
+        return "F", (pk, held, version, follow_up)
+    return AuditAction.UPDATE, (pk, value, version + 1, follow_up)
 
 
 DATAVALUE_COLUMNS = (
@@ -364,5 +461,7 @@ __all__ = [
     "BulkResult",
     "BulkValue",
     "Stored",
+    "StoredState",
     "datavalues_import",
+    "repeat_step",
 ]

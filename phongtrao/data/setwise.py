@@ -32,7 +32,14 @@ from django.utils import timezone
 from phongtrao.actors import Actor, person
 from phongtrao.audit.models import AuditAction
 from phongtrao.catalog.models import Indicator, TimeAggregation
-from phongtrao.data.bulk import LARGE_IMPORT, BulkProblem, BulkResult, BulkValue
+from phongtrao.data.bulk import (
+    LARGE_IMPORT,
+    BulkProblem,
+    BulkResult,
+    BulkValue,
+    StoredState,
+    repeat_step,
+)
 from phongtrao.data.guards import guards_blocked
 from phongtrao.data.models import LOCKED_STATUSES, Period
 from phongtrao.data.rollups import (
@@ -64,16 +71,17 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("old_version", "bigint"),
     ("old_follow_up", "boolean"),
     ("action", "text"),  # C create, U update, F follow-up mark, D delete, I ignored; NULL refused
+    # X: a key the batch created, given again (dropped unseen, as DHIS2's batch handler)
+    ("chained", "boolean"),  # a key stored before and given again: written by `_settled_write`
 )
 # The columns the importer's SELECT gives `stage_fill`, in this order.
 FILL_COLUMNS = ("idx", "unit_id", "indicator_id", "period_id", "num", "comment", "follow_up")
 BATCH = 10_000
 WRITE_SLICE = 200_000  # places of the file written by one statement (progress moves between)
-DUPLICATE = "Giá trị bị lặp lại trong tệp."
 LOCKED = "Số liệu thuộc báo cáo đã gửi hoặc đã duyệt: đã khóa."
 OVERDUE = "Đã quá hạn nộp báo cáo: số liệu đã khóa; liên hệ cấp trên để mở khóa."
 # The refusals `staged_write` makes, as `BulkProblem`s: (DHIS2's code, message).
-PROBLEMS = {"dup": ("E7619", DUPLICATE), "locked": ("E7642", LOCKED), "overdue": ("E7640", OVERDUE)}
+PROBLEMS = {"locked": ("E7642", LOCKED), "overdue": ("E7640", OVERDUE)}
 
 
 def stage_create(raw_columns: Sequence[tuple[str, str]] = ()) -> None:
@@ -229,6 +237,8 @@ def staged_write(
     source: str = "import",
     atomic: bool = True,
     progress: Callable[[int], None] | None = None,
+    create: bool = True,
+    update: bool = True,
 ) -> BulkResult:
     """Check and write the staged rows not yet refused, in the caller's transaction; the
     set-wise form of `bulk.datavalues_import` with the same results.
@@ -237,12 +247,13 @@ def staged_write(
     come back in `result.problems` in file order; with `atomic` and any refusal at all
     (the importer's too) nothing is written. `progress(n)` is told of the values written
     after each step of the write (audit, values, roll-ups), so that a watcher sees it move.
+    `create`/`update`: the import strategy's, for a key given again (`_repeats_settle`).
     """
-    _repeats_refuse()
     _locked_refuse()
     unit_ids, periods = _keys()
     _overdue_refuse(actor, unit_ids, periods)
     _guarded_refuse(source, unit_ids)
+    settled = _repeats_settle(create=create, update=update)
     result = BulkResult()
     # A refused row has no action: the NULL group counts them.
     counts: dict[str | None, int] = {
@@ -251,11 +262,14 @@ def staged_write(
     }
     result.imported, result.updated = counts.get("C", 0), counts.get("U", 0) + counts.get("F", 0)
     result.deleted, result.ignored = counts.get("D", 0), counts.get("I", 0)
+    result.dropped = counts.get("X", 0)
     refused = counts.get(None, 0)
     result.problems = _problems() if refused else []
     if atomic and refused:
         return result
     _write(actor, source, counts, progress)
+    if settled:
+        _settled_write(actor)
     if counts.get("C", 0) + counts.get("U", 0) + counts.get("D", 0):
         _rollups_carry()
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
@@ -287,21 +301,110 @@ def _statistics_refresh(added: int) -> None:
         _execute(f"ANALYZE {', '.join(sorted(tables))}")
 
 
-def _repeats_refuse() -> None:
-    """A key given twice: the first is taken, the later ones refused.
+def _repeats_settle(*, create: bool, update: bool) -> int:
+    """A key given more than once, as DHIS2's import (and `bulk.datavalues_import`): a key
+    the batch creates keeps its first value, the later ones dropped (action X); a key
+    stored before is changed once per occurrence, in file order, each against what the
+    one before left (`bulk.repeat_step`; their rows `chained`, the audit row of each
+    change, the final state written once by `_settled_write`). Returns the keys settled.
 
-    Most files repeat no key: one grouping says so, without ranking every row.
+    Most files repeat no key: one grouping says so, without ranking every row. Few rows
+    repeat: the stored ones are walked in Python, the rest is two statements.
     """
     if not _rows(
         f"SELECT 1 FROM {STAGE} WHERE kind IS NULL "  # noqa: S608
         "GROUP BY unit_id, indicator_id, period_id HAVING COUNT(*) > 1 LIMIT 1"
     ):
-        return
-    stage_refuse(
-        "dup",
-        f"idx IN (SELECT idx FROM (SELECT idx, ROW_NUMBER() OVER ("  # noqa: S608
-        "PARTITION BY unit_id, indicator_id, period_id ORDER BY idx) AS n "
-        f"FROM {STAGE} WHERE kind IS NULL) AS ranked WHERE n > 1)",
+        return 0
+    _execute(
+        f"UPDATE {STAGE} SET action = 'X' WHERE idx IN (SELECT idx FROM (SELECT idx, "  # noqa: S608
+        "ROW_NUMBER() OVER (PARTITION BY unit_id, indicator_id, period_id ORDER BY idx) AS n "
+        f"FROM {STAGE} WHERE kind IS NULL AND dv_id IS NULL AND action = 'C') AS r "
+        "WHERE n > 1)"
+    )
+    rows = _rows(
+        "SELECT idx, dv_id, num, follow_up, action, old, old_version, old_follow_up "  # noqa: S608
+        f"FROM {STAGE} WHERE kind IS NULL AND dv_id IN (SELECT dv_id FROM {STAGE} "
+        "WHERE kind IS NULL AND dv_id IS NOT NULL GROUP BY dv_id HAVING COUNT(*) > 1) "
+        "ORDER BY dv_id, idx"
+    )
+    if not rows:
+        return 0
+    letters = {
+        AuditAction.CREATE: "C",
+        AuditAction.UPDATE: "U",
+        AuditAction.DELETE: "D",
+        "F": "F",
+    }
+    steps: list[tuple[Any, ...]] = []
+    finals: dict[int, StoredState] = {}
+    holds: StoredState | None = None
+    for idx, dv_id, num, follow_up, action, old, old_version, old_follow_up in rows:
+        value = decimal(num)
+        if holds is None or holds[0] != dv_id:
+            holds = (dv_id, decimal(old), int(old_version), bool(old_follow_up))
+            step = _first_step(action, value, bool(follow_up), holds)
+        else:
+            found = repeat_step(value, bool(follow_up), holds, create=create, update=update)
+            step = (letters[found[0]], found[1]) if found else ("I", holds)
+        steps.append((idx, step[0], holds[1], holds[2], holds[3]))
+        if step[0] != "I":
+            finals[dv_id] = step[1]
+        holds = step[1]
+    helper_table(
+        "data_stage_chain",
+        (
+            ("idx", "bigint"),
+            ("action", "text"),
+            ("old", "numeric"),
+            ("old_version", "bigint"),
+            ("old_follow_up", "boolean"),
+        ),
+        steps,
+    )
+    _execute(
+        f"UPDATE {STAGE} SET action = c.action, old = c.old, old_version = c.old_version, "  # noqa: S608
+        "old_follow_up = c.old_follow_up, chained = TRUE FROM data_stage_chain c "
+        f"WHERE c.idx = {STAGE}.idx"
+    )
+    helper_table(
+        "data_stage_settled",
+        (("dv_id", "bigint"), ("num", "numeric"), ("version", "bigint"), ("follow_up", "boolean")),
+        finals.values(),
+    )
+    return len(finals)
+
+
+def _first_step(
+    action: str, value: Decimal | None, follow_up: bool, holds: StoredState
+) -> tuple[str, StoredState]:
+    """The first occurrence of a repeated stored key, as `stage_fill` classified it, and
+    what the key holds after it."""
+    pk, old, version, _ = holds
+    if action == "U":
+        return action, (pk, value, version + 1, follow_up)
+    if action == "D":
+        return action, (pk, None, version + 1, follow_up)
+    if action == "F":
+        return action, (pk, old, version, follow_up)
+    return action, holds
+
+
+def _settled_write(actor: Actor) -> None:
+    """The final state of the stored keys given more than once: updated or deleted once."""
+    who = person(actor)
+    now: Any = timezone.now()
+    if connection.vendor == "sqlite":
+        now = connection.ops.adapt_datetimefield_value(now)
+    _execute(
+        "UPDATE data_datavalue SET value = t.num, follow_up = t.follow_up, version = t.version, "
+        "updated_by_id = %s, updated_at = %s FROM data_stage_settled t "
+        "WHERE data_datavalue.id = t.dv_id AND t.num IS NOT NULL",
+        [who.pk if who is not None else None, now],
+    )
+    _execute(
+        "DELETE FROM data_datavalue WHERE id IN "
+        "(SELECT dv_id FROM data_stage_settled WHERE num IS NULL)"
     )
 
 
@@ -366,7 +469,7 @@ def _problems() -> list[BulkProblem]:
     """The rows refused here, in file order, as the per-value path reports them."""
     rows = _rows(
         f"SELECT idx, kind, detail, unit_id, indicator_id, period_id, num FROM {STAGE} "  # noqa: S608
-        "WHERE kind IN ('dup', 'locked', 'overdue', 'guard') ORDER BY idx"
+        "WHERE kind IN ('locked', 'overdue', 'guard') ORDER BY idx"
     )
     indicators = Indicator.objects.in_bulk({r[4] for r in rows})
     periods = Period.objects.in_bulk({r[5] for r in rows})
@@ -425,27 +528,30 @@ def _write(
                 "INSERT INTO data_datavalue (indicator_id, unit_id, period_id, value, comment, "  # noqa: S608
                 "follow_up, version, updated_by_id, updated_at) "
                 "SELECT indicator_id, unit_id, period_id, num, COALESCE(comment, ''), "
-                f"follow_up, 1, %s, %s FROM {STAGE} WHERE action = 'C' AND {where} ORDER BY idx",
+                f"follow_up, 1, %s, %s FROM {STAGE} WHERE action = 'C' AND chained IS NULL "
+                f"AND {where} ORDER BY idx",
                 [user_id, now],
             )
         if counts.get("U"):
             _execute(
                 "UPDATE data_datavalue SET value = s.num, follow_up = s.follow_up, "  # noqa: S608
                 "version = data_datavalue.version + 1, updated_by_id = %s, updated_at = %s "
-                f"FROM {STAGE} s WHERE s.action = 'U' AND data_datavalue.id = s.dv_id "
+                f"FROM {STAGE} s WHERE s.action = 'U' AND s.chained IS NULL "
+                "AND data_datavalue.id = s.dv_id "
                 f"AND {_slice('s.idx', start, end, span)}",
                 [user_id, now],
             )
         if counts.get("F"):
             _execute(
                 "UPDATE data_datavalue SET follow_up = s.follow_up "  # noqa: S608
-                f"FROM {STAGE} s WHERE s.action = 'F' AND data_datavalue.id = s.dv_id "
+                f"FROM {STAGE} s WHERE s.action = 'F' AND s.chained IS NULL "
+                "AND data_datavalue.id = s.dv_id "
                 f"AND {_slice('s.idx', start, end, span)}"
             )
         if counts.get("D"):
             _execute(
                 f"DELETE FROM data_datavalue WHERE id IN (SELECT dv_id FROM {STAGE} "  # noqa: S608
-                f"WHERE action = 'D' AND {where})"
+                f"WHERE action = 'D' AND chained IS NULL AND {where})"
             )
         if progress is not None:
             share = accepted if end >= span else accepted * end // max(span, 1)
@@ -569,20 +675,24 @@ def _stocks_carry(paths: dict[int, str]) -> None:
     if not rows:
         return
     periods = Period.objects.in_bulk({r[3] for r in rows})
-    rollup_apply(
-        [
-            Change(
-                unit_id,
-                paths[unit_id],
-                indicator_id,
-                aggregation,
-                periods[period_id],
-                decimal(old),
-                decimal(new),
-            )
-            for unit_id, indicator_id, aggregation, period_id, old, new in rows
-        ]
-    )
+    # A key changed more than once (given again in the batch) is one change: from what it
+    # held before the batch to what it holds after.
+    changes: dict[tuple[int, int, int], Change] = {}
+    for unit_id, indicator_id, aggregation, period_id, old, new in rows:
+        key = (unit_id, indicator_id, period_id)
+        if key in changes:
+            changes[key] = changes[key]._replace(new=decimal(new))
+            continue
+        changes[key] = Change(
+            unit_id,
+            paths[unit_id],
+            indicator_id,
+            aggregation,
+            periods[period_id],
+            decimal(old),
+            decimal(new),
+        )
+    rollup_apply(list(changes.values()))
 
 
 __all__ = [

@@ -268,6 +268,31 @@ def submission_submit(
     return submission
 
 
+@transaction.atomic
+def submission_redate(
+    *, form: Form, unit: Unit, period: Period, user: Any, submitted_at: dt.datetime
+) -> Submission:
+    """Give a report already sent (submitted or approved) a new time of sending, as DHIS2
+    re-dates a complete registration registered again (`handleComplete`: new date, stored
+    by the caller); its status stays. Never later than now; audited as a submission."""
+    if not unit_may_change(user, unit):
+        raise PermissionDenied("Bạn không có quyền gửi báo cáo của đơn vị này.")
+    submission = _row(form, unit, period)
+    if submission.status not in LOCKED_STATUSES:
+        raise ValidationError("Báo cáo chưa được gửi: không đổi được ngày gửi.")
+    submission.submitted_at = min(submitted_at, timezone.now())
+    submission.submitted_by = user
+    submission.save(update_fields=["submitted_at", "submitted_by"])
+    audit_log(
+        user=user,
+        action=AuditAction.SUBMIT,
+        target=_target(submission),
+        detail="Ghi lại ngày gửi: "
+        + format_date_short(timezone.localtime(submission.submitted_at).date()),
+    )
+    return submission
+
+
 def units_pending_approval(*, form: Form, unit: Unit, period: Period) -> list[Unit]:
     """The reporting units below `unit` whose report for the period is not approved yet."""
     below = Unit.objects.filter(

@@ -32,7 +32,7 @@ from phongtrao.data.bulk import (
     BulkValue,
     datavalues_import,
 )
-from phongtrao.data.models import DataValue, Period
+from phongtrao.data.models import LOCKED_STATUSES, DataValue, Period, Submission
 from phongtrao.data.services import period_get
 from phongtrao.data.setwise import (
     STAGE,
@@ -46,10 +46,11 @@ from phongtrao.data.setwise import (
     staged_write,
 )
 from phongtrao.data.validation import COUNT_TYPES, check_value
-from phongtrao.data.workflow import submission_submit
+from phongtrao.data.workflow import submission_redate, submission_submit
 from phongtrao.exchange.compression import inflated
 from phongtrao.exchange.formats import (
     DEFAULT_COC_NAMES,
+    DEFAULT_COC_UID,
     AttributeScheme,
     Format,
     FormatError,
@@ -104,6 +105,22 @@ CONFLICTS: dict[str, tuple[str | None, str]] = {
 }
 
 
+# The types of the objects of each conflict, as DHIS2 names them in `objects` (the schema's
+# singular of each class of `DataValueImportConflict`; the first is the conflict's `object`).
+OBJECT_TYPES: dict[str, tuple[str, ...]] = {
+    "E7610": ("dataElement",),
+    "E7611": ("period",),
+    "E7612": ("organisationUnit",),
+    "E7613": ("categoryOptionCombo",),
+    "E7615": ("categoryOptionCombo",),
+    "E7617": ("organisationUnit", "user"),
+    "E7618": ("dataElement",),
+    "E7619": ("dataElement",),
+    "E7640": ("period", "dataSet"),
+    "E7642": ("organisationUnit", "period", "categoryOptionCombo", "dataSet"),
+}
+
+
 @dataclass
 class ImportConflict:
     """One kind of conflict and the indexes (0-based places in the file) of its values."""
@@ -113,16 +130,23 @@ class ImportConflict:
     indexes: list[int] = field(default_factory=list)
     code: str = ""
     value_en: str = ""
+    others: tuple[str, ...] = ()  # the conflict's other objects, in DHIS2's order
 
     @property
     def property(self) -> str | None:
         return CONFLICTS.get(self.code, (None, ""))[0]
 
+    def objects(self) -> dict[str, str]:
+        """DHIS2's `objects`: each object by its type (`ImportConflict.createConflict`)."""
+        prop = self.property
+        types = OBJECT_TYPES.get(self.code, (prop or "object",))
+        return dict(zip(types, (self.object, *self.others), strict=False))
+
     def as_dict(self, english: bool = False) -> dict[str, Any]:
         prop = self.property
         body: dict[str, Any] = {
             "object": self.object,
-            "objects": {prop or "object": self.object},
+            "objects": self.objects(),
             "value": (self.value_en or self.value) if english else self.value,
             "errorCode": self.code or None,
             "property": prop,
@@ -160,7 +184,7 @@ class ImportSummary:
     rejected: list[int] = field(default_factory=list)
     # DHIS2's `dataSetComplete`: "false", or the day a `completeDate` in the header submitted.
     data_set_complete: str = "false"
-    _by_key: dict[tuple[str, str], ImportConflict] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, ...], ImportConflict] = field(default_factory=dict, repr=False)
 
     def conflict(
         self,
@@ -170,18 +194,20 @@ class ImportSummary:
         *,
         code: str = "",
         english: str = "",
+        others: tuple[str, ...] = (),
     ) -> None:
         """Record that the value at `index` cannot be imported because of `obj`: `reason`
-        in Vietnamese, `code` DHIS2's error code, `english` DHIS2's message."""
+        in Vietnamese, `code` DHIS2's error code, `english` DHIS2's message, `others` the
+        conflict's other objects (DHIS2 groups a conflict's values by all its objects)."""
         self.conflict_count += 1
         if index is not None and len(self.rejected) < MAX_REJECTED:
             self.rejected.append(index)
-        key = (obj, reason)
+        key = (obj, reason, *others)
         found = self._by_key.get(key)
         if found is None:
             if len(self.conflicts) >= MAX_CONFLICTS:
                 return
-            found = ImportConflict(obj, reason, code=code, value_en=english)
+            found = ImportConflict(obj, reason, code=code, value_en=english, others=others)
             self._by_key[key] = found
             self.conflicts.append(found)
         if index is not None and len(found.indexes) < MAX_INDEXES:
@@ -366,6 +392,7 @@ class _Resolver:
                 raw.index,
                 code="E7617",
                 english=conflict_english("E7617", raw.org_unit, self.user_name),
+                others=(self.user_name,),
             )
             return None
         value = self._value(raw, indicator, unit, period)
@@ -649,7 +676,14 @@ def _setwise_import(
     _stage_resolve(resolver, create=chosen != Strategy.UPDATE, update=chosen != Strategy.CREATE)
     _stage_breakdowns(resolver)
     _stage_conflicts(resolver)
-    result = staged_write(actor=actor, source="import", atomic=atomic, progress=progress)
+    result = staged_write(
+        actor=actor,
+        source="import",
+        atomic=atomic,
+        progress=progress,
+        create=chosen != Strategy.UPDATE,
+        update=chosen != Strategy.CREATE,
+    )
     if atomic and result.problems:
         raise BulkRejected(result)
     stage_drop()
@@ -896,7 +930,7 @@ def datavalueset_import(
                     chunk_size=chunk_size,
                     atomic=atomic,
                 )
-            _conflicts_add(summary, result.problems)
+            _conflicts_add(summary, result.problems, resolver)
             if summary.dry_run or (atomic and summary.conflict_count):
                 raise _Rollback
             if not is_system(actor):
@@ -908,9 +942,13 @@ def datavalueset_import(
         summary.conflict(fmt.value, str(error))
         return _refused(summary, str(error), _read_error_english(error))
     except BulkRejected as rejected:
-        _conflicts_add(summary, rejected.result.problems)
+        _conflicts_add(summary, rejected.result.problems, resolver)
         return _refused(summary, str(rejected), "Import process was aborted (atomicMode=ALL)")
     summary.imported, summary.updated = result.imported, result.updated
+    if summary.dry_run:
+        # DHIS2's dry run counts a repeated new key's later values as imported (its batch
+        # handler, which drops them, is not called).
+        summary.imported += result.dropped
     summary.deleted, summary.ignored = result.deleted, result.ignored
     if summary.conflict_count:
         if atomic:
@@ -973,10 +1011,15 @@ def _complete(resolver: _Resolver, user: Any) -> None:
             english=f"Data set, period or org unit of the completion not found: {form_key}",
         )
         return
+    # DHIS2 registers the completion at the start of the day given (server time); a report
+    # already registered is re-dated (`handleComplete`), whatever its approval.
+    moment = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    sent = Submission.objects.filter(
+        form=form, unit=unit, period=period, status__in=LOCKED_STATUSES
+    ).exists()
+    service = submission_redate if sent else submission_submit
     try:
-        # DHIS2 registers the completion at the start of the day given (server time).
-        moment = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-        submission_submit(form=form, unit=unit, period=period, user=user, submitted_at=moment)
+        service(form=form, unit=unit, period=period, user=user, submitted_at=moment)
     except (ValidationError, PermissionDenied) as error:
         text = "; ".join(getattr(error, "messages", [str(error)]))
         summary.conflict(form_key, f"Không gửi được báo cáo (completeDate): {text}")
@@ -989,27 +1032,73 @@ def _read_error_english(error: ReadError) -> str:
     return english or "The import process failed: " + str(error)
 
 
-def _conflicts_add(summary: ImportSummary, problems: Iterable[BulkProblem]) -> None:
-    """The bulk write's refused values as the summary's conflicts (DHIS2's codes, row index)."""
+def _conflicts_add(
+    summary: ImportSummary, problems: Iterable[BulkProblem], resolver: _Resolver
+) -> None:
+    """The bulk write's refused values as the summary's conflicts (DHIS2's codes, objects
+    and row index): a locked period (E7640) is the period's and its data set's, data
+    already sent (E7642) the unit's (as the payload named it), period's, attribute option
+    combination's and data set's; the others are the data element's."""
+    names = _LockNames(resolver)
     for problem in problems:
+        item = problem.item
+        if problem.code in ("E7640", "E7642"):
+            form = names.form(item)
+            objects: tuple[str, ...] = (item.period.code, form)
+            if problem.code == "E7642":
+                objects = (names.unit(item.unit_id), item.period.code, DEFAULT_COC_UID, form)
+        else:
+            objects = (item.indicator.uid,)
         summary.conflict(
-            problem.item.indicator.uid,
+            objects[0],
             problem.reason,
             problem.index,
             code=problem.code,
-            english=_problem_english(problem, summary),
+            english=_problem_english(problem, objects),
+            others=objects[1:],
         )
 
 
-def _problem_english(problem: BulkProblem, summary: ImportSummary) -> str:
+class _LockNames:
+    """The names a lock conflict gives: the unit as the payload wrote it, and the form
+    (DHIS2's data set) that locks the value, read once per unit and period."""
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+        self.keys: dict[int, str] | None = None
+        self.forms: dict[tuple[int, int], dict[int, str]] = {}
+
+    def unit(self, unit_id: int) -> str:
+        if self.keys is None:
+            self.keys = {}
+            for (key, _), found in self.resolver.units.items():
+                if found and found != FORBIDDEN:
+                    self.keys.setdefault(found[0], key)
+        if unit_id not in self.keys:
+            self.keys[unit_id] = Unit.objects.filter(pk=unit_id).values_list("uid", flat=True)[0]
+        return self.keys[unit_id]
+
+    def form(self, item: BulkValue) -> str:
+        place = (item.unit_id, item.period.pk)
+        if place not in self.forms:
+            locked = Submission.objects.filter(
+                unit_id=item.unit_id, period=item.period, status__in=LOCKED_STATUSES
+            ).values_list("form__formindicator__indicator_id", "form__uid")
+            forms = {indicator: uid for indicator, uid in locked if indicator is not None}
+            for indicator, uid in Form.objects.filter(
+                period_type=item.period.period_type, deadline_days__gt=0
+            ).values_list("formindicator__indicator_id", "uid"):
+                if indicator is not None:
+                    forms.setdefault(indicator, uid)
+            self.forms[place] = forms
+        return self.forms[place].get(item.indicator.pk, "")
+
+
+def _problem_english(problem: BulkProblem, objects: tuple[str, ...]) -> str:
     """DHIS2's English message of a value refused while writing."""
     item = problem.item
-    if problem.code == "E7640":
-        return conflict_english("E7640", item.period.code, "")
-    if problem.code == "E7642":
-        return conflict_english("E7642", str(item.unit_id), item.period.code, "default", "")
-    if problem.code == "E7610":
-        return conflict_english("E7610", item.indicator.uid)
+    if problem.code in ("E7640", "E7642", "E7610"):
+        return conflict_english(problem.code, *objects)
     return conflict_english("E7619", item.indicator.uid, problem.reason)
 
 

@@ -72,9 +72,14 @@ def write_json(
             "comment": row.comment,
             "followup": row.follow_up,
         }
+        if row.deleted:
+            item["deleted"] = True  # as DHIS2: written only for a deleted value
         yield separator + json.dumps(item, ensure_ascii=False)
         separator = ",\n"
     yield "\n]}\n"
+
+
+DELETED_XML = ' deleted="true"'  # DHIS2 writes the attribute only for a deleted value
 
 
 def write_xml(
@@ -93,7 +98,8 @@ def write_xml(
             f"value={quoteattr(_number(row.value))} storedBy={quoteattr(row.stored_by)} "
             f"lastUpdated={quoteattr(timestamp(row.updated_at))} "
             f"comment={quoteattr(row.comment)} "
-            f'followup="{"true" if row.follow_up else "false"}"/>\n'
+            f'followUp="{"true" if row.follow_up else "false"}"'
+            f"{DELETED_XML if row.deleted else ''}/>\n"
         )
     yield "</dataValueSet>\n"
 
@@ -134,7 +140,7 @@ def write_csv(
                 timestamp(row.updated_at),
                 cell_safe(row.comment),
                 "true" if row.follow_up else "false",
-                "false",
+                "true" if row.deleted else "false",
             )
         )
         yield buffer.getvalue()
@@ -154,6 +160,8 @@ def write_adx(
     yield f'<adx xmlns="{ADX_NAMESPACE}">\n'
     group: tuple[str, str] | None = None
     for row in rows:
+        if row.deleted:
+            continue  # ADX has no word for a deleted value
         if (row.org_unit, row.period) != group:
             if group is not None:
                 yield "  </group>\n"
