@@ -20,10 +20,12 @@ from urllib.parse import urlencode
 
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from phongtrao.accounts.access import membership_of, units_visible
 from phongtrao.catalog.attributes import attribute_values_of
 from phongtrao.catalog.models import Attribute, Form, Indicator, TimeAggregation, ValueType
+from phongtrao.exchange.models import PersonalAccessToken
 from phongtrao.orgs.models import Edition, Unit
 from phongtrao.orgs.selectors import edition_parse
 from phongtrao.spreadsheets import cell_safe
@@ -471,7 +473,52 @@ ATTRIBUTES: Resource = Resource(
     prepare=_no_context,
 )
 
-RESOURCES = {r.plural: r for r in (UNITS, DATA_ELEMENTS, DATA_SETS, ATTRIBUTES)}
+
+def _moment(value: Any) -> str | None:
+    """DHIS2's metadata timestamp (`yyyy-MM-dd'T'HH:mm:ss.SSS`, server time)."""
+    if value is None:
+        return None
+    local = timezone.localtime(value)
+    return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}"
+
+
+def _ms(value: Any) -> int | None:
+    return int(value.timestamp() * 1000) if value is not None else None
+
+
+API_TOKENS: Resource = Resource(
+    plural="apiToken",
+    getters={
+        "id": lambda t, w, c: t.uid,
+        "code": lambda t, w, c: t.name,
+        "name": lambda t, w, c: t.name,
+        "displayName": lambda t, w, c: t.name,
+        "created": lambda t, w, c: _moment(t.created_at),
+        "lastUpdated": lambda t, w, c: _moment(t.created_at),
+        "createdBy": lambda t, w, c: {"id": str(t.user_id), "username": t.user.get_username()},
+        "version": lambda t, w, c: 1,
+        "type": lambda t, w, c: "PERSONAL_ACCESS_TOKEN_V1",
+        "expire": lambda t, w, c: _ms(t.expires_at),
+        "attributes": lambda t, w, c: t.attributes or [],
+    },
+    simple=(
+        "id",
+        "code",
+        "name",
+        "displayName",
+        "created",
+        "lastUpdated",
+        "version",
+        "type",
+        "expire",
+    ),
+    filters={"id": "uid", "code": "name", "name": "name", "displayName": "name"},
+    # Only the caller's own tokens (DHIS2 shares a token with its maker alone).
+    queryset=lambda user: PersonalAccessToken.objects.filter(user=user).select_related("user"),
+    prepare=_no_context,
+)
+
+RESOURCES = {r.plural: r for r in (UNITS, DATA_ELEMENTS, DATA_SETS, ATTRIBUTES, API_TOKENS)}
 OPERATORS = {
     "eq": "exact",
     "ieq": "iexact",

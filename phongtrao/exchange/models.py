@@ -23,6 +23,11 @@ class PersonalAccessToken(models.Model):
     digest = models.CharField("mã băm", max_length=64, unique=True, editable=False)
     # The first characters, so that the owner can tell tokens apart.
     prefix = models.CharField("đầu mã", max_length=16, editable=False)
+    # DHIS2's id of the token (a letter and 10 characters of the digest: tells nothing of it).
+    uid = models.CharField("mã DHIS2", max_length=11, db_index=True, editable=False, default="")
+    # DHIS2's `attributes`: allow lists of IP addresses, HTTP methods and referrers, as
+    # `[{"type": "IpAllowedList", "allowedIps": [...]}, ...]`; empty: no restriction.
+    attributes = models.JSONField("giới hạn sử dụng", default=list, blank=True)
     expires_at = models.DateTimeField("hết hạn lúc", null=True, blank=True)
     last_used_at = models.DateTimeField("dùng lần cuối", null=True, blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)

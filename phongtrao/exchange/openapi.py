@@ -479,6 +479,14 @@ def schema() -> dict[str, Any]:
                                         "description": "Hết hạn: mili giây kể từ 01/01/1970",
                                     },
                                     "name": {"type": "string"},
+                                    "code": {"type": "string"},
+                                    "attributes": {
+                                        "type": "array",
+                                        "description": "Giới hạn như DHIS2: IpAllowedList "
+                                        "(allowedIps), MethodAllowedList (allowedMethods), "
+                                        "RefererAllowedList (allowedReferrers)",
+                                        "items": {"type": "object"},
+                                    },
                                 },
                             }
                         }
@@ -491,6 +499,19 @@ def schema() -> dict[str, Any]:
             },
         },
         "/api/apiToken/{uid}": {
+            "get": {
+                "tags": ["Hệ thống"],
+                "summary": "Một mã truy cập của người gọi (không có mã bí mật)",
+                "operationId": "apiTokenGet",
+                "parameters": [_uid("mã truy cập")],
+                "responses": {
+                    "200": {
+                        "description": "Mã truy cập",
+                        "content": {JSON: {"schema": {"type": "object"}}},
+                    },
+                    **ERRORS,
+                },
+            },
             "delete": {
                 "tags": ["Hệ thống"],
                 "summary": "Thu hồi một mã truy cập của người gọi",
@@ -500,7 +521,7 @@ def schema() -> dict[str, Any]:
                     "200": {"description": "Đã thu hồi", "content": {JSON: {"schema": MESSAGE}}},
                     **ERRORS,
                 },
-            }
+            },
         },
         "/api/system/info": _simple("Hệ thống", "systemInfo", "Thông tin hệ thống"),
         "/api/me": _simple("Hệ thống", "me", "Người dùng đang gọi API"),

@@ -81,7 +81,10 @@ api_patterns = [
         )
     ),
     path("apiToken", views.api_tokens, name="api-tokens"),
+    path("apiToken.json", views.api_tokens, {"extension": "json"}),
+    path("apiTokens", views.api_tokens),
     path("apiToken/<str:uid>", views.api_token, name="api-token"),
+    path("apiTokens/<str:uid>", views.api_token),
     path("system/info", views.system_info, name="system-info"),
     path("system/info.json", views.system_info),
     path("system/tasks/<str:job_type>/<str:uid>", views.system_tasks, name="system-tasks"),

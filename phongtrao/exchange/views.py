@@ -384,8 +384,6 @@ def _export(
             return message(409, f"E2001: không có chỉ tiêu (dataElement) “{key}”.")
         indicator_ids = (indicator_ids or set()) | {indicator.pk}
     children = flag(request, "children")
-    # includeDeleted: phongtrao deletes values for good (their history stays in the audit),
-    # so there is no deleted value to add; every value written says deleted=false.
     header: dict[str, str] = {}
     if len(forms) == 1 and len(codes) == 1 and len(units) == 1 and not children:
         header = {"dataSet": scheme_ident(forms[0], ds_scheme) or ""}
@@ -408,6 +406,7 @@ def _export(
         end_date=end,
         updated_since=since,
         limit=limit,
+        include_deleted=flag(request, "includeDeleted"),
     )
     pieces = datavalueset_write(rows, format=fmt, id_scheme=id_scheme, header=header)
     encoded = (piece.encode() for piece in pieces)
@@ -810,19 +809,39 @@ data_sets = _metadata_view("dataSets")
 attributes = _metadata_view("attributes")
 
 
+# DHIS2's default life of a token made without `expire` (`ApiTokenController`): 30 days.
+TOKEN_DEFAULT_LIFE = dt.timedelta(days=30)
+TOKEN_TYPES = {"PERSONAL_ACCESS_TOKEN", "PERSONAL_ACCESS_TOKEN_V1", "PERSONAL_ACCESS_TOKEN_V2"}
+
+
 @api_endpoint("GET", "POST")
-def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
-    """`POST /api/apiToken` (JSON `{"expire": <ms since 1970>}`): a personal access token,
-    answered as DHIS2 does (201, `response.key` shown this once); GET lists the caller's."""
+def api_tokens(request: HttpRequest, user: Any, extension: str = "") -> HttpResponseBase:
+    """`POST /api/apiToken` (JSON `{"expire": <ms since 1970>, "attributes": [...]}`): a
+    personal access token, answered as DHIS2 does (201, `response.key` shown this once);
+    GET lists the caller's own tokens as a DHIS2 metadata list (fields, filter, paging)."""
     if request.method == "GET":
-        return json_response(
-            {
-                "apiToken": [
-                    {"id": token_uid(row), "displayName": row.name, "expire": _ms(row.expires_at)}
-                    for row in user.personal_access_tokens.all()
-                ]
-            }
-        )
+        refusal = _unsupported(request, METADATA_PARAMETERS, {"rootJunction": {"AND", "OR"}})
+        if refusal:
+            return message(409, refusal)
+        try:
+            return json_response(
+                metadata_list(
+                    user=user,
+                    plural="apiToken",
+                    fields=request.GET.get("fields"),
+                    filters=request.GET.getlist("filter"),
+                    paging=flag(request, "paging", default=True),
+                    page=request.GET.get("page"),
+                    page_size=request.GET.get("pageSize"),
+                    base_url=request.build_absolute_uri(request.path),
+                    link_params=_pairs(request),
+                    orders=request.GET.getlist("order"),
+                    root_junction=request.GET.get("rootJunction") or "AND",
+                )
+            )
+        except MetadataError as error:
+            return message(409, str(error))
+    english = wants_english(request)
     if (request.content_type or "").lower() != "application/json":
         return message(415, "Chỉ nhận nội dung JSON (application/json).")
     try:
@@ -831,15 +850,13 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
         return message(400, "Không đọc được nội dung JSON gửi lên.")
     if not isinstance(body, dict):
         return message(400, "Nội dung gửi lên phải là một đối tượng JSON.")
-    refused = sorted(set(body) - {"expire", "name", "type", "attributes", "version"})
-    if body.get("attributes"):
-        refused.append("attributes")
-    if body.get("type") not in (None, "PERSONAL_ACCESS_TOKEN"):
+    refused = sorted(set(body) - {"expire", "name", "code", "type", "attributes", "version"})
+    if body.get("type") not in (None, *TOKEN_TYPES):
         refused.append("type")
     if refused:
         return message(409, f"Thuộc tính không được hỗ trợ: {', '.join(refused)}.")
     expire = body.get("expire")
-    expires_at = None
+    expires_at = timezone.now() + TOKEN_DEFAULT_LIFE
     if expire is not None:
         if not isinstance(expire, int) or isinstance(expire, bool):
             return message(409, "expire phải là số mili giây kể từ 01/01/1970.")
@@ -847,11 +864,15 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
             expires_at = dt.datetime.fromtimestamp(expire / 1000, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return message(409, "expire nằm ngoài khoảng thời gian hợp lệ.")
-    name = str(body.get("name") or f"API {format_date_short(timezone.localdate())}")
+    name = str(
+        body.get("name") or body.get("code") or f"API {format_date_short(timezone.localdate())}"
+    )
     try:
-        row, key = token_create(user=user, name=name, expires_at=expires_at)
+        row, key = token_create(
+            user=user, name=name, expires_at=expires_at, attributes=body.get("attributes")
+        )
     except TokenError as error:
-        return message(409, str(error))
+        return message(409, error.english if english else str(error))
     uid = token_uid(row)
     response = message(
         201,
@@ -868,9 +889,22 @@ def api_tokens(request: HttpRequest, user: Any) -> HttpResponseBase:
     return response
 
 
-@api_endpoint("DELETE")
+@api_endpoint("GET", "DELETE")
 def api_token(request: HttpRequest, user: Any, uid: str) -> HttpResponseBase:
-    """`DELETE /api/apiToken/<id>`: revoke one of the caller's tokens (404 for any other)."""
+    """`GET /api/apiToken/<id>` (`:all` fields by default) and `DELETE`: one of the caller's
+    own tokens (404 for any other)."""
+    uid = uid.partition(".")[0]
+    if request.method == "GET":
+        try:
+            return json_response(
+                metadata_object(
+                    user=user, plural="apiToken", uid=uid, fields=request.GET.get("fields")
+                )
+            )
+        except LookupError:
+            return message(404, f"Không tìm thấy mã truy cập “{uid}”.")
+        except MetadataError as error:
+            return message(409, str(error))
     row = next((r for r in user.personal_access_tokens.all() if token_uid(r) == uid), None)
     if row is None or not token_revoke(user=user, token_id=row.pk):
         return message(404, f"Không tìm thấy mã truy cập “{uid}”.")
@@ -884,10 +918,6 @@ def api_token(request: HttpRequest, user: Any, uid: str) -> HttpResponseBase:
             "errorReports": [],
         },
     )
-
-
-def _ms(moment: dt.datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment is not None else None
 
 
 @api_endpoint("GET")

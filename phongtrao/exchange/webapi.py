@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from phongtrao.exchange.formats import FormatError
-from phongtrao.exchange.tokens import token_user
+from phongtrao.exchange.tokens import token_find, token_refusal
 
 REALM = 'Basic realm="phongtrao", charset="UTF-8"'
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -94,12 +94,36 @@ def _basic_user(request: HttpRequest, encoded: str) -> Any | None:
     return authenticate(request, username=username, password=password)
 
 
+class TokenRefused(Exception):
+    """A valid token whose allow lists (DHIS2's token `attributes`) refuse the request."""
+
+    def __init__(self, message: str, english: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.english = english
+
+
 def api_user(request: HttpRequest) -> Any | None:
-    """The user calling the API, or None: token, Basic, or (reads only) the session."""
+    """The user calling the API, or None: token, Basic, or (reads only) the session.
+
+    A token's allow lists are checked as DHIS2 does (`Dhis2ApiTokenFilter`): the address is
+    `X-Forwarded-For` when sent, else the peer's, so behind a proxy the proxy must set it
+    (haproxy's `option forwardfor`); TokenRefused says which list refused the request."""
     kind, _, credentials = request.headers.get("Authorization", "").partition(" ")
     kind, credentials = kind.strip().lower(), credentials.strip()
     if kind == "apitoken":
-        return token_user(credentials)
+        row = token_find(credentials)
+        if row is None:
+            return None
+        refusal = token_refusal(
+            row,
+            method=request.method or "",
+            address=request.headers.get("X-Forwarded-For") or request.META.get("REMOTE_ADDR", ""),
+            referrer=request.headers.get("Referer"),
+        )
+        if refusal is not None:
+            raise TokenRefused(*refusal)
+        return row.user
     if kind == "basic":
         return _basic_user(request, credentials)
     if kind:
@@ -123,7 +147,13 @@ def api_endpoint(*methods: str) -> Callable[[ApiView], ApiView]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
             kwargs.pop("api_version", None)  # /api/40/...: the same view as /api/...
-            user = api_user(request)
+            try:
+                user = api_user(request)
+            except TokenRefused as refused:
+                text = refused.english if wants_english(request) else refused.message
+                response = message(401, text)
+                response["WWW-Authenticate"] = "ApiToken"
+                return response
             if user is None:
                 return unauthorized()
             try:
