@@ -270,7 +270,7 @@ def submission_submit(
 
 @transaction.atomic
 def submission_redate(
-    *, form: Form, unit: Unit, period: Period, user: Any, submitted_at: dt.datetime
+    *, form: Form, unit: Unit, period: Period, user: Actor, submitted_at: dt.datetime
 ) -> Submission:
     """Give a report already sent (submitted or approved) a new time of sending, as DHIS2
     re-dates a complete registration registered again (`handleComplete`: new date, stored
@@ -281,7 +281,7 @@ def submission_redate(
     if submission.status not in LOCKED_STATUSES:
         raise ValidationError("Báo cáo chưa được gửi: không đổi được ngày gửi.")
     submission.submitted_at = min(submitted_at, timezone.now())
-    submission.submitted_by = user
+    submission.submitted_by = person(user)
     submission.save(update_fields=["submitted_at", "submitted_by"])
     audit_log(
         user=user,
