@@ -579,6 +579,18 @@ def schema() -> dict[str, Any]:
         item = dict(paths[f"/api/{alias}"])
         item["get"] = {**item["get"], "operationId": item["get"]["operationId"] + "Json"}
         paths[f"/api/{alias}.json"] = item
+    # DHIS2 answers the tokens at /api/apiTokens too (`ApiTokenController`'s two mappings).
+    for alias, base in (
+        ("apiToken.json", "apiToken"),
+        ("apiTokens", "apiToken"),
+        ("apiTokens/{uid}", "apiToken/{uid}"),
+    ):
+        paths[f"/api/{alias}"] = {
+            method: {**operation, "operationId": operation["operationId"] + suffix}
+            for method, operation in paths[f"/api/{base}"].items()
+            if method != "post" or alias == "apiTokens"
+            for suffix in ["Json" if alias.endswith(".json") else "Plural"]
+        }
     # Analytics also as DHIS2's grid XML and CSV; metadata lists as CSV (XML: 406, as 2.40).
     for alias, suffix, media in (
         ("analytics", "xml", "application/xml"),
