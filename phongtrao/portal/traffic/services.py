@@ -4,8 +4,9 @@ statements (upserts, increments in the database), never read-modify-write in Pyt
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,12 +53,100 @@ def visit_record(*, key: str, kind: VisitorKind, at: datetime | None = None) -> 
     return counted
 
 
+# Rows per statement of `visits_record` (SQLite takes at most 32,766 parameters).
+VISITS_PER_STATEMENT = 500
+
+
 @transaction.atomic
 def visits_record(*, visits: Sequence[tuple[str, VisitorKind, datetime]]) -> int:
-    """Note each (visitor key, kind, time) of `visits` as `visit_record` does, in one
+    """Note each (visitor key, kind, time) of `visits` as `visit_record` does, set-wise in one
     transaction: the visits the requests of a moment added (see phongtrao.batched). Returns
-    how many visits were counted."""
-    return sum(visit_record(key=key, kind=kind, at=at) for key, kind, at in visits)
+    how many visits were counted.
+
+    A few statements whatever the batch's size: the new visitors inserted, then the known ones
+    whose counted visit is older than the window moved, then `last_seen` of the rest, then one
+    increment of the day's figure. Concurrent batches stay exact as `visit_record` does (the
+    database serialises them on each visitor's row and re-checks the conditions); new
+    visitors are inserted in the keys' order and each batch increments one row of the day's
+    figure, so that concurrent batches do not deadlock on them (a batch the database refuses
+    anyway is kept and written again, see phongtrao.batched).
+    A visitor twice in the batch counts as its latest request (the earlier one is within the
+    window of it).
+    """
+    latest: dict[str, tuple[VisitorKind, datetime]] = {}
+    for key, kind, at in sorted(visits, key=lambda visit: visit[2]):
+        latest[key] = (kind, at)
+    rows = [(key, *latest[key]) for key in sorted(latest)]
+    counted_days: Counter[date] = Counter()
+    for start in range(0, len(rows), VISITS_PER_STATEMENT):
+        chunk = rows[start : start + VISITS_PER_STATEMENT]
+        for key in _visits_counted(chunk):
+            counted_days[timezone.localdate(latest[key][1])] += 1
+    daily = _table(DailyVisits)
+    with connection.cursor() as cursor:
+        for day, visits_of_day in sorted(counted_days.items()):
+            cursor.execute(
+                f"INSERT INTO {daily} AS d (day, shard, visits) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (day, shard) DO UPDATE SET visits = d.visits + excluded.visits",
+                [
+                    connection.ops.adapt_datefield_value(day),
+                    secrets.randbelow(DAILY_SHARDS),
+                    visits_of_day,
+                ],
+            )
+    counted = sum(counted_days.values())
+    if counted and secrets.randbelow(max(1, PRUNE_ONE_IN // counted)) == 0:
+        presence_prune(before=timezone.now() - visit_window())
+    return counted
+
+
+def _visits_counted(rows: list[tuple[str, VisitorKind, datetime]]) -> set[str]:
+    """The visitors of `rows` (key, kind, time; keys distinct and in order) whose visit counts:
+    new ones, and known ones last counted more than the window before; `last_seen` of every
+    other one moved. Three statements."""
+    presence, key_column = _table(Presence), connection.ops.quote_name("key")
+    window = visit_window()
+    stamp = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {presence} ({key_column}, kind, last_seen, counted_at) VALUES "  # noqa: S608
+            + ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(rows))
+            + f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
+            [
+                v
+                for key, kind, at in rows
+                for v in (key, int(kind), _db_datetime(at), _db_datetime(at))
+            ],
+        )
+        counted = {row[0] for row in cursor.fetchall()}
+        known = [row for row in rows if row[0] not in counted]
+        if not known:
+            return counted
+        values = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(known))
+        params = [
+            v
+            for key, kind, at in known
+            for v in (key, int(kind), _db_datetime(at), _db_datetime(at - window))
+        ]
+        cursor.execute(
+            f"WITH v (k, kind, at, since) AS (VALUES {values}) "  # noqa: S608
+            f"UPDATE {presence} SET kind = v.kind, last_seen = v.at, counted_at = v.at FROM v "
+            f"WHERE {presence}.{key_column} = v.k AND {presence}.counted_at <= v.since "
+            f"RETURNING {key_column}",
+            params,
+        )
+        moved = {row[0] for row in cursor.fetchall()}
+        counted |= moved
+        rest = [row for row in known if row[0] not in moved]
+        if rest:
+            values = ", ".join([f"(%s, %s, {stamp})"] * len(rest))
+            cursor.execute(
+                f"WITH v (k, kind, at) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {presence} SET kind = v.kind, last_seen = v.at FROM v "
+                f"WHERE {presence}.{key_column} = v.k AND {presence}.last_seen < v.at",
+                [v for key, kind, at in rest for v in (key, int(kind), _db_datetime(at))],
+            )
+    return counted
 
 
 def _visit_record_in_one_statement(key: str, kind: VisitorKind, now: datetime) -> bool:

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from phongtrao.portal.traffic.models import DailyVisits, Link, Presence, VisitorKind
-from phongtrao.portal.traffic.services import link_click_record, visit_record
+from phongtrao.portal.traffic.services import link_click_record, visit_record, visits_record
 
 # serialized_rollback: its flush must not let post_migrate recreate content types that the
 # later serialized-rollback tests restore with their own ids.
@@ -58,6 +58,19 @@ def test_one_visitor_hammering_adds_one_visit_per_window():
     )
     assert counted.count(True) == 1
     assert visits() == 2
+
+
+def test_concurrent_batches_stay_exact_and_do_not_deadlock():
+    """Batches of several processes at once (phongtrao.batched): each new visitor counted once
+    however the batches overlap, and none refused (a deadlock on the day's rows would be)."""
+    at = timezone.now()
+    batches = [
+        [(f"v{(b * 7 + i) % 300:021d}", VisitorKind.GUEST, at) for i in range(60)]
+        for b in range(40)
+    ]
+    counted = run_in_threads(lambda batch: visits_record(visits=batch), batches)
+    assert sum(counted) == visits() == Presence.objects.count()
+    assert visits() == len({key for batch in batches for key, _, _ in batch})
 
 
 def test_link_clicks_are_not_lost():

@@ -13,7 +13,7 @@ from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.middleware import VISITOR_COOKIE
 from phongtrao.portal.traffic.models import DailyVisits, Presence, VisitorKind
 from phongtrao.portal.traffic.selectors import traffic_stats_compute
-from phongtrao.portal.traffic.services import presence_prune, visit_record
+from phongtrao.portal.traffic.services import presence_prune, visit_record, visits_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("phongtrao.portal.traffic.tests.urls")]
 
@@ -34,6 +34,30 @@ def test_a_browser_counts_once_per_window():
     assert visit_record(key="vB", kind=VisitorKind.GUEST, at=start + timedelta(minutes=31))
     assert visits() == 3
     assert Presence.objects.get(key="vA").last_seen == start + timedelta(minutes=31)
+
+
+def test_a_batch_counts_as_its_visits_one_by_one_would():
+    """visits_record (the batched path) against visit_record's rules, in a few statements."""
+    start = timezone.now()
+    assert visit_record(key="vKnown", kind=VisitorKind.GUEST, at=start)
+    assert visit_record(key="vStale", kind=VisitorKind.GUEST, at=start - timedelta(minutes=40))
+    soon = start + timedelta(minutes=5)
+    batch = [
+        ("vNew", VisitorKind.GUEST, soon),
+        ("vKnown", VisitorKind.MEMBER, soon),  # within its window: not counted, seen, a member
+        ("vStale", VisitorKind.GUEST, soon),  # its visit is older than the window: counted
+        ("vNew", VisitorKind.GUEST, soon + timedelta(seconds=1)),  # twice: once
+        ("bRobot", VisitorKind.BOT, soon),
+    ]
+    assert visits_record(visits=batch) == 3
+    assert visits() == 2 + 3
+    known = Presence.objects.get(key="vKnown")
+    assert (known.kind, known.last_seen, known.counted_at) == (VisitorKind.MEMBER, soon, start)
+    assert Presence.objects.get(key="vStale").counted_at == soon
+    assert Presence.objects.get(key="vNew").last_seen == soon + timedelta(seconds=1)
+    assert visits_record(visits=batch) == 0  # the same batch again: all within their window
+    assert visits() == 5
+    assert visits_record(visits=[]) == 0
 
 
 def test_first_page_counts_without_creating_a_session(client):
