@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -331,6 +332,51 @@ class ArticleStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {self.views} lượt xem"
+
+
+@dataclass(frozen=True)
+class Counters:
+    """An article's counters as read in one query."""
+
+    views: int = 0
+    rating_total: int = 0
+    rating_count: int = 0
+    comment_count: int = 0
+    comments_version: int = 0
+
+
+COUNTER_COLUMNS = "views, rating_total, rating_count, comment_count, comments_version"
+
+# The counters this process last read or wrote, per article: (monotonic time, counters).
+_counters: dict[int, tuple[float, Counters]] = {}
+_COUNTERS_KEPT = 5000
+
+
+def counters_known(article_id: int) -> Counters | None:
+    """The article's counters as this process read or wrote them less than `state_seconds()`
+    ago (None otherwise): an article page served from the guests' cache shows them without a
+    query, each process reading them at most once per that time. Another process's views,
+    marks and approved comments show within it; this process's own at once (see
+    `counters_remember`, `counters_forget`)."""
+    known = _counters.get(article_id)
+    if known is None or time.monotonic() - known[0] >= state_seconds():
+        return None
+    return known[1]
+
+
+def counters_remember(article_id: int, counters: Counters) -> None:
+    """Keep the counters just read, or returned by a write, as the article's latest."""
+    if len(_counters) >= _COUNTERS_KEPT:
+        _counters.clear()
+    _counters[article_id] = (time.monotonic(), counters)
+
+
+def counters_forget(article_id: int | None = None) -> None:
+    """Forget the counters kept of one article (they changed), or of all."""
+    if article_id is None:
+        _counters.clear()
+    else:
+        _counters.pop(article_id, None)
 
 
 class Rating(models.Model):

@@ -219,6 +219,28 @@ def fill(parts: list[str], request: HttpRequest, values: Mapping[str, str] | Non
     return "".join(filled)
 
 
+Kept = tuple[list[tuple[str, str]], list[str]]  # a cached page: its headers, its parts
+
+
+def cached(request: HttpRequest, extra: str = "") -> Kept | None:
+    """The guests' cached page of the request (see guest_cacheable), or None."""
+    kept: Kept | None = page_cache().get(page_key(request, extra))
+    return kept
+
+
+def response_from(
+    kept: Kept, request: HttpRequest, values: Mapping[str, str] | None = None
+) -> HttpResponse:
+    """The response of a cached page, filled for this request."""
+    headers, parts = kept
+    response = HttpResponse(fill(parts, request, values))
+    for name, value in headers:
+        response[name] = value
+    response["X-Portal-Cache"] = "hit"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
 def for_guest(
     request: HttpRequest,
     render: Callable[[], HttpResponseBase],
@@ -231,37 +253,32 @@ def for_guest(
     placeholders is filled before it leaves; only a 200 page is kept."""
     if not guest_cacheable(request):
         return render()
+    kept = cached(request, extra)
+    if kept is not None:
+        return response_from(kept, request, values)
     cache = page_cache()
     key = page_key(request, extra)
-    hit: tuple[list[tuple[str, str]], list[str]] | None = cache.get(key)
-    if hit is None:
-        # Only this rendering leaves placeholders: not an error page rendered after it.
-        request._portal_fill_later = True  # type: ignore[attr-defined]
-        try:
-            response = render()
-            if isinstance(response, SimpleTemplateResponse):
-                response.render()
-        finally:
-            request._portal_fill_later = False  # type: ignore[attr-defined]
-        if response.streaming or not isinstance(response, HttpResponse):
-            return response
-        parts = parts_of(response.content.decode(response.charset))
-        if (
-            response.status_code == 200
-            and not response.cookies
-            and settled(generation(request))
-            and asked_before(request, cache, key)
-        ):
-            headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
-            cache.set(key, (headers, parts), page_seconds())
-        response.content = fill(parts, request, values).encode(response.charset)
-        response["X-Portal-Cache"] = "miss"
-    else:
-        headers, parts = hit
-        response = HttpResponse(fill(parts, request, values))
-        for name, value in headers:
-            response[name] = value
-        response["X-Portal-Cache"] = "hit"
+    # Only this rendering leaves placeholders: not an error page rendered after it.
+    request._portal_fill_later = True  # type: ignore[attr-defined]
+    try:
+        response = render()
+        if isinstance(response, SimpleTemplateResponse):
+            response.render()
+    finally:
+        request._portal_fill_later = False  # type: ignore[attr-defined]
+    if response.streaming or not isinstance(response, HttpResponse):
+        return response
+    parts = parts_of(response.content.decode(response.charset))
+    if (
+        response.status_code == 200
+        and not response.cookies
+        and settled(generation(request))
+        and asked_before(request, cache, key)
+    ):
+        headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
+        cache.set(key, (headers, parts), page_seconds())
+    response.content = fill(parts, request, values).encode(response.charset)
+    response["X-Portal-Cache"] = "miss"
     patch_vary_headers(response, ["Cookie"])
     return response
 

@@ -1,6 +1,7 @@
 """Reads of the portal, cached where a little staleness is harmless.
 
-Counters are always read fresh (one row). Lists that change with publishing (related
+Counters are read at most once per PORTAL_STATE_SECONDS per process (one row), and kept from
+the writes of the process. Lists that change with publishing (related
 articles, menu, latest articles) are cached for a short while under keys that include the
 generation of the guests' pages (`pagecache`), which every publication moves; approved
 comments are cached under the article's `comments_version`, which every change of them
@@ -19,9 +20,17 @@ from django.db import connection
 from django.db.models import QuerySet
 from wagtail.models import Page
 
-from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment
+from phongtrao.portal.models import (
+    COUNTER_COLUMNS,
+    ArticlePage,
+    ArticleStats,
+    CategoryPage,
+    Comment,
+    Counters,
+    counters_known,
+    counters_remember,
+)
 from phongtrao.portal.pagecache import generation
-from phongtrao.portal.services import COUNTER_COLUMNS, Counters
 from phongtrao.vn.text import fold_words
 
 RELATED_SECONDS = 120
@@ -32,8 +41,12 @@ PAGE_SIZE = 10
 
 
 def article_counters(article_id: int) -> Counters:
-    """The article's views, rating and approved-comment count (one query, plain SQL: this
-    runs on every article page)."""
+    """The article's views, rating and approved-comment count: as this process last read or
+    wrote them if that was less than `state_seconds()` ago (no query: a page served from the
+    guests' cache runs none), else read (one query, plain SQL)."""
+    known = counters_known(article_id)
+    if known is not None:
+        return known
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {COUNTER_COLUMNS} FROM {ArticleStats._meta.db_table} "  # noqa: S608
@@ -41,7 +54,9 @@ def article_counters(article_id: int) -> Counters:
             [article_id],
         )
         row = cursor.fetchone()
-    return Counters(*row) if row else Counters()
+    counters = Counters(*row) if row else Counters()
+    counters_remember(article_id, counters)
+    return counters
 
 
 def articles_live() -> Any:

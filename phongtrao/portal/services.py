@@ -32,23 +32,22 @@ from phongtrao.actors import Actor, person
 from phongtrao.notifications.models import Kind
 from phongtrao.notifications.services import editors, notify
 from phongtrao.orgs.models import Unit
-from phongtrao.portal.models import ArticlePage, ArticleStats, CategoryPage, Comment, Rating
+from phongtrao.portal.models import (
+    COUNTER_COLUMNS,
+    ArticlePage,
+    ArticleStats,
+    CategoryPage,
+    Comment,
+    Counters,
+    Rating,
+    counters_forget,
+    counters_remember,
+)
 from phongtrao.reports.builder import Report
 from phongtrao.vn import format_number
 
 COMMENT_MAX_LENGTH = 2000
 NAME_MAX_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class Counters:
-    """An article's counters as read in one query."""
-
-    views: int = 0
-    rating_total: int = 0
-    rating_count: int = 0
-    comment_count: int = 0
-    comments_version: int = 0
 
 
 def vn_slug(text: str, max_length: int = 80) -> str:
@@ -69,9 +68,6 @@ class CommentRejected(PortalError):
     pass
 
 
-COUNTER_COLUMNS = "views, rating_total, rating_count, comment_count, comments_version"
-
-
 def _stats_increment(article_id: int, assignments: str, params: list[Any]) -> Counters:
     """UPDATE ... RETURNING on the article's counters row, created first if missing."""
     table = ArticleStats._meta.db_table
@@ -89,7 +85,9 @@ def _stats_increment(article_id: int, assignments: str, params: list[Any]) -> Co
             cursor.execute(sql, [*params, article_id])
             row = cursor.fetchone()
     assert row is not None
-    return Counters(*row)
+    counters = Counters(*row)
+    counters_remember(article_id, counters)
+    return counters
 
 
 def article_view_add(*, article_id: int) -> Counters:
@@ -97,13 +95,20 @@ def article_view_add(*, article_id: int) -> Counters:
     return _stats_increment(article_id, "views = views + 1", [])
 
 
-@transaction.atomic
 def article_views_add(*, article_ids: Sequence[int]) -> None:
     """Count one view of each article in `article_ids` (an article as many times as it is
-    there): the views the requests of a moment added, written set-wise (one increment per
-    article, see phongtrao.batched)."""
-    for article_id, views in Counter(article_ids).items():
-        _stats_increment(article_id, "views = views + %s", [views])
+    there): the views the requests of a moment added, written set-wise in one transaction
+    (one increment per article, in the articles' order so that concurrent batches cannot
+    deadlock, see phongtrao.batched)."""
+    views_by_article = sorted(Counter(article_ids).items())
+    try:
+        with transaction.atomic():
+            for article_id, views in views_by_article:
+                _stats_increment(article_id, "views = views + %s", [views])
+    except Exception:
+        for article_id, _ in views_by_article:  # the counters kept were never committed
+            counters_forget(article_id)
+        raise
 
 
 @transaction.atomic
@@ -222,6 +227,10 @@ def comments_recount(*, article_id: int) -> None:
     ArticleStats.objects.filter(article_id=article_id).update(
         comment_count=count, comments_version=F("comments_version") + 1
     )
+    # The article's page shows the new list at once in this process (within a second in
+    # the others, see counters_known), and again once committed.
+    counters_forget(article_id)
+    transaction.on_commit(lambda: counters_forget(article_id))
 
 
 COMMENT_APPROVE = "portal.comment.approve"

@@ -40,8 +40,8 @@ from phongtrao.batched import CountBuffer, batching
 from phongtrao.busy import write_or_drop
 from phongtrao.portal import pagecache, selectors, services
 from phongtrao.portal.forms import CommentForm
-from phongtrao.portal.models import ArticlePage, Comment, article_at, state_seconds
-from phongtrao.portal.services import Counters, PortalError
+from phongtrao.portal.models import ArticlePage, Comment, Counters, article_at, state_seconds
+from phongtrao.portal.services import PortalError
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.vn import format_dateline, format_number
 
@@ -316,6 +316,29 @@ def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any
     return {"counters": counters, "article_html": mark_safe(html)}  # noqa: S308
 
 
+def _article_extra(article: ArticlePage, counters: Counters) -> str:
+    """What the article's key in the guests' cache carries besides its address: its published
+    version and its approved comments' version."""
+    stamp = article.last_published_at.timestamp() if article.last_published_at else 0
+    return f"{article.pk}:{stamp}:{counters.comments_version}"
+
+
+def article_from_cache(request: HttpRequest, article: ArticlePage) -> HttpResponseBase | None:
+    """A guest's article page from the guests' cache (see pagecache) with its view counted
+    and its counters filled in; None when the page is not kept (nothing counted then).
+    No query while this process knows the article's counters (see selectors.article_counters)
+    and counts in batches."""
+    kept = pagecache.cached(
+        request, _article_extra(article, selectors.article_counters(article.pk))
+    )
+    if kept is None:
+        return None
+    counters = article_count_view(request, article)
+    response = pagecache.response_from(kept, request, article_values(counters))
+    article_remember_seen(request, response, article)
+    return response
+
+
 def article_serve(
     request: HttpRequest, article: ArticlePage, render: Callable[[], HttpResponseBase]
 ) -> HttpResponseBase:
@@ -323,13 +346,13 @@ def article_serve(
     cache (see pagecache) under the article's published version and approved comments as
     well as the generation, so that a new version or an approved comment shows at once on
     every server; its counters, CSRF token and side blocks filled per request."""
+    if pagecache.guest_cacheable(request):
+        response = article_from_cache(request, article)
+        if response is not None:
+            return response
     counters = article_count_view(request, article)
-    stamp = article.last_published_at.timestamp() if article.last_published_at else 0
     response = pagecache.for_guest(
-        request,
-        render,
-        extra=f"{article.pk}:{stamp}:{counters.comments_version}",
-        values=article_values(counters),
+        request, render, extra=_article_extra(article, counters), values=article_values(counters)
     )
     article_remember_seen(request, response, article)
     return response

@@ -9,7 +9,13 @@ from django.core.cache import cache
 from wagtail.models import Page, Site
 
 from phongtrao.jobs.worker import tasks_run_pending
-from phongtrao.portal.models import ArticlePage, CategoryPage, HomePage, articles_forget
+from phongtrao.portal.models import (
+    ArticlePage,
+    CategoryPage,
+    HomePage,
+    articles_forget,
+    counters_forget,
+)
 from phongtrao.portal.views import site_cache_clear
 from phongtrao.vn import VIETNAM_TZ
 
@@ -28,10 +34,12 @@ def empty_cache():
     cache.clear()
     site_cache_clear()
     articles_forget()
+    counters_forget()
     yield
     cache.clear()
     site_cache_clear()
     articles_forget()
+    counters_forget()
 
 
 def publish(parent, page):
@@ -50,6 +58,7 @@ def portal(db):
     cache.clear()
     site_cache_clear()
     articles_forget()
+    counters_forget()
     root = Page.get_first_root_node()
     home = HomePage(title="Hội LHPN tỉnh Thử", slug="trang-chu")
     root.add_child(instance=home)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from phongtrao.batched import CountBuffer
 from phongtrao.portal.models import ArticleStats
@@ -25,6 +27,9 @@ def batched(settings):
     # No request would find the batch due before an hour: the test writes it itself.
     settings.COUNTS_FLUSH_SECONDS = 3600
     VIEWS.flush()
+    VISITS.flush()
+    yield
+    VIEWS.flush()  # what the test left, into its transaction (not at the process's exit)
     VISITS.flush()
 
 
@@ -93,3 +98,25 @@ def test_the_request_that_finds_the_batch_due_writes_it(portal, settings):
     assert _views(seed) == 4
     assert _visits() == 4
     assert VIEWS.pending(seed.pk) == 0
+
+
+def test_a_counted_hit_runs_no_query_and_shows_every_view(portal, batched, settings):
+    """Batched, an article page from the guests' cache runs no query while the process knows
+    the article's counters (PORTAL_STATE_SECONDS): each new reader still sees its own view,
+    and the views written by the process's batch are shown from what the write returned."""
+    settings.PORTAL_STATE_SECONDS = 60
+    seed = portal["seed"]
+    Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)  # kept, counters read
+    shown = []
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as queries:
+            response = Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)
+        assert response["X-Portal-Cache"] == "hit"
+        assert [q["sql"] for q in queries.captured_queries] == []
+        shown.append(re.search(r"article-views\">([\d.]+)<", response.content.decode())[1])
+    assert shown == ["2", "3", "4", "5", "6"]
+    assert VIEWS.flush() == 6 and _views(seed) == 6
+    with CaptureQueriesContext(connection) as queries:
+        response = Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)
+    assert [q["sql"] for q in queries.captured_queries] == []
+    assert 'article-views">7<' in response.content.decode()
