@@ -394,43 +394,24 @@ def no_deadlines(db: None) -> None:
 
 
 @pytest.fixture
-def browser_page(request: pytest.FixtureRequest) -> Iterator[Any]:
+def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A page of Debian's Chromium, headless, Vietnamese; a phone's screen unless the test
-    module sets BROWSER_VIEWPORT. One Chromium serves the run of browser tests (they are
-    ordered one after the other); each test has a context of its own (cookies, storage)."""
+    module sets BROWSER_VIEWPORT."""
+    import shutil
 
-    def start(stack: ExitStack) -> Any:
-        import shutil
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("needs Debian's chromium: make system-packages")
+    from playwright.sync_api import sync_playwright
 
-        chromium = shutil.which("chromium")
-        if chromium is None:
-            pytest.fail("needs Debian's chromium: make system-packages")
-        from playwright.sync_api import sync_playwright
-
-        # Playwright runs an event loop in this thread while it is open, so across the
-        # tests' database fixtures too; their ORM calls are synchronous.
-        saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        stack.callback(_environ_restore, "DJANGO_ALLOW_ASYNC_UNSAFE", saved)
-        playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(executable_path=chromium)
-        stack.callback(browser.close)
-        return browser
-
-    browser = SHARED.get(BROWSER, start)
+    # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     viewport = getattr(request.module, "BROWSER_VIEWPORT", {"width": 390, "height": 844})
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    try:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
         yield context.new_page()
-    finally:
-        context.close()
-
-
-def _environ_restore(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
+        browser.close()
 
 
 @pytest.fixture
