@@ -208,9 +208,16 @@ def _remember_reader(request: HttpRequest, response: HttpResponseBase) -> None:
 # The article page (served by Wagtail; these are called from ArticlePage)
 
 
-def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
-    """Count this view unless this browser session saw the article already or a robot asks."""
+def article_count_view(
+    request: HttpRequest, article: ArticlePage, read: Counters | None = None
+) -> Counters:
+    """Count this view unless this browser session saw the article already or a robot asks.
+    `read`: the article's counters as this request already read them (not read again)."""
     counters: Counters
+
+    def current() -> Counters:
+        return read if read is not None else selectors.article_counters(article.pk)
+
     if (
         request.method == "GET"
         and not getattr(request, "is_preview", False)
@@ -220,7 +227,7 @@ def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
         if batching():
             VIEWS.add(article.pk)
             request._portal_counted = True  # type: ignore[attr-defined]
-            counters = selectors.article_counters(article.pk)
+            counters = current()
             # Shown with this process's views not yet written, this request's among them.
             counters = replace(counters, views=counters.views + VIEWS.pending(article.pk))
             request._portal_counters = counters  # type: ignore[attr-defined]
@@ -229,12 +236,12 @@ def article_count_view(request: HttpRequest, article: ArticlePage) -> Counters:
             lambda: services.article_view_add(article_id=article.pk), what="a view counted"
         )
         if added is None:  # the database is busy: the page is served, the view not counted
-            counters = selectors.article_counters(article.pk)
+            counters = current()
         else:
             counters = added
             request._portal_counted = True  # type: ignore[attr-defined]
     else:
-        counters = selectors.article_counters(article.pk)
+        counters = current()
     request._portal_counters = counters  # type: ignore[attr-defined]
     return counters
 
@@ -328,12 +335,11 @@ def article_from_cache(request: HttpRequest, article: ArticlePage) -> HttpRespon
     and its counters filled in; None when the page is not kept (nothing counted then).
     No query while this process knows the article's counters (see selectors.article_counters)
     and counts in batches."""
-    kept = pagecache.cached(
-        request, _article_extra(article, selectors.article_counters(article.pk))
-    )
+    read = selectors.article_counters(article.pk)
+    kept = pagecache.cached(request, _article_extra(article, read))
     if kept is None:
         return None
-    counters = article_count_view(request, article)
+    counters = article_count_view(request, article, read)
     response = pagecache.response_from(kept, request, article_values(counters))
     article_remember_seen(request, response, article)
     return response
