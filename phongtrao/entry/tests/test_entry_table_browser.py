@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from phongtrao.catalog.models import Indicator
 from phongtrao.members.models import RegistryUnit
@@ -87,7 +88,8 @@ def test_desktop_form_is_a_table_that_keeps_its_header_and_moves_down_by_keyboar
         .get_attribute("href")
         .startswith("/hoi-vien/")
     )
-    assert "Đã có số liệu: 1/" in page.locator("#da-nhap").inner_text()
+    # The count follows the typing after a pause (400 ms): wait for it as a reader would.
+    expect(page.locator("#da-nhap")).to_contain_text("Đã có số liệu: 1/")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
