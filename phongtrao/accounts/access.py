@@ -157,6 +157,8 @@ def access_unit(user: Any, unit_or_id_or_uid: Unit | int | str, *, change: bool 
         unit = unit_or_id_or_uid
     elif isinstance(unit_or_id_or_uid, int):
         unit = Unit.objects.filter(pk=unit_or_id_or_uid).select_related("edition").first()
+    elif "\x00" in unit_or_id_or_uid:  # no uid holds one (PostgreSQL refuses it in a query)
+        unit = None
     else:
         unit = Unit.objects.filter(uid=unit_or_id_or_uid).select_related("edition").first()
     if unit is None or not unit_may_view(user, unit):

@@ -105,6 +105,7 @@ def test_a_counted_hit_runs_no_query_and_shows_every_view(portal, batched, setti
     the article's counters (PORTAL_STATE_SECONDS): each new reader still sees its own view,
     and the views written by the process's batch are shown from what the write returned."""
     settings.PORTAL_STATE_SECONDS = 60
+    settings.PORTAL_GENERATION_SECONDS = 60  # the pages' generation read once, however slow
     seed = portal["seed"]
     Client(HTTP_USER_AGENT=BROWSER_UA).get(seed.url)  # kept, counters read
     shown = []
