@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export PHONGTRAO_DEV := 1
 
-.PHONY: demo test lint check test-sqlite test-postgres bench bench-quick bench-members bench-portal system-packages bench-packages cluster-packages restore-check cluster-check clean
+.PHONY: demo test lint check test-sqlite test-postgres test-postgres-own test-postgres-shared bench bench-quick bench-members bench-portal system-packages bench-packages cluster-packages restore-check cluster-check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -80,9 +80,9 @@ check: $(STAMP)
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-# Both suites run under coverage.py (one data file per run, combined by `make test`), with
+# The suites run under coverage.py (one data file per run, combined by `make test`), with
 # Hypothesis' smaller `ci` profile (conftest.py); each prints its 25 slowest steps.
-test-sqlite test-postgres: export HYPOTHESIS_PROFILE := ci
+test-sqlite test-postgres-own test-postgres-shared: export HYPOTHESIS_PROFILE := ci
 
 # `make test` checks the system packages once, before the suites (SYSTEM_PACKAGES= below).
 SYSTEM_PACKAGES ?= system-packages
@@ -91,18 +91,25 @@ test-sqlite: $(STAMP) $(SYSTEM_PACKAGES)
 	$(VENV)/bin/coverage run -m pytest --durations=25
 
 # Tests that never open a database (marked `engine_independent` by conftest.py) run once, in
-# the SQLite run; the PostgreSQL run, the longer one, takes every test that does.
-test-postgres: $(STAMP) $(SYSTEM_PACKAGES)
-	$(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest --durations=25 -m "not engine_independent"
+# the SQLite run; PostgreSQL takes every test that does, in two runs side by side, each on a
+# throw-away server of its own: the tests that each work in a transaction on their own data,
+# and those on the shared units and demos or committing (transactional; the replica's tests
+# are among them).
+PG_RUN := $(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest --durations=25
+test-postgres-own: $(STAMP) $(SYSTEM_PACKAGES)
+	$(PG_RUN) -m "not engine_independent and not shared_data and not transactional"
+test-postgres-shared: $(STAMP) $(SYSTEM_PACKAGES)
+	$(PG_RUN) -m "shared_data or transactional"
+test-postgres: test-postgres-own test-postgres-shared
 
-# The two suites share nothing (SQLite in memory, a throw-away PostgreSQL server): they run side
-# by side on two cores, lint and check after the shorter one; each job's output is printed
-# whole when it ends. Then the line coverage of both runs together. The system packages are
-# checked here, first: as a prerequisite of the suites in the -j2 run, the phony target kept
-# them waiting while lint and check took both slots.
+# The suites share nothing (SQLite in memory, throw-away PostgreSQL servers): the three run
+# side by side on the two cores, lint and check after the first to end; each job's output is
+# printed whole when it ends. Then the line coverage of all runs together. The system packages
+# are checked here, first: as a prerequisite of the suites in the parallel run, the phony
+# target kept them waiting while lint and check took the slots.
 test: $(STAMP) system-packages
 	rm -f .coverage .coverage.*
-	$(MAKE) -j2 --output-sync=target SYSTEM_PACKAGES= test-postgres test-sqlite lint check
+	$(MAKE) -j3 --output-sync=target SYSTEM_PACKAGES= test-postgres-shared test-postgres-own test-sqlite lint check
 	$(VENV)/bin/coverage combine -q
 	@echo "Line coverage, SQLite and PostgreSQL runs together: $$($(VENV)/bin/coverage report --format=total --precision=1)%"
 

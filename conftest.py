@@ -26,6 +26,8 @@ ADMIN_UNITS = "admin_units"
 DEMO = "binh_phuoc_demo"
 FULL_DEMO = "full_demo"
 ENGINE_INDEPENDENT = "engine_independent"
+SHARED_DATA = "shared_data"
+TRANSACTIONAL = "transactional"
 
 
 def one_request_at_a_time(server_class: type[ThreadedWSGIServer]) -> type[ThreadedWSGIServer]:
@@ -111,10 +113,18 @@ def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool]:
 
 def pytest_itemcollected(item: pytest.Item) -> None:
     """Tests that never open a database are marked `engine_independent`: `make test` runs them
-    once, in the SQLite run (`-m "not engine_independent"` in the PostgreSQL one). A test that
-    depends on the engine in another way (a subprocess, the settings) says `both_engines`."""
-    if _django_order(item) == 3 and not item.get_closest_marker("both_engines"):
+    once, in the SQLite run (`-m "not engine_independent"` in the PostgreSQL ones). A test that
+    depends on the engine in another way (a subprocess, the settings) says `both_engines`.
+    Tests on the shared units and demos are marked `shared_data`, transactional ones
+    `transactional`: `make test` gives them a PostgreSQL run of their own, beside the one of
+    the tests that each run in a transaction on their own data."""
+    order = _run_order(item)[0]
+    if order == 3 and not item.get_closest_marker("both_engines"):
         item.add_marker(ENGINE_INDEPENDENT)
+    elif order == 1:
+        item.add_marker(SHARED_DATA)
+    elif order == 2:
+        item.add_marker(TRANSACTIONAL)
 
 
 @pytest.hookimpl(trylast=True)
