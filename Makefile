@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export PHONGTRAO_DEV := 1
 
-.PHONY: demo test lint check test-sqlite test-postgres test-postgres-own test-postgres-shared bench bench-quick bench-members bench-portal system-packages bench-packages cluster-packages restore-check cluster-check clean
+.PHONY: demo test lint check test-sqlite test-postgres test-sqlite-own test-sqlite-shared test-postgres-own test-postgres-shared bench bench-quick bench-members bench-portal system-packages bench-packages cluster-packages restore-check cluster-check clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -82,34 +82,40 @@ check: $(STAMP)
 
 # The suites run under coverage.py (one data file per run, combined by `make test`), with
 # Hypothesis' smaller `ci` profile (conftest.py); each prints its 25 slowest steps.
-test-sqlite test-postgres-own test-postgres-shared: export HYPOTHESIS_PROFILE := ci
+SUITES := test-sqlite-own test-sqlite-shared test-postgres-own test-postgres-shared
+$(SUITES): export HYPOTHESIS_PROFILE := ci
 
 # `make test` checks the system packages once, before the suites (SYSTEM_PACKAGES= below).
 SYSTEM_PACKAGES ?= system-packages
 
-test-sqlite: $(STAMP) $(SYSTEM_PACKAGES)
-	$(VENV)/bin/coverage run -m pytest --durations=25
-
-# Tests that never open a database (marked `engine_independent` by conftest.py) run once, in
-# the SQLite run; PostgreSQL takes every test that does, in two runs side by side, each on a
-# throw-away server of its own: the tests that each work in a transaction on their own data,
-# and those on the shared units and demos or committing (transactional; the replica's tests
-# are among them).
-PG_RUN := $(PY) scripts/with_postgres.py --replica $(VENV)/bin/coverage run -m pytest --durations=25
+# Each engine's tests in two runs, each with a database of its own: the tests that work in a
+# transaction on their own data, and those on the shared units and demos or committing
+# (`shared_data`, `transactional`: marked by conftest.py; the replica's tests are among them).
+# Tests that never open a database (`engine_independent`) run once, in SQLite's first run.
+# PostgreSQL's runs each have a throw-away server of their own.
+OWN := not shared_data and not transactional
+SHARED := shared_data or transactional
+COVERED := $(VENV)/bin/coverage run -m pytest --durations=25
+PG := $(PY) scripts/with_postgres.py --replica
+test-sqlite-own: $(STAMP) $(SYSTEM_PACKAGES)
+	$(COVERED) -m "$(OWN)"
+test-sqlite-shared: $(STAMP) $(SYSTEM_PACKAGES)
+	$(COVERED) -m "$(SHARED)"
 test-postgres-own: $(STAMP) $(SYSTEM_PACKAGES)
-	$(PG_RUN) -m "not engine_independent and not shared_data and not transactional"
+	$(PG) $(COVERED) -m "not engine_independent and $(OWN)"
 test-postgres-shared: $(STAMP) $(SYSTEM_PACKAGES)
-	$(PG_RUN) -m "shared_data or transactional"
+	$(PG) $(COVERED) -m "$(SHARED)"
+test-sqlite: test-sqlite-own test-sqlite-shared
 test-postgres: test-postgres-own test-postgres-shared
 
-# The suites share nothing (SQLite in memory, throw-away PostgreSQL servers): the three run
-# side by side on the two cores, lint and check after the first to end; each job's output is
-# printed whole when it ends. Then the line coverage of all runs together. The system packages
-# are checked here, first: as a prerequisite of the suites in the parallel run, the phony
-# target kept them waiting while lint and check took the slots.
+# The runs share nothing (SQLite in memory, throw-away PostgreSQL servers): the four run side
+# by side on the two cores, lint and check after the first to end; each job's output is
+# printed whole when it ends. Then the line coverage of all runs together. The system
+# packages are checked here, first: as a prerequisite of the suites in the parallel run, the
+# phony target kept them waiting while lint and check took the slots.
 test: $(STAMP) system-packages
 	rm -f .coverage .coverage.*
-	$(MAKE) -j3 --output-sync=target SYSTEM_PACKAGES= test-postgres-shared test-postgres-own test-sqlite lint check
+	$(MAKE) -j4 --output-sync=target SYSTEM_PACKAGES= $(SUITES) lint check
 	$(VENV)/bin/coverage combine -q
 	@echo "Line coverage, SQLite and PostgreSQL runs together: $$($(VENV)/bin/coverage report --format=total --precision=1)%"
 
