@@ -33,6 +33,7 @@ from phongtrao.members.figures import Span, figures_shift, registries_of
 from phongtrao.members.models import Enrolment, Member, MemberEvent
 from phongtrao.members.names import name_key
 from phongtrao.members.services import MemberData, uids_new
+from phongtrao.members.tallies import Move, tallies_move
 from phongtrao.orgs.models import Unit, uid_from
 
 CHUNK = 20_000
@@ -82,28 +83,37 @@ def rows_insert(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ..
 
 def _namesakes(keys: Sequence[tuple[str, dt.date]]) -> Iterator[tuple[str, dt.date, str]]:
     """(name key, birth date, unit name) of active members with one of these name and birth
-    date pairs, joined with the pairs in the database: as two arrays on PostgreSQL, as a
-    VALUES list of a few thousand pairs at a time on SQLite."""
-    join = (
-        "SELECT m.name_key, m.birth_date, u.name FROM members_member m "
-        "JOIN wanted w ON m.name_key = w.name_key AND m.birth_date = w.birth_date "
-        "JOIN orgs_unit u ON u.id = m.unit_id WHERE m.status = %s"
-    )
+    date pairs: each pair looked up in the name index (`member_name_birth`).
+
+    On PostgreSQL the pairs go as two arrays, each looked up by a LATERAL subquery that the
+    planner may not flatten (OFFSET 0): told there are 20,000 pairs, it would otherwise sort
+    the whole registry for a merge join (1.9 s at a million members, minutes at 20
+    million). On SQLite a VALUES list of a few thousand pairs at a time, joined by the index.
+    """
     postgres = connection.vendor == "postgresql"
     size = len(keys) if postgres else DUPLICATE_BATCH
     for start in range(0, len(keys), size or 1):
         part = keys[start : start + size]
         if postgres:
-            wanted = "SELECT * FROM unnest(%s::varchar[], %s::date[]) AS w (name_key, birth_date)"
+            sql = (
+                "SELECT w.name_key, w.birth_date, found.name "
+                "FROM unnest(%s::varchar[], %s::date[]) AS w (name_key, birth_date), "
+                "LATERAL (SELECT u.name FROM members_member m "
+                "JOIN orgs_unit u ON u.id = m.unit_id WHERE m.name_key = w.name_key "
+                "AND m.birth_date = w.birth_date AND m.status = %s OFFSET 0) AS found"
+            )
             params: list[Any] = [[key for key, _ in part], [birth for _, birth in part]]
         else:
             wanted = "VALUES " + ", ".join(["(%s, %s)"] * len(part))
+            sql = (
+                f"WITH wanted (name_key, birth_date) AS ({wanted}) "  # noqa: S608
+                "SELECT m.name_key, m.birth_date, u.name FROM members_member m "
+                "JOIN wanted w ON m.name_key = w.name_key AND m.birth_date = w.birth_date "
+                "JOIN orgs_unit u ON u.id = m.unit_id WHERE m.status = %s"
+            )
             params = [value for key, birth in part for value in (key, birth.isoformat())]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH wanted (name_key, birth_date) AS ({wanted}) {join}",  # noqa: S608
-                [*params, Status.ACTIVE],
-            )
+            cursor.execute(sql, [*params, Status.ACTIVE])
             for key, birth, unit_name in cursor.fetchall():
                 if not isinstance(birth, dt.date):
                     birth = dt.date.fromisoformat(birth)
@@ -175,7 +185,8 @@ def members_bulk_write(
     The caller checked access, data and duplicates (`duplicates_in`). `uid_seed` makes the
     uids reproducible (the demo); otherwise they are random. With `figures` the registry
     figures of the units touched move by what the rows add (`figures_shift`, once per
-    registry); without, the caller counts them (the demo, the benchmark's load).
+    registry); without, the caller counts them (the demo, the benchmark's load). The units'
+    yearly tallies move either way (`tallies_move`).
     """
     now: Any = timezone.now()
     if connection.vendor == "sqlite":
@@ -187,9 +198,10 @@ def members_bulk_write(
     next_id = (Member.objects.aggregate(top=Max("id"))["top"] or 0) + 1
     written = 0
     # Per unit: how many enrolments of each span (as plain tuples: one is made per row), and
-    # the earliest day, for the figures.
+    # the earliest day, for the tallies and the figures.
     spans: dict[int, Counter[tuple[int, int | None, bool]]] = defaultdict(Counter)
     first_day: dict[int, dt.date] = {}
+    paths: dict[int, str] = {}
     for chunk in _chunks(rows, CHUNK):
         members: list[tuple[Any, ...]] = []
         enrolments: list[tuple[Any, ...]] = []
@@ -229,11 +241,11 @@ def members_bulk_write(
                 events.append(
                     (pk, kind, row.end, row.unit_id, None, row.end_reason, user_id, name, now)
                 )
-            if figures:
-                end_year = row.end.year if row.end else None
-                spans[row.unit_id][(row.join_date.year, end_year, row.by_residence)] += 1
-                if row.unit_id not in first_day or row.join_date < first_day[row.unit_id]:
-                    first_day[row.unit_id] = row.join_date
+            end_year = row.end.year if row.end else None
+            spans[row.unit_id][(row.join_date.year, end_year, row.by_residence)] += 1
+            paths[row.unit_id] = row.unit_path
+            if row.unit_id not in first_day or row.join_date < first_day[row.unit_id]:
+                first_day[row.unit_id] = row.join_date
         rows_insert(Member._meta.db_table, MEMBER_COLUMNS, members)
         rows_insert(Enrolment._meta.db_table, ENROLMENT_COLUMNS, enrolments)
         rows_insert(MemberEvent._meta.db_table, EVENT_COLUMNS, events)
@@ -244,7 +256,12 @@ def members_bulk_write(
                 "SELECT setval(pg_get_serial_sequence('members_member', 'id'), %s)",
                 [next_id + written - 1],
             )
-    if spans:
+    tallies_move(
+        Move(unit_id, paths[unit_id], *key, times)
+        for unit_id, counts in spans.items()
+        for key, times in counts.items()
+    )
+    if figures and spans:
         _figures_move(spans, first_day)
     return written
 

@@ -35,6 +35,7 @@ from phongtrao.data.models import DataValue, Period
 from phongtrao.data.services import period_get
 from phongtrao.expressions import parse
 from phongtrao.members.models import Enrolment, RegistryUnit
+from phongtrao.members.tallies import Move, tallies_move, tally_count, tally_figures
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.vn import format_number
 
@@ -143,7 +144,13 @@ def active_on(path: str, day: dt.date) -> Q:
 
 
 def members_count(unit: Unit, day: dt.date) -> int:
-    """Members of `unit`'s subtree active on `day`, from the registry."""
+    """Members of `unit`'s subtree active on `day`, from the registry (its yearly tallies
+    and the enrolments of part of a year: `tallies.tally_count`)."""
+    return tally_count(unit, day)
+
+
+def members_recount(unit: Unit, day: dt.date) -> int:
+    """The same count from every enrolment of the subtree: the reference the tallies equal."""
     return Enrolment.objects.filter(active_on(unit.path, day)).count()
 
 
@@ -159,7 +166,13 @@ def _year_filters(year: int) -> dict[str, Q]:
 
 
 def figures_count(unit: Unit, years: Iterable[int]) -> dict[int, dict[str, int]]:
-    """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for each year: one query."""
+    """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for each year: one query
+    of its units' yearly tallies (`tallies.tally_figures`)."""
+    return tally_figures(unit, years)
+
+
+def figures_recount(unit: Unit, years: Iterable[int]) -> dict[int, dict[str, int]]:
+    """The same figures from every enrolment of the subtree: the reference of the tallies."""
     wanted = sorted(set(years))
     if not wanted:
         return {}
@@ -174,13 +187,7 @@ def figures_count(unit: Unit, years: Iterable[int]) -> dict[int, dict[str, int]]
 
 def figures_compute(unit: Unit, period: Period) -> dict[str, int]:
     """HV_TONG, HV_DIABAN, HV_KETNAP, HV_GIAM of `unit`'s subtree for a yearly `period`."""
-    counts = Enrolment.objects.filter(unit_path__startswith=unit.path).aggregate(
-        **{
-            code: Count("pk", filter=condition)
-            for code, condition in _year_filters(period.start.year).items()
-        }
-    )
-    return {code: counts[code] or 0 for code in REGISTRY_CODES}
+    return figures_count(unit, [period.start.year])[period.start.year]
 
 
 def _years(first: dt.date, last: dt.date) -> list[int]:
@@ -353,12 +360,13 @@ def _shift_locked(
 
 
 def registries_shift(*, changes: Iterable[tuple[Unit, Span, int]], day: dt.date) -> None:
-    """Move the figures of the registries that the changed units belong to, set-wise.
+    """Move the yearly tallies of the changed units and the figures of the registries they
+    belong to, set-wise.
 
     `changes`: (unit, the span of an enrolment made or unmade, +1 or -1), all on `day`.
-    The registry rows are found and locked together (one query, in key order), then each
-    registry is shifted once (`figures_shift`), after every enrolment of the change is
-    written.
+    The registry rows are found and locked together (one query, in key order), the tallies
+    moved (one statement), then each registry is shifted once (`figures_shift`, which counts
+    a year not yet stored from the tallies), after every enrolment of the change is written.
     """
     changes = list(changes)
     ids = {i for unit, _, _ in changes for i in (*unit.ancestor_ids, unit.pk)}
@@ -377,6 +385,7 @@ def registries_shift(*, changes: Iterable[tuple[Unit, Span, int]], day: dt.date)
         )
         if row is not None:
             moved.setdefault(row.unit_id, (row, Counter()))[1][span] += sign
+    tallies_move(Move(unit.pk, unit.path, *span, sign) for unit, span, sign in changes)
     for row, spans in moved.values():
         _shift_locked(row.unit, row.since, [day], spans, None)
 
@@ -418,9 +427,11 @@ __all__ = [
     "Span",
     "figures_compute",
     "figures_count",
+    "figures_recount",
     "figures_shift",
     "figures_write",
     "members_count",
+    "members_recount",
     "period_label",
     "registry_coverage",
     "registry_guard",

@@ -2,9 +2,11 @@
 
 A `Member` is the person (personal data, current unit and status). An `Enrolment` is the
 time she belongs to one unit, from a day until a day: counts at a date ("members active on
-31/12/2023 in the province") are a range query on enrolments under a path prefix, and past
-counts stay right after a transfer. `MemberEvent` is the history shown to officers and the
-audit of every change; `MemberRead` logs every read of a record (who, when, purpose).
+31/12/2023 in the province") count the enrolments of the units under a path prefix, and past
+counts stay right after a transfer; `EnrolmentTally` keeps how many began and ended each year
+per unit, so that such a count reads whole years from it. `MemberEvent` is the history shown
+to officers and the audit of every change; `MemberRead` logs every read of a record (who,
+when, purpose).
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ class Enrolment(models.Model):
     """The member belonged to `unit` from `start` until the day before `end` (open: still)."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="enrolments")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # Indexed with the dates (below), which serves the link too.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     unit_path = models.CharField(max_length=255)
     start = models.DateField()
     start_kind = models.CharField(max_length=12, choices=StartKind.choices)
@@ -143,20 +146,55 @@ class Enrolment(models.Model):
             ),
         ]
         indexes = [
+            # A count at a date reads the enrolments of the units of a subtree that began or
+            # ended in part of a year (`figures.members_count`): by unit, then day.
+            models.Index(fields=["unit", "start"], name="enrolment_unit_start"),
             models.Index(
-                fields=["unit_path", "start", "end"],
-                name="enrolment_path_dates",
-                opclasses=["varchar_pattern_ops", "date_ops", "date_ops"],
-            ),
-            models.Index(
-                fields=["unit_path", "end"],
-                name="enrolment_path_end",
-                opclasses=["varchar_pattern_ops", "date_ops"],
+                fields=["unit", "end"],
+                name="enrolment_unit_end",
+                condition=Q(end__isnull=False),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member_id} @ {self.unit_id} {self.start}–{self.end or ''}"
+
+
+class EnrolmentTally(models.Model):
+    """How many enrolments in `unit` began and ended in `year` (of which by residence).
+
+    Kept with the enrolments by every write of the book (`tallies.tallies_move`), in the same
+    transaction: the members of a subtree active at the end of a year are the sum of its
+    units' rows up to that year, so a count at a date reads a few rows per unit and the
+    enrolments of part of one year only, whatever the size of the book.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    unit_path = models.CharField(max_length=255)
+    year = models.SmallIntegerField()
+    starts = models.IntegerField(default=0)
+    ends = models.IntegerField(default=0)
+    residence_starts = models.IntegerField(default=0)
+    residence_ends = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "số hội viên vào, ra theo năm"
+        verbose_name_plural = "số hội viên vào, ra theo năm"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="tally_unit_year"),
+        ]
+        indexes = [
+            # A subtree's years, read from the index alone (its rows are contiguous).
+            models.Index(
+                fields=["unit_path", "year"],
+                name="tally_path_year",
+                opclasses=["varchar_pattern_ops", "int2_ops"],
+                include=["starts", "ends"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}: +{self.starts} -{self.ends}"
 
 
 class MemberEvent(models.Model):

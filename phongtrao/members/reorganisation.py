@@ -38,6 +38,7 @@ from phongtrao.members.access import Actor, SystemActor, actor_name, actor_user
 from phongtrao.members.choices import EndKind, EventKind, StartKind, Status
 from phongtrao.members.figures import Span, figures_shift, registries_of
 from phongtrao.members.models import Enrolment, Member, MemberEvent, RegistryUnit
+from phongtrao.members.tallies import Move, tallies_move
 from phongtrao.orgs.models import Level, Succession, Unit
 from phongtrao.orgs.reorganisation import unit_merge, unit_split
 
@@ -213,9 +214,12 @@ def members_to_follow(units: Sequence[Unit], effective: dt.date) -> int:
         return 0
     under = Q()
     for unit in units:
-        under |= Q(unit_path__startswith=unit.path)
+        under |= Q(path__startswith=unit.path)
     return Enrolment.objects.filter(
-        under, end__isnull=True, start__lt=effective, member__status=Status.ACTIVE
+        unit_id__in=Unit.objects.filter(under).values("pk"),
+        end__isnull=True,
+        start__lt=effective,
+        member__status=Status.ACTIVE,
     ).count()
 
 
@@ -234,7 +238,12 @@ def _registries_carry(successions: Iterable[Succession]) -> None:
 
 
 def _figures_move(changes: list[tuple[Unit, Enrolment, int]], day: dt.date) -> None:
-    """Shift each registry touched once, by what the moves made and unmade."""
+    """Move the tallies of the units, then shift each registry touched once, by what the
+    moves made and unmade."""
+    tallies_move(
+        Move(unit.pk, unit.path, *Span.of(e.start, e.end, e.by_residence), sign)
+        for unit, e, sign in changes
+    )
     registry_of = registries_of({u.pk: u for u, _, _ in changes}.values())
     spans: dict[int, Counter[Span]] = defaultdict(Counter)
     registries: dict[int, Unit] = {}

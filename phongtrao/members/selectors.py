@@ -41,8 +41,12 @@ def members_list(
     if not records_may_view(actor, unit):
         raise PermissionDenied("Cấp của bạn chỉ xem số liệu tổng hợp, không xem hồ sơ hội viên.")
     if active_on is not None:
+        # By the units of the subtree: the enrolments are indexed by unit and day.
         enrolled = Enrolment.objects.filter(
-            Q(unit_path__startswith=unit.path, start__lte=active_on)
+            Q(
+                unit_id__in=Unit.objects.filter(path__startswith=unit.path).values("pk"),
+                start__lte=active_on,
+            )
             & (Q(end__isnull=True) | Q(end__gt=active_on))
         ).values("member_id")
         members = Member.objects.filter(pk__in=enrolled)
