@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -64,7 +64,7 @@ def tallies_move(moves: Iterable[Move]) -> None:
             ended[1] += move.sign
             if move.by_residence:
                 ended[3] += move.sign
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (unit_id, paths[unit_id], year, *counts)
         for (unit_id, year), counts in sorted(delta.items())
         if any(counts)
@@ -73,7 +73,8 @@ def tallies_move(moves: Iterable[Move]) -> None:
         for first in range(0, len(rows), UPSERT_BATCH):
             part = rows[first : first + UPSERT_BATCH]
             marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(part))
-            cursor.execute(UPSERT.format(rows=marks), [v for row in part for v in row])
+            values: list[Any] = [v for row in part for v in row]
+            cursor.execute(UPSERT.format(rows=marks), values)
 
 
 def _year(column: str) -> str:
@@ -103,18 +104,28 @@ def tallies_rebuild() -> None:
         )
 
 
-SUBTREE = "SELECT id FROM orgs_unit WHERE path LIKE %s"
-STOCK_SQL = (
-    f"SELECT COALESCE(SUM(starts - ends), 0) FROM {TALLY} "  # noqa: S608
-    "WHERE unit_path LIKE %s AND year <= %s"
-)
-COUNT_SQL = (
-    f"SELECT ({STOCK_SQL}), "  # noqa: S608
-    "(SELECT COUNT(*) FROM members_enrolment "
-    f"WHERE unit_id IN ({SUBTREE}) AND start >= %s AND start <= %s), "
-    "(SELECT COUNT(*) FROM members_enrolment "
-    f'WHERE unit_id IN ({SUBTREE}) AND "end" >= %s AND "end" <= %s)'
-)
+def _under(column: str, path: str) -> tuple[str, list[str]]:
+    """`column` starts with `path`, as each engine's index serves it: LIKE on PostgreSQL (the
+    pattern operator class), a range on SQLite (whose LIKE ignores case and no index)."""
+    if connection.vendor == "postgresql":
+        return f"{column} LIKE %s", [path + "%"]
+    # Paths are digits and "/": those starting with `path` sort from it to the next string.
+    return f"{column} >= %s AND {column} < %s", [path, path[:-1] + chr(ord(path[-1]) + 1)]
+
+
+def _stock_sql(path: str) -> tuple[str, list[Any]]:
+    under, params = _under("unit_path", path)
+    sql = f"SELECT COALESCE(SUM(starts - ends), 0) FROM {TALLY} WHERE {under} AND year <= %s"  # noqa: S608
+    return sql, params
+
+
+def _part_sql(path: str, column: str) -> tuple[str, list[Any]]:
+    under, params = _under("path", path)
+    sql = (
+        f"SELECT COUNT(*) FROM members_enrolment WHERE unit_id IN "  # noqa: S608
+        f"(SELECT id FROM orgs_unit WHERE {under}) AND {column} >= %s AND {column} <= %s"
+    )
+    return sql, params
 
 
 def tally_count(unit: Unit, day: dt.date) -> int:
@@ -133,12 +144,17 @@ def tally_count(unit: Unit, day: dt.date) -> int:
         through, first, last, sign = day.year - 1, dt.date(day.year, 1, 1), day, 1
     else:
         through, first, last, sign = day.year, day + dt.timedelta(days=1), year_end, -1
-    prefix = unit.path + "%"
+    stock_sql, under = _stock_sql(unit.path)
     with connection.cursor() as cursor:
         if sign == 0:
-            cursor.execute(STOCK_SQL, [prefix, through])
+            cursor.execute(stock_sql, [*under, through])
             return int(cursor.fetchone()[0])
-        cursor.execute(COUNT_SQL, [prefix, through, prefix, first, last, prefix, first, last])
+        starts_sql, units = _part_sql(unit.path, "start")
+        ends_sql, _ = _part_sql(unit.path, '"end"')
+        cursor.execute(
+            f"SELECT ({stock_sql}), ({starts_sql}), ({ends_sql})",
+            [*under, through, *units, first, last, *units, first, last],
+        )
         stock, started, ended = cursor.fetchone()
     return int(stock) + sign * (int(started) - int(ended))
 
@@ -149,12 +165,13 @@ def tally_figures(unit: Unit, years: Iterable[int]) -> dict[int, dict[str, int]]
     wanted = sorted(set(years))
     if not wanted:
         return {}
+    under, params = _under("unit_path", unit.path)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT year, SUM(starts), SUM(ends), SUM(residence_starts), "  # noqa: S608
-            f"SUM(residence_ends) FROM {TALLY} WHERE unit_path LIKE %s AND year <= %s "
+            f"SUM(residence_ends) FROM {TALLY} WHERE {under} AND year <= %s "
             "GROUP BY year ORDER BY year",
-            [unit.path + "%", wanted[-1]],
+            [*params, wanted[-1]],
         )
         rows = cursor.fetchall()
     figures: dict[int, dict[str, int]] = {}
