@@ -34,12 +34,14 @@ class DataValue(models.Model):
     # The unique key (unit, indicator, period) is the index: no index per foreign key on
     # the largest table, which would slow every import and serve no query.
     # The database checks the unit and the indicator of every value written (both can be
-    # deleted in the admin: the check stops a deletion racing an import). It does not check
-    # the period nor `updated_by`: PostgreSQL checks a foreign key one row at a time at
-    # commit, a second per 200,000 values for these two (docs/benchmarks.md, issue 18), and
-    # neither protects anything here: periods are only ever added (read-only in the admin,
-    # written by `period_rows`), and a user's deletion sets `updated_by` to NULL in Django
-    # (on_delete), constraint or not; the audit rows already work so.
+    # deleted in the admin: the check stops a deletion racing an import). On PostgreSQL
+    # triggers do it once per statement (migration 0006), in place of the constraints, which
+    # PostgreSQL checks one row at a time (a second per 200,000 values imported); SQLite
+    # keeps the constraints. It does not check the period nor `updated_by`: for the same
+    # cost (docs/benchmarks/exchange.md, issue 18), neither would protect anything: periods
+    # are only ever added (read-only in the admin, written by `period_rows`), and a user's
+    # deletion sets `updated_by` to NULL in Django (on_delete), constraint or not; the audit
+    # rows already work so.
     indicator = models.ForeignKey(
         Indicator, on_delete=models.PROTECT, verbose_name="chỉ tiêu", db_index=False
     )
