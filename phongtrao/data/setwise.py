@@ -172,6 +172,7 @@ def stage_fill(
     create: bool = True,
     update: bool = True,
     empty_kind: str = "",
+    analyze: bool = True,
 ) -> None:
     """Fill the staging table in one statement from the importer's `select`.
 
@@ -179,7 +180,9 @@ def stage_fill(
     row, NULL when it does not) and `empty` (the value is empty and not marked deleted:
     DHIS2 deletes the stored value with it, and refuses it as `empty_kind` when there is
     none). The stored value of each key is joined here, and each accepted row classified
-    as the import strategy allows (`create`, `update`).
+    as the import strategy allows (`create`, `update`). An importer that fills the stage
+    in several statements (a part of the file each) passes `analyze=False` and calls
+    `stage_filled` after the last.
     """
     columns = ", ".join(f"x.{c}" for c in FILL_COLUMNS)
     kind = (
@@ -201,6 +204,12 @@ def stage_fill(
         f"FROM ({select}) AS x {_stored_join()}) AS y",
         [create, update, *([empty_kind] if empty_kind else []), *params],
     )
+    if analyze:
+        stage_filled()
+
+
+def stage_filled() -> None:
+    """The stage is filled: analysed (PostgreSQL), on what the checks and writes filter."""
     stage_analyze(STAGE, ("kind", "action", "unit_id", "period_id"))
 
 
@@ -705,6 +714,7 @@ __all__ = [
     "stage_drop",
     "stage_analyze",
     "stage_fill",
+    "stage_filled",
     "stage_rows",
     "staged_write",
 ]

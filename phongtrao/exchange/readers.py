@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import IO, Any
@@ -27,6 +29,7 @@ from xml.etree.ElementTree import Element, ParseError
 import ijson
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.db import connections
 
 from phongtrao import periods
 from phongtrao.exchange.formats import Format
@@ -540,6 +543,54 @@ class _Counting(io.RawIOBase):
 
 def _ignore(size: int) -> None:
     pass
+
+
+def read_ahead(
+    items: Iterator[Any], size: int, convert: Callable[[Any], Any] = lambda item: item
+) -> Iterator[list[Any]]:
+    """`items` converted, `size` at a time, the next part read by a thread meanwhile.
+
+    The caller works on one part (its database statements, which wait on the server and
+    let the thread run) while the thread reads and converts the next: the file is parsed on
+    one core while the database works on the other. At most three parts are held (the one
+    worked on, one waiting, one being read). An error of the reader (a malformed file) is
+    raised here, at the part it stopped; leaving the loop early stops the thread. The thread
+    never touches the caller's connection; what it opens (a progress callback's) it closes.
+    """
+    parts: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                part = [convert(item) for _, item in zip(range(size), items, strict=False)]
+                parts.put(part)
+                if len(part) < size:
+                    return
+        except BaseException as error:  # handed to the caller, which raises it
+            parts.put(error)
+        finally:
+            connections.close_all()
+
+    reader = threading.Thread(target=read, name="read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            part = parts.get()
+            if isinstance(part, BaseException):
+                raise part
+            if part:
+                yield part
+            if len(part) < size:
+                return
+    finally:
+        stop.set()
+        while reader.is_alive():  # a thread blocked on a full queue takes its turn
+            try:
+                parts.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.join()
 
 
 def stream_with_progress(stream: IO[bytes], callback: Callable[[int], None]) -> IO[bytes]:

@@ -42,6 +42,7 @@ from phongtrao.data.setwise import (
     stage_create,
     stage_drop,
     stage_fill,
+    stage_filled,
     stage_rows,
     staged_write,
 )
@@ -62,7 +63,7 @@ from phongtrao.exchange.formats import (
     scheme_parse,
     strategy_parse,
 )
-from phongtrao.exchange.readers import RawValue, Reader, ReadError, reader_for
+from phongtrao.exchange.readers import RawValue, Reader, ReadError, read_ahead, reader_for
 from phongtrao.orgs.models import Unit
 from phongtrao.orgs.selectors import unit_resolve, units_named
 
@@ -623,6 +624,9 @@ RAW_COLUMNS = (
 STAGED = tuple(name for name, _ in RAW_COLUMNS)
 # The import's own refusals in the stage (the write's are `data.setwise.PROBLEMS`).
 RESOLVED, BREAKDOWN = "resolve", "breakdown"
+# A part of the file: staged, resolved and filled while a thread reads the next one.
+PART = 25_000
+PART_TABLE = "exchange_stage_part"
 
 
 def _setwise_import(
@@ -635,6 +639,10 @@ def _setwise_import(
 ) -> BulkResult:
     """Stage the raw values, resolve and check them in SQL, write them by `staged_write`.
 
+    The file is staged a part at a time (`PART` values): each part is copied in, its new
+    identifiers and value texts resolved, and its rows filled into the stage, while a thread
+    reads the next part (`read_ahead`): parsing runs beside the database's work.
+
     Conflicts are the per-value path's: a row the statements refuse is resolved again by
     `_Resolver.resolve`, which records the same conflict with the same words (conflicts
     are few; the values that pass never go through Python one by one).
@@ -642,40 +650,25 @@ def _setwise_import(
     summary = resolver.summary
     stage_create()
     helper_table(RAW, RAW_COLUMNS, ())
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        unreported = 0
-        for raw in raws:
-            unreported += 1
-            if unreported == CHECK_CHUNK:
-                summary.read += unreported
-                if resolver.on_read is not None:
-                    resolver.on_read(unreported)
-                unreported = 0
-            yield (
-                raw.index,
-                raw.data_element,
-                raw.period,
-                raw.org_unit,
-                raw.category_option_combo,
-                raw.attribute_option_combo,
-                raw.value,
-                raw.comment,
-                raw.follow_up,
-                raw.deleted,
-                raw.extra,
-            )
-        summary.read += unreported
-        if resolver.on_read is not None and unreported:
-            resolver.on_read(unreported)
-
-    stage_rows(RAW, STAGED, rows())
-    stage_analyze(RAW, ("idx", "deleted"))
-    resolver.start()
-    chosen = resolver.strategy
-    _stage_resolve(resolver, create=chosen != Strategy.UPDATE, update=chosen != Strategy.CREATE)
+    helper_table(PART_TABLE, RAW_COLUMNS, ())
+    maps: _Maps | None = None
+    for part in read_ahead(raws, PART, _raw_row):
+        summary.read += len(part)
+        if resolver.on_read is not None:
+            resolver.on_read(len(part))
+        stage_rows(PART_TABLE, STAGED, part)
+        if maps is None:
+            resolver.start()  # the file's header is read by now
+            maps = _Maps(resolver)
+        maps.add(part)
+        _part_fill(maps)
+    if maps is None:  # an empty file
+        resolver.start()
+        maps = _Maps(resolver)
+    stage_filled()
     _stage_breakdowns(resolver)
     _stage_conflicts(resolver)
+    chosen = resolver.strategy
     result = staged_write(
         actor=actor,
         source="import",
@@ -690,64 +683,111 @@ def _setwise_import(
     return result
 
 
+def _raw_row(raw: RawValue) -> tuple[Any, ...]:
+    """A raw value as the stage's raw columns (`RAW_COLUMNS`) take it."""
+    return (
+        raw.index,
+        raw.data_element,
+        raw.period,
+        raw.org_unit,
+        raw.category_option_combo,
+        raw.attribute_option_combo,
+        raw.value,
+        raw.comment,
+        raw.follow_up,
+        raw.deleted,
+        raw.extra,
+    )
+
+
 def _sql(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return list(cursor.fetchall()) if cursor.description else []
 
 
-def _stage_resolve(resolver: _Resolver, *, create: bool, update: bool) -> None:
-    """Identifiers to ids, texts to numbers, and the stage filled, in one statement: the raw
-    rows joined to small maps of what their identifiers and value texts are; refused rows
-    get `kind` RESOLVED.
+class _Maps:
+    """What the file's identifiers and value texts are, as small tables the stage's fill
+    joins: `exchange_stage_de` (dataElement to indicator), `exchange_stage_place` (orgUnit
+    and period to unit and period ids), `exchange_stage_num` (dataElement and value text to
+    the number, NULL when refused). Python sees each distinct key once, never a row.
 
-    Python sees each distinct period, (unit, period) pair and (dataElement, value text)
-    pair once, never a row.
+    Grown a part of the file at a time (`add`); a table is analysed again once it has
+    doubled, so that the fill's plan follows its size.
     """
-    helper_table(
-        "exchange_stage_de",
-        (("key", "text"), ("indicator_id", "bigint")),
-        ((key, i.pk) for key, i in resolver.indicators.items() if not i.formula),
-    )
-    pairs = _sql(f"SELECT DISTINCT ou, pe FROM {RAW}")  # noqa: S608
-    found = {pe: resolver._period(pe) for pe in {pe for _, pe in pairs}}
-    periods = {code: p for code, p in found.items() if isinstance(p, Period)}
-    resolver.units_prefetch({ou for ou, pe in pairs if pe in periods})
-    places = []
-    for ou, pe in pairs:
-        period = periods.get(pe)
-        unit = resolver._unit(ou, period) if period is not None else None
-        places.append(
-            (
-                ou,
-                pe,
-                period.pk if period is not None else None,
-                unit[0] if unit is not None and unit != FORBIDDEN else None,
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+        self.deleting = resolver.strategy == Strategy.DELETE
+        helper_table(
+            "exchange_stage_de",
+            (("key", "text"), ("indicator_id", "bigint")),
+            ((key, i.pk) for key, i in resolver.indicators.items() if not i.formula),
+        )
+        helper_table(
+            "exchange_stage_place",
+            (("ou", "text"), ("pe", "text"), ("period_id", "bigint"), ("unit_id", "bigint")),
+            (),
+        )
+        helper_table(
+            "exchange_stage_num", (("de", "text"), ("raw_value", "text"), ("num", "numeric")), ()
+        )
+        self.places: set[tuple[str, str]] = set()
+        self.texts: set[tuple[str, str]] = set()
+        self.rows = {"exchange_stage_place": 0, "exchange_stage_num": 0}
+        self.analysed = dict(self.rows)
+
+    def add(self, part: list[tuple[Any, ...]]) -> None:
+        """The part's keys not seen before, resolved and added to the tables."""
+        resolver = self.resolver
+        pairs = {(row[3], row[2]) for row in part} - self.places
+        self.places |= pairs
+        found = {pe: resolver._period(pe) for pe in {pe for _, pe in pairs}}
+        periods = {code: p for code, p in found.items() if isinstance(p, Period)}
+        resolver.units_prefetch({ou for ou, pe in pairs if pe in periods})
+        places = []
+        for ou, pe in sorted(pairs):
+            period = periods.get(pe)
+            unit = resolver._unit(ou, period) if period is not None else None
+            places.append(
+                (
+                    ou,
+                    pe,
+                    period.pk if period is not None else None,
+                    unit[0] if unit is not None and unit != FORBIDDEN else None,
+                )
             )
-        )
-    helper_table(
-        "exchange_stage_place",
-        (("ou", "text"), ("pe", "text"), ("period_id", "bigint"), ("unit_id", "bigint")),
-        places,
-    )
-    deleting = resolver.strategy == Strategy.DELETE
-    numbers: list[tuple[str, str, Decimal | None]] = []
-    if not deleting:
-        texts = _sql(
-            f"SELECT DISTINCT de, raw_value FROM {RAW} "  # noqa: S608
-            "WHERE raw_value IS NOT NULL AND NOT deleted"
-        )
+        self._grow("exchange_stage_place", ("ou", "pe", "period_id", "unit_id"), places)
+        if self.deleting:
+            return
+        texts = {(row[1], row[6]) for row in part if row[6] is not None and not row[9]}
+        texts -= self.texts
+        self.texts |= texts
         indicators = resolver.indicators
         numbers = [
             (de, text, _accepted_number(text, indicators[de]))
-            for de, text in texts
+            for de, text in sorted(texts)
             if de in indicators
         ]
-    helper_table(
-        "exchange_stage_num",
-        (("de", "text"), ("raw_value", "text"), ("num", "numeric")),
-        numbers,
-    )
+        self._grow("exchange_stage_num", ("de", "raw_value", "num"), numbers)
+
+    def _grow(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        stage_rows(table, columns, rows)
+        self.rows[table] += len(rows)
+        if self.rows[table] >= 2 * self.analysed[table]:
+            stage_analyze(table)
+            self.analysed[table] = self.rows[table]
+
+
+def _part_fill(maps: _Maps) -> None:
+    """The staged part's rows into the stage, resolved and classified in one statement
+    (identifiers to ids, texts to numbers; refused rows get `kind` RESOLVED), then kept
+    in the raw table (for the conflicts' words) and the part emptied for the next one."""
+    resolver = maps.resolver
+    deleting = maps.deleting
+    chosen = resolver.strategy
     marks = ", ".join("%s" for _ in DEFAULT_COC_NAMES)
     number = "CAST(NULL AS numeric)" if deleting else "CASE WHEN r.deleted THEN NULL ELSE n.num END"
     empty = "FALSE" if deleting else "(r.raw_value IS NULL AND NOT r.deleted)"
@@ -759,13 +799,20 @@ def _stage_resolve(resolver: _Resolver, *, create: bool, update: bool) -> None:
         f"WHEN r.raw_value IS NOT NULL AND NOT {'TRUE' if deleting else 'r.deleted'} "
         "AND n.num IS NULL THEN %s END AS kind, "
         f"{empty} AS empty "
-        f"FROM {RAW} r LEFT JOIN exchange_stage_de d ON d.key = r.de "
+        f"FROM {PART_TABLE} r LEFT JOIN exchange_stage_de d ON d.key = r.de "
         "LEFT JOIN exchange_stage_place p ON p.ou = r.ou AND p.pe = r.pe "
         "LEFT JOIN exchange_stage_num n ON n.de = r.de AND n.raw_value = r.raw_value",
         [*DEFAULT_COC_NAMES, *DEFAULT_COC_NAMES, RESOLVED, RESOLVED],
-        create=create,
-        update=update,
+        create=chosen != Strategy.UPDATE,
+        update=chosen != Strategy.CREATE,
         empty_kind=RESOLVED,
+        analyze=False,
+    )
+    _sql(f"INSERT INTO {RAW} SELECT * FROM {PART_TABLE}")  # noqa: S608
+    _sql(
+        f"TRUNCATE {PART_TABLE}"
+        if connection.vendor == "postgresql"
+        else f"DELETE FROM temp.{PART_TABLE}"  # noqa: S608
     )
 
 

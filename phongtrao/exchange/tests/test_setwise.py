@@ -19,6 +19,7 @@ from phongtrao.catalog.models import Form, FormIndicator, Indicator, TimeAggrega
 from phongtrao.data import setwise
 from phongtrao.data.models import DataValue, DataValueAudit, Submission, SubmissionStatus
 from phongtrao.data.services import period_get
+from phongtrao.exchange import services
 from phongtrao.exchange.services import datavalueset_import
 from phongtrao.orgs.models import Kind, Level
 from phongtrao.orgs.services import unit_create
@@ -168,15 +169,20 @@ def _run(world: dict[str, Any], payload: bytes, setwise: bool, **options: Any) -
     strategy=st.sampled_from(["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"]),
     atomic=st.booleans(),
     again=st.integers(0, 12),
+    part=st.sampled_from([services.PART, 1, 4, 7]),
 )
 def test_setwise_import_equals_the_per_value_path(
     world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
     before: list[dict[str, Any]],
     rows: list[dict[str, Any]],
     strategy: str,
     atomic: bool,
     again: int,
+    part: int,
 ) -> None:
+    # The file staged a part at a time (a large file's way), or whole.
+    monkeypatch.setattr(services, "PART", part)
     # Some stored values given again, the follow-up mark turned: unchanged values, marks.
     rows = [{**row, "followup": not row["followup"]} for row in before[:again]] + rows
     try:
@@ -285,3 +291,29 @@ def test_setwise_import_refuses_all_on_one_conflict_when_atomic(world: dict[str,
     assert summary.status == "ERROR"
     assert summary.as_dict()["rejectedIndexes"] == [1]
     assert not DataValue.objects.exists() and not Rollup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_setwise_import_of_a_file_broken_after_some_parts_writes_nothing(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts read ahead by a thread: the reader's error, raised in that thread once some
+    parts were staged, reaches the import as a malformed file, and nothing is written."""
+    monkeypatch.setattr(services, "PART", 2)
+    rows = [
+        {"de": 0, "ou": ou, "pe": pe, "value": "7", "coc": "", "deleted": False, "followup": False}
+        for ou in (0, 2)
+        for pe in ("202401", "202402", "202403")
+    ]
+    payload = _payload(world, rows)
+    summary = datavalueset_import(
+        actor=SYSTEM, stream=io.BytesIO(payload[:-40]), format="dhis2-json", setwise=True
+    )
+    assert summary.status == "ERROR" and summary.malformed
+    assert not DataValue.objects.exists() and not DataValueAudit.objects.exists()
+    # Whole, the same file imports, part by part.
+    summary = datavalueset_import(
+        actor=SYSTEM, stream=io.BytesIO(payload), format="dhis2-json", setwise=True
+    )
+    assert summary.status == "SUCCESS", summary.as_dict()
+    assert summary.imported == 6 == DataValue.objects.count()
