@@ -121,9 +121,10 @@ def profile(path: Path, fmt: str) -> dict[str, Any]:
         try:
             return original(table, columns, rows)
         finally:
-            name = "COPY raw" if table == services.RAW else "COPY helper"
+            raw = table in (services.RAW, getattr(services, "PART_TABLE", ""))
+            name = f"COPY {table}" if raw else "COPY helper"
             timer.add(name, time.perf_counter() - wall, backend.cpu() - server)
-            if table == services.RAW:
+            if raw:
                 timer.python += time.process_time() - mine
 
     setwise.stage_rows = stage_rows
@@ -152,6 +153,7 @@ def profile(path: Path, fmt: str) -> dict[str, Any]:
         "python_cpu_s": round(time.process_time() - mine, 2),
         "server_cpu_s": round(backend.cpu() - server, 2),
         "copy_raw_python_cpu_s": round(timer.python, 2),
+        "outside_phases_s": round(seconds - sum(timer.wall.values()), 2),
         "phases": {
             k: {
                 "n": timer.count[k],
