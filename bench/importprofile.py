@@ -18,8 +18,10 @@ A profile, not a speed: run old and new code at the same moment and compare the 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import re
 import sys
 import tempfile
@@ -109,7 +111,7 @@ class Timer:
             self.add(label(sql), time.perf_counter() - wall, self.backend.cpu() - server)
 
 
-def profile(path: Path, fmt: str) -> dict[str, Any]:
+def profile(path: Path, fmt: str, cprofile: int = 0) -> dict[str, Any]:
     from fileimport import _importer as importer
 
     backend = Backend()
@@ -136,7 +138,14 @@ def profile(path: Path, fmt: str) -> dict[str, Any]:
         atomic.__enter__()
         try:
             with path.open("rb") as stream:
+                profiler = cProfile.Profile() if cprofile else None
+                if profiler is not None:
+                    profiler.enable()
                 summary = services.datavalueset_import(stream=stream, format=fmt, actor=actor)
+                if profiler is not None:
+                    profiler.disable()
+                    stats = pstats.Stats(profiler, stream=sys.stderr)
+                    stats.sort_stats("tottime").print_stats(cprofile)
         except BaseException:
             atomic.__exit__(*sys.exc_info())
             raise
@@ -181,7 +190,13 @@ def main() -> None:
     parser.add_argument("--values", type=int, default=200_000)
     parser.add_argument("--base", type=int, default=0, help="stored values first (a tier)")
     parser.add_argument("--format", default="json", choices=FORMATS)
+    parser.add_argument("--part", type=int, default=0, help="values staged at a time")
+    parser.add_argument(
+        "--cprofile", type=int, default=0, help="print the N costliest functions (this thread's)"
+    )
     args = parser.parse_args()
+    if args.part:
+        setattr(services, "PART", args.part)  # noqa: B010 - not exported
     call_command("migrate", verbosity=0)
     call_command("load_admin_units", verbosity=0)
     if args.base:
@@ -207,10 +222,11 @@ def main() -> None:
             "format": args.format,
             "values": written,
             "base": args.base,
+            "part": getattr(services, "PART", 0),
             "load_before": round(load[0], 1),
             "parse_cpu_s": round(parse_cpu(path, upload), 2),
         }
-        line.update(profile(path, upload))
+        line.update(profile(path, upload, args.cprofile))
         line["load_after"] = round(os.getloadavg()[0], 1)
     print(json.dumps(line), flush=True)
 

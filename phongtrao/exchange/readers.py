@@ -552,10 +552,11 @@ def read_ahead(
 
     The caller works on one part (its database statements, which wait on the server and
     let the thread run) while the thread reads and converts the next: the file is parsed on
-    one core while the database works on the other. At most three parts are held (the one
-    worked on, one waiting, one being read). An error of the reader (a malformed file) is
-    raised here, at the part it stopped; leaving the loop early stops the thread. The thread
-    never touches the caller's connection; what it opens (a progress callback's) it closes.
+    one core while the database works on the other. Two parts are held at most: the thread
+    starts a part once the caller has taken the one before. An error of the reader (a
+    malformed file) is raised here, at the part where it stopped; leaving the loop early
+    stops the thread. The thread never touches the caller's connection; what it opens (a
+    progress callback's) it closes.
     """
     parts: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -567,6 +568,8 @@ def read_ahead(
                 parts.put(part)
                 if len(part) < size:
                     return
+                del part
+                parts.join()  # taken by the caller: read the next
         except BaseException as error:  # handed to the caller, which raises it
             parts.put(error)
         finally:
@@ -577,6 +580,7 @@ def read_ahead(
     try:
         while True:
             part = parts.get()
+            parts.task_done()
             if isinstance(part, BaseException):
                 raise part
             if part:
@@ -585,9 +589,10 @@ def read_ahead(
                 return
     finally:
         stop.set()
-        while reader.is_alive():  # a thread blocked on a full queue takes its turn
+        while reader.is_alive():  # a thread waiting on the queue takes its turn
             try:
                 parts.get(timeout=0.05)
+                parts.task_done()
             except queue.Empty:
                 pass
         reader.join()

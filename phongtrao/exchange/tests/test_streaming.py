@@ -13,6 +13,7 @@ import pytest
 from phongtrao.actors import SYSTEM
 from phongtrao.catalog.models import Indicator, Section, TimeAggregation, ValueType
 from phongtrao.data.models import DataValue
+from phongtrao.exchange import services
 from phongtrao.exchange.formats import Format
 from phongtrao.exchange.readers import reader_for
 from phongtrao.exchange.services import datavalueset_import
@@ -113,9 +114,11 @@ def test_json_and_csv_are_read_in_constant_memory(tmp_path):
 
 
 @pytest.mark.django_db
-def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog):
-    """Memory follows the chunk, not the file: read 10,000 values at a time into the
-    staging table (the set-wise path), checked and written by statements."""
+def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch):
+    """Memory follows the part, not the file: read 10,000 values at a time here (two parts
+    held at most: one staged, the next read meanwhile) into the staging table (the set-wise
+    path), checked and written by statements."""
+    monkeypatch.setattr(services, "PART", 10_000)
     indicators, units = big_catalog
     path = tmp_path / "big.csv"
     write_csv(path, indicators, units)
