@@ -179,7 +179,9 @@ def check(dimensions: list[str], every_cell: bool, seed: int) -> int:
     return checked
 
 
-def measure(tier: str) -> dict[str, Any]:
+def measure(tier: str, reuse: bool = False, only: set[str] | None = None) -> dict[str, Any]:
+    """Build the tier in the database of DATABASE_URL and time the questions (`only` those);
+    `reuse`: a database that already holds a built tier is measured as it is."""
     setup()
     import measure as base  # bench/measure.py: the generator of `make bench`
     from django.core.management import call_command
@@ -192,6 +194,8 @@ def measure(tier: str) -> dict[str, Any]:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    if reuse and DataValue.objects.exists():
+        return timed_questions(tier, DataValue.objects.count(), 0.0, only)
     call_command("load_admin_units", verbosity=0)
     leaves = base.build_branches(Edition.objects.get(code="2025"))
     raw = list(Indicator.objects.filter(formula="").exclude(code="CS_TOT_TL"))
@@ -207,12 +211,21 @@ def measure(tier: str) -> dict[str, Any]:
             cursor.execute("SET session_replication_role = DEFAULT")
     rollups_rebuild()
     base.analyze()
-    build_s = time.perf_counter() - started
+    return timed_questions(tier, stored, time.perf_counter() - started, only)
+
+
+def timed_questions(
+    tier: str, stored: int, build_s: float, only: set[str] | None = None
+) -> dict[str, Any]:
+    """Each question checked against the naive sum, then timed (`only`: these questions)."""
+    from django.db import connection
 
     result: dict[str, Any] = {"database": connection.vendor, "tier": tier, "values": stored}
     result["build_s"] = round(build_s, 1)
     asked = questions()
     for name, repeat in REPEATS.items():
+        if only is not None and name not in only:
+            continue
         make = asked[name]["make"]
         result[f"{name}_checked_cells"] = check(make(0), name in ("light", "medium"), seed=1)
         if name == "light":
@@ -227,6 +240,9 @@ def measure(tier: str) -> dict[str, Any]:
             samples.append((time.perf_counter() - begin) * 1000)
         result[f"{name}_p50_ms"] = round(statistics.median(samples), 2)
         result[f"{name}_chars"] = size
+    if only is not None and "heavy_communes" not in only:
+        result["load_average"] = load_average()
+        return result
     communes = asked["heavy_communes"]["make"](0)
     result["heavy_communes_checked_cells"] = check(communes, False, seed=3)
     connection.close()
@@ -362,9 +378,16 @@ def main() -> None:
     parser.add_argument("--note", default="")
     parser.add_argument("--measure", choices=TIERS)
     parser.add_argument("--communes-once")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --measure: time the tier already built in DATABASE_URL (no build)",
+    )
+    parser.add_argument("--only", help="with --measure: these questions (comma-separated)")
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure)))
+        only = set(args.only.split(",")) if args.only else None
+        print(json.dumps(measure(args.measure, reuse=args.reuse, only=only)))
         return
     if args.communes_once:
         communes_once(json.loads(args.communes_once))
