@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -662,9 +663,45 @@ def analytics_rows(
     `quote` (a writer's escaping, such as `json.dumps`): every cell is passed through it,
     each identifier once per request rather than once per row.
     """
+    for chunk in _row_chunks(plan, quote, None):
+        yield from chunk
+
+
+def analytics_json_rows(plan: AnalyticsPlan) -> Iterator[list[str]]:
+    """The rows of `analytics_rows` as JSON arrays of strings (`["dx", "pe", "ou", "12"]`,
+    as `json.dumps(row, ensure_ascii=False)` writes them), in chunks.
+
+    The JSON writer's path for country-sized answers: on the direct path each row is one
+    string built from its prefix (the outer dimensions' identifiers, joined once per chunk),
+    the inner item's encoded identifier and the amount's text, in one comprehension per
+    chunk: no list, generator step or join per row.
+    """
+    return _row_chunks(plan, json_string, lambda head: "[" + "".join(c + ", " for c in head))
+
+
+def json_string(text: str) -> str:
+    """A string as JSON (`ensure_ascii=False`), for cells of analytics rows: a number's
+    text ("-12.5") needs no escaping and is quoted directly."""
+    if text.lstrip("-").replace(".", "", 1).isdigit():
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _row_chunks(
+    plan: AnalyticsPlan,
+    quote: Callable[[str], str] | None,
+    prefix: Callable[[list[str]], str] | None,
+) -> Iterator[list[Any]]:
+    """`analytics_rows` in chunks: rows (lists of cells) or, with `prefix` (the text
+    opening a row from its head cells), each row as one JSON string."""
+
+    def whole(rows: Iterable[list[str]]) -> Iterator[list[Any]]:
+        for row in rows:
+            cells = row if quote is None else [quote(cell) for cell in row]
+            yield [cells] if prefix is None else ["[" + ", ".join(cells) + "]"]
+
     if plan.aggregation:
-        for row in _override_rows(plan):
-            yield row if quote is None else [quote(cell) for cell in row]
+        yield from whole(_override_rows(plan))
         return
     summed = (
         not plan.row_names
@@ -673,8 +710,7 @@ def analytics_rows(
         or any(len(plan.items[name]) > 1 for name in plan.filter_names)
     )
     if summed:
-        for row in analytics_rows_summed(plan):
-            yield row if quote is None else [quote(cell) for cell in row]
+        yield from whole(analytics_rows_summed(plan))
         return
     indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
     stream = "ou" in plan.row_names and plan.cells > ORDERED_CELLS
@@ -686,7 +722,7 @@ def analytics_rows(
     }
     figures: Figures = {}
     estimated: set[tuple[int, int, int]] = set()
-    texts: dict[Decimal, str] = {}  # an amount → its text as written, for the request
+    texts = _Texts(same)  # an amount → its text as written, for the request
     offset = 0
     for batch in grid_batches(unit_list):
         found, marked = grid_figures(batch, period_list, readable)
@@ -695,13 +731,32 @@ def analytics_rows(
         offset += len(batch)
         if stream:
             yield from _direct_rows(
-                plan, idents, figures, estimated, range(offset - len(batch), offset), same, texts
+                plan,
+                idents,
+                figures,
+                estimated,
+                range(offset - len(batch), offset),
+                texts,
+                prefix,
             )
             figures, estimated = {}, set()
     if not stream:
         yield from _direct_rows(
-            plan, idents, figures, estimated, range(len(unit_list)), same, texts
+            plan, idents, figures, estimated, range(len(unit_list)), texts, prefix
         )
+
+
+class _Texts(dict[Decimal, str]):
+    """An amount → its text as written (`_number`, then the writer's quoting), each amount
+    formatted once per request: equal amounts (1.0 and 1.00 included) are written alike."""
+
+    def __init__(self, quote: Callable[[str], str]) -> None:
+        super().__init__()
+        self.quote = quote
+
+    def __missing__(self, amount: Decimal) -> str:
+        text = self[amount] = self.quote(_number(amount))
+        return text
 
 
 def _direct_rows(
@@ -710,13 +765,16 @@ def _direct_rows(
     figures: Figures,
     estimated: set[tuple[int, int, int]],
     unit_range: range,
-    quote: Callable[[str], str],
-    texts: dict[Decimal, str],
-) -> Iterator[list[str]]:
-    """One row per cell with figures, in the order of the product of the row dimensions.
+    texts: _Texts,
+    prefix: Callable[[list[str]], str] | None,
+) -> Iterator[list[Any]]:
+    """One row per cell with figures, in the order of the product of the row dimensions,
+    a chunk per item of the outer row dimensions (see `_row_chunks`).
 
     The outer row dimensions are walked as a product; along the innermost one, the cells'
-    figures are looked up in one list, so an empty cell costs one test.
+    figures are looked up in one list, so an empty cell costs one test. A chunk is built in
+    one comprehension unless one of the batch's figures is an estimate (then row by row,
+    to list the estimated cells).
     """
     indicators, period_list, unit_list = (plan.items[n] for n in ("dx", "pe", "ou"))
     ranges = {"dx": range(len(indicators)), "pe": range(len(period_list)), "ou": unit_range}
@@ -724,13 +782,14 @@ def _direct_rows(
     unit_pks = [u.pk for u in unit_list]
     period_pks = [p.pk for p in period_list]
     indicator_pks = [i.pk for i in indicators]
+    inner_range = ranges[inner]
+    names = idents[inner][inner_range.start : inner_range.stop]
     # The cells along the inner dimension, kept for each item of the other one.
     along: dict[int, list[dict[int, tuple[Decimal, int]] | None]] = {}
-    for prefix in itertools.product(*(ranges[n] for n in outer)):
+    for at_prefix in itertools.product(*(ranges[n] for n in outer)):
         at = {"dx": 0, "pe": 0, "ou": 0}  # a filter: its only item
-        at.update(zip(outer, prefix, strict=True))
-        head = [idents[n][i] for n, i in zip(outer, prefix, strict=True)]
-        inner_range = ranges[inner]
+        at.update(zip(outer, at_prefix, strict=True))
+        head = [idents[n][i] for n, i in zip(outer, at_prefix, strict=True)]
         cells: Iterable[dict[int, tuple[Decimal, int]] | None]
         pks: Iterable[int]
         if inner == "ou":
@@ -748,27 +807,37 @@ def _direct_rows(
         else:
             cells = itertools.repeat(figures.get((unit_pks[at["ou"]], period_pks[at["pe"]])))
             pks = indicator_pks
-        names = idents[inner]
         if len(texts) > NUMBER_TEXTS:
             texts.clear()
-        for i, cell, pk in zip(inner_range, cells, pks, strict=False):
-            if cell is None:
-                continue
-            figure = cell.get(pk)
-            if figure is None or not figure[1]:
-                continue
-            if estimated:
+        if estimated:
+            chunk = []
+            for i, cell, pk in zip(inner_range, cells, pks, strict=False):
+                figure = None if cell is None else cell.get(pk)
+                if figure is None or not figure[1]:
+                    continue
                 at[inner] = i
                 if (unit_pks[at["ou"]], period_pks[at["pe"]], pk) in estimated:
                     plan.estimates.append(
                         "|".join(plan.ident(n, plan.items[n][at[n]]) for n in ("dx", "pe", "ou"))
                     )
-            plan.height += 1
-            # Equal amounts (1.0 and 1.00 included) are written alike: each is formatted once.
-            text = texts.get(figure[0])
-            if text is None:
-                text = texts[figure[0]] = quote(_number(figure[0]))
-            yield [*head, names[i], text]
+                row = [*head, names[i - inner_range.start], texts[figure[0]]]
+                chunk.append(row if prefix is None else "[" + ", ".join(row) + "]")
+        elif prefix is None:
+            chunk = [
+                [*head, name, texts[figure[0]]]
+                for name, cell, pk in zip(names, cells, pks, strict=False)
+                if cell is not None and (figure := cell.get(pk)) is not None and figure[1]
+            ]
+        else:
+            opening = prefix(head)
+            chunk = [
+                f"{opening}{name}, {texts[figure[0]]}]"
+                for name, cell, pk in zip(names, cells, pks, strict=False)
+                if cell is not None and (figure := cell.get(pk)) is not None and figure[1]
+            ]
+        if chunk:
+            plan.height += len(chunk)
+            yield chunk
 
 
 def analytics_rows_summed(plan: AnalyticsPlan) -> Iterator[list[str]]:
@@ -1028,6 +1097,7 @@ __all__ = [
     "AnalyticsPlan",
     "ReportingRate",
     "analytics_grid",
+    "analytics_json_rows",
     "analytics_plan",
     "analytics_rows",
     "analytics_rows_summed",

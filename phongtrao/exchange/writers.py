@@ -16,7 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from phongtrao import periods
-from phongtrao.analytics.query import AnalyticsPlan, analytics_rows
+from phongtrao.analytics.query import AnalyticsPlan, analytics_json_rows, analytics_rows
 from phongtrao.exchange.formats import (
     ADX_NAMESPACE,
     DEFAULT_COC_CODE,
@@ -215,14 +215,6 @@ def datavalueset_write(
 ANALYTICS_PIECE_ROWS = 2000
 
 
-def json_string(text: str) -> str:
-    """A string as JSON (`ensure_ascii=False`), for cells of analytics rows: a number's
-    text ("-12.5") needs no escaping and is quoted directly."""
-    if text.lstrip("-").replace(".", "", 1).isdigit():
-        return f'"{text}"'
-    return json.dumps(text, ensure_ascii=False)
-
-
 def analytics_write_json(plan: AnalyticsPlan, *, skip_data: bool = False) -> Iterator[str]:
     """DHIS2's analytics answer as JSON pieces: `headers`, `rows` streamed as they are read,
     then `metaData` (which lists the estimated cells met on the way), `height`, `width`.
@@ -234,10 +226,10 @@ def analytics_write_json(plan: AnalyticsPlan, *, skip_data: bool = False) -> Ite
     if not skip_data:
         first = True
         piece: list[str] = []
-        # Each identifier is encoded once (`quote`); a row is then joined as
-        # `json.dumps(row, ensure_ascii=False)` writes it.
-        for row in analytics_rows(plan, quote=json_string):
-            piece.append("[" + ", ".join(row) + "]")
+        # Rows as `json.dumps(row, ensure_ascii=False)` writes them, each identifier encoded
+        # once per request; sent in pieces of about `ANALYTICS_PIECE_ROWS` rows.
+        for chunk in analytics_json_rows(plan):
+            piece += chunk
             if len(piece) >= ANALYTICS_PIECE_ROWS:
                 yield ("" if first else ",") + ",".join(piece)
                 first, piece = False, []
