@@ -256,15 +256,17 @@ def _descendants(unit_ids: Sequence[int]) -> list[tuple[int, int]]:
 
 
 # PostgreSQL: one probe of the (unit, period, indicator) index per (unit, period) asked,
-# reading that pair's rows together (the rebuild writes them in the index's order); the
-# indicators are filtered on the rows read (`+ 0` keeps them out of the probe, which would
-# otherwise descend the index once per indicator). SQLite probes the index by itself.
+# reading that pair's rows together (the rebuild writes them in the index's order),
+# bounded by the smallest and largest indicator asked; the indicators are filtered on the
+# rows read (`+ 0` keeps the list out of the probe, which would otherwise descend the
+# index once per indicator). SQLite probes the index by itself.
 ROLLUP_PROBE = """
 SELECT r.unit_id, r.period_id, r.indicator_id, r.value, r.count
 FROM unnest(%s::bigint[]) AS u(id) CROSS JOIN unnest(%s::bigint[]) AS q(id)
 CROSS JOIN LATERAL (
     SELECT r.unit_id, r.period_id, r.indicator_id, r.value, r.count FROM analytics_rollup r
-    WHERE r.unit_id = u.id AND r.period_id = q.id AND r.indicator_id + 0 = ANY(%s::bigint[])
+    WHERE r.unit_id = u.id AND r.period_id = q.id AND r.indicator_id BETWEEN %s AND %s
+    AND r.indicator_id + 0 = ANY(%s::bigint[])
     OFFSET 0
 ) r
 """
@@ -278,7 +280,8 @@ def _rollup_sums(
     indicator_ids = [i.pk for i in raw]
     params: Sequence[Any]
     if connection.vendor == "postgresql":
-        sql, params = ROLLUP_PROBE, [list(unit_ids), period_ids, indicator_ids]
+        bounds = [min(indicator_ids, default=0), max(indicator_ids, default=0)]
+        sql, params = ROLLUP_PROBE, [list(unit_ids), period_ids, *bounds, indicator_ids]
     else:
         rows = Rollup.objects.filter(
             unit_id__in=list(unit_ids), period_id__in=period_ids, indicator_id__in=indicator_ids
