@@ -287,15 +287,19 @@ def _rollup_sums(
             unit_id__in=list(unit_ids), period_id__in=period_ids, indicator_id__in=indicator_ids
         ).values_list("unit_id", "period_id", "indicator_id", "value", "count")
         sql, params = rows.query.sql_with_params()
-    # The rows as the driver gives them (tuples, no model layer), a chunk at a time.
+    # The rows as the driver gives them (tuples, no model layer), a chunk at a time; the
+    # rows of a (unit, period) come one after another, so its cell is looked up once.
+    exact = connection.vendor == "postgresql"  # Decimals already
+    key: tuple[int, int] | None = None
+    cell: dict[int, tuple[Decimal, int]] = {}
     with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(10000):
             for unit_id, period_id, indicator_id, value, count in chunk:
-                result.setdefault((unit_id, period_id), {})[indicator_id] = (
-                    value if isinstance(value, Decimal) else Decimal(str(value)),
-                    count,
-                )
+                if key != (unit_id, period_id):
+                    key = (unit_id, period_id)
+                    cell = result.setdefault(key, {})
+                cell[indicator_id] = (value if exact else Decimal(str(value)), count)
     return result
 
 
