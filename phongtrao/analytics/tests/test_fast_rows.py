@@ -3,6 +3,7 @@ path (an accumulator of `Total`s) and the naive sum, on random trees, values and
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phongtrao.actors import SYSTEM
-from phongtrao.analytics.query import analytics_plan, analytics_rows, analytics_rows_summed
+from phongtrao.analytics.query import (
+    analytics_json_rows,
+    analytics_plan,
+    analytics_rows,
+    analytics_rows_summed,
+)
 from phongtrao.analytics.selectors import unit_totals_naive
 from phongtrao.analytics.selectors.base import formula_expr
 from phongtrao.analytics.selectors.grid import grid_figures, grid_totals
@@ -87,6 +93,11 @@ def test_direct_rows_equal_the_general_path_and_the_naive_sum(
 
     assert rows == list(analytics_rows_summed(general))
     assert fast.height == general.height == len(rows)
+    # The JSON writer's rows: each as `json.dumps` writes it, in the same order.
+    written = analytics_plan(**params)
+    lines = [line for chunk in analytics_json_rows(written) for line in chunk]
+    assert lines == [json.dumps(row, ensure_ascii=False) for row in rows]
+    assert written.height == len(rows)
     by_uid = {u.uid: u for u in units}
     by_indicator = {i.uid: i for i in wanted}
     names = [n for n in order if n != filtered]
