@@ -139,4 +139,4 @@ def install() -> None:
 
     BaseDatabaseCreation.serialize_db_to_string = serialize_by_copy  # type: ignore[method-assign]
     BaseDatabaseCreation.deserialize_db_from_string = deserialize_by_copy  # type: ignore[method-assign]
-    DatabaseOperations.sql_flush = delete_filled  # type: ignore[method-assign]
+    DatabaseOperations.sql_flush = delete_filled  # type: ignore[method-assign, assignment]
