@@ -26,6 +26,7 @@ from phongtrao.members.names import name_clean, name_key
 from phongtrao.members.services import MemberData, member_data_check
 from phongtrao.orgs.models import Level, Unit
 from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, cell_safe, xlsx_open
+from phongtrao.vn import format_date_short
 
 MAX_ROWS = 20_000
 MAX_COLUMNS = 40
@@ -311,12 +312,12 @@ def _row_check(
 
 EXPORT_COLUMNS: dict[str, tuple[str, Any]] = {
     "full_name": ("Họ và tên", lambda m: m.full_name),
-    "birth_date": ("Ngày sinh", lambda m: m.birth_date.strftime("%d/%m/%Y")),
+    "birth_date": ("Ngày sinh", lambda m: format_date_short(m.birth_date)),
     "ethnicity": ("Dân tộc", lambda m: m.get_ethnicity_display()),
     "religion": ("Tôn giáo", lambda m: m.get_religion_display()),
     "occupation": ("Nghề nghiệp", lambda m: m.get_occupation_display()),
     "address": ("Địa chỉ", lambda m: m.address),
-    "join_date": ("Ngày vào Hội", lambda m: m.join_date.strftime("%d/%m/%Y")),
+    "join_date": ("Ngày vào Hội", lambda m: format_date_short(m.join_date)),
     "unit": ("Chi hội", lambda m: m.unit.name),
     "card_number": ("Số thẻ", lambda m: m.card_number),
     "status": ("Tình trạng", lambda m: m.get_status_display()),
