@@ -721,17 +721,9 @@ def _metadata_view(plural: str) -> Any:
             answer = metadata_list(
                 user=user,
                 plural=plural,
-                fields=fields,
-                filters=request.GET.getlist("filter"),
+                **_list_parameters(request),
                 level=level,
                 edition=request.GET.get("edition"),
-                paging=flag(request, "paging", default=True),
-                page=request.GET.get("page"),
-                page_size=request.GET.get("pageSize"),
-                base_url=request.build_absolute_uri(request.path),
-                link_params=_pairs(request),
-                orders=request.GET.getlist("order"),
-                root_junction=request.GET.get("rootJunction") or "AND",
                 units=UnitOptions(
                     user_only=own,
                     query=request.GET.get("query", ""),
@@ -758,6 +750,22 @@ def _metadata_view(plural: str) -> Any:
 
     view.__name__ = view.__qualname__ = f"metadata_{plural}"
     return view
+
+
+def _list_parameters(request: HttpRequest) -> dict[str, Any]:
+    """What a metadata list reads of the request (fields, filters, paging, order), as
+    `metadata_list`'s arguments: one reading for every list, tokens included."""
+    return {
+        "fields": request.GET.get("fields"),
+        "filters": request.GET.getlist("filter"),
+        "paging": flag(request, "paging", default=True),
+        "page": request.GET.get("page"),
+        "page_size": request.GET.get("pageSize"),
+        "base_url": request.build_absolute_uri(request.path),
+        "link_params": _pairs(request),
+        "orders": request.GET.getlist("order"),
+        "root_junction": request.GET.get("rootJunction") or "AND",
+    }
 
 
 def _pairs(request: HttpRequest) -> list[tuple[str, str]]:
@@ -825,19 +833,7 @@ def api_tokens(request: HttpRequest, user: Any, extension: str = "") -> HttpResp
             return message(409, refusal)
         try:
             return json_response(
-                metadata_list(
-                    user=user,
-                    plural="apiToken",
-                    fields=request.GET.get("fields"),
-                    filters=request.GET.getlist("filter"),
-                    paging=flag(request, "paging", default=True),
-                    page=request.GET.get("page"),
-                    page_size=request.GET.get("pageSize"),
-                    base_url=request.build_absolute_uri(request.path),
-                    link_params=_pairs(request),
-                    orders=request.GET.getlist("order"),
-                    root_junction=request.GET.get("rootJunction") or "AND",
-                )
+                metadata_list(user=user, plural="apiToken", **_list_parameters(request))
             )
         except MetadataError as error:
             return message(409, str(error))
