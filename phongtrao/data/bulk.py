@@ -172,6 +172,38 @@ def _units_filter(unit_ids: set[int]) -> Q:
     return Q(unit_id__gte=min(unit_ids), unit_id__lte=max(unit_ids))
 
 
+def _audit_row(
+    item: BulkValue, action: str, old: Any, version: int, user_id: Any, now: Any, source: str
+) -> tuple[Any, ...]:
+    """The audit row of one written value, in AUDIT_COLUMNS' order."""
+    return (
+        item.indicator.id,
+        item.unit_id,
+        item.period.id,
+        action,
+        old,
+        item.value,
+        version,
+        user_id,
+        now,
+        source,
+    )
+
+
+def _change(item: BulkValue, old: Any) -> Change:
+    """The roll-ups' change for one written value (from `old` to the item's value)."""
+    indicator = item.indicator
+    return Change(
+        item.unit_id,
+        item.unit_path,
+        indicator.id,
+        indicator.time_aggregation,
+        item.period,
+        old,
+        item.value,
+    )
+
+
 def _write_chunk(
     chunk: list[BulkValue],
     offset: int,
@@ -259,26 +291,13 @@ def _write_chunk(
             state[key] = settled[holds[0]] = holds
             if action == "F":
                 continue
-            audits.append(
-                (indicator.id, item.unit_id, period.id, action, old, item.value, holds[2])
-                + (user_id, now, source)
-            )
+            audits.append(_audit_row(item, action, old, holds[2], user_id, now, source))
             if key in change_at:
                 position = change_at[key]
                 changes[position] = changes[position]._replace(new=item.value)
             else:
                 change_at[key] = len(changes)
-                changes.append(
-                    Change(
-                        item.unit_id,
-                        item.unit_path,
-                        indicator.id,
-                        indicator.time_aggregation,
-                        period,
-                        old,
-                        item.value,
-                    )
-                )
+                changes.append(_change(item, old))
             continue
         if stored is not None:
             state[key] = stored
@@ -328,32 +347,9 @@ def _write_chunk(
             state[key] = (stored[0], item.value, stored[2] + 1, item.follow_up)
             action, old, version = AuditAction.UPDATE, stored[1], stored[2] + 1
             result.updated += 1
-        audits.append(
-            (
-                indicator.id,
-                item.unit_id,
-                period.id,
-                action,
-                old,
-                item.value,
-                version,
-                user_id,
-                now,
-                source,
-            )
-        )
+        audits.append(_audit_row(item, action, old, version, user_id, now, source))
         change_at[key] = len(changes)
-        changes.append(
-            Change(
-                item.unit_id,
-                item.unit_path,
-                indicator.id,
-                indicator.time_aggregation,
-                item.period,
-                old,
-                item.value,
-            )
-        )
+        changes.append(_change(item, old))
     if result.problems and atomic:
         return  # the whole import will be refused: don't spend time writing
     _insert("data_datavalue", DATAVALUE_COLUMNS, inserts)
