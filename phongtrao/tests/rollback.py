@@ -119,12 +119,17 @@ def install() -> None:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        # Foreign keys are checked at commit (Django makes them deferrable), when the rows
-        # that pointed to a deleted one are gone too. Never an empty list: the flush command
-        # writes post_migrate's rows again only after SQL ran, as after a TRUNCATE.
+        # Every row of every table goes, so no key can dangle: the keys' and the other
+        # triggers (data_datavalue's keys are checked by statement triggers that a delete
+        # in the wrong order would trip) are off for the flush's transaction, as TRUNCATE
+        # fires none. Never an empty list: the flush command writes post_migrate's rows again
+        # only after SQL ran, as after a TRUNCATE.
         filled = tables_with_rows(self.connection, tables)
         quote = self.quote_name
-        return ["SET CONSTRAINTS ALL DEFERRED;", *(f"DELETE FROM {quote(t)};" for t in filled)]
+        return [
+            "SET LOCAL session_replication_role = replica;",
+            *(f"DELETE FROM {quote(t)};" for t in filled),
+        ]
 
     def serialize_by_copy(self: BaseDatabaseCreation) -> str:
         if self.connection.vendor not in ("sqlite", "postgresql"):  # pragma: no cover
