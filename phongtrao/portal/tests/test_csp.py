@@ -34,3 +34,60 @@ def test_portal_scripts_run_under_the_policy(portal, live_server, browser_page):
     assert page.evaluate("document.documentElement.className") == "js"
     page.goto(live_server.url + portal["seed"].url)
     assert not [text for text in console if "Content Security Policy" in text], console
+
+
+@pytest.mark.parametrize("path", ["/", "/rss/", "/cms/pages/", "/admin/"])
+@pytest.mark.parametrize("nonce", [True, False])
+@pytest.mark.parametrize("report_only", [False, True])
+def test_the_policy_built_once_is_the_one_django_csp_builds(settings, path, nonce, report_only):
+    """config/csp.py keeps the built header (the nonce marked): the same as django-csp's."""
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.csp import ProjectCSPMiddleware
+
+    if report_only:
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+            "DIRECTIVES": {"default-src": ["'none'"], "report-uri": "/csp-report/"}
+        }
+    middleware = ProjectCSPMiddleware(lambda request: HttpResponse())
+
+    def headers(process):
+        request = RequestFactory().get(path)
+        middleware.process_request(request)
+        if nonce:
+            request._csp_nonce = "bm9uY2Utb2YtdGhlLXRlc3Q="
+        response = process(request, HttpResponse())
+        return (
+            response.get("Content-Security-Policy"),
+            response.get("Content-Security-Policy-Report-Only"),
+        )
+
+    built_once = headers(middleware.process_response)
+    # django-csp's own, building the header each time (with the project's admin exception).
+    each_time = headers(lambda r, response: CSPMiddleware.process_response(middleware, r, response))
+    headers = [built_once, each_time]
+    assert headers[0] == headers[1]
+    assert headers[0][0] and "\x00" not in headers[0][0]
+    assert ("'nonce-bm9uY2Utb2YtdGhlLXRlc3Q='" in headers[0][0]) == (
+        nonce and path in ("/", "/rss/")
+    )
+    assert bool(headers[0][1]) == report_only
+
+
+def test_a_view_changing_the_policy_still_gets_its_own(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from config.csp import ProjectCSPMiddleware
+
+    @csp_update({"img-src": ["https://anh.example"]})
+    def view(request):
+        return HttpResponse()
+
+    middleware = ProjectCSPMiddleware(view)
+    request = rf.get("/")
+    middleware.process_request(request)
+    response = middleware.process_response(request, view(request))
+    assert "https://anh.example" in response["Content-Security-Policy"]
