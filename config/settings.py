@@ -75,7 +75,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a body larger than its endpoint allows is refused before anything reads it.
+    # First: a guest's GET of a page the guests' cache holds is answered at once, as the rest
+    # of the chain answered it last time (phongtrao/portal/fastpath.py); nothing else.
+    "phongtrao.portal.fastpath.GuestHitsMiddleware",
+    # Then: a body larger than its endpoint allows is refused before anything reads it.
     "config.limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (config/csp.py: the admin sites' exception).

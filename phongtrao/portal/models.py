@@ -298,6 +298,15 @@ def article_at(url_path: str, generation: str = "") -> ArticlePage | None:
     return article
 
 
+def article_known(url_path: str, generation: str) -> tuple[bool, ArticlePage | None]:
+    """(True, what `article_at` would return) when it would return it without a query, else
+    (False, None): the fast path (`phongtrao.portal.fastpath`) runs no query."""
+    hit = _articles.get(url_path)
+    if hit is not None and time.monotonic() - hit[0] < state_seconds() and hit[1] == generation:
+        return True, hit[3]
+    return False, None
+
+
 def articles_forget() -> None:
     _articles.clear()
 

@@ -35,6 +35,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -113,6 +114,20 @@ def generation_from_database() -> str:
         token = rows.get_or_create(pk=1, defaults={"token": new_generation(moved=False)})[0].token
     _database_generation["value"] = (now, token)
     return token
+
+
+def generation_known(request: HttpRequest) -> str | None:
+    """The pages' generation as `generation(request)` would give it, or None where that would
+    run a query (this process's reading of the database's row is older than
+    `generation_seconds()`): the fast path (`phongtrao.portal.fastpath`) runs none."""
+    known: str | None = getattr(request, "_portal_generation", None)
+    if known is not None:
+        return known
+    if not shared(page_cache()):
+        read = _database_generation.get("value")
+        if read is None or time.monotonic() - read[0] >= generation_seconds():
+            return None
+    return generation(request)
 
 
 def generation(request: HttpRequest | None = None) -> str:
@@ -200,14 +215,20 @@ def parts_of(html: str) -> list[str]:
     return _PLACEHOLDERS.split(html)
 
 
-def fill(parts: list[str], request: HttpRequest, values: Mapping[str, str] | None = None) -> str:
-    """The page with this request's bits in its placeholders; `values` has the article's."""
+def fill(
+    parts: list[str],
+    request: HttpRequest,
+    values: Mapping[str, str] | None = None,
+    sidebar: str | None = None,
+) -> str:
+    """The page with this request's bits in its placeholders; `values` has the article's,
+    `sidebar` the side blocks when the caller has them already."""
     filled = parts.copy()
     token = ""
     for index in range(1, len(filled), 2):
         name = filled[index]
         if name == SIDEBAR_PLACEHOLDER:
-            filled[index] = sidebar_html()
+            filled[index] = sidebar if sidebar is not None else sidebar_html()
         elif name == CSRF_PLACEHOLDER:
             # One masked token for the page's forms (each masking draws 32 random characters).
             token = token or get_token(request)
@@ -221,6 +242,38 @@ def fill(parts: list[str], request: HttpRequest, values: Mapping[str, str] | Non
 
 Kept = tuple[list[tuple[str, str]], list[str]]  # a cached page: its headers, its parts
 
+# What the fast path (`phongtrao.portal.fastpath`) must find unchanged in this process's memos
+# before it serves a page again: (kind, url_path, extra). "view": a view of the portal's own
+# (search, RSS, sitemap, print); "page": a page of the tree at `url_path` ("" for a site's
+# home) that is no article; "article": the article at `url_path`, kept under `extra`.
+Conditions = tuple[str, str, str]
+VIEW: Conditions = ("view", "", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A guest's page as this request's slow path served it from the guests' cache (or kept
+    it there): for the fast path to serve the next request of the address the same way."""
+
+    key: str
+    generation: str
+    parts: list[str]
+    conditions: Conditions
+
+
+def served(request: HttpRequest) -> Served | None:
+    """What the guests' cache gave this request, if it gave it anything."""
+    return getattr(request, "_portal_served", None)
+
+
+def _note_served(
+    request: HttpRequest, key: str, parts: list[str], conditions: Conditions | None
+) -> None:
+    if conditions is not None:
+        request._portal_served = Served(  # type: ignore[attr-defined]
+            key, generation(request), parts, conditions
+        )
+
 
 def cached(request: HttpRequest, extra: str = "") -> Kept | None:
     """The guests' cached page of the request (see guest_cacheable), or None."""
@@ -229,7 +282,12 @@ def cached(request: HttpRequest, extra: str = "") -> Kept | None:
 
 
 def response_from(
-    kept: Kept, request: HttpRequest, values: Mapping[str, str] | None = None
+    kept: Kept,
+    request: HttpRequest,
+    values: Mapping[str, str] | None = None,
+    *,
+    extra: str = "",
+    conditions: Conditions | None = None,
 ) -> HttpResponse:
     """The response of a cached page, filled for this request."""
     headers, parts = kept
@@ -238,6 +296,7 @@ def response_from(
         response[name] = value
     response["X-Portal-Cache"] = "hit"
     patch_vary_headers(response, ["Cookie"])
+    _note_served(request, page_key(request, extra), parts, conditions)
     return response
 
 
@@ -247,15 +306,17 @@ def for_guest(
     *,
     extra: str = "",
     values: Mapping[str, str] | None = None,
+    conditions: Conditions | None = VIEW,
 ) -> HttpResponseBase:
     """The response of `render()`, from the guests' page cache when the request is a guest's
     (see guest_cacheable); rendered and kept there when missing. Any response rendered with
-    placeholders is filled before it leaves; only a 200 page is kept."""
+    placeholders is filled before it leaves; only a 200 page is kept. `conditions`: what the
+    fast path must check before it serves the page again (None: it does not)."""
     if not guest_cacheable(request):
         return render()
     kept = cached(request, extra)
     if kept is not None:
-        return response_from(kept, request, values)
+        return response_from(kept, request, values, extra=extra, conditions=conditions)
     cache = page_cache()
     key = page_key(request, extra)
     # Only this rendering leaves placeholders: not an error page rendered after it.
@@ -277,6 +338,7 @@ def for_guest(
     ):
         headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
         cache.set(key, (headers, parts), page_seconds())
+        _note_served(request, key, parts, conditions)
     response.content = fill(parts, request, values).encode(response.charset)
     response["X-Portal-Cache"] = "miss"
     patch_vary_headers(response, ["Cookie"])

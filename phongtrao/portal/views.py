@@ -136,12 +136,28 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
     request._wagtail_site = site  # type: ignore[attr-defined]
     if check_restrictions or site is None or not pagecache.guest_cacheable(request):
         return _serve_page(request, path, check_restrictions)
+    url_path = site.root_page.url_path + path if path else ""
     if path:
-        article = article_at(site.root_page.url_path + path, pagecache.generation(request))
+        article = article_at(url_path, pagecache.generation(request))
         request._portal_article_at = article  # type: ignore[attr-defined]  # for route
         if article is not None:
+            request._portal_url_path = url_path  # type: ignore[attr-defined]  # for article_serve
             return _serve_page(request, path, False)
-    return pagecache.for_guest(request, lambda: _serve_page(request, path, False))
+    return pagecache.for_guest(
+        request, lambda: _serve_page(request, path, False), conditions=("page", url_path, "")
+    )
+
+
+def sites_known(request: HttpRequest, generation: str) -> bool:
+    """Whether `serve` would find, without a query, the request's site as this process kept
+    it under this generation, and no page with a view restriction: what the fast path
+    (`phongtrao.portal.fastpath`) checks before it serves a page of the tree again."""
+    return (
+        time.monotonic() - _sites.get("checked", -math.inf) < state_seconds()
+        and _sites.get("generation") == generation
+        and _sites.get("restricted") is False
+        and _sites.get((split_domain_port(request.get_host())[0], request.get_port())) is not None
+    )
 
 
 def _serve_page(request: HttpRequest, path: str, check_restrictions: bool) -> HttpResponseBase:
@@ -323,11 +339,18 @@ def article_context(request: HttpRequest, article: ArticlePage) -> dict[str, Any
     return {"counters": counters, "article_html": mark_safe(html)}  # noqa: S308
 
 
-def _article_extra(article: ArticlePage, counters: Counters) -> str:
+def article_extra(article: ArticlePage, counters: Counters) -> str:
     """What the article's key in the guests' cache carries besides its address: its published
     version and its approved comments' version."""
     stamp = article.last_published_at.timestamp() if article.last_published_at else 0
     return f"{article.pk}:{stamp}:{counters.comments_version}"
+
+
+def _conditions(request: HttpRequest, extra: str) -> pagecache.Conditions | None:
+    """What the fast path checks before it serves this article again: its address in the
+    tree (as `serve` looked it up) and its key's `extra`; None when reached another way."""
+    url_path: str | None = getattr(request, "_portal_url_path", None)
+    return None if url_path is None else ("article", url_path, extra)
 
 
 def article_from_cache(request: HttpRequest, article: ArticlePage) -> HttpResponseBase | None:
@@ -336,11 +359,14 @@ def article_from_cache(request: HttpRequest, article: ArticlePage) -> HttpRespon
     No query while this process knows the article's counters (see selectors.article_counters)
     and counts in batches."""
     read = selectors.article_counters(article.pk)
-    kept = pagecache.cached(request, _article_extra(article, read))
+    extra = article_extra(article, read)
+    kept = pagecache.cached(request, extra)
     if kept is None:
         return None
     counters = article_count_view(request, article, read)
-    response = pagecache.response_from(kept, request, article_values(counters))
+    response = pagecache.response_from(
+        kept, request, article_values(counters), extra=extra, conditions=_conditions(request, extra)
+    )
     article_remember_seen(request, response, article)
     return response
 
@@ -357,8 +383,13 @@ def article_serve(
         if response is not None:
             return response
     counters = article_count_view(request, article)
+    extra = article_extra(article, counters)
     response = pagecache.for_guest(
-        request, render, extra=_article_extra(article, counters), values=article_values(counters)
+        request,
+        render,
+        extra=extra,
+        values=article_values(counters),
+        conditions=_conditions(request, extra),
     )
     article_remember_seen(request, response, article)
     return response

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from wagtail.models import Page, Site
 
 from phongtrao.jobs.worker import tasks_run_pending
+from phongtrao.portal import fastpath
 from phongtrao.portal.models import (
     ArticlePage,
     CategoryPage,
@@ -35,11 +36,13 @@ def empty_cache():
     site_cache_clear()
     articles_forget()
     counters_forget()
+    fastpath.forget()
     yield
     cache.clear()
     site_cache_clear()
     articles_forget()
     counters_forget()
+    fastpath.forget()
 
 
 def publish(parent, page):
@@ -59,6 +62,7 @@ def portal(db):
     site_cache_clear()
     articles_forget()
     counters_forget()
+    fastpath.forget()
     root = Page.get_first_root_node()
     home = HomePage(title="Hội LHPN tỉnh Thử", slug="trang-chu")
     root.add_child(instance=home)

@@ -32,6 +32,12 @@ register = template.Library()
 SIDEBAR_PLACEHOLDER = "<!--@@TRAFFIC_SIDEBAR@@-->"
 
 
+def sidebar_cached() -> str | None:
+    """The side blocks when their cache has them (None otherwise: nothing rendered)."""
+    html: str | None = cache.get(SIDEBAR_CACHE_KEY)
+    return html
+
+
 def sidebar_html() -> str:
     """The side blocks, rendered once per few seconds for everyone."""
     html: str | None = cache.get(SIDEBAR_CACHE_KEY)
