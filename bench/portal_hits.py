@@ -84,6 +84,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="each page this many times")
     parser.add_argument("--pages", default="", help="comma-separated names (default: all)")
     parser.add_argument("--prepare", action="store_true", help="migrate and load the demo")
+    parser.add_argument(
+        "--handler",
+        choices=("project", "django"),
+        default="project",
+        help="config.wsgi's application, or Django's own WSGIHandler",
+    )
     args = parser.parse_args()
     root = Path.cwd()
     sys.path.insert(0, str(root))
@@ -106,7 +112,12 @@ def main() -> None:
         pages = {name: pages[name] for name in args.pages.split(",")}
     from django.db import connections
 
-    from config.wsgi import application
+    if args.handler == "django":
+        from django.core.handlers.wsgi import WSGIHandler
+
+        application: Any = WSGIHandler()
+    else:
+        from config.wsgi import application
 
     queries = [0]
 
@@ -133,6 +144,7 @@ def main() -> None:
                 "hits": round(hits / args.repeat, 3),
                 "queries": queries[0],
                 "tree": str(root),
+                "handler": args.handler,
                 "load": os.getloadavg()[0],
             }
             print(json.dumps(record), flush=True)

@@ -30,14 +30,19 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler, get_script_name
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import set_script_prefix
 
+from phongtrao.batched import BUFFERS, batching
 from phongtrao.portal import pagecache, views
 from phongtrao.portal.models import ArticlePage, Counters, article_known, counters_known
 from phongtrao.portal.traffic.middleware import VISITOR_COOKIE, counted_page, visit_count
@@ -205,17 +210,83 @@ def _response(
 
 
 class GuestHitsMiddleware:
-    """First in MIDDLEWARE: a guest's cache hit answered at once (`hit`); otherwise the
-    usual way, whose page, when it came from the guests' cache, is kept for the next
-    (`remember`)."""
+    """First in MIDDLEWARE: a guest's cache hit answered at once (`hit`), unless the handler
+    tried already; otherwise the usual way, whose page, when it came from the guests' cache,
+    is kept for the next (`remember`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response: HttpResponseBase | None = hit(request)
-        if response is not None:
-            return response
+        if not getattr(request, "_portal_fast_tried", False):
+            answered: HttpResponseBase | None = hit(request)
+            if answered is not None:
+                return answered
         response = self.get_response(request)
         remember(request, response)
+        return response
+
+
+class _Answer:
+    """A hit's body for the server; when the server closes it, Django's `request_finished`
+    is sent only if a batch of counts is due (it writes it), as the slow path's would."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter((self.body,))
+
+    def close(self) -> None:
+        if any(buffer.due() for buffer in BUFFERS):
+            request_finished.send(sender=GuestHitsHandler)
+
+
+class GuestHitsHandler(WSGIHandler):
+    """Django's WSGI handler, answering a guest's cache hit before anything else: before
+    `request_started` (the connections' checks) and the middleware chain, since a hit runs no
+    query when counts are written in batches (`phongtrao.batched`; with COUNTS_FLUSH_SECONDS
+    0 a hit writes its counts, and is answered by `GuestHitsMiddleware` instead)."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not batching() or environ.get("REQUEST_METHOD") != "GET":
+            return super().__call__(environ, start_response)
+        set_script_prefix(get_script_name(environ))
+        request = self.request_class(environ)
+        try:
+            response = hit(request)
+        except Exception:  # noqa: BLE001  # the usual way answers it (a host not allowed: 400)
+            response = None
+        if response is None:
+            request._portal_fast_tried = True  # type: ignore[attr-defined]
+            return self._usual(request, environ, start_response)
+        start_response(
+            f"{response.status_code} {response.reason_phrase}",
+            [
+                *response.items(),
+                *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()),
+            ],
+        )
+        return _Answer(response.content)
+
+    def _usual(
+        self, request: HttpRequest, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
+        """WSGIHandler.__call__ with the request already made."""
+        request_started.send(sender=self.__class__, environ=environ)
+        response = self.get_response(request)
+        response._handler_class = self.__class__  # type: ignore[attr-defined]
+        start_response(
+            f"{response.status_code} {response.reason_phrase}",
+            [
+                *response.items(),
+                *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()),
+            ],
+        )
+        if getattr(response, "file_to_stream", None) is not None and environ.get(
+            "wsgi.file_wrapper"
+        ):
+            # As Django does: the server closes the wrapper, which closes the response.
+            response.file_to_stream.close = response.close  # type: ignore[attr-defined]
+            return environ["wsgi.file_wrapper"](response.file_to_stream, response.block_size)  # type: ignore[attr-defined]
         return response

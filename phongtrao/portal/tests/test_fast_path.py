@@ -291,3 +291,58 @@ def test_an_invalidation_on_another_server_reaches_it_through_the_shared_cache(
         assert not _fast(response) and response["X-Portal-Cache"] == "miss"
     finally:
         settings.CACHES = previous
+
+
+def _through_handler(handler, request_factory_request):
+    got = {}
+
+    def start_response(status, headers, exc_info=None):
+        got["status"], got["headers"] = status, headers
+
+    result = handler(request_factory_request.environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    return got["status"], got["headers"], body
+
+
+def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted, batched):
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    from phongtrao.portal.fastpath import GuestHitsHandler
+
+    url = portal["seed"].url
+    _warm(url)
+    through_client = Client(HTTP_USER_AGENT=BROWSER_UA).get(url)
+    assert _fast(through_client)
+    handler = GuestHitsHandler()
+    started = []
+
+    def receiver(**kwargs):
+        started.append(kwargs)
+
+    # As Django's test client does: the test's transaction is no stale connection to close.
+    request_started.disconnect(close_old_connections)
+    request_started.connect(receiver)
+    try:
+        factory = RequestFactory(HTTP_USER_AGENT=BROWSER_UA)
+        with CaptureQueriesContext(connection) as context:
+            status, headers, body = _through_handler(handler, factory.get(url))
+        assert status == "200 OK" and started == [] and context.captured_queries == []
+        assert _per_request(body) == _per_request(through_client.content)
+        names = sorted(name for name, _ in headers)
+        assert names == sorted([*through_client.headers, *["Set-Cookie"] * 3])
+        # Anything else goes Django's way, signals and all: a POST (refused: no CSRF cookie),
+        # an address not kept.
+        status, _, _ = _through_handler(
+            handler, factory.post(f"/bai-viet/{portal['seed'].pk}/danh-gia/", {"score": "3"})
+        )
+        assert status.startswith("403") and len(started) == 1
+        status, headers, _ = _through_handler(handler, factory.get("/?r=9"))
+        assert status == "200 OK" and ("X-Portal-Cache", "miss") in headers and len(started) == 2
+    finally:
+        request_started.disconnect(receiver)
+        request_started.connect(close_old_connections)
