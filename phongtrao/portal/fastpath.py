@@ -138,9 +138,25 @@ def _csrf_middleware(request: HttpRequest) -> HttpResponse:
 _CSRF = CsrfViewMiddleware(_csrf_middleware)
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A page the fast path may answer with, and the article's state it was checked under."""
+
+    page: Remembered
+    article: ArticlePage | None
+    counters: Counters | None
+    sidebar: str | None
+
+
 def hit(request: HttpRequest) -> HttpResponse | None:
     """The guest's page of this request from what the slow path served at its address, or
     None when the slow path must answer (see the module's description)."""
+    found = find(request)
+    return None if found is None else answer(request, found)
+
+
+def find(request: HttpRequest) -> Found | None:
+    """What `hit` answers with, checked and nothing done yet (no count, no cookie)."""
     if not _plain_guest_get(request):
         return None
     page = _pages.get(_address(request))
@@ -169,16 +185,12 @@ def hit(request: HttpRequest) -> HttpResponse | None:
     sidebar = sidebar_cached() if page.sidebar else None
     if page.sidebar and sidebar is None:
         return None
-    return _response(request, page, article, counters, sidebar)
+    return Found(page, article, counters, sidebar)
 
 
-def _response(
-    request: HttpRequest,
-    page: Remembered,
-    article: ArticlePage | None,
-    counters: Counters | None,
-    sidebar: str | None,
-) -> HttpResponse:
+def answer(request: HttpRequest, found: Found) -> HttpResponse:
+    """The page `find` found, filled for this request, its view and visit counted."""
+    page, article, counters = found.page, found.article, found.counters
     request._portal_fast = True  # type: ignore[attr-defined]  # for the tests
     values = None
     if article is not None:
@@ -193,7 +205,7 @@ def _response(
     if page.csrf:
         _CSRF.process_request(request)
     response = HttpResponse(
-        pagecache.fill(page.served.parts, request, values, sidebar),
+        pagecache.fill(page.served.parts, request, values, found.sidebar),
         content_type=page.content_type,
     )
     for name, value in page.headers:
@@ -254,12 +266,13 @@ class GuestHitsHandler(WSGIHandler):
         set_script_prefix(get_script_name(environ))
         request = self.request_class(environ)
         try:
-            response = hit(request)
+            found = find(request)
         except Exception:  # noqa: BLE001  # the usual way answers it (a host not allowed: 400)
-            response = None
-        if response is None:
+            found = None
+        if found is None:
             request._portal_fast_tried = True  # type: ignore[attr-defined]
             return self._usual(request, environ, start_response)
+        response = answer(request, found)
         start_response(
             f"{response.status_code} {response.reason_phrase}",
             [
