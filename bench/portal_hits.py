@@ -78,6 +78,23 @@ def ask(app: Any, path: str, user_agent: str = DESKTOP_UA) -> tuple[str, dict[st
     return got["status"], got["headers"], body
 
 
+def _server_cpu() -> float:
+    """CPU seconds of this process's PostgreSQL backend so far (-1 on SQLite or when the
+    server runs where /proc does not show it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return -1.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=300)
@@ -132,17 +149,20 @@ def main() -> None:
                 assert status.startswith("200"), (name, status)
             hits = 0
             queries[0] = 0
+            server = _server_cpu()
             with connections["default"].execute_wrapper(count):
                 cpu = time.process_time()
                 for _ in range(args.repeat):
                     _, headers, _ = ask(application, path)
                     hits += headers.get("X-Portal-Cache") == "hit"
                 spent = time.process_time() - cpu
+            server = _server_cpu() - server
             record = {
                 "page": name,
                 "cpu_ms": round(spent / args.repeat * 1000, 3),
                 "hits": round(hits / args.repeat, 3),
                 "queries": queries[0],
+                "db_cpu_ms": round(server / args.repeat * 1000, 3) if server >= 0 else None,
                 "tree": str(root),
                 "handler": args.handler,
                 "load": os.getloadavg()[0],

@@ -346,3 +346,31 @@ def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted,
     finally:
         request_started.disconnect(receiver)
         request_started.connect(close_old_connections)
+
+
+def test_the_csrf_token_is_django_s_for_the_browser_s_secret(rf):
+    """pagecache.csrf_token draws its randomness at once; the token is Django's all the same:
+    a new secret for a new browser, the browser's own otherwise, masked afresh each time."""
+    from collections import Counter
+
+    from django.middleware.csrf import (
+        CSRF_ALLOWED_CHARS,
+        _check_token_format,
+        _unmask_cipher_token,
+        get_token,
+    )
+
+    from phongtrao.portal.pagecache import csrf_token
+
+    request = rf.get("/")
+    token = csrf_token(request)
+    _check_token_format(token)
+    secret = request.META["CSRF_COOKIE"]
+    assert len(secret) == 32 and request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert _unmask_cipher_token(token) == secret
+    again = csrf_token(request)
+    assert again != token and _unmask_cipher_token(again) == secret
+    assert _unmask_cipher_token(get_token(request)) == secret
+    drawn = Counter("".join(csrf_token(rf.get("/")) for _ in range(2000)))
+    assert set(drawn) == set(CSRF_ALLOWED_CHARS)
+    assert max(drawn.values()) < 1.3 * min(drawn.values())  # 2,000 x 64 / 62: about 2,064 each
