@@ -63,6 +63,9 @@ class Remembered:
     """What the slow path served at one address, and under what."""
 
     served: pagecache.Served
+    # The page's text encoded once (even items), its placeholders' names between (odd items).
+    chunks: tuple[bytes | str, ...]
+    charset: str
     content_type: str
     headers: list[tuple[str, str]]  # the final ones, the nonce marked (NONCE_MARK)
     nonce: bool  # the page or a header carries the script nonce
@@ -113,8 +116,13 @@ def remember(request: HttpRequest, response: HttpResponseBase) -> None:
     ]
     parts = served.parts
     placeholders = set(parts[1::2])
+    charset = response.charset
     page = Remembered(
         served=served,
+        chunks=tuple(
+            part if index % 2 else part.encode(charset) for index, part in enumerate(parts)
+        ),
+        charset=charset,
         content_type=response["Content-Type"],
         headers=headers,
         nonce=pagecache.NONCE_PLACEHOLDER in placeholders
@@ -204,14 +212,12 @@ def answer(request: HttpRequest, found: Found) -> HttpResponse:
         request.csp_nonce = nonce  # type: ignore[attr-defined]
     if page.csrf:
         _CSRF.process_request(request)
-    response = HttpResponse(
-        pagecache.fill(page.served.parts, request, values, found.sidebar),
-        content_type=page.content_type,
-    )
+    body = _filled(page, request, values, found.sidebar, nonce)
+    response = HttpResponse(body, content_type=page.content_type)
     for name, value in page.headers:
         response[name] = value.replace(NONCE_MARK, nonce) if nonce else value
     response["X-Portal-Cache"] = "hit"
-    response["Content-Length"] = str(len(response.content))
+    response["Content-Length"] = str(len(body))
     if article is not None:
         views.article_remember_seen(request, response, article)
     if counted_page(request, response):
@@ -219,6 +225,40 @@ def answer(request: HttpRequest, found: Found) -> HttpResponse:
     if page.csrf:
         _CSRF.process_response(request, response)
     return response
+
+
+# The side blocks' text last encoded by this process, and its bytes.
+_sidebar_encoded: list[tuple[str, bytes]] = [("", b"")]
+
+
+def _filled(
+    page: Remembered,
+    request: HttpRequest,
+    values: dict[str, str] | None,
+    sidebar: str | None,
+    nonce: str,
+) -> bytes:
+    """The page's bytes with this request's bits in its placeholders, as `pagecache.fill`
+    fills its text: the article's counters, one CSRF token, the script nonce, the side blocks."""
+    chunks = list(page.chunks)
+    charset = page.charset
+    token = b""
+    for index in range(1, len(chunks), 2):
+        name = chunks[index]
+        if name == SIDEBAR_PLACEHOLDER:
+            text, encoded = _sidebar_encoded[0]
+            if text != sidebar:
+                text, encoded = str(sidebar), str(sidebar).encode(charset)
+                _sidebar_encoded[0] = (text, encoded)
+            chunks[index] = encoded
+        elif name == pagecache.CSRF_PLACEHOLDER:
+            token = token or pagecache.csrf_token(request).encode(charset)
+            chunks[index] = token
+        elif name == pagecache.NONCE_PLACEHOLDER:
+            chunks[index] = nonce.encode(charset)
+        else:
+            chunks[index] = (values or {}).get(str(name), "").encode(charset)
+    return b"".join(chunks)  # type: ignore[arg-type]
 
 
 class GuestHitsMiddleware:

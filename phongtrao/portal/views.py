@@ -237,7 +237,7 @@ def article_count_view(
     if (
         request.method == "GET"
         and not getattr(request, "is_preview", False)
-        and not is_bot(request.headers.get("User-Agent", ""))
+        and not is_bot(request.META.get("HTTP_USER_AGENT", ""))
         and article.pk not in _seen(request)
     ):
         if batching():
