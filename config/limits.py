@@ -69,7 +69,8 @@ class _CountedStream(io.RawIOBase):
 
 
 class RequestBodyLimitMiddleware:
-    """First in MIDDLEWARE: nothing before it may read the body."""
+    """First in MIDDLEWARE but for the guests' cache hits (which read no body): nothing before
+    it may read the body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response

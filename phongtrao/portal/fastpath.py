@@ -280,8 +280,8 @@ class GuestHitsMiddleware:
 
 
 class _Answer:
-    """A hit's body for the server; when the server closes it, Django's `request_finished`
-    is sent only if a batch of counts is due (it writes it), as the slow path's would."""
+    """A hit's body for the server when a batch of counts is due: when the server closes it,
+    Django's `request_finished` is sent, which writes the batch, as the slow path's would."""
 
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -290,8 +290,7 @@ class _Answer:
         return iter((self.body,))
 
     def close(self) -> None:
-        if any(buffer.due() for buffer in BUFFERS):
-            request_finished.send(sender=GuestHitsHandler)
+        request_finished.send(sender=GuestHitsHandler)
 
 
 class GuestHitsHandler(WSGIHandler):
@@ -320,7 +319,10 @@ class GuestHitsHandler(WSGIHandler):
                 *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()),
             ],
         )
-        return _Answer(response.content)
+        if any(buffer.due() for buffer in BUFFERS):
+            return _Answer(response.content)
+        # A list: the server sends it at once (granian's bytes response, no iteration).
+        return [response.content]
 
     def _usual(
         self, request: HttpRequest, environ: dict[str, Any], start_response: Callable[..., Any]

@@ -5,6 +5,7 @@ path again whenever anything it checks may have changed."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.core.cache import cache
@@ -293,6 +294,11 @@ def test_an_invalidation_on_another_server_reaches_it_through_the_shared_cache(
         settings.CACHES = previous
 
 
+def _views_written(article) -> int:
+    stats = ArticleStats.objects.filter(article=article).first()
+    return stats.views if stats else 0
+
+
 def _through_handler(handler, request_factory_request):
     got = {}
 
@@ -303,12 +309,12 @@ def _through_handler(handler, request_factory_request):
     try:
         body = b"".join(result)
     finally:
-        result.close()
+        getattr(result, "close", lambda: None)()
     return got["status"], got["headers"], body
 
 
-def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted, batched):
-    from django.core.signals import request_started
+def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted, batched, settings):
+    from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
     from django.test import RequestFactory
 
@@ -326,6 +332,7 @@ def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted,
 
     # As Django's test client does: the test's transaction is no stale connection to close.
     request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     request_started.connect(receiver)
     try:
         factory = RequestFactory(HTTP_USER_AGENT=BROWSER_UA)
@@ -343,9 +350,20 @@ def test_the_wsgi_handler_answers_a_hit_before_django_s_signals(portal, trusted,
         assert status.startswith("403") and len(started) == 1
         status, headers, _ = _through_handler(handler, factory.get("/?r=9"))
         assert status == "200 OK" and ("X-Portal-Cache", "miss") in headers and len(started) == 2
+        # Once a batch is due, the hit that finds it so writes it when the server closes it.
+        seed = portal["seed"]
+        written, held = _views_written(seed), VIEWS.pending(seed.pk)
+        assert held >= 1
+        settings.COUNTS_FLUSH_SECONDS = 0.001
+        time.sleep(0.01)
+        status, headers, _ = _through_handler(handler, factory.get(url))
+        assert ("X-Portal-Cache", "hit") in headers and len(started) == 2
+        assert _views_written(seed) == written + held + 1
+        assert VIEWS.pending(seed.pk) == 0
     finally:
         request_started.disconnect(receiver)
         request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_csrf_token_is_django_s_for_the_browser_s_secret(rf):
