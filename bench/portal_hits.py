@@ -115,11 +115,11 @@ def main() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     bench_dir = Path(__file__).resolve().parent
-    sys.path.insert(1, str(bench_dir.parent))
+    sys.path.insert(1, str(bench_dir))
     import django
 
     django.setup()
-    from bench.portal import _guest_pages, _prepare
+    from portal import _guest_pages, _prepare
 
     article_path = _prepare(skip_load=not args.prepare)
     if args.prepare:

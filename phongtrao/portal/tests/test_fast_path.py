@@ -371,7 +371,7 @@ def test_the_csrf_token_is_django_s_for_the_browser_s_secret(rf):
     a new secret for a new browser, the browser's own otherwise, masked afresh each time."""
     from collections import Counter
 
-    from django.middleware.csrf import (
+    from django.middleware.csrf import (  # type: ignore[attr-defined]
         CSRF_ALLOWED_CHARS,
         _check_token_format,
         _unmask_cipher_token,
