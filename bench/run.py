@@ -136,16 +136,22 @@ def goals(results: list[dict[str, Any]]) -> str:
 SECTIONS_MARK = "<!-- The sections below come from docs/benchmarks/*.md. -->"
 
 
+def one_level_down(text: str) -> str:
+    """The text's headings one level down (its title becomes a section); lines in fenced code
+    blocks (a shell comment) are left as they are."""
+    lines: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        lines.append("#" + line if line.startswith("#") and not fenced else line)
+    return "\n".join(lines).strip()
+
+
 def sections(doc: Path) -> str:
     """The other benchmarks' sections (portal, entry, exchange...), each kept in its own file."""
     files = sorted((doc.parent / "benchmarks").glob("*.md"))
-    # One level down: each file's title becomes a section of the benchmarks document.
-    return "\n\n".join(
-        "\n".join(
-            "#" + line if line.startswith("#") else line for line in f.read_text().split("\n")
-        ).strip()
-        for f in files
-    )
+    return "\n\n".join(one_level_down(f.read_text()) for f in files)
 
 
 def sections_write(doc: Path) -> None:
