@@ -19,7 +19,12 @@ from phongtrao.portal.models import ArticleStats, Comment, PagesGeneration
 from phongtrao.portal.pagecache import new_generation
 from phongtrao.portal.services import comments_moderate
 from phongtrao.portal.tests.conftest import BROWSER_UA
-from phongtrao.portal.tests.test_page_cache import GOOGLEBOT_UA, MOBILE_UA, _guest_pages
+from phongtrao.portal.tests.test_page_cache import (
+    GOOGLEBOT_UA,
+    GUEST_PAGES,
+    MOBILE_UA,
+    _guest_pages,
+)
 from phongtrao.portal.traffic.middleware import VISITS
 from phongtrao.portal.traffic.models import DailyVisits
 from phongtrao.portal.views import VIEWS
@@ -78,21 +83,7 @@ def _cookies(response) -> dict[str, dict[str, str]]:
     }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "home",
-        "category",
-        "category page 2",
-        "search",
-        "tag",
-        "rss",
-        "category rss",
-        "sitemap",
-        "print",
-        "article",
-    ],
-)
+@pytest.mark.parametrize("name", GUEST_PAGES)
 def test_a_hit_is_what_the_slow_path_served_without_a_query(portal, trusted, batched, name):
     url = _guest_pages(portal)[name]
     _warm(url)

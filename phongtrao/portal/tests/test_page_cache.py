@@ -56,21 +56,22 @@ def _queries(client, url):
     return response, sqls
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "home",
-        "category",
-        "category page 2",
-        "search",
-        "tag",
-        "rss",
-        "category rss",
-        "sitemap",
-        "print",
-        "article",
-    ],
-)
+# The guest pages the cache serves, by the names `_guest_pages` gives them.
+GUEST_PAGES = [
+    "home",
+    "category",
+    "category page 2",
+    "search",
+    "tag",
+    "rss",
+    "category rss",
+    "sitemap",
+    "print",
+    "article",
+]
+
+
+@pytest.mark.parametrize("name", GUEST_PAGES)
 def test_each_guest_page_is_served_from_the_cache(portal, settings, name):
     settings.PORTAL_STATE_SECONDS = 60  # the production default is 1 s: the sites' state kept
     settings.PORTAL_GENERATION_SECONDS = 60  # and the pages' generation (1 s) read once
