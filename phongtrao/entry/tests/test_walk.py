@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
@@ -87,8 +88,8 @@ def test_each_role_reaches_every_part_from_the_home_page(roles, live_server, bro
         menu = page.get_by_role("navigation", name="Các phần")
         for label in labels:
             menu.get_by_role("link", name=label, exact=True).click()
+            page.wait_for_url(f"**{PARTS[label]}**")
             page.wait_for_load_state()
-            assert PARTS[label] in page.url, (username, label, page.url)
             assert "Không tìm thấy" not in page.content(), (username, label)
             if username == "huyen":
                 _shot(page, f"{PARTS[label].strip('/').replace('/', '-')}-{username}")
@@ -100,7 +101,8 @@ def test_each_role_reaches_every_part_from_the_home_page(roles, live_server, bro
         if username == "huyen":
             menu.get_by_role("link", name="Việc cần làm").click()
             page.locator("#cho-duyet a").first.click()
-            assert "/nhap-lieu/BC_NAM_XA/" in page.url
+            page.wait_for_url("**/nhap-lieu/BC_NAM_XA/**")
+            page.wait_for_load_state()
             _shot(page, "bieu-mau-huyen")
         # The portal: the officer's name and "Trang làm việc" lead back.
         menu = page.get_by_role("navigation", name="Các phần")
@@ -109,7 +111,8 @@ def test_each_role_reaches_every_part_from_the_home_page(roles, live_server, bro
         page.wait_for_url(base + "/viec-can-lam/")
         # The bell lists notifications.
         page.locator("a.bell").click()
-        assert "/thong-bao/" in page.url
+        page.wait_for_url(base + "/thong-bao/")
+        page.wait_for_load_state()
         if username == "huyen":
-            assert "chờ duyệt" in page.content()
+            expect(page.locator("main")).to_contain_text("chờ duyệt")
             _shot(page, "thong-bao-huyen")

@@ -243,6 +243,7 @@ def test_the_page_tree_state_is_trusted_for_a_moment(portal, settings):
     once all the same, since it moves the guests' pages' generation (in the cache every
     server shares)."""
     settings.PORTAL_STATE_SECONDS = 60
+    settings.PORTAL_GENERATION_SECONDS = 60  # the pages' generation (1 s) read once, however slow
     seed = portal["seed"]
     reader = Client(HTTP_USER_AGENT=BROWSER_UA)
     reader.get(seed.url)
