@@ -1,4 +1,5 @@
-"""Request body limits: a body larger than its endpoint allows is answered 413 before it is read.
+"""Request limits: a body larger than its endpoint allows is answered 413 before it is read; an
+address carrying a NUL character is answered 400 before any view sees it.
 
 The limit of a request is the one of the longest prefix of its path in
 `settings.REQUEST_BODY_LIMITS` ("" is every other path). It is checked first on the declared
@@ -6,6 +7,9 @@ Content-Length, then while the body is read (a counter over the request's stream
 a large declaration nor a body longer than its declaration reaches a view. API callers get
 DHIS2's WebMessage; browsers a short Vietnamese page. Files larger than the synchronous API
 allows go through the background import (`/api/nhap-tep/`).
+
+A NUL (`%00`) in the path or the query string is refused for every address: PostgreSQL's text
+cannot hold it, so a view passing it to a query would fail with a server error.
 """
 
 from __future__ import annotations
@@ -32,14 +36,29 @@ def body_limit(path: str) -> int:
     return int(limits.get(prefix, 0) or 0)
 
 
+def refusal(
+    request: HttpRequest, status: int, title: str, text: str, api_hint: str = ""
+) -> HttpResponse:
+    """A refused request: DHIS2's envelope for API callers, a short Vietnamese page otherwise."""
+    if request.path.startswith("/api/") and "text/html" not in request.headers.get("Accept", ""):
+        return message(status, text + api_hint)
+    page = f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{title}</title><p>{text}'
+    return HttpResponse(page, status=status)
+
+
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
-    """413 with the limit said in megabytes, in DHIS2's envelope for API callers."""
+    """413 with the limit said in megabytes."""
     size = f"{limit / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0")
     text = f"Nội dung gửi lên lớn quá {size} MB cho địa chỉ này."
-    if request.path.startswith("/api/") and "text/html" not in request.headers.get("Accept", ""):
-        return message(413, text + " Tệp lớn hãy nhập qua /api/nhap-tep/ (nhập nền).")
-    page = f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Quá lớn</title><p>{text}'
-    return HttpResponse(page, status=413)
+    return refusal(
+        request, 413, "Quá lớn", text, " Tệp lớn hãy nhập qua /api/nhap-tep/ (nhập nền)."
+    )
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """Whether the request's path or query string carries a NUL character."""
+    query = request.META.get("QUERY_STRING", "")
+    return "\x00" in request.path or ("%00" in query or "\x00" in query)
 
 
 class _CountedStream(io.RawIOBase):
@@ -76,6 +95,9 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if has_nul(request):
+            text = "Địa chỉ có ký tự NUL (%00), không hợp lệ."
+            return refusal(request, 400, "Địa chỉ không hợp lệ", text)
         limit = body_limit(request.path)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
