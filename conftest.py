@@ -186,6 +186,17 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """pytest-django's hook before it creates the test databases: `make test` gives each run
+    a template already migrated (phongtrao/tests/databases.py)."""
+    from django.conf import settings
+
+    from phongtrao.tests.databases import test_databases_from_template
+
+    test_databases_from_template(settings.DATABASES)
+
+
+@pytest.fixture(scope="session")
 def admin_units(django_db_setup: None, django_db_blocker: Any) -> str:
     """The national units, `manage.py load_admin_units` run on the empty test database (as
     `make demo` does first), once per run in a transaction rolled back after the last test

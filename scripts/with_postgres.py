@@ -77,7 +77,7 @@ def main() -> int:
         )
         options = (
             f"-k {sock} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c shared_buffers=512MB -c max_connections=60 "
+            "-c full_page_writes=off -c shared_buffers=512MB -c max_connections=120 "
             f"-c work_mem=32MB -c maintenance_work_mem=512MB {os.environ.get('PG_EXTRA', '')}"
         )
         subprocess.run(
