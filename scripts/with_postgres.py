@@ -105,9 +105,11 @@ def main() -> int:
             )
             subprocess.run(
                 [*prefix, pg_tool("pg_ctl"), "-D", str(replica_data), "-o"]
-                + [f"-k {replica_sock} -c listen_addresses='' -c shared_buffers=128MB"]
                 # A hot standby allows at least as many connections as its primary.
-                + ["-c max_connections=120"]
+                + [
+                    f"-k {replica_sock} -c listen_addresses='' -c shared_buffers=128MB "
+                    "-c max_connections=120"
+                ]
                 + ["-l", str(workdir / "replica.log"), "-w", "start"],
                 check=True,
                 stdout=subprocess.DEVNULL,
