@@ -78,10 +78,11 @@ def visits_record(*, visits: Sequence[tuple[str, VisitorKind, datetime]]) -> int
         latest[key] = (kind, at)
     rows = [(key, *latest[key]) for key in sorted(latest)]
     counted_days: Counter[date] = Counter()
+    zone = timezone.get_current_timezone()  # timezone.localdate's, looked up once
     for start in range(0, len(rows), VISITS_PER_STATEMENT):
         chunk = rows[start : start + VISITS_PER_STATEMENT]
         for key in _visits_counted(chunk):
-            counted_days[timezone.localdate(latest[key][1])] += 1
+            counted_days[latest[key][1].astimezone(zone).date()] += 1
     daily = _table(DailyVisits)
     with connection.cursor() as cursor:
         for day, visits_of_day in sorted(counted_days.items()):
@@ -107,16 +108,16 @@ def _visits_counted(rows: list[tuple[str, VisitorKind, datetime]]) -> set[str]:
     presence, key_column = _table(Presence), connection.ops.quote_name("key")
     window = visit_window()
     stamp = "CAST(%s AS timestamptz)" if connection.vendor == "postgresql" else "%s"
+    # Each time adapted once (the connection's adapter looked up once): most of a batch's
+    # Python time was these conversions, on the worker's writer thread (phongtrao.batched).
+    adapt = connection.ops.adapt_datetimefield_value
+    adapted = {key: adapt(at) for key, _, at in rows}
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {presence} ({key_column}, kind, last_seen, counted_at) VALUES "  # noqa: S608
             + ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(rows))
             + f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
-            [
-                v
-                for key, kind, at in rows
-                for v in (key, int(kind), _db_datetime(at), _db_datetime(at))
-            ],
+            [v for key, kind, _ in rows for v in (key, int(kind), adapted[key], adapted[key])],
         )
         counted = {row[0] for row in cursor.fetchall()}
         known = [row for row in rows if row[0] not in counted]
@@ -124,9 +125,7 @@ def _visits_counted(rows: list[tuple[str, VisitorKind, datetime]]) -> set[str]:
             return counted
         values = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(known))
         params = [
-            v
-            for key, kind, at in known
-            for v in (key, int(kind), _db_datetime(at), _db_datetime(at - window))
+            v for key, kind, at in known for v in (key, int(kind), adapted[key], adapt(at - window))
         ]
         cursor.execute(
             f"WITH v (k, kind, at, since) AS (VALUES {values}) "  # noqa: S608
@@ -144,7 +143,7 @@ def _visits_counted(rows: list[tuple[str, VisitorKind, datetime]]) -> set[str]:
                 f"WITH v (k, kind, at) AS (VALUES {values}) "  # noqa: S608
                 f"UPDATE {presence} SET kind = v.kind, last_seen = v.at FROM v "
                 f"WHERE {presence}.{key_column} = v.k AND {presence}.last_seen < v.at",
-                [v for key, kind, at in rest for v in (key, int(kind), _db_datetime(at))],
+                [v for key, kind, _ in rest for v in (key, int(kind), adapted[key])],
             )
     return counted
 
