@@ -172,7 +172,7 @@ def _instrument() -> None:
             TRACE.not_fast += 1
         return found
 
-    fastpath.find = traced_find  # type: ignore[assignment]
+    fastpath.find = traced_find
 
 
 def _count_queries() -> None:
