@@ -91,7 +91,8 @@ SYSTEM_PACKAGES ?= system-packages
 # Each engine's tests in two runs, each with a database of its own: the tests that work in a
 # transaction on their own data, and those on the shared units and demos or committing
 # (`shared_data`, `transactional`: marked by conftest.py; the replica's tests are among them).
-# Tests that never open a database (`engine_independent`) run once, in SQLite's first run.
+# Tests that never open a database (`engine_independent`) run once, in SQLite's first run;
+# those driving Chromium (`browser`), once, in PostgreSQL's shared run.
 # Alone, each PostgreSQL run has a throw-away server of its own (PG); `make test` starts one
 # server for both (PG= below), whose test databases are named after the run.
 OWN := not shared_data and not transactional
@@ -107,7 +108,7 @@ PG_RUN = $(PG) env PHONGTRAO_TEST_TEMPLATE=$(PG_TEMPLATE) PHONGTRAO_TEST_RUN=$(s
 test-sqlite-own: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE)
 	$(SQLITE_RUN) $(COVERED) -m "$(OWN)"
 test-sqlite-shared: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE)
-	$(SQLITE_RUN) $(COVERED) -m "$(SHARED)"
+	$(SQLITE_RUN) $(COVERED) -m "($(SHARED)) and not browser"
 test-postgres-own: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres)
 	$(PG_RUN) $(COVERED) -m "not engine_independent and $(OWN)"
 test-postgres-shared: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres)

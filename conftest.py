@@ -28,6 +28,7 @@ FULL_DEMO = "full_demo"
 ENGINE_INDEPENDENT = "engine_independent"
 SHARED_DATA = "shared_data"
 TRANSACTIONAL = "transactional"
+BROWSER_MARK = "browser"
 
 
 def one_request_at_a_time(server_class: type[ThreadedWSGIServer]) -> type[ThreadedWSGIServer]:
@@ -117,8 +118,13 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     depends on the engine in another way (a subprocess, the settings) says `both_engines`.
     Tests on the shared units and demos are marked `shared_data`, transactional ones
     `transactional`: `make test` gives them a PostgreSQL run of their own, beside the one of
-    the tests that each run in a transaction on their own data."""
+    the tests that each run in a transaction on their own data. Tests driving Chromium are
+    marked `browser`: what they test is the pages' behaviour in a browser, the same on either
+    engine, and `make test` runs them once, in PostgreSQL's run (the views under them run on
+    both engines in the other tests)."""
     order = _run_order(item)[0]
+    if BROWSER in _fixtures(item):
+        item.add_marker(BROWSER_MARK)
     if order == 3 and not item.get_closest_marker("both_engines"):
         item.add_marker(ENGINE_INDEPENDENT)
     elif order == 1:
