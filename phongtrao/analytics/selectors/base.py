@@ -4,9 +4,10 @@ the raw indicators behind derived ones and the formulas that derive them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +30,32 @@ def read_connection() -> BaseDatabaseWrapper:
     whose reads may lag (config/replica.py), else the primary. Raw SQL reads of values and
     roll-ups take their cursor from it, as the ORM's reads of the same request do."""
     return connections[router.db_for_read(Rollup)]
+
+
+@contextlib.contextmanager
+def without_jit() -> Iterator[None]:
+    """The reads of `read_connection()` inside run without PostgreSQL's JIT compilation.
+
+    The set-wise reads of figures probe indexes unit by unit and period by period; PostgreSQL
+    compiles a statement once its estimated cost passes `jit_above_cost` (and inlines and
+    optimises past 500,000), and those estimates grow with the tables, not with the work: at
+    10 million values a batch's probe was compiled for 100–300 ms to run in 5–60
+    (docs/benchmarks/analytics.md, session 10). Inside a transaction the setting is local to
+    it; otherwise it is reset on leaving.
+    """
+    connection = read_connection()
+    if connection.vendor != "postgresql":
+        yield
+        return
+    local = not connection.get_autocommit()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off" if local else "SET jit = off")
+    try:
+        yield
+    finally:
+        if not local:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET jit")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from phongtrao.analytics.selectors.base import (
     formula_expr,
     raw_indicators,
     read_connection,
+    without_jit,
 )
 from phongtrao.analytics.selectors.mapped import (
     mapped_rows,
@@ -158,16 +159,17 @@ def _batch_sums(
 ) -> tuple[Sums, dict[tuple[int, int], list[MappedSource]], Sums]:
     """The subtree sums of the units, the mapped sources of each (unit, period) outside a
     unit's validity, and the sources' own sums (keyed by source id and period)."""
-    direct = subtree_sums(units, period_list, raw)
-    sources = _sources(units, period_list)
-    found: Sums = {}
-    if sources:
-        source_units = {s.id: s for pairs in sources.values() for s in pairs}
-        whole = [s for s in source_units.values() if s.whole]
-        own = [s for s in source_units.values() if not s.whole]
-        found = subtree_sums(whole, period_list, raw)
-        for key, amounts in own_sums([s.id for s in own], period_list, raw).items():
-            found.setdefault(key, {}).update(amounts)
+    with without_jit():
+        direct = subtree_sums(units, period_list, raw)
+        sources = _sources(units, period_list)
+        found: Sums = {}
+        if sources:
+            source_units = {s.id: s for pairs in sources.values() for s in pairs}
+            whole = [s for s in source_units.values() if s.whole]
+            own = [s for s in source_units.values() if not s.whole]
+            found = subtree_sums(whole, period_list, raw)
+            for key, amounts in own_sums([s.id for s in own], period_list, raw).items():
+                found.setdefault(key, {}).update(amounts)
     return direct, sources, found
 
 

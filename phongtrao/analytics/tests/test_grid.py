@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals, unit_totals_naive
+from phongtrao.analytics.selectors.base import without_jit
 from phongtrao.analytics.selectors.grid import grid_totals
 from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.rollups import period_rows
@@ -19,6 +20,7 @@ from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.services import unit_create
 
 pytestmark = pytest.mark.django_db
+POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
 PERIODS = ["202301", "202303", "2023Q1", "2023S1", "2023", "2023April", "2022", "2024"]
 
 
@@ -130,3 +132,44 @@ def test_grid_on_the_new_structure_adds_the_mapped_old_units(small_tree_2025, in
             assert cells[(unit.pk, period.pk)] == expected, (unit.code, period.code)
     north_2023 = cells[(tree["north"].pk, period_rows(["2023"])["2023"].pk)][th.pk]
     assert (north_2023.value, north_2023.estimated) == (Decimal(730), True)
+
+
+def _jit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        return str(cursor.fetchone()[0])
+
+
+@POSTGRESQL
+def test_grid_reads_its_figures_without_jit(small_tree, branches, chosen):
+    """PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost`; the
+    estimates of the grid's probes grow with the tables, not with the work (at 10 million
+    values 100–300 ms of compiling for reads of 5–60 ms): the grid reads without it."""
+    _fill([small_tree["c2"], *branches], chosen, seed=7)
+    seen: list[str] = []
+
+    def wrap(execute, sql, params, many, context):
+        if "analytics_rollup" in sql or "data_datavalue" in sql:
+            seen.append(_jit())
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+    period_list = list(period_rows(["2023", "202301"]).values())
+    with connection.execute_wrapper(wrap):
+        cells = grid_totals([*small_tree.values(), *branches], period_list, chosen)
+
+    assert seen and set(seen) == {"off"}
+    _assert_equal(cells, [small_tree["c2"], *branches], period_list, chosen)
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_without_jit_outside_a_transaction_gives_the_setting_back():
+    before = _jit()
+    with without_jit():
+        assert _jit() == "off"
+    assert _jit() == before
+    with pytest.raises(ZeroDivisionError), without_jit():
+        _ = 1 / 0
+    assert _jit() == before
