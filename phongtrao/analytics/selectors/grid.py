@@ -344,12 +344,16 @@ GROUP BY ranked.asked, ranked.wanted, ranked.indicator_id
 """
 # The values of the units of a batch. PostgreSQL would scan the whole values table for a
 # hash join; read unit by unit through the (unit, indicator, period) index instead (the
-# OFFSET 0 keeps the planner from folding the lateral read back into a join). SQLite
-# loops over the units and that index by itself.
+# OFFSET 0 keeps the planner from folding the lateral read back into a join). The list of
+# indicators descends the index once per indicator (PostgreSQL 15), so a unit is first
+# asked whether it holds any value at all (one descent, a one-time filter): the units
+# above the chi hội mostly hold none of their own. SQLite loops over the units and that
+# index by itself.
 SOURCE = {
     "postgresql": "{units} CROSS JOIN LATERAL (SELECT d.unit_id, d.period_id, d.indicator_id, "
     "d.value FROM data_datavalue d WHERE d.unit_id = m.unit_id "
-    "AND d.indicator_id IN ({indicators}) OFFSET 0) dv",
+    "AND d.indicator_id IN ({indicators}) "
+    "AND EXISTS (SELECT FROM data_datavalue e WHERE e.unit_id = m.unit_id) OFFSET 0) dv",
     "sqlite": "data_datavalue dv JOIN {units} ON m.unit_id = dv.unit_id",
 }
 ORDER: dict[str, str] = {
