@@ -44,8 +44,10 @@ SELECT unit_id, indicator_id, container_id, amount, n FROM (
 """
 # Each keeper's share from the units whose nearest keeping ancestor it is (`rebuild_nearest`);
 # the keepers' own roll-ups are then added to their nearest keeping ancestor, deepest first.
-# Written in the order of the (unit, period, indicator) key, so that the rows of a unit and
-# a period lie together on disk: readers probe them by that pair (`selectors.grid`).
+# Written in the order of the (unit, period, indicator) key, every time aggregation in one
+# statement and each level's lifted rows likewise, so that the rows of a unit and a period
+# lie together on disk: readers probe them by that pair (`selectors.grid`), and one written
+# per aggregation left a pair's rows in three places, read a page per indicator.
 ROLLUP_INSERT = """
 INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count)
 SELECT k.ancestor_id, c.indicator_id, c.container_id, SUM(c.amount), SUM(c.n)
@@ -59,7 +61,8 @@ INSERT INTO analytics_rollup (unit_id, indicator_id, period_id, value, count)
 SELECT k.ancestor_id, r.indicator_id, r.period_id, SUM(r.value), SUM(r.count)
 FROM analytics_rollup r JOIN rebuild_nearest k ON k.unit_id = r.unit_id
 WHERE k.depth = %s
-GROUP BY k.ancestor_id, r.indicator_id, r.period_id
+GROUP BY k.ancestor_id, r.period_id, r.indicator_id
+ORDER BY k.ancestor_id, r.period_id, r.indicator_id
 ON CONFLICT (unit_id, period_id, indicator_id) DO UPDATE
 SET value = analytics_rollup.value + excluded.value,
     count = analytics_rollup.count + excluded.count
@@ -98,13 +101,13 @@ def rollups_rebuild() -> tuple[int, int]:
         max_depth = _helper_tables(cursor)
         cursor.execute("DELETE FROM analytics_rollup")
         cursor.execute("DELETE FROM analytics_activity")
-        for aggregation in TimeAggregation:
-            source = (
-                SUM_CONTRIBUTIONS
-                if aggregation == TimeAggregation.SUM
-                else PICK_CONTRIBUTIONS.format(order=ORDER[aggregation], aggregation=aggregation)
-            )
-            cursor.execute(ROLLUP_INSERT.format(source=source))
+        source = " UNION ALL ".join(
+            SUM_CONTRIBUTIONS
+            if aggregation == TimeAggregation.SUM
+            else PICK_CONTRIBUTIONS.format(order=ORDER[aggregation], aggregation=aggregation)
+            for aggregation in TimeAggregation
+        )
+        cursor.execute(ROLLUP_INSERT.format(source=source))
         cursor.execute(ACTIVITY_INSERT)
         # A unit's roll-up (or activity) is whole once every deeper unit's has been added.
         for depth in range(max_depth, 0, -1):
