@@ -4,8 +4,8 @@ Run on a fresh database (the one DATABASE_URL names; `scripts/with_postgres.py` 
 PostgreSQL). Loads the real units of the 2025 edition, writes one file per format (every
 commune × 12 months × 25 indicators ≈ 1 million values, uid scheme), then for each format
 empties the value tables and runs `manage.py import_data FILE` in a child process, timing it
-and reading its peak memory (maxrss from wait4). Prints one JSON line per format and appends
-them to bench/results/exchange-<database>.jsonl. See docs/benchmarks/exchange.md.
+and reading its peak memory (its own `VmHWM`, read while it runs). Prints one JSON line per
+format and appends them to bench/results/exchange-<database>.jsonl. See docs/benchmarks/exchange.md.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from fileimport import resident_peak_mb  # noqa: E402
 
 from phongtrao import periods  # noqa: E402
 from phongtrao.catalog.models import Indicator, TimeAggregation  # noqa: E402
@@ -104,13 +106,28 @@ def empty_tables() -> None:
 
 
 def import_file(path: Path) -> tuple[float, int, dict[str, object]]:
-    """Run import_data in a child: wall seconds, peak memory (KiB), the summary."""
+    """Run import_data in a child: wall seconds, peak memory (KiB), the summary.
+
+    The peak is the child's own `VmHWM`, read every 50 ms while it runs (its last reading):
+    `wait4`'s `ru_maxrss` would carry in the peak of this process, which started it.
+    """
     start = time.perf_counter()
     child = subprocess.Popen(  # noqa: S603
         [sys.executable, str(ROOT / "manage.py"), "import_data", str(path), "--verbosity", "0"],
         stdout=subprocess.PIPE,
         env=os.environ.copy(),
     )
+    peak_kib = [0]
+
+    def watch() -> None:
+        # Until the child has ended (a zombie shows no memory); not `poll()`, which would
+        # reap it before `wait4` below.
+        while (mb := resident_peak_mb(child.pid)) is not None:
+            peak_kib[0] = max(peak_kib[0], round(mb * 1024))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     assert child.stdout is not None
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -118,7 +135,8 @@ def import_file(path: Path) -> tuple[float, int, dict[str, object]]:
     seconds = time.perf_counter() - start
     if child.returncode:
         raise SystemExit(f"import_data failed ({child.returncode}): {output[-2000:]!r}")
-    return seconds, usage.ru_maxrss, json.loads(output)
+    watcher.join()
+    return seconds, peak_kib[0] or usage.ru_maxrss, json.loads(output)
 
 
 def main() -> None:
