@@ -280,7 +280,7 @@ def staged_write(
     if settled:
         _settled_write(actor)
     if counts.get("C", 0) + counts.get("U", 0) + counts.get("D", 0):
-        _rollups_carry()
+        _rollups_carry(unit_ids, periods)
     if result.imported + result.updated + result.deleted >= LARGE_IMPORT:
         _statistics_refresh(result.imported)
     return result
@@ -431,10 +431,12 @@ def _locked_refuse() -> None:
 
 
 def _keys() -> tuple[list[int], list[Period]]:
-    """The units and periods of the rows still accepted."""
-    pairs = _rows(f"SELECT DISTINCT unit_id, period_id FROM {STAGE} WHERE kind IS NULL")  # noqa: S608
-    units = sorted({u for u, _ in pairs})
-    return units, list(Period.objects.filter(pk__in={p for _, p in pairs}))
+    """The units and periods of the rows still accepted (each apart: as many as there are
+    units and periods, not (unit, period) pairs, which follow the file's size)."""
+    where = f"FROM {STAGE} WHERE kind IS NULL"
+    units = [u for (u,) in _rows(f"SELECT DISTINCT unit_id {where} ORDER BY 1")]  # noqa: S608
+    periods = [p for (p,) in _rows(f"SELECT DISTINCT period_id {where}")]  # noqa: S608
+    return units, list(Period.objects.filter(pk__in=periods))
 
 
 def _overdue_refuse(actor: Actor, unit_ids: list[int], periods: list[Period]) -> None:
@@ -573,19 +575,15 @@ def _slice(column: str, start: int, end: int, span: int) -> str:
     return f"{column} >= {start} AND {column} < {end}" if span > WRITE_SLICE else "1 = 1"
 
 
-def _rollups_carry() -> None:
+def _rollups_carry(unit_ids: list[int], periods: list[Period]) -> None:
     """The changes carried to the roll-ups and activity counts of every ancestor.
 
     The changed values are read once, summed per parent unit, indicator and the value's own
     period; the sums of the wider periods (quarters, half-years, years) and of the higher
-    ancestors are built from those few sums, never from the values again.
+    ancestors are built from those few sums, never from the values again. `unit_ids` and
+    `periods`: those of the rows accepted before the write (`_keys`), a set that holds the
+    changed rows' (the helper tables may hold a few more, which no changed row joins).
     """
-    pairs = _rows(
-        f"SELECT DISTINCT unit_id, period_id FROM {STAGE} "  # noqa: S608
-        "WHERE action IN ('C', 'U', 'D')"
-    )
-    unit_ids = sorted({u for u, _ in pairs})
-    periods = list(Period.objects.in_bulk({p for _, p in pairs}).values())
     containers = period_rows({c for p in periods for c in container_codes(p.code)})
     helper_table(
         "data_stage_containers",

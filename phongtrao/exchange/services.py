@@ -660,7 +660,7 @@ def _setwise_import(
         if maps is None:
             resolver.start()  # the file's header is read by now
             maps = _Maps(resolver)
-        maps.add(part)
+        maps.add()
         _part_fill(maps)
     if maps is None:  # an empty file
         resolver.start()
@@ -712,8 +712,10 @@ class _Maps:
     and period to unit and period ids), `exchange_stage_num` (dataElement and value text to
     the number, NULL when refused). Python sees each distinct key once, never a row.
 
-    Grown a part of the file at a time (`add`); a table is analysed again once it has
-    doubled, so that the fill's plan follows its size.
+    Grown a part of the file at a time (`add`): the database says which of the part's keys
+    are new (by the tables' indexes), so that this process holds a part's keys, not the
+    file's (a file of one value per chi hội and month has as many places as values). A
+    table is analysed again once it has doubled, so that the fill's plan follows its size.
     """
 
     def __init__(self, resolver: _Resolver) -> None:
@@ -732,16 +734,18 @@ class _Maps:
         helper_table(
             "exchange_stage_num", (("de", "text"), ("raw_value", "text"), ("num", "numeric")), ()
         )
-        self.places: set[tuple[str, str]] = set()
-        self.texts: set[tuple[str, str]] = set()
+        _sql("CREATE INDEX exchange_stage_place_key ON exchange_stage_place (ou, pe)")
+        _sql("CREATE INDEX exchange_stage_num_key ON exchange_stage_num (de, raw_value)")
         self.rows = {"exchange_stage_place": 0, "exchange_stage_num": 0}
         self.analysed = dict(self.rows)
 
-    def add(self, part: list[tuple[Any, ...]]) -> None:
-        """The part's keys not seen before, resolved and added to the tables."""
+    def add(self) -> None:
+        """The staged part's keys not seen before, resolved and added to the tables."""
         resolver = self.resolver
-        pairs = {(row[3], row[2]) for row in part} - self.places
-        self.places |= pairs
+        pairs = _sql(
+            f"SELECT DISTINCT r.ou, r.pe FROM {PART_TABLE} r WHERE NOT EXISTS "  # noqa: S608
+            "(SELECT 1 FROM exchange_stage_place p WHERE p.ou = r.ou AND p.pe = r.pe)"
+        )
         found = {pe: resolver._period(pe) for pe in {pe for _, pe in pairs}}
         periods = {code: p for code, p in found.items() if isinstance(p, Period)}
         resolver.units_prefetch({ou for ou, pe in pairs if pe in periods})
@@ -760,9 +764,11 @@ class _Maps:
         self._grow("exchange_stage_place", ("ou", "pe", "period_id", "unit_id"), places)
         if self.deleting:
             return
-        texts = {(row[1], row[6]) for row in part if row[6] is not None and not row[9]}
-        texts -= self.texts
-        self.texts |= texts
+        texts = _sql(
+            f"SELECT DISTINCT r.de, r.raw_value FROM {PART_TABLE} r "  # noqa: S608
+            "WHERE r.raw_value IS NOT NULL AND NOT r.deleted AND NOT EXISTS (SELECT 1 FROM "
+            "exchange_stage_num n WHERE n.de = r.de AND n.raw_value = r.raw_value)"
+        )
         indicators = resolver.indicators
         numbers = [
             (de, text, _accepted_number(text, indicators[de]))

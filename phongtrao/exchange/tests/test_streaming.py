@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import tracemalloc
 from pathlib import Path
@@ -17,7 +18,7 @@ from phongtrao.exchange import services
 from phongtrao.exchange.formats import Format
 from phongtrao.exchange.readers import reader_for
 from phongtrao.exchange.services import datavalueset_import
-from phongtrao.orgs.models import Edition, Level
+from phongtrao.orgs.models import Edition, Kind, Level, Unit, uid_from
 from phongtrao.orgs.services import unit_create
 
 N_INDICATORS, N_UNITS, N_MONTHS = 20, 100, 100  # 200,000 values read
@@ -143,3 +144,57 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch)
     # writing keeps only per-unit and per-period keys (a few MB on PostgreSQL's driver).
     assert peaks[-2] < peaks[1] * 1.25, peaks
     assert peaks[-1] < 10_000_000, peaks
+
+
+@pytest.mark.django_db
+def test_a_file_of_one_value_per_place_imports_in_bounded_memory(big_catalog, monkeypatch):
+    """A file giving one value per unit and month has as many (orgUnit, period) places as
+    values: the set-wise path asks the database which of a part's places are new, so the
+    memory held follows the part (5,000 values here), not the file (30,000 places)."""
+    monkeypatch.setattr(services, "PART", 5_000)
+    indicators, units = big_catalog
+    root = Unit.objects.get(code="BIG")
+    branches = Unit.objects.bulk_create(
+        Unit(
+            uid=uid_from(f"one-per-place:{n}"),
+            code=f"BIG-CH{n:04d}",
+            name=f"Chi hội {n}",
+            level=Level.BRANCH,
+            kind=Kind.BRANCH,
+            parent=root,
+            edition=root.edition,
+            valid_from=root.valid_from,
+            path="",
+        )
+        for n in range(1_000)
+    )
+    for branch in branches:
+        branch.path = f"{root.path}{branch.pk}/"
+    Unit.objects.bulk_update(branches, ["path"])
+    body = {
+        "dataValues": [
+            {"dataElement": indicators[0], "period": period, "orgUnit": b.uid, "value": "1"}
+            for period in months()[:30]
+            for b in branches
+        ]
+    }
+    peaks: list[int] = []
+
+    def sample(count: int) -> None:
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.reset_peak()
+
+    stream = io.BytesIO(json.dumps(body).encode())
+    del body
+    tracemalloc.start()
+    try:
+        summary = datavalueset_import(
+            actor=SYSTEM, stream=stream, format="dhis2-json", on_read=sample
+        )
+    finally:
+        tracemalloc.stop()
+
+    assert (summary.status, summary.imported) == ("SUCCESS", 30_000)
+    assert len(peaks) == 6  # every 5,000 values read
+    # Holding the places met so far grew by about 1 MB a part.
+    assert peaks[-1] < peaks[1] * 1.25, peaks
