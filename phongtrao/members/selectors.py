@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import overload
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -64,6 +66,198 @@ def members_list(
         if value:
             members = members.filter(**{field: value})
     return members.select_related("unit").order_by("name_key", "birth_date", "pk")
+
+
+def members_page(
+    *,
+    actor: Actor,
+    unit: Unit,
+    query: str = "",
+    status: str = "",
+    ethnicity: str = "",
+    religion: str = "",
+    occupation: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> list[Member]:
+    """`members_list(…)[offset : offset + limit]`: the same members in the same order.
+
+    A name search at a province's scope on PostgreSQL reads the page by merging the name
+    indexes of migration 0007 (`_province_page`): a bounded number of index entries, however
+    many members of the province match. Anything else is the list's own query.
+    """
+    members = members_list(
+        actor=actor,
+        unit=unit,
+        query=query,
+        status=status,
+        ethnicity=ethnicity,
+        religion=religion,
+        occupation=occupation,
+    )
+    key = name_key(query)
+    if (
+        connection.vendor != "postgresql"
+        or not key
+        or unit.path.count("/") != PROVINCE_SLASHES
+        or any(ch.isdigit() for ch in query)  # a card number: the list's query asks it
+    ):
+        return list(members[offset : offset + limit])
+    filters = {"status": status, "ethnicity": ethnicity, "religion": religion}
+    filters["occupation"] = occupation
+    ids = _province_page(str(unit.pk), key, {k: v for k, v in filters.items() if v}, offset + limit)
+    page = ids[offset : offset + limit]
+    if not page:
+        return []
+    # The page's rows by id (the list's other conditions could lead the planner to read every
+    # match again), in the list's order.
+    return list(
+        Member.objects.filter(pk__in=page)
+        .select_related("unit")
+        .order_by("name_key", "birth_date", "pk")
+    )
+
+
+class MembersFound:
+    """A list for Django's Paginator: counted by the list's query (`members_list`), its pages
+    read by `members_page` (a province's name search merges the name indexes)."""
+
+    ordered = True
+
+    def __init__(
+        self,
+        *,
+        actor: Actor,
+        unit: Unit,
+        query: str = "",
+        status: str = "",
+        ethnicity: str = "",
+        religion: str = "",
+    ) -> None:
+        self.actor, self.unit, self.query = actor, unit, query
+        self.status, self.ethnicity, self.religion = status, ethnicity, religion
+        self.members = members_list(
+            actor=actor,
+            unit=unit,
+            query=query,
+            status=status,
+            ethnicity=ethnicity,
+            religion=religion,
+        )
+
+    def count(self) -> int:
+        return self.members.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self.members)
+
+    @overload
+    def __getitem__(self, part: int) -> Member: ...
+    @overload
+    def __getitem__(self, part: slice) -> list[Member]: ...
+    def __getitem__(self, part: int | slice) -> Member | list[Member]:
+        if isinstance(part, int):
+            return self[part : part + 1][0]
+        start = part.start or 0
+        return members_page(
+            actor=self.actor,
+            unit=self.unit,
+            query=self.query,
+            status=self.status,
+            ethnicity=self.ethnicity,
+            religion=self.religion,
+            offset=start,
+            limit=max(0, part.stop - start),
+        )
+
+
+# A province's path is "/<country>/<province>/": its members' paths share the second id.
+PROVINCE_SLASHES = 3
+SCOPE = "split_part(unit_path, '/', 3)"
+ORDER = "name_key, birth_date, id"
+WORDS = (2, 3, 4)  # the word positions with an index of their own (migration 0007)
+# The distinct j-th words starting with the key, by skipping through `member_word{j}`: the
+# next one is the least greater than the last (one descent each).
+VOCABULARY = (
+    "SELECT {j} AS j, w FROM (WITH RECURSIVE v (w) AS ("
+    "SELECT (SELECT min({word}) FROM members_member WHERE {word} LIKE %s{partial}) "
+    "UNION ALL SELECT (SELECT min({word}) FROM members_member "
+    "WHERE {word} LIKE %s AND {word} > v.w{partial}) "
+    "FROM v WHERE v.w IS NOT NULL) SELECT w FROM v WHERE w IS NOT NULL) AS s"
+)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _word(j: int) -> str:
+    return f"split_part(name_key, ' ', {j})"
+
+
+def _province_page(scope: str, key: str, filters: dict[str, str], count: int) -> list[int]:
+    """The ids of the first `count` members of the province `scope` (its id) whose name has a
+    word starting with `key`, by (name, birth date, id), matching `filters` (field: value).
+
+    A name matches if it starts with the key, or if its j-th word (j ≥ 2) does and the rest
+    follows. Each stream below is read in name order from an index, and PostgreSQL merges
+    them (Merge Append) and stops at `count`:
+    - the names starting with the key: a range of `member_scope_name`;
+    - for j = 2, 3, 4 and each word w of the j-th place starting with the key's first word
+      (exactly that word when the key has more words), the members of the province whose
+      j-th word is w: an equality prefix of `member_word{j}` (the words are found by skipping
+      through that index, one descent each: the vocabulary, not the members);
+    - names of five words or more (few): `member_scope_long` walked, the rule as a filter.
+    Each stream reads at most what the merge takes from it, plus one descent. SQL made of
+    fixed names and numbers only; every value is a parameter.
+    """
+    words = key.split(" ")
+    first = words[0]
+    pattern = _like(key) + "%"
+    later = "% " + _like(key) + "%"
+    with connection.cursor() as cursor:
+        if len(words) > 1:
+            vocabulary = [(j, first) for j in WORDS]
+        else:
+            parts, params = [], []
+            for j in WORDS:
+                partial = f" AND {_word(j)} <> ''" if j == 4 else ""
+                parts.append(VOCABULARY.format(j=j, word=_word(j), partial=partial))
+                params += [pattern, pattern]
+            cursor.execute(" UNION ALL ".join(parts), params)
+            vocabulary = cursor.fetchall()
+        streams = [f"{SCOPE} = %s AND name_key LIKE %s"]
+        params = [scope, pattern]
+        for j, word in vocabulary:
+            condition = f"{_word(j)} = %s AND {SCOPE} = %s"
+            condition += f" AND {_word(j)} <> ''" if j == 4 else ""
+            streams.append(condition + (" AND ' ' || name_key LIKE %s" if len(words) > 1 else ""))
+            params += [word, scope, *([later] if len(words) > 1 else [])]
+        streams.append(f"{SCOPE} = %s AND {_word(5)} <> '' AND ' ' || name_key LIKE %s")
+        params += [scope, later]
+        union = " UNION ALL ".join(
+            f"(SELECT {ORDER} FROM members_member WHERE {s} ORDER BY {ORDER})"  # noqa: S608
+            for s in streams
+        )
+        # A member found by two streams comes twice, side by side in the merge: DISTINCT
+        # (a Unique node over the Merge Append) keeps one.
+        found = f"SELECT DISTINCT {ORDER} FROM ({union}) AS s"  # noqa: S608
+        if filters:
+            # Each member of the merge, in order, is read (by id) for the other fields, until
+            # `count` pass: a few more than `count` for a common value (active), more for rare.
+            tests = " AND ".join(f"m.{field} = %s" for field in filters)
+            sql = (
+                f"SELECT found.id FROM ({found}) AS found "  # noqa: S608
+                f"JOIN members_member AS m ON m.id = found.id WHERE {tests} "
+                "ORDER BY found.name_key, found.birth_date, found.id LIMIT %s"
+            )
+        else:
+            sql = f"SELECT id FROM ({found}) AS found ORDER BY {ORDER} LIMIT %s"  # noqa: S608
+        cursor.execute(sql, [*params, *filters.values(), count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def name_search(key: str, *, card_number: str = "") -> Q:
@@ -132,11 +326,13 @@ def status_counts(unit: Unit) -> dict[str, int]:
 
 __all__ = [
     "NOT_FOUND",
+    "MembersFound",
     "masked_citizen_id",
     "masked_phone",
     "member_get",
     "member_lookup",
     "members_list",
+    "members_page",
     "name_search",
     "status_counts",
 ]

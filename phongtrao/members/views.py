@@ -43,6 +43,7 @@ from phongtrao.members.grants import NOT_ADMIN, grants_of, records_grant, record
 from phongtrao.members.imports import member_import_create, member_import_progress
 from phongtrao.members.models import MemberImport, Transfer
 from phongtrao.members.selectors import (
+    MembersFound,
     masked_citizen_id,
     masked_phone,
     member_get,
@@ -153,7 +154,7 @@ def unit_page(request: HttpRequest, unit_uid: str) -> HttpResponse:
             return redirect(request.get_full_path())
     filters = FilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    members = members_list(
+    members = MembersFound(
         actor=request.user,
         unit=unit,
         query=chosen.get("q", ""),
