@@ -9,8 +9,11 @@ PostgreSQL), then times
 - *import*: a list of `--import-size` rows through the import path (`members_import`:
   duplicate check against the country's registry, `members_bulk_write`, the figures moved),
   in members per second;
-- *name search*: the first page of `members_list` of a province for a name typed without
-  diacritics.
+- *name search*: the first page (50 by name) of a province's members for a name typed
+  without diacritics (`members_page`, as the registry's page reads it), `--search-repeat`
+  times (its own count: at 20 million a slow search must not hold the run for an hour), and
+  the shared buffers each search read (PostgreSQL: `pg_stat_database`, exact whatever the
+  load; the whole server's, so alone).
 Prints one JSON line. `bench/members.py --run PG_MEMBERS SQLITE_MEMBERS` runs it on a
 throw-away PostgreSQL (`scripts/with_postgres.py`) and a temporary SQLite file and prints, last,
 `{"postgresql": {...}, "sqlite": {...}}`; `make bench-members` runs 20 million / 1 million.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -202,7 +206,7 @@ def generate_postgres(members: int, branches: list[Any], *, actor_name: str) -> 
     return members
 
 
-def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
+def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> dict[str, Any]:
     import django
 
     django.setup()
@@ -213,7 +217,8 @@ def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
     from phongtrao.members.bulk import members_bulk_write, members_import
     from phongtrao.members.figures import figures_write, members_count
     from phongtrao.members.models import RegistryUnit
-    from phongtrao.members.selectors import members_list
+    from phongtrao.members.names import name_key
+    from phongtrao.members.selectors import members_page
     from phongtrao.members.services import MemberData, member_admit
     from phongtrao.orgs.models import Level, Unit
     from phongtrao.orgs.services import editions_ensure
@@ -339,13 +344,15 @@ def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
     )
     import_s = time.perf_counter() - start
 
-    keys = [g for g in GIVEN] + [f"{f} thi" for f in FAMILY]
-    search_ms = timed(
-        lambda i: list(
-            members_list(actor=actor, unit=provinces[i % PROVINCES], query=keys[i % len(keys)])[:50]
-        ),
-        repeat,
-    )
+    # Given names (one word, most members of a province have a word starting with one of
+    # them) and "<family> thi" (two words), without diacritics.
+    keys = [name_key(g) for g in GIVEN] + [f"{name_key(f)} thi" for f in FAMILY]
+
+    def search(i: int) -> None:
+        members_page(actor=actor, unit=provinces[i % PROVINCES], query=keys[i % len(keys)])
+
+    search_ms = timed(search, search_repeat)
+    buffers = [_buffers(functools.partial(search, i)) for i in range(min(len(keys), search_repeat))]
     return {
         "database": connection.vendor,
         "members": written,
@@ -356,16 +363,46 @@ def measure(members: int, repeat: int, import_size: int) -> dict[str, Any]:
         "import_members_per_s": round(import_size / import_s),
         "name_search_p50_ms": round(statistics.median(search_ms), 2),
         "name_search_p95_ms": round(percentile(search_ms, 95), 2),
+        # Shared buffers read or hit per search (PostgreSQL, all its statements, exact):
+        # mean and largest over one search of each key.
+        "name_search_buffers_mean": round(statistics.mean(buffers)) if buffers[0] else None,
+        "name_search_buffers_max": max(buffers) if buffers[0] else None,
         "load_average": os.getloadavg()[0],
     }
 
 
-def run(pg_members: int, sqlite_members: int, repeat: int, import_size: int) -> None:
+def _buffers(action: Callable[[], object]) -> int:
+    """The shared buffers (read or hit) of the statements `action` runs, by
+    EXPLAIN (ANALYZE, BUFFERS) of each once it has run (PostgreSQL; 0 elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    statements: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        action()
+    total = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0][0]["Plan"]
+            total += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+    return total
+
+
+def run(
+    pg_members: int, sqlite_members: int, repeat: int, import_size: int, search_repeat: int
+) -> None:
     me = [sys.executable, str(Path(__file__).resolve())]
     result: dict[str, Any] = {}
     for database, count in (("postgresql", pg_members), ("sqlite", sqlite_members)):
         command = [*me, "--members", str(count), "--repeat", str(repeat)]
-        command += ["--import-size", str(import_size)]
+        command += ["--import-size", str(import_size), "--search-repeat", str(search_repeat)]
         env = dict(os.environ)
         with tempfile.TemporaryDirectory(prefix="phongtrao-bench-members-") as tmp:
             if database == "sqlite":
@@ -388,11 +425,13 @@ def main() -> None:
     parser.add_argument("--run", type=int, nargs=2, metavar=("PG_MEMBERS", "SQLITE_MEMBERS"))
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--import-size", type=int, default=100_000)
+    parser.add_argument("--search-repeat", type=int, default=200)
     args = parser.parse_args()
     if args.run:
-        run(args.run[0], args.run[1], args.repeat, args.import_size)
+        run(args.run[0], args.run[1], args.repeat, args.import_size, args.search_repeat)
     else:
-        print(json.dumps(measure(args.members, args.repeat, args.import_size)))
+        result = measure(args.members, args.repeat, args.import_size, args.search_repeat)
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":
