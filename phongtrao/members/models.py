@@ -38,6 +38,8 @@ class Member(models.Model):
     uid = models.CharField("UID", max_length=11)
     full_name = models.CharField("họ và tên", max_length=120)
     # name_key: the name without diacritics, for forgiving search and duplicate checks.
+    # PostgreSQL: collation "C" (migration 0007; byte order, as SQLite's default), which a
+    # later AlterField of this column must keep.
     name_key = models.CharField(max_length=120, editable=False)
     birth_date = models.DateField("ngày sinh")
     ethnicity = models.CharField("dân tộc", max_length=2, choices=ETHNICITY_CHOICES, default=KINH)
