@@ -304,8 +304,10 @@ PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "60"
 PORTAL_GENERATION_SECONDS = float(os.environ.get("PORTAL_GENERATION_SECONDS", "1"))
 # Guests' counts (article views, visits) wait in each process at most this many seconds while
 # requests come; the request that finds them due writes them in one transaction after its
-# response (phongtrao/batched.py); 0 writes each in its request.
-COUNTS_FLUSH_SECONDS = float(os.environ.get("COUNTS_FLUSH_SECONDS", "0.25"))
+# response (phongtrao/batched.py); 0 writes each in its request. Small batches: the request
+# that writes one holds its worker (and the connections queued on it) for its whole batch;
+# at 0.25 s a batch held a worker 10-40 ms and set the p99 (docs/benchmarks/portal.md).
+COUNTS_FLUSH_SECONDS = float(os.environ.get("COUNTS_FLUSH_SECONDS", "0.05"))
 
 LOGGING = {
     "version": 1,

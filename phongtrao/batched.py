@@ -5,7 +5,7 @@ costs a transaction of its own on the request's path (on SQLite, the one writer'
 commit and now and then a WAL checkpoint; on PostgreSQL, a commit's flush), which was most of
 a cached page's cost and the reason for its slowest requests. Instead the request adds its
 count to this process's buffer, and the first request to finish once the oldest count is
-COUNTS_FLUSH_SECONDS old (default 0.25) writes the whole buffer in one transaction, set-wise
+COUNTS_FLUSH_SECONDS old (default 0.05) writes the whole buffer in one transaction, set-wise
 (`CountBuffer.flush`), after its response has been handed to the server (`request_finished`).
 No thread and no timer: the batch is written by a request of the process, or by the process
 itself when it exits, so a quiet process holds its last counts until its next request.
