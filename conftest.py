@@ -442,8 +442,10 @@ def browser_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail("needs Debian's chromium: make system-packages")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # What a test expects of a page may take a while under the suite's four runs on two cores.
+    expect.set_options(timeout=20_000)
     # Playwright runs an event loop in this thread; the fixtures' ORM calls are synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     viewport = getattr(request.module, "BROWSER_VIEWPORT", {"width": 390, "height": 844})

@@ -5,16 +5,19 @@ the code. With SCREENSHOTS=<folder> the pages are saved there (docs/screenshots/
 from __future__ import annotations
 
 import os
+import re
 from base64 import b32decode
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django_otp.oath import totp  # type: ignore[import-untyped]
+from playwright.sync_api import expect
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
 from phongtrao.actors import SYSTEM
+from phongtrao.tests.browser import sign_in
 
 BROWSER_VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "mat-khau-dai-123"
@@ -37,29 +40,23 @@ def test_turn_on_then_sign_in_with_the_code(live_server, small_tree, browser_pag
     membership_set(actor=SYSTEM, user=user, unit=small_tree["d1"], roles={Role.VIEW, Role.APPROVE})
     page, base = browser_page, live_server.url
 
-    def sign_in():
-        page.goto(base + "/dang-nhap/")
-        page.get_by_label("Tên đăng nhập").fill("canbo_huyen")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
-
-    sign_in()
+    sign_in(page, base, "canbo_huyen", PASSWORD)
     page.goto(base + "/tai-khoan/cua-toi/")
     _shot(page, "tai-khoan-hai-buoc.png")
     page.get_by_role("link", name="Xác thực hai bước").click()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     key = page.locator("#khoa").inner_text()
     _shot(page, "xac-thuc-hai-buoc-cai-dat.png")
     page.get_by_label("Mã xác thực").fill(_code(key))
     page.get_by_role("button", name="Xác nhận và bật").click()
-    assert "Đã bật xác thực hai bước" in page.content()
+    expect(page.get_by_text("Đã bật xác thực hai bước")).to_be_visible()
 
     page.context.clear_cookies()
-    sign_in()
-    assert "/tai-khoan/ma-xac-thuc/" in page.url
+    sign_in(page, base, "canbo_huyen", PASSWORD)
+    expect(page).to_have_url(re.compile("/tai-khoan/ma-xac-thuc/"))
     _shot(page, "xac-thuc-hai-buoc-nhap-ma.png")
     page.get_by_label("Mã xác thực").fill(_code(key, drift=1))
     page.get_by_role("button", name="Tiếp tục").click()
-    assert "/tai-khoan/ma-xac-thuc/" not in page.url
+    page.wait_for_url(lambda url: "/tai-khoan/ma-xac-thuc/" not in url)
     page.goto(base + "/tai-khoan/cua-toi/")
-    assert "đang bật" in page.content()
+    expect(page.locator("main")).to_contain_text("đang bật")

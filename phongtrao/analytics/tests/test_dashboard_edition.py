@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from playwright.sync_api import expect
 
 from phongtrao.accounts.models import Role
 from phongtrao.accounts.services import membership_set
@@ -33,6 +34,7 @@ from phongtrao.orgs.mapping import mapping_rebuild
 from phongtrao.orgs.models import Level, Succession, SuccessionKind, Unit
 from phongtrao.orgs.services import unit_create
 from phongtrao.reports.builder import ESTIMATE_NOTE
+from phongtrao.tests.browser import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -233,17 +235,13 @@ def test_the_officer_switches_the_dashboard_to_the_2025_structure(
 ):
     old, new = two_structures["province"].uid, two_structures["new_province"].uid
     page, base = browser_page, live_server.url
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("quantri_web")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    sign_in(page, base, "quantri_web", PASSWORD)
     page.goto(f"{base}/nhap-lieu/tong-quan/{old}/2023/?chi_tieu=TT_DOT")
     page.get_by_label("Cơ cấu tổ chức").select_option("2025")
     page.get_by_role("button", name="Xem theo cơ cấu này").click()
     page.wait_for_url(f"{base}/nhap-lieu/tong-quan/{new}/2023/?chi_tieu=TT_DOT")
     assert page.get_by_label("Cơ cấu tổ chức").input_value() == "2025"
-    assert page.locator("#estimate-note").is_visible()
+    expect(page.locator("#estimate-note")).to_be_visible()
     # The bar chart: labels marked, and the tooltip says the figure is an estimate.
     labels, tooltip = page.evaluate(
         """() => {

@@ -5,6 +5,9 @@ and publishes."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
+
+from phongtrao.tests.browser import sign_in
 
 from .conftest import PASSWORD, hand_set, scored
 
@@ -31,11 +34,7 @@ BROWSER_VIEWPORT = {"width": 1100, "height": 900}
 
 def _sign_in(page, base, username):
     page.context.clear_cookies()
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")
+    sign_in(page, base, username, PASSWORD)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -47,19 +46,20 @@ def test_self_assessment_check_council_publication(round_setup, live_server, bro
     _sign_in(page, base, "xa")
     page.goto(base + "/thi-dua/")
     page.get_by_role("link", name="Chấm điểm thi đua năm 2023 — Hội LHPN xã A").click()
+    page.wait_for_url(url)
     page.get_by_role("button", name="Bắt đầu tự chấm").click()
     page.locator(f"#p_{ids[0]}").fill("45")
     page.locator(f"#p_{ids[1]}").fill("19,5")
     page.locator(f"#p_{ids[2]}").fill("36")
     page.get_by_role("button", name="Lưu và gửi cấp trên").click()
-    assert page.get_by_text("Tiêu chí 1.1: điểm phải từ 0 đến 40.").is_visible()
+    expect(page.get_by_text("Tiêu chí 1.1: điểm phải từ 0 đến 40.")).to_be_visible()
     page.locator(f"#p_{ids[0]}").fill("40")
     page.locator(f"#p_{ids[1]}").fill("19,5")
     page.locator(f"#p_{ids[2]}").fill("36")
     page.locator(f"textarea[name=n_{ids[0]}]").fill("Kết nạp 130 hội viên, vượt chỉ tiêu")
     page.get_by_role("button", name="Lưu và gửi cấp trên").click()
-    assert page.get_by_text("Đã gửi bản tự chấm lên cấp trên.").is_visible()
-    assert page.locator("#total").inner_text() == "95,50"
+    expect(page.get_by_text("Đã gửi bản tự chấm lên cấp trên.")).to_be_visible()
+    expect(page.locator("#total")).to_have_text("95,50")
 
     _sign_in(page, base, "huyen")
     page.goto(base + "/thi-dua/")
@@ -68,20 +68,20 @@ def test_self_assessment_check_council_publication(round_setup, live_server, bro
     page.get_by_label("Cấp trên chấm 2.1").fill("34")
     page.get_by_label("Ý kiến cấp trên 2.1").fill("Thiếu minh chứng mô hình")
     page.get_by_role("button", name="Xác nhận kết quả kiểm tra").click()
-    assert page.get_by_text("Đã kiểm tra bản tự chấm.").is_visible()
-    assert page.locator("#total").inner_text() == "93,50"
+    expect(page.get_by_text("Đã kiểm tra bản tự chấm.")).to_be_visible()
+    expect(page.locator("#total")).to_have_text("93,50")
 
     _sign_in(page, base, "tinh")
     page.goto(f"{base}/thi-dua/ket-qua/{province.uid}/2023/3/")
     page.get_by_role("button", name="Hội đồng xét kết quả").click()
-    assert page.get_by_role("status").get_by_text("Hội đồng thi đua đã xét").is_visible()
+    expect(page.get_by_role("status").get_by_text("Hội đồng thi đua đã xét")).to_be_visible()
     page.get_by_role("button", name="Công bố kết quả").click()
-    assert page.get_by_text("Đã công bố kết quả thi đua.").is_visible()
-    assert page.get_by_text("Hoàn thành tốt nhiệm vụ trở lên: 2/2 (100,0%)").is_visible()
+    expect(page.get_by_text("Đã công bố kết quả thi đua.")).to_be_visible()
+    expect(page.get_by_text("Hoàn thành tốt nhiệm vụ trở lên: 2/2 (100,0%)")).to_be_visible()
     page.get_by_role("link", name="Xã A").click()
-    assert page.get_by_text("Hoàn thành xuất sắc nhiệm vụ").first.is_visible()
+    expect(page.get_by_text("Hoàn thành xuất sắc nhiệm vụ").first).to_be_visible()
 
     # Checked in the page, not the database: a query made while Playwright's loop runs gets a
     # connection of its own that outlives the test.
-    assert page.get_by_text("Đã công bố", exact=True).is_visible()
-    assert page.get_by_text("Xếp loại: Hoàn thành xuất sắc nhiệm vụ").is_visible()
+    expect(page.get_by_text("Đã công bố", exact=True)).to_be_visible()
+    expect(page.get_by_text("Xếp loại: Hoàn thành xuất sắc nhiệm vụ")).to_be_visible()

@@ -6,16 +6,20 @@ reason; the commune corrects and resubmits; the district approves; the form is l
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from phongtrao.catalog.models import Indicator, ValueType
 from phongtrao.data.validation import breakdown_message, parse_value
+from phongtrao.tests.browser import sign_in
 
 from .conftest import entry_url
 
 PASSWORD = "mat-khau-dai-123"  # the people fixture's
+OPENED = re.compile(r"/nhap-lieu/[^/?]+/[^/?]+/[^/?]+/$")  # a form of a unit for a period
 
 
 @pytest.fixture
@@ -33,11 +37,7 @@ def ids(db):
 
 def _sign_in(page, base, username):
     page.context.clear_cookies()
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")
+    sign_in(page, base, username, PASSWORD)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -50,6 +50,7 @@ def test_enter_submit_return_resubmit_approve_lock(
     _sign_in(page, base, "xa")
     page.get_by_role("navigation", name="Các phần").get_by_role("link", name="Nhập liệu").click()
     page.get_by_role("button", name="Mở biểu mẫu").first.click()  # the latest year
+    page.wait_for_url(OPENED)
     page.goto(url)
     parent = page.locator(f"#v_{ids['THOAT_NGHEO']}")
     child = page.locator(f"#v_{ids['THOAT_NGHEO_DTTS']}")
@@ -62,32 +63,32 @@ def test_enter_submit_return_resubmit_approve_lock(
     assert inline.inner_text() == ids["message"]
     assert child.get_attribute("aria-invalid") == "true"
     page.get_by_role("button", name="Lưu nháp").click()  # held back: the message stays
-    assert page.get_by_text("không được lớn hơn").first.is_visible()
+    expect(page.get_by_text("không được lớn hơn").first).to_be_visible()
     child.fill("633")
     page.get_by_role("button", name="Lưu và gửi duyệt").click()
-    assert page.get_by_text("Đã gửi báo cáo lên cấp trên.").is_visible()
+    expect(page.get_by_text("Đã gửi báo cáo lên cấp trên.")).to_be_visible()
 
     _sign_in(page, base, "huyen")
     page.goto(url)
     page.get_by_label("Lý do trả lại").fill("Số hộ dân tộc thiểu số chưa khớp")
     page.get_by_role("button", name="Trả lại").click()
-    assert page.get_by_text("Đã trả lại báo cáo cho đơn vị.").is_visible()
+    expect(page.get_by_text("Đã trả lại báo cáo cho đơn vị.")).to_be_visible()
 
     _sign_in(page, base, "xa")
     page.goto(url)
-    assert page.get_by_text("Số hộ dân tộc thiểu số chưa khớp").is_visible()
+    expect(page.get_by_text("Số hộ dân tộc thiểu số chưa khớp")).to_be_visible()
     page.locator(f"#v_{ids['THOAT_NGHEO_DTTS']}").fill("640")
     page.get_by_role("button", name="Lưu và gửi duyệt").click()
-    assert page.get_by_text("Đã gửi báo cáo lên cấp trên.").is_visible()
+    expect(page.get_by_text("Đã gửi báo cáo lên cấp trên.")).to_be_visible()
 
     _sign_in(page, base, "huyen")
     page.goto(url)
     page.get_by_role("button", name="Duyệt", exact=True).click()
-    assert page.get_by_text("Đã duyệt báo cáo.").is_visible()
+    expect(page.get_by_text("Đã duyệt báo cáo.")).to_be_visible()
 
     _sign_in(page, base, "xa")
     page.goto(url)
-    assert page.get_by_text("số liệu đã khóa").is_visible()
+    expect(page.get_by_text("số liệu đã khóa")).to_be_visible()
     assert page.get_by_role("button", name="Lưu nháp").count() == 0
     assert page.locator(f"#v_{ids['THOAT_NGHEO_DTTS']}").get_attribute("readonly") is not None
 

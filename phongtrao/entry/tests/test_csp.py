@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from phongtrao.tests.browser import sign_in
+
 from .conftest import entry_url
-from .test_browser import _sign_in, ids  # noqa: F401 - the fixture is used by name
+from .test_browser import PASSWORD, ids  # noqa: F401 - the fixture is used by name
 
 
 def _script_src(response) -> str:
@@ -50,7 +52,7 @@ def test_entry_page_javascript_runs_under_the_policy(
     page, base = browser_page, live_server.url
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    _sign_in(page, base, "xa")
+    sign_in(page, base, "xa", PASSWORD)
     page.goto(base + entry_url(commune_form, small_tree["c1"]))
     page.locator(f"#v_{ids['THOAT_NGHEO']}").fill("1.200")
     page.locator(f"#v_{ids['THOAT_NGHEO_DTTS']}").fill("1.633")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from phongtrao.catalog.models import Indicator
 from phongtrao.members.models import RegistryUnit
+from phongtrao.tests.browser import sign_in
 
 from .conftest import entry_url
 
@@ -28,11 +29,7 @@ def form_page(people, commune_form, small_tree):
 
 
 def _open(page, base, url):
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("xa")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")
+    sign_in(page, base, "xa", PASSWORD)
     page.goto(base + url)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from phongtrao.orgs.models import Level
 from phongtrao.orgs.services import unit_create
+from phongtrao.tests.browser import sign_in
 
 PASSWORD = "mat-khau-dai-123"  # the people fixture's
 BROWSER_VIEWPORT = {"width": 1366, "height": 900}
@@ -30,11 +33,7 @@ def test_unit_picker_finds_a_unit_typed_without_diacritics(
     loc_thai, people, live_server, browser_page
 ):
     page, base = browser_page, live_server.url
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("tinh")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")
+    sign_in(page, base, "tinh", PASSWORD)
     page.goto(base + "/nhap-lieu/")
     select = page.locator("select#u_BC_NAM_XA")
     box = page.locator("#u_BC_NAM_XA_tim")
@@ -52,8 +51,7 @@ def test_unit_picker_finds_a_unit_typed_without_diacritics(
     assert select.input_value() == loc_thai["other"]
     box.fill("loc")
     page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
-    page.wait_for_load_state()
-    assert loc_thai["uid"] in page.url
+    expect(page).to_have_url(re.compile(f"/{loc_thai['uid']}/"))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -66,15 +64,11 @@ def test_unit_picker_searches_the_server_when_the_list_is_cut(
     monkeypatch.setattr(views, "UNIT_LIST_LIMIT", 1)
     monkeypatch.setattr(pick_views, "PAGE_SIZE", 2)
     page, base = browser_page, live_server.url
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("tinh")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")
+    sign_in(page, base, "tinh", PASSWORD)
     page.goto(base + "/nhap-lieu/")
     select = page.locator("select#u_BC_NAM_XA")
     status = page.locator("#u_BC_NAM_XA_ket_qua")
-    assert select.locator("option").count() == 1  # the list is cut
+    expect(select.locator("option")).to_have_count(1)  # the list is cut
 
     page.locator("#u_BC_NAM_XA_tim").fill("LOC thai")
     expect(status).to_have_text("Tìm thấy 1 đơn vị.")
@@ -88,10 +82,9 @@ def test_unit_picker_searches_the_server_when_the_list_is_cut(
     page.get_by_role("button", name="Xem thêm").click()
     expect(select.locator("option")).to_have_count(4)
     expect(status).to_have_text("Tìm thấy 4 đơn vị.")
-    assert not page.get_by_role("button", name="Xem thêm").is_visible()
+    expect(page.get_by_role("button", name="Xem thêm")).to_be_hidden()
 
     page.locator("#u_BC_NAM_XA_tim").fill("loc thai")
     expect(select.locator("option")).to_have_count(1)
     page.locator("form.choose").filter(has=select).get_by_role("button", name="Mở biểu mẫu").click()
-    page.wait_for_load_state()
-    assert loc_thai["uid"] in page.url
+    expect(page).to_have_url(re.compile(f"/{loc_thai['uid']}/"))

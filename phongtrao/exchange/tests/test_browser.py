@@ -10,6 +10,7 @@ import pytest
 
 from phongtrao.exchange.tests.conftest import API_PASSWORD
 from phongtrao.exchange.tests.test_jobs_worker import worker
+from phongtrao.tests.browser import sign_in
 
 # The catalog's forms close 15 days after the period; these tests write 2023 as officers.
 pytestmark = pytest.mark.usefixtures("no_deadlines")
@@ -34,11 +35,7 @@ def test_upload_shows_progress_then_summary(
     upload = tmp_path / "so-lieu.json"
     upload.write_text(json.dumps({"period": "2023", "dataValues": values}))
 
-    page.goto(base + "/dang-nhap/?next=/api/nhap-tep/")
-    page.get_by_label("Tên đăng nhập").fill("huyen")
-    page.get_by_label("Mật khẩu").fill(API_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/api/nhap-tep/")
+    sign_in(page, base, "huyen", API_PASSWORD, then="/api/nhap-tep/")
     page.get_by_label("Tệp số liệu").set_input_files(str(upload))
     page.get_by_role("button", name="Tải lên và nhập").click()
 

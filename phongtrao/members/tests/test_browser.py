@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from phongtrao.members.services import member_admit
+from phongtrao.tests.browser import sign_in
 
 from .conftest import person
 
@@ -33,20 +35,16 @@ def test_officer_finds_and_adds_members_on_a_phone(registry, live_server, browse
         )
     page, base = browser_page, live_server.url
     shots = os.environ.get("MEMBERS_SCREENSHOTS")
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("canbo_xa_a")
-    page.get_by_label("Mật khẩu").fill("x")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    sign_in(page, base, "canbo_xa_a", "x")
     page.goto(f"{base}/hoi-vien/{c1_uid}/")
-    assert page.get_by_text("Sổ hội viên Xã A").is_visible()
+    expect(page.get_by_text("Sổ hội viên Xã A")).to_be_visible()
     if shots:
         page.screenshot(path=str(Path(shots) / "members-list-phone.png"), full_page=True)
     page.get_by_label("Tìm theo tên (gõ không dấu được)").fill("anh tuyet")
     page.get_by_role("button", name="Lọc").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("link", name="Lê Thị Ánh Tuyết").is_visible()
-    assert page.get_by_role("link", name="Nguyễn Thị Hoa").count() == 0
+    page.wait_for_url(lambda url: "anh+tuyet" in url)
+    expect(page.get_by_role("link", name="Lê Thị Ánh Tuyết")).to_be_visible()
+    expect(page.get_by_role("link", name="Nguyễn Thị Hoa")).to_have_count(0)
     page.goto(f"{base}/hoi-vien/{c1_uid}/")
     page.get_by_text("+ Thêm hội viên").click()
     page.get_by_label("Họ và tên", exact=True).fill("Trần Thị Lan")
@@ -56,8 +54,7 @@ def test_officer_finds_and_adds_members_on_a_phone(registry, live_server, browse
         page.screenshot(path=str(Path(shots) / "members-quick-add-phone.png"), full_page=True)
     page.get_by_label("Hội viên đã đồng ý", exact=False).check()
     page.get_by_role("button", name="Kết nạp").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Đã kết nạp Trần Thị Lan").is_visible()
+    expect(page.get_by_text("Đã kết nạp Trần Thị Lan")).to_be_visible()
 
 
 @pytest.mark.django_db(
@@ -76,11 +73,7 @@ def test_list_import_page_follows_the_worker_then_shows_row_errors(
     page, base = browser_page, live_server.url
     shots = os.environ.get("MEMBERS_SCREENSHOTS")
     page.set_viewport_size({"width": 1100, "height": 800})
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("canbo_xa_a")
-    page.get_by_label("Mật khẩu").fill("x")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    sign_in(page, base, "canbo_xa_a", "x")
     page.goto(f"{base}/hoi-vien/{registry['c1'].uid}/nhap-excel/")
     listing = tmp_path / "danh-sach.csv"
     listing.write_text(
@@ -92,25 +85,19 @@ def test_list_import_page_follows_the_worker_then_shows_row_errors(
     page.get_by_label("Tệp danh sách hội viên").set_input_files(str(listing))
     page.get_by_label("Các hội viên trong danh sách đã đồng ý", exact=False).check()
     page.get_by_role("button", name="Nhập danh sách").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Đang chờ tiến trình xử lý nền").is_visible()
+    expect(page.get_by_text("Đang chờ tiến trình xử lý nền")).to_be_visible()
     assert tasks_run_pending() == 1
     # The page asks for its progress and reloads itself with the result.
-    page.get_by_text("Chưa nhập: 1 dòng có lỗi").wait_for(timeout=10_000)
-    assert page.get_by_text("Dân tộc “Xờ Tiêng” không có trong danh mục", exact=False).is_visible()
+    expect(page.get_by_text("Chưa nhập: 1 dòng có lỗi")).to_be_visible()
+    expect(page.get_by_text("Dân tộc “Xờ Tiêng” không có trong danh mục")).to_be_visible()
     if shots:
         page.screenshot(path=str(Path(shots) / "members-import-errors.png"), full_page=True)
     page.context.clear_cookies()
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("quantri_huyen")
-    page.get_by_label("Mật khẩu").fill("x")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    sign_in(page, base, "quantri_huyen", "x")
     page.goto(f"{base}/hoi-vien/quyen-xem-ho-so/")
     page.get_by_label("Tên đăng nhập của cán bộ").fill("canbo_huyen_1")
     page.get_by_label("Mục đích được xem hồ sơ hội viên").fill("Kiểm tra hồ sơ đề nghị khen thưởng")
     page.get_by_role("button", name="Cấp quyền xem hồ sơ").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Đã cấp quyền xem hồ sơ hội viên cho canbo_huyen_1").is_visible()
+    expect(page.get_by_text("Đã cấp quyền xem hồ sơ hội viên cho canbo_huyen_1")).to_be_visible()
     if shots:
         page.screenshot(path=str(Path(shots) / "members-grants.png"), full_page=True)

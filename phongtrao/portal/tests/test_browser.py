@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -16,30 +17,29 @@ def urls(portal):
 def test_read_rate_and_comment(urls, live_server, browser_page):
     page = browser_page
     page.goto(live_server.url + urls["seed"])
-    assert page.locator(".article-meta time").inner_text() == "Thứ tư - 20/03/2024 11:23"
-    assert page.locator(".article-views").inner_text() == "1"
+    expect(page.locator(".article-meta time")).to_have_text("Thứ tư - 20/03/2024 11:23")
+    expect(page.locator(".article-views")).to_have_text("1")
     page.get_by_text("Click để đánh giá bài viết").wait_for()
 
     # A star: the text changes without a reload (the page keeps its state).
     page.evaluate("window.notReloaded = true")
     page.get_by_role("button", name="Đánh giá 4 sao").click()
     text = page.locator(".rating-text")
-    text.filter(has_text="4 trong 1 đánh giá").wait_for()
-    assert text.inner_text() == "Tổng số điểm của bài viết là: 4 trong 1 đánh giá"
+    expect(text).to_have_text("Tổng số điểm của bài viết là: 4 trong 1 đánh giá")
     assert page.evaluate("window.notReloaded") is True
     page.get_by_role("button", name="Đánh giá 5 sao").click()
-    page.get_by_text("Bạn đã đánh giá bài viết này rồi.").wait_for()
-    assert text.inner_text() == "Tổng số điểm của bài viết là: 4 trong 1 đánh giá"
+    expect(page.get_by_text("Bạn đã đánh giá bài viết này rồi.")).to_be_visible()
+    expect(text).to_have_text("Tổng số điểm của bài viết là: 4 trong 1 đánh giá")
 
     # A guest's comment: held for moderation, not listed.
     page.get_by_label("Họ và tên").fill("Trần Thị Mai")
     page.get_by_label("Nội dung bình luận").fill("Chúc mừng các chị!")
     page.get_by_role("button", name="Gửi bình luận").click()
-    page.get_by_text("đang chờ duyệt").wait_for()
-    assert page.locator(".comment-list").count() == 0
+    expect(page.get_by_text("đang chờ duyệt")).to_be_visible()
+    expect(page.locator(".comment-list")).to_have_count(0)
     page.reload()
-    assert "Chúc mừng các chị!" not in page.content()
-    assert page.locator(".article-views").inner_text() == "1"  # a reload is not a new view
+    expect(page.locator(".article-views")).to_have_text("1")  # a reload is not a new view
+    expect(page.get_by_text("Chúc mừng các chị!")).to_have_count(0)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 
+from phongtrao.tests.browser import sign_in
+
 from .test_structure_choice import two_structures  # noqa: F401  (a fixture)
 
 PASSWORD = "mat-khau-dai-123"
@@ -39,11 +41,7 @@ def test_the_officer_switches_the_report_to_the_2025_structure(
 ):
     old, new = two_structures["province"].uid, two_structures["new_province"].uid
     page, base = browser_page, live_server.url
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("quantri_web")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
+    sign_in(page, base, "quantri_web", PASSWORD)
     page.goto(f"{base}/bao-cao/{old}/2023/")
     page.get_by_label("Cơ cấu tổ chức").select_option("2025")
     page.get_by_role("button", name="Xem theo cơ cấu này").click()

@@ -6,6 +6,9 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from phongtrao.tests.browser import sign_in
 
 PASSWORD = "mat-khau-dai-123"
 
@@ -23,14 +26,6 @@ def member(db):
     return get_user_model().objects.create_user("thanh_vien", password=PASSWORD)
 
 
-def sign_in(page, base):
-    page.goto(base + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("thanh_vien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(base + "/viec-can-lam/")  # signed in: Việc cần làm
-
-
 @pytest.fixture
 def article_path(portal):
     """The portal's real article page (its fixtures), read before the browser starts."""
@@ -43,9 +38,9 @@ def test_the_statistics_block_shows_on_the_article(
     settings.TRAFFIC_STATS_CACHE_SECONDS = 0  # see this very visit at once
     page = browser_page
     page.goto(live_server.url + article_path)
-    assert page.get_by_text("Thứ tư - 20/03/2024 11:23").is_visible()  # the article's date line
+    expect(page.get_by_text("Thứ tư - 20/03/2024 11:23")).to_be_visible()  # the date line
     block = page.get_by_role("region", name="Thống kê truy cập")
-    assert block.is_visible()
+    expect(block).to_be_visible()
     page.reload()
     rows = block.get_by_role("listitem")
     assert rows.filter(has_text="Đang truy cập").inner_text().split()[-1] == "1"
@@ -58,7 +53,7 @@ def test_clicking_the_bar_keeps_the_session_alive(member, live_server, settings,
     settings.SESSION_COOKIE_AGE = 10
     settings.SESSION_WARNING_SECONDS = 6
     page, base = browser_page, live_server.url
-    sign_in(page, base)
+    sign_in(page, base, "thanh_vien", PASSWORD)
     loaded = time.monotonic()  # the session now ends 10 s after this page's request
     bar = page.get_by_role("alert")
     keep = bar.get_by_role("button", name="Bấm vào đây để duy trì trạng thái đăng nhập")
@@ -76,14 +71,14 @@ def test_clicking_the_bar_keeps_the_session_alive(member, live_server, settings,
     # Past the original expiry the user is still signed in.
     time.sleep(max(0.0, loaded + 11.5 - time.monotonic()))
     page.goto(base + "/trang-thu/")
-    assert page.locator("#who").inner_text() == "thanh_vien"
+    expect(page.locator("#who")).to_have_text("thanh_vien")
 
 
 def test_at_zero_the_user_is_signed_out(member, live_server, settings, browser_page):
     settings.SESSION_COOKIE_AGE = 5
     settings.SESSION_WARNING_SECONDS = 3
     page, base = browser_page, live_server.url
-    sign_in(page, base)
+    sign_in(page, base, "thanh_vien", PASSWORD)
     with page.expect_response("**/phien/ket-thuc/", timeout=10000) as ended:
         pass
     assert ended.value.json()["signed_in"] is False
@@ -91,4 +86,4 @@ def test_at_zero_the_user_is_signed_out(member, live_server, settings, browser_p
     again.wait_for(state="visible")
     assert "dang-nhap" in again.get_attribute("href")
     page.goto(base + "/trang-thu/")
-    assert page.locator("#who").inner_text() == "Khách"
+    expect(page.locator("#who")).to_have_text("Khách")
