@@ -97,7 +97,8 @@ SYSTEM_PACKAGES ?= system-packages
 # server for both (PG= below), whose test databases are named after the run.
 OWN := not shared_data and not transactional
 SHARED := shared_data or transactional
-COVERED := $(VENV)/bin/coverage run -m pytest --durations=25
+# Each run's times, test by test, in .test-reports/<run>.xml (JUnit's format).
+COVERED = $(VENV)/bin/coverage run -m pytest --durations=25 --junitxml=.test-reports/$@.xml
 PG ?= $(PY) scripts/with_postgres.py --replica
 # Set by `make test`: the migrated templates the runs' databases are copied from
 # (phongtrao/tests/databases.py); empty, a run migrates its own.
@@ -131,7 +132,7 @@ test-template-postgres: $(STAMP)
 # prerequisite of the suites in the parallel run, the phony target kept them waiting while
 # lint and check took the slots.
 test: $(STAMP) system-packages
-	rm -rf .coverage .coverage.* $(TEMPLATES)
+	rm -rf .coverage .coverage.* $(TEMPLATES) .test-reports
 	$(PG) $(MAKE) -j4 --output-sync=target SYSTEM_PACKAGES= PG= \
 		SQLITE_TEMPLATE=$(TEMPLATES)/sqlite.sqlite3 PG_TEMPLATE=phongtrao_template \
 		$(SUITES) lint check
