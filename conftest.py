@@ -25,6 +25,7 @@ BROWSER = "browser_page"
 ADMIN_UNITS = "admin_units"
 DEMO = "binh_phuoc_demo"
 FULL_DEMO = "full_demo"
+PORTAL = "portal_site"
 ENGINE_INDEPENDENT = "engine_independent"
 SHARED_DATA = "shared_data"
 TRANSACTIONAL = "transactional"
@@ -97,10 +98,11 @@ def _django_order(item: pytest.Item) -> int:
     return 0 if marker or "db" in _fixtures(item) else 3
 
 
-def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool]:
+def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool, bool]:
     """The tests of the shared units and demos right after the other database tests (before
     anything empties the tables): the units alone, then the Bình Phước demo, then the full
-    demo, each one block; the browser's last in their group."""
+    demo, each one block; the browser's last in their group. The tests on the portal's
+    shared pages (`portal_site`) one block at the end of the other database tests."""
     order = _django_order(item)
     fixtures = _fixtures(item)
     if ADMIN_UNITS in fixtures:
@@ -109,7 +111,8 @@ def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool]:
                 f"{item.nodeid}: the shared units and demo can't serve a transactional test"
             )
         order = 1
-    return order, DEMO in fixtures, FULL_DEMO in fixtures, BROWSER in fixtures
+    portal = order == 0 and PORTAL in fixtures
+    return order, portal, DEMO in fixtures, FULL_DEMO in fixtures, BROWSER in fixtures
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -150,6 +153,7 @@ class Shared:
 
     def __init__(self) -> None:
         self.open: dict[str, tuple[ExitStack, Any]] = {}
+        self.running: pytest.Item | None = None  # the test being set up
 
     def get(self, name: str, start: Callable[[ExitStack], Any]) -> Any:
         if name not in self.open:
@@ -163,9 +167,11 @@ class Shared:
         return self.open[name][1]
 
     def close_unneeded(self, nextitem: pytest.Item | None) -> None:
-        # The last opened first: a later one may stand on an earlier one (a savepoint).
+        # The last opened first: a later one may stand on an earlier one (a savepoint). Each
+        # is a transaction, which a test that commits can't run in.
+        commits = nextitem is not None and _django_order(nextitem) == 2
         for name in reversed(list(self.open)):
-            if name not in _fixtures(nextitem):
+            if commits or name not in _fixtures(nextitem):
                 stack, _ = self.open.pop(name)
                 stack.close()
 
@@ -180,6 +186,11 @@ def constraints_checked_once() -> None:
     of them again, about 4 s per test over the full demo."""
     if connection.vendor == "postgresql":
         connection.check_constraints()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    SHARED.running = item
 
 
 @pytest.hookimpl(wrapper=True)
@@ -242,6 +253,35 @@ def binh_phuoc_demo(admin_units: str, django_db_blocker: Any) -> Any:
         return loaded
 
     return SHARED.get(DEMO, start)
+
+
+@pytest.fixture(scope="session")
+def portal_site(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, int] | None:
+    """The portal's small site (phongtrao/portal/tests/site.py), built once per run for the
+    tests that run in a transaction, in a transaction rolled back after the last of them (they
+    run one after the other); the pages' keys by name. None when the first test to ask commits
+    (it can't run in a transaction: it builds its own, as do the others that commit)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from phongtrao.portal.tests.site import portal_build
+
+    if SHARED.running is not None and _django_order(SHARED.running) == 2:
+        return None
+
+    def start(stack: ExitStack) -> dict[str, int]:
+        stack.enter_context(django_db_blocker.unblock())
+        media = tmp_path_factory.mktemp("portal-media")
+        stack.enter_context(override_settings(MEDIA_ROOT=media))
+        stack.enter_context(transaction.atomic())
+        stack.callback(transaction.set_rollback, True)
+        pages = portal_build()
+        constraints_checked_once()
+        return {name: page.pk for name, page in pages.items()}
+
+    return cast(dict[str, int], SHARED.get(PORTAL, start))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from phongtrao.portal.models import ArticleStats
 from phongtrao.portal.views import SEEN_COOKIE
 
-from .conftest import BROWSER_UA
+from .site import BROWSER_UA
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from phongtrao.portal.traffic.middleware import VISITS
 from phongtrao.portal.traffic.models import DailyVisits
 from phongtrao.portal.views import VIEWS
 
-from .conftest import BROWSER_UA
+from .site import BROWSER_UA
 
 pytestmark = pytest.mark.django_db
 

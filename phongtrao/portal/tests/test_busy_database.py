@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from phongtrao.portal.models import ArticleStats
-from phongtrao.portal.tests.conftest import BROWSER_UA
+from phongtrao.portal.tests.site import BROWSER_UA
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from phongtrao.portal.models import ArticleStats, Comment
 from phongtrao.portal.services import comments_moderate
 
-from .conftest import BROWSER_UA
+from .site import BROWSER_UA
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

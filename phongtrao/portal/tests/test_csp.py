@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import BROWSER_UA
+from .site import BROWSER_UA
 
 
 def test_portal_pages_carry_the_policy_and_the_inline_script_its_nonce(client, portal):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from phongtrao.portal.models import ArticlePage, ArticleStats
-from phongtrao.portal.tests.conftest import BROWSER_UA
+from phongtrao.portal.tests.site import BROWSER_UA
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 

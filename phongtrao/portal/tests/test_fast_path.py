@@ -18,7 +18,7 @@ from phongtrao.portal import fastpath
 from phongtrao.portal.models import ArticleStats, Comment, PagesGeneration
 from phongtrao.portal.pagecache import new_generation
 from phongtrao.portal.services import comments_moderate
-from phongtrao.portal.tests.conftest import BROWSER_UA
+from phongtrao.portal.tests.site import BROWSER_UA
 from phongtrao.portal.tests.test_page_cache import (
     GOOGLEBOT_UA,
     GUEST_PAGES,

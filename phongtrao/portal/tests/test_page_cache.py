@@ -20,7 +20,7 @@ from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.portal.models import ArticlePage, ArticleStats, Comment, PagesGeneration
 from phongtrao.portal.pagecache import generation, new_generation, settled
 from phongtrao.portal.services import comments_moderate
-from phongtrao.portal.tests.conftest import BROWSER_UA, SEED_AT, article
+from phongtrao.portal.tests.site import BROWSER_UA, SEED_AT, article
 
 MOBILE_UA = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -10,7 +10,7 @@ from django.test import Client
 from phongtrao.portal.models import ArticleStats, Rating
 from phongtrao.portal.services import AlreadyRated, rating_add
 
-from .conftest import BROWSER_UA
+from .site import BROWSER_UA
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -9,7 +9,7 @@ from django.test import Client
 
 from config.replica import REPLICA
 from phongtrao.portal.models import ArticlePage, HomePage
-from phongtrao.portal.tests.conftest import BROWSER_UA
+from phongtrao.portal.tests.site import BROWSER_UA
 from phongtrao.tests.replica import needs_replica, replica_behind, replica_caught_up
 
 
