@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 
 
@@ -30,6 +32,39 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The start of the minute `moment` falls in: `OnlineMinute.minute`."""
+    return moment.replace(second=0, microsecond=0)
+
+
+class OnlineMinute(models.Model):
+    """How many visitors were last seen in one minute, by kind: "đang truy cập" is the sum of
+    the last few minutes' rows, a read of a few rows however many visitors there are.
+
+    Kept by the writes of visits (`services.visits_record`): a visitor seen anew adds one to
+    the minute it was seen in and takes one from the minute it was last seen in before, so
+    that each `Presence` row is counted in exactly one minute (the one of its `last_seen`).
+    Spread over a few rows per minute (`shard`) as `DailyVisits` is; one shard may hold a
+    negative figure, the minute's sum never does. Pruned with the presence rows."""
+
+    minute = models.DateTimeField()
+    kind = models.PositiveSmallIntegerField(choices=VisitorKind.choices)
+    shard = models.PositiveSmallIntegerField(default=0)
+    visitors = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "khách truy cập trong phút"
+        verbose_name_plural = "khách truy cập theo phút"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "kind", "shard"], name="traffic_onlineminute_minute_kind_shard"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%H:%M} {self.get_kind_display()}: {self.visitors}"
 
 
 class DailyVisits(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from phongtrao.portal.traffic.models import DailyVisits, Link, Presence, VisitorKind
 from phongtrao.portal.traffic.services import link_click_record, visit_record, visits_record
+from phongtrao.portal.traffic.tests.minutes import minutes_kept, minutes_of_presence
 
 # serialized_rollback: its flush must not let post_migrate recreate content types that the
 # later serialized-rollback tests restore with their own ids.
@@ -71,6 +72,24 @@ def test_concurrent_batches_stay_exact_and_do_not_deadlock():
     counted = run_in_threads(lambda batch: visits_record(visits=batch), batches)
     assert sum(counted) == visits() == Presence.objects.count()
     assert visits() == len({key for batch in batches for key, _, _ in batch})
+
+
+def test_concurrent_batches_keep_the_minutes_figures_of_their_visitors():
+    """Batches seeing the same known visitors anew at once, in other minutes and as other
+    kinds: each visitor is still counted in exactly the minute it was last seen in."""
+    at = timezone.now()
+    visits_record(visits=[(f"v{i:021d}", VisitorKind.GUEST, at) for i in range(300)])
+    kinds = [VisitorKind.GUEST, VisitorKind.MEMBER]
+    batches = [
+        [
+            (f"v{(b * 7 + i) % 330:021d}", kinds[(b + i) % 2], at + timedelta(minutes=b % 4))
+            for i in range(60)
+        ]
+        for b in range(40)
+    ]
+    run_in_threads(lambda batch: visits_record(visits=batch), batches)
+    assert minutes_kept() == minutes_of_presence()
+    assert sum(minutes_kept().values()) == Presence.objects.count() == 330
 
 
 def test_link_clicks_are_not_lost():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -11,9 +13,16 @@ from django.utils import timezone
 
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.middleware import VISITOR_COOKIE
-from phongtrao.portal.traffic.models import DailyVisits, Presence, VisitorKind
+from phongtrao.portal.traffic.models import (
+    DailyVisits,
+    OnlineMinute,
+    Presence,
+    VisitorKind,
+    minute_of,
+)
 from phongtrao.portal.traffic.selectors import traffic_stats_compute
 from phongtrao.portal.traffic.services import presence_prune, visit_record, visits_record
+from phongtrao.portal.traffic.tests.minutes import minutes_kept, minutes_of_presence
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("phongtrao.portal.traffic.tests.urls")]
 
@@ -154,6 +163,64 @@ def test_online_means_seen_in_the_last_five_minutes():
     # Pruning forgets only visitors older than the visit window.
     assert presence_prune(before=now - timedelta(minutes=5)) == 1
     assert traffic_stats_compute(at=now).online == 2
+
+
+def test_the_minutes_figures_count_each_visitor_in_the_minute_it_was_last_seen():
+    """Whatever the visits' order, batches and kinds (a guest signing in, a visit older than
+    the visitor's last one), the kept figures are those of the presence rows, and "đang truy
+    cập" is the range count of recent visitors it replaced, to the minute."""
+    rng = random.Random(21)
+    # Times ahead of now: the batches' random pruning (visitors idle 30 minutes) never
+    # reaches them.
+    start = minute_of(timezone.now()) + timedelta(minutes=1)
+    keys = [f"v{i:03d}" for i in range(40)] + ["bRobot"]
+    clock = 0.0
+    for turn in range(60):
+        batch = []
+        for _ in range(rng.randint(1, 12)):
+            clock += rng.uniform(0, 40)
+            key = rng.choice(keys)
+            kind = (
+                VisitorKind.BOT
+                if key[0] == "b"
+                else rng.choice([VisitorKind.GUEST, VisitorKind.MEMBER])
+            )
+            at = start + timedelta(seconds=clock - rng.uniform(0, 200))  # some arrive late
+            batch.append((key, kind, at))
+        if turn % 5 == 0:
+            for key, kind, at in batch:
+                visit_record(key=key, kind=kind, at=at)
+        else:
+            rng.shuffle(batch)
+            visits_record(visits=batch)
+        assert minutes_kept() == minutes_of_presence()
+        now = start + timedelta(seconds=clock)
+        recent = Counter(
+            Presence.objects.filter(
+                last_seen__gte=minute_of(now - timedelta(minutes=5))
+            ).values_list("kind", flat=True)
+        )
+        stats = traffic_stats_compute(at=now)
+        assert (stats.online_bots, stats.online_guests, stats.online_members) == (
+            recent[VisitorKind.BOT],
+            recent[VisitorKind.GUEST],
+            recent[VisitorKind.MEMBER],
+        )
+    assert stats.online > 0
+    # Pruning forgets the minutes whose visitors it forgot, and keeps the later ones right.
+    before = start + timedelta(seconds=clock / 2)
+    presence_prune(before=before)
+    assert all(minute >= minute_of(before) for minute, _ in minutes_kept())
+    later = {key: n for key, n in minutes_of_presence().items() if key[0] > minute_of(before)}
+    assert {key: n for key, n in minutes_kept().items() if key[0] > minute_of(before)} == later
+
+
+def test_the_online_figure_reads_a_few_rows_whatever_the_visitors(django_assert_num_queries):
+    now = timezone.now()
+    visits_record(visits=[(f"v{i:05d}", VisitorKind.GUEST, now) for i in range(1200)])
+    assert OnlineMinute.objects.count() == 1
+    with django_assert_num_queries(2):
+        assert traffic_stats_compute(at=now).online_guests == 1200
 
 
 def test_today_month_and_total():
