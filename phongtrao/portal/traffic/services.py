@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,6 +23,8 @@ from phongtrao.portal.traffic.models import (
     VisitorKind,
     minute_of,
 )
+
+T = TypeVar("T")
 
 # Concurrent visitors of a day spread their increments over this many rows.
 DAILY_SHARDS = 8
@@ -84,13 +87,11 @@ def _visits_write(visits: Sequence[tuple[str, VisitorKind, datetime]]) -> int:
     for key, kind, at in sorted(visits, key=lambda visit: visit[2]):
         latest[key] = (kind, at)
     rows = [(key, *latest[key]) for key in sorted(latest)]
-    counted_days: Counter[date] = Counter()
     minutes: Counter[tuple[datetime, int]] = Counter()
+    counted_days: Counter[date] = Counter()
     zone = timezone.get_current_timezone()  # timezone.localdate's, looked up once
-    for start in range(0, len(rows), VISITS_PER_STATEMENT):
-        chunk = rows[start : start + VISITS_PER_STATEMENT]
-        for key in _visits_counted(chunk, minutes):
-            counted_days[latest[key][1].astimezone(zone).date()] += 1
+    for key in _visits_counted(rows, minutes):
+        counted_days[latest[key][1].astimezone(zone).date()] += 1
     shard = secrets.randbelow(DAILY_SHARDS)
     _minutes_add(minutes, shard)
     daily = _table(DailyVisits)
@@ -104,13 +105,20 @@ def _visits_write(visits: Sequence[tuple[str, VisitorKind, datetime]]) -> int:
     return sum(counted_days.values())
 
 
+def _chunks(rows: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(rows), VISITS_PER_STATEMENT):
+        yield rows[start : start + VISITS_PER_STATEMENT]
+
+
 def _visits_counted(
     rows: list[tuple[str, VisitorKind, datetime]], minutes: Counter[tuple[datetime, int]]
 ) -> set[str]:
     """The visitors of `rows` (key, kind, time; keys distinct and in order) whose visit counts:
     new ones, and known ones last counted more than the window before; `last_seen` of every
     other one moved. Each visitor seen anew moved in `minutes` ((minute, kind): visitors) from
-    the minute it was last seen in to this one. Four statements."""
+    the minute it was last seen in to this one. Four statements per 500 visitors: every
+    insert before any lock of a known visitor (so that two batches, each waiting for the
+    other's new visitor or locked one, cannot wait on each other)."""
     presence, key_column = _table(Presence), connection.ops.quote_name("key")
     window = visit_window()
     stamp = _stamp()
@@ -118,53 +126,56 @@ def _visits_counted(
     # Python time was these conversions.
     adapt = connection.ops.adapt_datetimefield_value
     adapted = {key: adapt(at) for key, _, at in rows}
+    counted: set[str] = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {presence} ({key_column}, kind, last_seen, counted_at) VALUES "  # noqa: S608
-            + ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(rows))
-            + f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
-            [v for key, kind, _ in rows for v in (key, int(kind), adapted[key], adapted[key])],
-        )
-        counted = {row[0] for row in cursor.fetchall()}
+        for chunk in _chunks(rows):
+            cursor.execute(
+                f"INSERT INTO {presence} ({key_column}, kind, last_seen, counted_at) VALUES "  # noqa: S608
+                + ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(chunk))
+                + f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
+                [v for key, kind, _ in chunk for v in (key, int(kind), adapted[key], adapted[key])],
+            )
+            counted.update(row[0] for row in cursor.fetchall())
         for key, kind, at in rows:
             if key in counted:
                 minutes[minute_of(at), int(kind)] += 1
         known = [row for row in rows if row[0] not in counted]
-        if not known:
-            return counted
         # Where each known visitor was last seen, its row locked (in the keys' order) until
         # the batch commits: the minute it leaves is the one it was counted in.
-        before = {
-            key: (kind, last_seen)
-            for key, kind, last_seen in Presence.objects.using(connection.alias)
-            .filter(key__in=[row[0] for row in known])
-            .order_by("key")
-            .select_for_update()
-            .values_list("key", "kind", "last_seen")
-        }
-        values = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(known))
-        params = [
-            v for key, kind, at in known for v in (key, int(kind), adapted[key], adapt(at - window))
-        ]
-        cursor.execute(
-            f"WITH v (k, kind, at, since) AS (VALUES {values}) "  # noqa: S608
-            f"UPDATE {presence} SET kind = v.kind, last_seen = v.at, counted_at = v.at FROM v "
-            f"WHERE {presence}.{key_column} = v.k AND {presence}.counted_at <= v.since "
-            f"RETURNING {key_column}",
-            params,
-        )
-        moved = {row[0] for row in cursor.fetchall()}
-        counted |= moved
+        before: dict[str, tuple[int, datetime]] = {}
+        for chunk in _chunks(known):
+            before.update(
+                (key, (kind, last_seen))
+                for key, kind, last_seen in Presence.objects.using(connection.alias)
+                .filter(key__in=[row[0] for row in chunk])
+                .order_by("key")
+                .select_for_update()
+                .values_list("key", "kind", "last_seen")
+            )
+        moved: set[str] = set()
+        for chunk in _chunks(known):
+            values = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(chunk))
+            cursor.execute(
+                f"WITH v (k, kind, at, since) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {presence} SET kind = v.kind, last_seen = v.at, counted_at = v.at "
+                f"FROM v WHERE {presence}.{key_column} = v.k "
+                f"AND {presence}.counted_at <= v.since RETURNING {key_column}",
+                [
+                    v
+                    for key, kind, at in chunk
+                    for v in (key, int(kind), adapted[key], adapt(at - window))
+                ],
+            )
+            moved.update(row[0] for row in cursor.fetchall())
         seen = set(moved)
-        rest = [row for row in known if row[0] not in moved]
-        if rest:
-            values = ", ".join([f"(%s, %s, {stamp})"] * len(rest))
+        for chunk in _chunks([row for row in known if row[0] not in moved]):
+            values = ", ".join([f"(%s, %s, {stamp})"] * len(chunk))
             cursor.execute(
                 f"WITH v (k, kind, at) AS (VALUES {values}) "  # noqa: S608
                 f"UPDATE {presence} SET kind = v.kind, last_seen = v.at FROM v "
                 f"WHERE {presence}.{key_column} = v.k AND {presence}.last_seen < v.at "
                 f"RETURNING {key_column}",
-                [v for key, kind, _ in rest for v in (key, int(kind), adapted[key])],
+                [v for key, kind, _ in chunk for v in (key, int(kind), adapted[key])],
             )
             seen.update(row[0] for row in cursor.fetchall())
     for key, kind, at in known:
@@ -172,7 +183,7 @@ def _visits_counted(
             old_kind, old_seen = before[key]
             minutes[minute_of(old_seen), old_kind] -= 1
             minutes[minute_of(at), int(kind)] += 1
-    return counted
+    return counted | moved
 
 
 def _stamp() -> str:

@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db.models import Sum
 from django.utils import timezone
 
+from phongtrao.portal.traffic import services
 from phongtrao.portal.traffic.bots import is_bot
 from phongtrao.portal.traffic.middleware import VISITOR_COOKIE
 from phongtrao.portal.traffic.models import (
@@ -165,10 +166,11 @@ def test_online_means_seen_in_the_last_five_minutes():
     assert traffic_stats_compute(at=now).online == 2
 
 
-def test_the_minutes_figures_count_each_visitor_in_the_minute_it_was_last_seen():
+def test_the_minutes_figures_count_each_visitor_in_the_minute_it_was_last_seen(monkeypatch):
     """Whatever the visits' order, batches and kinds (a guest signing in, a visit older than
     the visitor's last one), the kept figures are those of the presence rows, and "đang truy
     cập" is the range count of recent visitors it replaced, to the minute."""
+    monkeypatch.setattr(services, "VISITS_PER_STATEMENT", 4)  # batches of several statements
     rng = random.Random(21)
     # Times ahead of now: the batches' random pruning (visitors idle 30 minutes) never
     # reaches them.
