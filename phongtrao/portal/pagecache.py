@@ -204,11 +204,14 @@ def guest_cacheable(request: HttpRequest) -> bool:
     )
 
 
+def _address_digest(request: HttpRequest) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+
+
 def page_key(request: HttpRequest, extra: str = "") -> str:
     """The cache key of the request's page in the current generation."""
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"portal:page:{generation(request)}:{digest}:{extra}"
+    return f"portal:page:{generation(request)}:{_address_digest(request)}:{extra}"
 
 
 def parts_of(html: str) -> list[str]:
@@ -367,10 +370,11 @@ def for_guest(
         response.status_code == 200
         and not response.cookies
         and settled(generation(request))
-        and asked_before(request, cache, key)
+        and asked_before(request, cache)
     ):
         headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
         cache.set(key, (headers, parts), page_seconds())
+        asked_again(request, cache)
         _note_served(request, key, parts, conditions)
     response.content = fill(parts, request, values).encode(response.charset)
     response["X-Portal-Cache"] = "miss"
@@ -378,12 +382,26 @@ def for_guest(
     return response
 
 
-def asked_before(request: HttpRequest, cache: BaseCache, key: str) -> bool:
+def _asked_key(request: HttpRequest) -> str:
+    # Whatever the generation: whether an address is asked for is not the pages' content.
+    return f"portal:asked:{_address_digest(request)}"
+
+
+def asked_before(request: HttpRequest, cache: BaseCache) -> bool:
     """Whether a page may be kept: always without a query string; with one, when the same
-    address was asked earlier in the page's lifetime (the first asking leaves a mark)."""
+    address was asked earlier in the page's lifetime (the first asking leaves a mark), or
+    was kept in the lifetime before (`asked_again`)."""
     if not request.META.get("QUERY_STRING"):
         return True
-    return not cache.add(f"{key}:asked", 1, page_seconds())
+    return not cache.add(_asked_key(request), 1, page_seconds())
+
+
+def asked_again(request: HttpRequest, cache: BaseCache) -> None:
+    """A page with a query string just kept: its mark outlives it by a lifetime, so that the
+    page is kept again on the first asking after it expires or after a publication (the
+    mark had expired with the page: each such page was rendered twice a lifetime)."""
+    if request.META.get("QUERY_STRING"):
+        cache.set(_asked_key(request), 1, 2 * page_seconds())
 
 
 def cached_for_guests(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
