@@ -296,9 +296,11 @@ PORTAL_COMMENT_RATE_MINUTES = float(os.environ.get("PORTAL_COMMENT_RATE_MINUTES"
 PORTAL_STATE_SECONDS = float(os.environ.get("PORTAL_STATE_SECONDS", "1"))
 # The guests' page cache (phongtrao/portal/pagecache.py): the cache it lives in (shared by
 # the app servers when PHONGTRAO_CACHE_URL is set) and how long a page is kept at most
-# (0: no page cache); a publication invalidates it at once whatever this is.
+# (0: no page cache); a publication, an edited image or tag invalidates it at once whatever
+# this is, so this bounds only how often each process renders each page anew (each such
+# render held a worker 13-65 ms).
 PORTAL_CACHE = os.environ.get("PORTAL_CACHE", "default")
-PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "60"))
+PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300"))
 # Without a shared cache, how long each process trusts the pages' generation it read from the
 # database: a publication reaches the other processes' cached pages within this time.
 PORTAL_GENERATION_SECONDS = float(os.environ.get("PORTAL_GENERATION_SECONDS", "1"))

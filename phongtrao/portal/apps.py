@@ -37,7 +37,10 @@ def _article_published(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def _pages_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     # A page published, unpublished, edited in place, moved or deleted; the site (its name,
-    # its home page) or the portal's settings changed.
+    # its home page) or the portal's settings changed; an image (its file, its title: not a
+    # rendition made while a page renders) or a tag (its name) edited or deleted.
+    from taggit.models import Tag
+    from wagtail.images.models import AbstractImage
     from wagtail.models import Page, Site
 
     from phongtrao.portal.models import PortalSettings
@@ -45,5 +48,5 @@ def _pages_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
     if isinstance(instance, PortalSettings) and kwargs.get("created"):
         return  # the empty row made on first reading (BaseSiteSetting.for_request)
-    if isinstance(instance, Page | Site | PortalSettings):
+    if isinstance(instance, Page | Site | PortalSettings | AbstractImage | Tag):
         pages_invalidate_on_commit()

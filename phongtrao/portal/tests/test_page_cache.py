@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from config.settings import shared_cache
 from phongtrao.jobs.worker import tasks_run_pending
 from phongtrao.portal.models import ArticlePage, ArticleStats, Comment, PagesGeneration
-from phongtrao.portal.pagecache import generation, new_generation, settled
+from phongtrao.portal.pagecache import generation, new_generation, pages_invalidate, settled
 from phongtrao.portal.services import comments_moderate
 from phongtrao.portal.tests.site import BROWSER_UA, SEED_AT, article
 
@@ -99,6 +99,34 @@ def test_made_up_addresses_are_kept_only_when_asked_twice(portal):
     assert reader.get("/?r=3")["X-Portal-Cache"] == "miss"
     assert reader.get("/")["X-Portal-Cache"] == "miss"  # no query string: kept at once
     assert reader.get("/")["X-Portal-Cache"] == "hit"
+
+
+def test_an_address_kept_once_is_kept_again_at_its_first_asking(portal):
+    """A search kept before a publication (or before it expired) is kept again the first time
+    it is asked after: rendered once, not twice (its mark outlives the page)."""
+    reader = Client(HTTP_USER_AGENT=BROWSER_UA)
+    assert [reader.get("/?r=1")["X-Portal-Cache"] for _ in range(3)] == ["miss", "miss", "hit"]
+    pages_invalidate()
+    assert [reader.get("/?r=1")["X-Portal-Cache"] for _ in range(2)] == ["miss", "hit"]
+    assert [reader.get("/?r=2")["X-Portal-Cache"] for _ in range(2)] == ["miss", "miss"]
+
+
+def test_an_edited_image_or_tag_renders_the_pages_anew_a_rendition_made_does_not(portal):
+    """Pages are kept 5 minutes: what they show besides the pages' own content (an image's
+    file, a tag's name) moves the generation when edited; a rendition made while a page
+    renders does not (every first render of an image would throw the pages away)."""
+    from taggit.models import Tag
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    before = generation()
+    image = get_image_model().objects.create(title="Ảnh mới", file=get_test_image_file())
+    moved = generation()
+    assert moved != before
+    image.get_rendition("width-120")
+    assert generation() == moved
+    Tag.objects.create(name="khởi nghiệp xanh", slug="khoi-nghiep-xanh")
+    assert generation() != moved
 
 
 def test_without_a_shared_cache_other_processes_follow_the_database(portal, settings):
