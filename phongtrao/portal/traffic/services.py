@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -143,15 +143,18 @@ def _visits_counted(
         # Where each known visitor was last seen, its row locked (in the keys' order) until
         # the batch commits: the minute it leaves is the one it was counted in.
         before: dict[str, tuple[int, datetime]] = {}
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         for chunk in _chunks(known):
-            before.update(
-                (key, (kind, last_seen))
-                for key, kind, last_seen in Presence.objects.using(connection.alias)
-                .filter(key__in=[row[0] for row in chunk])
-                .order_by("key")
-                .select_for_update()
-                .values_list("key", "kind", "last_seen")
+            cursor.execute(
+                f"SELECT {key_column}, kind, last_seen FROM {presence} "  # noqa: S608
+                f"WHERE {key_column} IN ({', '.join(['%s'] * len(chunk))}) "
+                f"ORDER BY {key_column}{lock}",
+                [row[0] for row in chunk],
             )
+            for key, kind, last_seen in cursor.fetchall():
+                if last_seen.tzinfo is None:  # SQLite's, in UTC
+                    last_seen = last_seen.replace(tzinfo=UTC)
+                before[key] = (kind, last_seen)
         moved: set[str] = set()
         for chunk in _chunks(known):
             values = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(chunk))
