@@ -376,18 +376,26 @@ class AdxReader(Reader):
     def __iter__(self) -> Iterator[RawValue]:
         limits = self.limits
         max_depth, max_keys = limits.max_depth, limits.max_keys
+        max_text, max_values = limits.max_text, limits.max_values
         ready: list[RawValue] = []
         # Per open element: [local name, attributes, text parts, has a child, comment].
         frames: list[list[Any]] = []
         group = ["", "", ""]  # the current group's period, orgUnit, attributeOptionCombo
         counts = [0, 0]  # elements read inside the current value; values read
         group_extra = [""]
+        # A file names few tags and periods: each is read once (a bounded memo).
+        names: dict[str, str] = {}
+        period_codes: dict[str, str] = {}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             depth = len(frames)
             if depth >= max_depth:
                 raise _too_deep(limits)
-            name = tag.rpartition("}")[2]
+            name = names.get(tag)
+            if name is None:
+                name = tag.rpartition("}")[2]
+                if len(names) < MEMO:
+                    names[tag] = name
             if frames:
                 frames[-1][3] = True
             frames.append([name, attrs, [], False, ""])
@@ -398,11 +406,12 @@ class AdxReader(Reader):
                 counts[0] += 1
                 if counts[0] > max_keys:
                     raise ReadError(f"Một giá trị chứa quá {max_keys} phần tử con.")
-            if len(attrs) > max_keys:
-                raise ReadError(f"Phần tử <{name}> có quá {max_keys} thuộc tính.")
-            for text in attrs.values():
-                if len(text) > limits.max_text:
-                    _check_text(text, limits, f"Phần tử <{name}>")
+            if attrs:
+                if len(attrs) > max_keys:
+                    raise ReadError(f"Phần tử <{name}> có quá {max_keys} thuộc tính.")
+                if max(map(len, attrs.values())) > max_text:
+                    for text in attrs.values():
+                        _check_text(text, limits, f"Phần tử <{name}>")
             if depth == 1:
                 if name != "adx":
                     raise ReadError(f"Phần tử gốc phải là <adx>, không phải <{name}>.")
@@ -410,10 +419,15 @@ class AdxReader(Reader):
             elif name == "group":
                 group_extra[0] = _extra(attrs, ADX_GROUP_KEYS)
                 period = attrs.get("period", "")
-                try:
-                    group[0] = periods.from_adx(period)
-                except periods.PeriodError:
-                    group[0] = period  # the service names the bad period
+                code = period_codes.get(period)
+                if code is None:
+                    try:
+                        code = periods.from_adx(period)
+                    except periods.PeriodError:
+                        code = period  # the service names the bad period
+                    if len(period_codes) < MEMO:
+                        period_codes[period] = code
+                group[0] = code
                 group[1] = _text(attrs.get("orgUnit"))
                 group[2] = _text(attrs.get("attributeOptionCombo"))
 
@@ -423,34 +437,41 @@ class AdxReader(Reader):
 
         def end(tag: str) -> None:
             name, attrs, parts, _, comment = frames.pop()
-            text = "".join(parts) if parts else ""
-            _check_text(text, limits, f"Phần tử <{name}>")
-            if name == "annotation" and frames:
-                frames[-1][4] = text.strip()
-            elif name == "dataValue" and frames:
+            if parts:
+                text = "".join(parts)
+                if len(text) > max_text:
+                    _check_text(text, limits, f"Phần tử <{name}>")
+            else:
+                text = ""
+            if name == "dataValue" and frames:
                 index = counts[1]
+                if index >= max_values:
+                    raise _too_many_values(limits)
                 extra = group_extra[0]
                 if not attrs.keys() <= ADX_VALUE_KEYS:
                     extra = ", ".join(x for x in (_extra(attrs, ADX_VALUE_KEYS), extra) if x)
-                self._count(index)
                 # expat gives attributes as text: `_text` and `_value` inline.
                 de = attrs.get("dataElement")
                 coc = attrs.get("categoryOptionCombo")
                 value = attrs.get("value")
                 ready.append(
                     RawValue(
-                        index=index,
-                        data_element=de.strip() if de else "",
-                        period=group[0],
-                        org_unit=group[1],
-                        category_option_combo=coc.strip() if coc else "",
-                        attribute_option_combo=group[2],
-                        value=(value.strip() or None) if value is not None else None,
-                        comment=comment,
-                        extra=extra,
+                        index,
+                        de.strip() if de else "",
+                        group[0],
+                        group[1],
+                        coc.strip() if coc else "",
+                        group[2],
+                        (value.strip() or None) if value is not None else None,
+                        comment,
+                        False,
+                        False,
+                        extra,
                     )
                 )
                 counts[1] = index + 1
+            elif name == "annotation" and frames:
+                frames[-1][4] = text.strip()
 
         parser = _expat_parser()
         parser.StartElementHandler = start
@@ -473,6 +494,7 @@ class AdxReader(Reader):
 
 
 XML_CHUNK = 64 * 1024
+MEMO = 1024  # tags or periods remembered by an ADX reader (a file names a few)
 
 
 def _expat_parser() -> Any:
