@@ -186,8 +186,49 @@ def resident_peak_mb(pid: int) -> float | None:
     return None
 
 
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_s(pid: int, children: bool = False) -> float:
+    """A process's CPU seconds (user + system; with `children`, those of its children it has
+    reaped too), from /proc; 0 without it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICK
+
+
+def server_cpu_s() -> float:
+    """The CPU seconds of the whole PostgreSQL server so far (its postmaster, every process
+    it runs and every one that has ended): what a job made the server do, whichever backend
+    did it. 0 on SQLite."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = int(cursor.fetchone()[0])
+    try:
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0.0
+    total = _cpu_s(postmaster, children=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == postmaster:
+                total += _cpu_s(int(entry.name))
+    return total
+
+
 def worker_import(
-    path: Path, format: str = "dhis2-json"
+    path: Path, format: str = "dhis2-json", cpu: dict[str, float] | None = None
 ) -> tuple[float, float, dict[str, Any], float]:
     """Queue the file as the upload page does; a real `db_worker` process, already running
     (as in production) and warmed by a small job, runs it.
@@ -195,7 +236,8 @@ def worker_import(
     Returns the seconds from queuing (the upload stored, the job row made) to the job seen
     done, the worker's peak memory in MB (`resident_peak_mb`, the warm-up included), the
     job's import summary, and the seconds of the job alone (from its start to its end, as
-    the worker marked them).
+    the worker marked them). `cpu`, when given, gets the CPU seconds the worker process and
+    the database server spent from queuing to done (`worker`, `server`).
     """
     user = _importer()
     worker = subprocess.Popen(  # noqa: S603
@@ -206,9 +248,15 @@ def worker_import(
         warm = path.with_name("warm-" + path.name)
         FORMATS_BY_UPLOAD[format](warm, 1_000, 2026)
         _done(_queue(user, warm, format, dry_run=True), worker)
+        worker_cpu, server_cpu = _cpu_s(worker.pid), server_cpu_s()
+        connection.close()
         started = time.perf_counter()
         job = _done(_queue(user, path, format), worker)
         seconds = time.perf_counter() - started
+        if cpu is not None:
+            cpu["worker"] = _cpu_s(worker.pid) - worker_cpu
+            cpu["server"] = server_cpu_s() - server_cpu
+            connection.close()
         peak_mb = resident_peak_mb(worker.pid)
     finally:
         worker.terminate()
@@ -246,7 +294,8 @@ def figures(count: int, year: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
         path = Path(folder) / "values.json"
         written = json_write(path, count, year)
-        seconds, peak_mb, summary, job_seconds = worker_import(path)
+        cpu: dict[str, float] = {}
+        seconds, peak_mb, summary, job_seconds = worker_import(path, cpu=cpu)
         imported = summary["importCount"]["imported"]
         assert summary["status"] == "SUCCESS" and imported == written, summary
         # The API takes a body of at most 10 MB (config/limits.py): about 50,000 values.
@@ -261,6 +310,7 @@ def figures(count: int, year: int) -> dict[str, Any]:
         "file_import_peak_mb": round(peak_mb, 1),
         "file_import_job_s": round(job_seconds, 2),
         "file_import_job_values_per_s": round(written / job_seconds),
+        **_cpu_keys("file", cpu, written),
         "api_import_values": api_written,
         "api_import_values_per_s": round(api_written / api_seconds),
     }
@@ -272,7 +322,8 @@ def format_figures(name: str, count: int, year: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="phongtrao-file-") as folder:
         path = Path(folder) / f"values.{suffix}"
         written = write(path, count, year)
-        seconds, peak_mb, summary, job_seconds = worker_import(path, format)
+        cpu: dict[str, float] = {}
+        seconds, peak_mb, summary, job_seconds = worker_import(path, format, cpu)
         imported = summary["importCount"]["imported"]
         assert summary["status"] == "SUCCESS" and imported == written, summary
     return {
@@ -281,6 +332,16 @@ def format_figures(name: str, count: int, year: int) -> dict[str, Any]:
         f"{name}_import_values_per_s": round(written / seconds),
         f"{name}_import_peak_mb": round(peak_mb, 1),
         f"{name}_import_job_values_per_s": round(written / job_seconds),
+        **_cpu_keys(name, cpu, written),
+    }
+
+
+def _cpu_keys(name: str, cpu: dict[str, float], values: int) -> dict[str, float]:
+    """CPU per value (µs) of the worker and of the server, queued to done: counts of the
+    work done, meaningful beside other work where the seconds are not."""
+    return {
+        f"{name}_import_worker_cpu_us_per_value": round(cpu["worker"] * 1e6 / values, 2),
+        f"{name}_import_server_cpu_us_per_value": round(cpu["server"] * 1e6 / values, 2),
     }
 
 
