@@ -104,17 +104,24 @@ def stage_drop() -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {_temp(table)}")
 
 
-def stage_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def stage_rows(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], text: bytes | None = None
+) -> int:
     """Stream rows into a (temporary) table: COPY on PostgreSQL, executemany on SQLite.
 
     Rows are taken `BATCH` at a time, so memory does not follow the number of rows. They
     must not query the database as they come (the connection is busy with the COPY).
+    `text`: on PostgreSQL, the rows already in COPY's text format (written by the caller's
+    reading thread, not row by row here), sent as they are in place of `rows`.
     """
     count = 0
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                if text is not None:
+                    copy.write(text)
+                    return text.count(b"\n")
                 for row in rows:
                     copy.write_row(row)
                     count += 1

@@ -667,9 +667,13 @@ def _ignore(size: int) -> None:
 
 
 def read_ahead(
-    items: Iterator[Any], size: int, convert: Callable[[Any], Any] = lambda item: item
-) -> Iterator[list[Any]]:
-    """`items` converted, `size` at a time, the next part read by a thread meanwhile.
+    items: Iterator[Any],
+    size: int,
+    convert: Callable[[Any], Any] = lambda item: item,
+    finish: Callable[[list[Any]], Any] = lambda part: part,
+) -> Iterator[Any]:
+    """`items` converted, `size` at a time (each part then given to `finish`, in the thread
+    too), the next part read by a thread meanwhile.
 
     The caller works on one part (its database statements, which wait on the server and
     let the thread run) while the thread reads and converts the next: the file is parsed on
@@ -679,15 +683,16 @@ def read_ahead(
     stops the thread. The thread never touches the caller's connection; what it opens (a
     progress callback's) it closes.
     """
-    parts: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
+    parts: queue.Queue[tuple[Any, bool] | BaseException] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def read() -> None:
         try:
             while not stop.is_set():
                 part = [convert(item) for _, item in zip(range(size), items, strict=False)]
-                parts.put(part)
-                if len(part) < size:
+                full = len(part) == size
+                parts.put((finish(part) if part else None, full))
+                if not full:
                     return
                 del part
                 parts.join()  # taken by the caller: read the next
@@ -700,13 +705,14 @@ def read_ahead(
     reader.start()
     try:
         while True:
-            part = parts.get()
+            got = parts.get()
             parts.task_done()
-            if isinstance(part, BaseException):
-                raise part
-            if part:
+            if isinstance(got, BaseException):
+                raise got
+            part, full = got
+            if part is not None:
                 yield part
-            if len(part) < size:
+            if not full:
                 return
     finally:
         stop.set()

@@ -652,11 +652,14 @@ def _setwise_import(
     helper_table(RAW, RAW_COLUMNS, ())
     helper_table(PART_TABLE, RAW_COLUMNS, ())
     maps: _Maps | None = None
-    for part in read_ahead(raws, PART, _raw_row):
-        summary.read += len(part)
+    copied = connection.vendor == "postgresql"
+    finish = _copy_text if copied else _no_text
+    for count, part, text in read_ahead(raws, PART, _raw_row, finish):
+        summary.read += count
         if resolver.on_read is not None:
-            resolver.on_read(len(part))
-        stage_rows(PART_TABLE, STAGED, part)
+            resolver.on_read(count)
+        stage_rows(PART_TABLE, STAGED, part, text)
+        del part, text
         if maps is None:
             resolver.start()  # the file's header is read by now
             maps = _Maps(resolver)
@@ -698,6 +701,52 @@ def _raw_row(raw: RawValue) -> tuple[Any, ...]:
         raw.deleted,
         raw.extra,
     )
+
+
+Part = tuple[int, list[tuple[Any, ...]], bytes | None]  # its size, its rows or its text
+
+
+def _no_text(rows: list[tuple[Any, ...]]) -> Part:
+    return len(rows), rows, None
+
+
+NULL_MARK = "\ue000"  # a NULL while a part's text is written (a private-use character)
+COPY_ESCAPED = ("\\", "\r", "\x00", "\b", "\v", "\f")
+
+
+def _copy_text(rows: list[tuple[Any, ...]]) -> Part:
+    """A part of raw rows (`_raw_row`) in COPY's text format, written by the reading thread:
+    the caller's COPY then sends it at once (row by row, psycopg's formatting held the
+    interpreter against the reading thread), and the rows are let go (the text is smaller).
+    A part with a tab, a line break, a backslash or another escaped character anywhere, a
+    header's default that is not text, or text UTF-8 cannot write, keeps its rows and no
+    text: psycopg writes it row by row, as before (its words if it refuses).
+    """
+    nulls = 0
+    lines = []
+    for idx, de, pe, ou, coc, aoc, value, comment, follow_up, deleted, extra in rows:
+        if type(pe) is not str or type(ou) is not str or type(aoc) is not str:
+            return len(rows), rows, None  # a header's default of another type (JSON)
+        if value is None:
+            value = NULL_MARK
+            nulls += 1
+        lines.append(
+            f"{idx}\t{de}\t{pe}\t{ou}\t{coc}\t{aoc}\t{value}\t{comment}\t"
+            f"{'t' if follow_up else 'f'}\t{'t' if deleted else 'f'}\t{extra}\n"
+        )
+    text = "".join(lines)
+    if (
+        text.count("\t") != 10 * len(rows)
+        or text.count("\n") != len(rows)
+        or text.count(NULL_MARK) != nulls
+        or any(mark in text for mark in COPY_ESCAPED)
+    ):
+        return len(rows), rows, None
+    del lines
+    try:
+        return len(rows), [], (text.replace(NULL_MARK, "\\N") if nulls else text).encode()
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800")
+        return len(rows), rows, None
 
 
 def _sql(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -26,7 +26,19 @@ from phongtrao.orgs.services import unit_create
 
 PERIODS = ["2024", "202401", "202403", "2024Q1", "2024S1", "2024Q7"]
 VALUES = ["0", "1", "5", "12", "250", "-3", "1.5", "0.25", "abc", "", "1e2", None]
-ROW = {"de": 0, "ou": 0, "pe": "2024", "value": "7", "coc": "", "deleted": False, "followup": False}
+ROW = {
+    "de": 0,
+    "ou": 0,
+    "pe": "2024",
+    "value": "7",
+    "coc": "",
+    "deleted": False,
+    "followup": False,
+    "comment": "",
+}
+# Comments COPY's text format must escape (a part holding one is sent row by row by psycopg,
+# the others as the reading thread wrote them) and a few it need not.
+COMMENTS = ["", "", "", "ghi chú", "tab\tgiữa", "dòng\nmới", "gạch\\chéo", "\r\n", "\\N"]
 
 
 class _Undo(Exception):
@@ -83,6 +95,7 @@ def value_rows() -> st.SearchStrategy[dict[str, Any]]:
             "coc": st.sampled_from(["", "", "", "HllvX50cXC0", "otherCOC01"]),
             "deleted": st.sampled_from([False, False, False, True]),
             "followup": st.booleans(),
+            "comment": st.sampled_from(COMMENTS),
         },
     )
 
@@ -102,6 +115,8 @@ def _payload(world: dict[str, Any], rows: list[dict[str, Any]]) -> bytes:
             item["categoryOptionCombo"] = row["coc"]
         if row["deleted"]:
             item["deleted"] = True
+        if row.get("comment"):
+            item["comment"] = row["comment"]
         values.append(item)
     return json.dumps({"dataValues": values}).encode()
 
