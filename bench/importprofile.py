@@ -118,10 +118,10 @@ def profile(path: Path, fmt: str, cprofile: int = 0) -> dict[str, Any]:
     timer = Timer(backend)
     original = setwise.stage_rows
 
-    def stage_rows(table: str, columns: Any, rows: Any) -> int:
+    def stage_rows(table: str, columns: Any, rows: Any, text: bytes | None = None) -> int:
         wall, server, mine = time.perf_counter(), backend.cpu(), time.process_time()
         try:
-            return original(table, columns, rows)
+            return original(table, columns, rows, text)
         finally:
             raw = table in (services.RAW, getattr(services, "PART_TABLE", ""))
             name = f"COPY {table}" if raw else "COPY helper"
