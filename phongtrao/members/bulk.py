@@ -144,7 +144,8 @@ def duplicates_in(rows: Sequence[MemberData]) -> list[RowProblem]:
                     RowProblem(index, f"Trùng số CCCD với dòng {seen_ids[row.citizen_id] + 1}.")
                 )
             seen_ids.setdefault(row.citizen_id, index)
-    for found_key, birth, unit_name in _namesakes(list(seen_keys)):
+    # In name order: the look-ups walk the name index forward rather than anywhere in it.
+    for found_key, birth, unit_name in _namesakes(sorted(seen_keys)):
         problems.append(
             RowProblem(
                 seen_keys[(found_key, birth)],
