@@ -20,7 +20,6 @@ from phongtrao.orgs.models import Level, Unit
 from phongtrao.orgs.services import unit_create
 
 pytestmark = pytest.mark.django_db
-POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
 PERIODS = ["202301", "202303", "2023Q1", "2023S1", "2023", "2023April", "2022", "2024"]
 
 
@@ -140,7 +139,7 @@ def _jit() -> str:
         return str(cursor.fetchone()[0])
 
 
-@POSTGRESQL
+@pytest.mark.postgres  # PostgreSQL's JIT
 def test_grid_reads_its_figures_without_jit(small_tree, branches, chosen):
     """PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost`; the
     estimates of the grid's probes grow with the tables, not with the work (at 10 million
@@ -163,7 +162,7 @@ def test_grid_reads_its_figures_without_jit(small_tree, branches, chosen):
     _assert_equal(cells, [small_tree["c2"], *branches], period_list, chosen)
 
 
-@POSTGRESQL
+@pytest.mark.postgres  # PostgreSQL's JIT
 @pytest.mark.django_db(transaction=True)
 def test_without_jit_outside_a_transaction_gives_the_setting_back():
     before = _jit()

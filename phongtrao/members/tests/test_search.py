@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.core.paginator import Paginator
-from django.db import connection
 
 from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.choices import EndKind, Status
@@ -171,12 +170,11 @@ def test_names_are_ordered_word_by_word_on_every_engine(small_tree):
     ]
 
 
+@pytest.mark.postgres  # the merged name indexes (SQLite reads the list's query)
 @pytest.mark.django_db
 def test_a_province_search_on_postgresql_reads_the_page_in_three_queries(
     book, django_assert_num_queries
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("the merged name indexes are PostgreSQL's (SQLite reads the list's query)")
     # The vocabulary of the words starting with the key, the merged page, its rows.
     with django_assert_num_queries(3):
         page = members_page(actor=SYSTEM, unit=book["province"], query="hoa")
