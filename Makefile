@@ -93,7 +93,8 @@ SYSTEM_PACKAGES ?= system-packages
 # transaction on their own data, and those on the shared units and demos or committing
 # (`shared_data`, `transactional`: marked by conftest.py; the replica's tests are among them).
 # Tests that never open a database (`engine_independent`) run once, in SQLite's first run;
-# those driving Chromium (`browser`), once, in PostgreSQL's shared run.
+# those driving Chromium (`browser`), once, in PostgreSQL's shared run (SQLite's when they
+# run on SQLite only, `sqlite_only`).
 # Alone, each PostgreSQL run has a throw-away server of its own (PG); `make test` starts one
 # server for both (PG= below), whose test databases are named after the run.
 # Tests that need PostgreSQL (`postgres`) run in its shared run.
@@ -122,7 +123,7 @@ PG_RUN = $(PG) env PHONGTRAO_TEST_TEMPLATE=$(PG_TEMPLATE) PHONGTRAO_TEST_RUN=$(s
 test-sqlite-own: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE)
 	$(SQLITE_RUN) $(COVERED) -m "$(OWN)"
 test-sqlite-shared: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE)
-	$(SQLITE_RUN) $(COVERED) -m "($(SHARED)) and not browser"
+	$(SQLITE_RUN) $(COVERED) -m "($(SHARED)) and (not browser or sqlite_only)"
 test-postgres-own: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres)
 	$(PG_RUN) $(COVERED) -m "not engine_independent and $(OWN) and not postgres"
 test-postgres-shared: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres)

@@ -140,10 +140,13 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_run_order)
     if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run under scripts/with_postgres.py")
+        skip = pytest.mark.skip(reason="runs on SQLite only")
+        needed = "sqlite_only"
+    else:
+        skip = pytest.mark.skip(reason="needs PostgreSQL: run under scripts/with_postgres.py")
+        needed = "postgres"
     for item in items:
-        if "postgres" in item.keywords:
+        if needed in item.keywords:
             item.add_marker(skip)
 
 

@@ -225,10 +225,7 @@ def web_admin(db):
 
 # As the report page's browser test: on PostgreSQL the serialized rollback collides with the
 # content types post_migrate recreated, so this runs on SQLite.
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="serialized rollback collides with recreated content types on PostgreSQL",
-)
+@pytest.mark.sqlite_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_officer_switches_the_dashboard_to_the_2025_structure(
     two_structures, web_admin, live_server, browser_page

@@ -28,10 +28,7 @@ BROWSER_VIEWPORT = {"width": 1000, "height": 700}
 # On PostgreSQL, after the portal's transactional tests have flushed the database, restoring
 # the serialized content types collides with the ones post_migrate recreated (their ids differ):
 # this test runs on SQLite until the transactional tests share one way to restore the catalog.
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="serialized rollback collides with recreated content types on PostgreSQL",
-)
+@pytest.mark.sqlite_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_officer_switches_the_report_to_the_2025_structure(
     two_structures,  # noqa: F811
