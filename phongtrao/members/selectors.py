@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import overload
+from collections.abc import Iterator, Mapping
+from typing import TypedDict, Unpack, overload
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -22,26 +22,34 @@ from phongtrao.orgs.models import Unit
 NOT_FOUND = "Không tìm thấy hội viên."
 
 
-def members_list(
-    *,
-    actor: Actor,
-    unit: Unit,
-    query: str = "",
-    active_on: dt.date | None = None,
-    status: str = "",
-    ethnicity: str = "",
-    religion: str = "",
-    occupation: str = "",
-) -> QuerySet[Member]:
+class MemberFilters(TypedDict, total=False):
+    """What a list of members is filtered by (`members_list`); the page reader and the
+    paginator's list take the same and pass it on."""
+
+    query: str
+    active_on: dt.date | None
+    status: str
+    ethnicity: str
+    religion: str
+    occupation: str
+
+
+# The filters kept by equality, each on the member's field of the same name.
+EQUAL = ("status", "ethnicity", "religion", "occupation")
+
+
+def members_list(*, actor: Actor, unit: Unit, **filters: Unpack[MemberFilters]) -> QuerySet[Member]:
     """The members of `unit`'s subtree the actor may read, filtered, ordered by name.
 
     `query` matches the name without diacritics (a word's start anywhere in the name) or the
     card number; `active_on` keeps those enrolled on that day (wherever they are now
-    listed under the unit they belonged to then). Raises PermissionDenied for an actor who
+    listed under the unit they belonged to then); `status`, `ethnicity`, `religion` and
+    `occupation` keep the members with that value. Raises PermissionDenied for an actor who
     sees only aggregates.
     """
     if not records_may_view(actor, unit):
         raise PermissionDenied("Cấp của bạn chỉ xem số liệu tổng hợp, không xem hồ sơ hội viên.")
+    active_on = filters.get("active_on")
     if active_on is not None:
         # By the units of the subtree: the enrolments are indexed by unit and day.
         enrolled = Enrolment.objects.filter(
@@ -54,31 +62,22 @@ def members_list(
         members = Member.objects.filter(pk__in=enrolled)
     else:
         members = Member.objects.filter(unit_path__startswith=unit.path)
+    query = filters.get("query", "")
     key = name_key(query)
     if key:
         members = members.filter(name_search(key, card_number=query.strip()))
-    for field, value in (
-        ("status", status),
-        ("ethnicity", ethnicity),
-        ("religion", religion),
-        ("occupation", occupation),
-    ):
-        if value:
-            members = members.filter(**{field: value})
+    for field, value in _equal(filters).items():
+        members = members.filter(**{field: value})
     return members.select_related("unit").order_by("name_key", "birth_date", "pk")
 
 
+def _equal(filters: Mapping[str, object]) -> dict[str, object]:
+    """The equality filters that are set, by field."""
+    return {field: filters[field] for field in EQUAL if filters.get(field)}
+
+
 def members_page(
-    *,
-    actor: Actor,
-    unit: Unit,
-    query: str = "",
-    status: str = "",
-    ethnicity: str = "",
-    religion: str = "",
-    occupation: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    *, actor: Actor, unit: Unit, offset: int = 0, limit: int = 50, **filters: Unpack[MemberFilters]
 ) -> list[Member]:
     """`members_list(…)[offset : offset + limit]`: the same members in the same order.
 
@@ -86,26 +85,27 @@ def members_page(
     indexes of migration 0007 (`_province_page`): a bounded number of index entries, however
     many members of the province match. Anything else is the list's own query.
     """
-    members = members_list(
-        actor=actor,
-        unit=unit,
-        query=query,
-        status=status,
-        ethnicity=ethnicity,
-        religion=religion,
-        occupation=occupation,
-    )
+    members = members_list(actor=actor, unit=unit, **filters)
+    return _page(members, unit, filters, offset, limit)
+
+
+def _page(
+    members: QuerySet[Member], unit: Unit, filters: MemberFilters, offset: int, limit: int
+) -> list[Member]:
+    """`members[offset : offset + limit]` for the list `members_list(…, **filters)` of `unit`
+    (its access check done): see `members_page`."""
+    query = filters.get("query", "")
     key = name_key(query)
     if (
         connection.vendor != "postgresql"
         or not key
         or unit.path.count("/") != PROVINCE_SLASHES
         or any(ch.isdigit() for ch in query)  # a card number: the list's query asks it
+        or filters.get("active_on") is not None  # by enrolments: the list's query
     ):
         return list(members[offset : offset + limit])
-    filters = {"status": status, "ethnicity": ethnicity, "religion": religion}
-    filters["occupation"] = occupation
-    ids = _province_page(str(unit.pk), key, {k: v for k, v in filters.items() if v}, offset + limit)
+    equal = {field: str(value) for field, value in _equal(filters).items()}
+    ids = _province_page(str(unit.pk), key, equal, offset + limit)
     page = ids[offset : offset + limit]
     if not page:
         return []
@@ -120,30 +120,14 @@ def members_page(
 
 class MembersFound:
     """A list for Django's Paginator: counted by the list's query (`members_list`), its pages
-    read by `members_page` (a province's name search merges the name indexes)."""
+    read as `members_page` reads them (a province's name search merges the name indexes),
+    the actor's access checked once."""
 
     ordered = True
 
-    def __init__(
-        self,
-        *,
-        actor: Actor,
-        unit: Unit,
-        query: str = "",
-        status: str = "",
-        ethnicity: str = "",
-        religion: str = "",
-    ) -> None:
-        self.actor, self.unit, self.query = actor, unit, query
-        self.status, self.ethnicity, self.religion = status, ethnicity, religion
-        self.members = members_list(
-            actor=actor,
-            unit=unit,
-            query=query,
-            status=status,
-            ethnicity=ethnicity,
-            religion=religion,
-        )
+    def __init__(self, *, actor: Actor, unit: Unit, **filters: Unpack[MemberFilters]) -> None:
+        self.unit, self.filters = unit, filters
+        self.members = members_list(actor=actor, unit=unit, **filters)
 
     def count(self) -> int:
         return self.members.count()
@@ -162,16 +146,7 @@ class MembersFound:
         if isinstance(part, int):
             return self[part : part + 1][0]
         start = part.start or 0
-        return members_page(
-            actor=self.actor,
-            unit=self.unit,
-            query=self.query,
-            status=self.status,
-            ethnicity=self.ethnicity,
-            religion=self.religion,
-            offset=start,
-            limit=max(0, part.stop - start),
-        )
+        return _page(self.members, self.unit, self.filters, start, max(0, part.stop - start))
 
 
 # A province's path is "/<country>/<province>/": its members' paths share the second id.
@@ -326,6 +301,7 @@ def status_counts(unit: Unit) -> dict[str, int]:
 
 __all__ = [
     "NOT_FOUND",
+    "MemberFilters",
     "MembersFound",
     "masked_citizen_id",
     "masked_phone",
