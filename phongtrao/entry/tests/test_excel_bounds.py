@@ -5,7 +5,6 @@ may not enter figures is refused before the file is looked at."""
 from __future__ import annotations
 
 import io
-import tracemalloc
 import zipfile
 
 import pytest
@@ -15,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from phongtrao.accounts.models import Role
 from phongtrao.data.models import DataValue
 from phongtrao.spreadsheets import SpreadsheetError, XlsxLimits, xlsx_inspect, xlsx_open
+from phongtrao.tests.memory import traced
 
 from .conftest import _officer
 
@@ -45,14 +45,12 @@ def test_zip_bomb_is_refused_from_its_directory_in_flat_memory(client, people, s
     assert len(bomb) < 100 * 1024
     client.force_login(people["xa"])
 
-    tracemalloc.start()
-    response = client.post(_url(small_tree["c1"]), {"tep": SimpleUploadedFile("a.xlsx", bomb)})
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    with traced() as memory:
+        response = client.post(_url(small_tree["c1"]), {"tep": SimpleUploadedFile("a.xlsx", bomb)})
 
     assert response.status_code == 400
     assert "giải nén quá lớn" in response.content.decode()
-    assert peak < 20 * 1024 * 1024
+    assert memory.peak < 20 * 1024 * 1024
     assert DataValue.objects.count() == 0
 
 

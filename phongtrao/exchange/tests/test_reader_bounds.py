@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,23 +18,12 @@ from phongtrao.exchange.formats import Format
 from phongtrao.exchange.readers import Limits, RawValue, ReadError, reader_for
 from phongtrao.exchange.services import datavalueset_import
 from phongtrao.exchange.tests.test_api import auth, people  # noqa: F401  (fixture)
+from phongtrao.tests.memory import traced
 
 # What one read may hold at its peak whatever the input (the inputs below are < 1 MB).
 MEMORY_BOUND = 16 * 1024 * 1024
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1258")
-
-
-@contextmanager
-def peak_memory() -> Iterator[list[int]]:
-    """Measure the peak of Python allocations inside the block into `result[0]`."""
-    result = [0]
-    tracemalloc.start()
-    try:
-        yield result
-    finally:
-        result[0] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
 
 
 def read_all(fmt: Format, data: bytes, limits: Limits | None = None) -> list[RawValue] | str:
@@ -51,9 +37,9 @@ def read_all(fmt: Format, data: bytes, limits: Limits | None = None) -> list[Raw
 
 
 def bounded_read(fmt: Format, data: bytes) -> list[RawValue] | str:
-    with peak_memory() as peak:
+    with traced() as memory:
         result = read_all(fmt, data)
-    assert peak[0] < MEMORY_BOUND, f"{fmt} read took {peak[0]} bytes"
+    assert memory.peak < MEMORY_BOUND, f"{fmt} read took {memory.peak} bytes"
     return result
 
 

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from phongtrao.exchange.readers import reader_for
 from phongtrao.exchange.services import datavalueset_import
 from phongtrao.orgs.models import Edition, Kind, Level, Unit, uid_from
 from phongtrao.orgs.services import unit_create
+from phongtrao.tests.memory import traced
 
 N_INDICATORS, N_UNITS, N_MONTHS = 20, 100, 100  # 200,000 values read
 # The import writes 20 x 40 x 100 = 80,000 values: eight chunks of 10,000 (the set-wise path's
@@ -94,18 +94,14 @@ def test_json_and_csv_are_read_in_constant_memory(tmp_path):
     for fmt, writer in ((Format.JSON, write_json), (Format.CSV, write_csv)):
         path = tmp_path / f"big.{fmt.value}"
         writer(path, indicators, units)
-        peaks = []
         count = 0
-        tracemalloc.start()
-        try:
-            with path.open("rb") as stream:
-                for count, _ in enumerate(reader_for(fmt, stream), start=1):
-                    if count % 20_000 == 0 and tracemalloc.is_tracing():
-                        peaks.append(tracemalloc.get_traced_memory()[1])
-                        if len(peaks) == 3:
-                            tracemalloc.stop()
-        finally:
-            tracemalloc.stop()
+        with traced() as memory, path.open("rb") as stream:
+            for count, _ in enumerate(reader_for(fmt, stream), start=1):
+                if count % 20_000 == 0:
+                    memory.sample()
+                    if len(memory.peaks) == 3:
+                        memory.stop()
+        peaks = memory.peaks
 
         assert count == N_INDICATORS * N_UNITS * N_MONTHS
         # Holding the file would cost at least its size (9 MB of CSV, 18 MB of JSON), and
@@ -123,19 +119,15 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch)
     indicators, units = big_catalog
     path = tmp_path / "big.csv"
     write_csv(path, indicators, units)
-    peaks: list[int] = []
-
-    def sample(count: int) -> None:
-        peaks.append(tracemalloc.get_traced_memory()[1])
-
-    tracemalloc.start()
-    try:
-        with path.open("rb") as stream:
-            summary = datavalueset_import(
-                actor=SYSTEM, stream=stream, format="dhis2-csv", on_read=sample, progress=sample
-            )
-    finally:
-        tracemalloc.stop()
+    with traced() as memory, path.open("rb") as stream:
+        summary = datavalueset_import(
+            actor=SYSTEM,
+            stream=stream,
+            format="dhis2-csv",
+            on_read=memory.sample,
+            progress=memory.sample,
+        )
+    peaks = memory.peaks
 
     assert (summary.status, summary.imported) == ("SUCCESS", 80_000)
     assert DataValue.objects.count() == 80_000
@@ -178,21 +170,13 @@ def test_a_file_of_one_value_per_place_imports_in_bounded_memory(big_catalog, mo
             for b in branches
         ]
     }
-    peaks: list[int] = []
-
-    def sample(count: int) -> None:
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.reset_peak()
-
     stream = io.BytesIO(json.dumps(body).encode())
     del body
-    tracemalloc.start()
-    try:
+    with traced() as memory:
         summary = datavalueset_import(
-            actor=SYSTEM, stream=stream, format="dhis2-json", on_read=sample
+            actor=SYSTEM, stream=stream, format="dhis2-json", on_read=memory.sample_apart
         )
-    finally:
-        tracemalloc.stop()
+    peaks = memory.peaks
 
     assert (summary.status, summary.imported) == ("SUCCESS", 30_000)
     assert len(peaks) == 6  # every 5,000 values read
