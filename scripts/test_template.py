@@ -14,9 +14,13 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The project's migrations, by module.
+OURS = ("phongtrao.", "config.")
 
 
 def main() -> int:
@@ -44,6 +48,7 @@ def main() -> int:
     from django.db import connections
 
     django.setup()
+    _trace_our_migrations_only()
     call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
     connections.close_all()
     if engine == "sqlite":
@@ -51,6 +56,47 @@ def main() -> int:
         with sqlite3.connect(path) as done:
             done.execute("PRAGMA journal_mode=DELETE")
     return 0
+
+
+def _trace_our_migrations_only() -> None:
+    """Under coverage (as `make test` runs this), trace the project's migrations only: the
+    other apps' (Django's, Wagtail's) run with the tracer paused: none of their lines is
+    measured, and tracing made the SQLite template cost 35.4 s of CPU instead of 27.2 s
+    (Django's rendering of model states calls many small functions). The migrations'
+    modules are imported, and every signal after them runs, traced as before."""
+    try:
+        from coverage import Coverage
+    except ImportError:
+        return
+    running = Coverage.current()
+    # coverage.py's collector can pause and resume the tracer; `Coverage.stop()` and
+    # `start()` would warn again of every module already imported.
+    collector = getattr(running, "_collector", None)
+    if collector is None or not hasattr(collector, "pause"):
+        return
+    from django.db import router
+    from django.db.migrations.executor import MigrationExecutor
+
+    # The database routers, imported (traced) before the first migration asks them.
+    router.routers  # noqa: B018
+    apply = MigrationExecutor.apply_migration
+
+    def apply_migration(
+        self: MigrationExecutor,
+        state: Any,
+        migration: Any,
+        fake: bool = False,
+        fake_initial: bool = False,
+    ) -> Any:
+        if type(migration).__module__.startswith(OURS):
+            return apply(self, state, migration, fake=fake, fake_initial=fake_initial)
+        collector.pause()
+        try:
+            return apply(self, state, migration, fake=fake, fake_initial=fake_initial)
+        finally:
+            collector.resume()
+
+    MigrationExecutor.apply_migration = apply_migration  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
