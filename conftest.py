@@ -26,6 +26,7 @@ ADMIN_UNITS = "admin_units"
 DEMO = "binh_phuoc_demo"
 FULL_DEMO = "full_demo"
 PORTAL = "portal_site"
+TREE = "small_tree"
 ENGINE_INDEPENDENT = "engine_independent"
 SHARED_DATA = "shared_data"
 TRANSACTIONAL = "transactional"
@@ -98,11 +99,13 @@ def _django_order(item: pytest.Item) -> int:
     return 0 if marker or "db" in _fixtures(item) else 3
 
 
-def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool, bool]:
+def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool, bool, bool]:
     """The tests of the shared units and demos right after the other database tests (before
     anything empties the tables): the units alone, then the Bình Phước demo, then the full
     demo, each one block; the browser's last in their group. The tests on the portal's
-    shared pages (`portal_site`) one block at the end of the other database tests."""
+    shared pages (`portal_site`) one block at the end of the other database tests; those on
+    the shared `small_tree` one block at the end of those without the portal and one at the
+    end of those with it."""
     order = _django_order(item)
     fixtures = _fixtures(item)
     if ADMIN_UNITS in fixtures:
@@ -112,7 +115,8 @@ def _run_order(item: pytest.Item) -> tuple[int, bool, bool, bool, bool]:
             )
         order = 1
     portal = order == 0 and PORTAL in fixtures
-    return order, portal, DEMO in fixtures, FULL_DEMO in fixtures, BROWSER in fixtures
+    tree = order == 0 and TREE in fixtures
+    return order, portal, tree, DEMO in fixtures, FULL_DEMO in fixtures, BROWSER in fixtures
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -174,7 +178,7 @@ class Shared:
         # is a transaction, which a test that commits can't run in.
         commits = nextitem is not None and _django_order(nextitem) == 2
         for name in reversed(list(self.open)):
-            if commits or name not in _fixtures(nextitem):
+            if commits or name not in _fixtures(nextitem) or (name == TREE and not _tree(nextitem)):
                 stack, _ = self.open.pop(name)
                 stack.close()
 
@@ -390,8 +394,18 @@ def indicators(db: None) -> dict[str, object]:
 
 
 @pytest.fixture
-def small_tree(db: None) -> dict[str, object]:
-    """A province with two districts and three communes, in the pre-2025 edition."""
+def small_tree(db: None) -> dict[str, Any]:
+    """A province with two districts and three communes, in the pre-2025 edition.
+
+    Built once for a block of tests that each run in a transaction (the `small_tree` layer,
+    opened before their transaction by `pytest_fixture_setup` below, rolled back after the
+    last of the block) and read afresh for each; a test that commits, or one on the shared
+    units, builds its own."""
+    layer = SHARED.open.get(TREE)
+    return _small_tree_read(layer[1]) if layer is not None else _small_tree_build()
+
+
+def _small_tree_build() -> dict[str, Any]:
     from phongtrao.orgs.models import Level
     from phongtrao.orgs.services import editions_ensure, unit_create
 
@@ -410,6 +424,48 @@ def small_tree(db: None) -> dict[str, object]:
     c2 = unit_create(edition=old, code="T-70102", name="Xã B", level=Level.COMMUNE, parent=d1)
     c3 = unit_create(edition=old, code="T-70201", name="Xã C", level=Level.COMMUNE, parent=d2)
     return {"vn": vn, "province": province, "d1": d1, "d2": d2, "c1": c1, "c2": c2, "c3": c3}
+
+
+def _small_tree_read(pks: dict[str, int]) -> dict[str, Any]:
+    """The units of `_small_tree_build` read afresh, as it returned them: each holding its
+    parent of the tree and one edition (no query to reach them)."""
+    from phongtrao.orgs.models import Unit
+
+    units = Unit.objects.select_related("edition").in_bulk(pks.values())
+    edition = units[pks["vn"]].edition
+    for unit in units.values():
+        unit.edition = edition
+        if unit.parent_id is not None:
+            unit.parent = units[unit.parent_id]
+    return {name: units[pk] for name, pk in pks.items()}
+
+
+def _tree(item: pytest.Item | None) -> bool:
+    """Whether the test reads the shared `small_tree` (one in a transaction, not on the
+    shared units)."""
+    return item is not None and _run_order(item)[2]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The shared `small_tree` opened, if the test reads it, before pytest-django's helper
+    puts the test in a transaction (its own fixtures are set up then, inside it): a layer
+    opened by a session fixture could not open again for a later block."""
+    if fixturedef.argname == "_django_db_helper" and _tree(request.node):
+        blocker = request.getfixturevalue("django_db_blocker")
+
+        def start(stack: ExitStack) -> dict[str, int]:
+            from django.db import transaction
+
+            stack.enter_context(blocker.unblock())
+            stack.enter_context(transaction.atomic())
+            stack.callback(transaction.set_rollback, True)
+            tree = _small_tree_build()
+            constraints_checked_once()
+            return {name: unit.pk for name, unit in tree.items()}
+
+        SHARED.get(TREE, start)
+    return (yield)
 
 
 @pytest.fixture
