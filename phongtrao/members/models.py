@@ -125,6 +125,8 @@ class Member(models.Model):
 class Enrolment(models.Model):
     """The member belonged to `unit` from `start` until the day before `end` (open: still)."""
 
+    # PostgreSQL: this link's index and `enrolment_one_open` are one unique index on
+    # (member, end), NULLs not distinct (migration 0009); a change to either must mind it.
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="enrolments")
     # Indexed with the dates (below), which serves the link too.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
