@@ -165,7 +165,77 @@ def test_postgresql_checks_the_keys_per_statement_not_per_row(registry: dict[str
             return bool(cursor.fetchone()[0])
 
     assert not locked("orgs_unit", far.pk)
+    # A member her own transaction wrote is seen by no other until it commits: rows naming
+    # her do not lock her (migration 0010). One written before is locked.
+    assert not locked("members_member", member.pk)
     with connection.cursor() as cursor:
+        # As if she had been written by an earlier transaction: this one's note forgotten.
+        cursor.execute("SELECT set_config('members.new_ids', '', true)")
         cursor.execute(*_event(member.pk, far.pk, None))
     assert locked("orgs_unit", far.pk)
     assert locked("members_member", member.pk)
+
+
+def _noted() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('members.new_ids', true)")
+        return cursor.fetchone()[0] or ""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_notes_the_members_a_transaction_writes(registry: dict[str, Any]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: the key triggers' note")
+    branch = registry["branch"]
+    rows = [person(f"Lê Thị Mai {i}", unit_id=branch.pk, unit_path=branch.path) for i in range(3)]
+    members_bulk_write(actor=SYSTEM, rows=rows, purpose="x", consent_on=dt.date(2020, 1, 1))
+    ids = sorted(Member.objects.values_list("pk", flat=True))
+    assert _noted() == f"{{[{ids[0]},{ids[-1] + 1})}}"
+    # A savepoint rolled back takes its note back with its rows.
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        _admitted(registry)
+        assert _noted() == f"{{[{ids[0]},{ids[-1] + 2})}}"
+        raise ZeroDivisionError
+    assert _noted() == f"{{[{ids[0]},{ids[-1] + 1})}}"
+    # Rows whose ids are not one run are not noted (the run's gaps may be older members).
+    stamp = _stamp()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO members_member (id, uid, full_name, name_key, birth_date, ethnicity, "
+            "religion, occupation, education, address, phone, citizen_id, card_number, "
+            "join_date, by_residence, unit_id, unit_path, status, status_since, purpose, "
+            "consent_on, erased, created_at, updated_at) "
+            "SELECT g, 'u' || g, 'A', 'a', %s, '01', 'none', 'other', '', '', '', '', '', %s, "
+            "TRUE, %s, %s, 'active', %s, 'x', %s, FALSE, %s, %s "
+            "FROM unnest(ARRAY[%s, %s]::bigint[]) AS g",
+            [dt.date(1980, 1, 1), dt.date(2020, 1, 1), branch.pk, branch.path]
+            + [dt.date(2020, 1, 1), dt.date(2020, 1, 1), stamp, stamp, 10**8, 10**8 + 2],
+        )
+    assert _noted() == f"{{[{ids[0]},{ids[-1] + 1})}}"
+
+
+@pytest.mark.django_db
+def test_a_member_has_one_open_enrolment(registry: dict[str, Any]) -> None:
+    member = _admitted(registry)
+    enrolment = (
+        "INSERT INTO members_enrolment (member_id, unit_id, unit_path, start, start_kind, "
+        "\"end\", end_kind, by_residence) VALUES (%s, %s, '/', %s, 'admitted', %s, %s, TRUE)"
+    )
+    unit = registry["branch"].pk
+    _refused(enrolment, [member.pk, unit, dt.date(2000, 1, 1), None, ""])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            enrolment, [member.pk, unit, dt.date(2000, 1, 1), dt.date(2001, 1, 1), "moved"]
+        )
+    assert Enrolment.objects.filter(member=member).count() == 2
+    if connection.vendor == "postgresql":
+        # One index by member serves both (migration 0009): her enrolments, her open one.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'members_enrolment' "
+                "AND indexdef LIKE '%%(member_id%%' ORDER BY 1"
+            )
+            assert [row[0].split(" USING ")[1] for row in cursor.fetchall()] == [
+                'btree (member_id, "end") NULLS NOT DISTINCT'
+            ]
