@@ -55,6 +55,11 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
+def say(text: str) -> None:
+    """Progress on stderr, with the time of day (a 20 million run takes a while)."""
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def timed(fn: Callable[[int], object], repeat: int) -> list[float]:
     samples = []
     for i in range(repeat):
@@ -136,9 +141,6 @@ def generate_postgres(members: int, branches: list[Any], *, actor_name: str) -> 
     from phongtrao.members.choices import KINH, EventKind, Occupation, Religion, StartKind
     from phongtrao.members.choices import Status as MemberStatus
     from phongtrao.members.names import name_key
-
-    def say(text: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
     params: dict[str, Any] = {
         "family": FAMILY,
@@ -295,9 +297,14 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
             consent_on=dt.date(2020, 1, 1),
             figures=False,
         )
+        say(f"{written:,} members written")
     load_s = time.perf_counter() - started
+    say(f"{written:,} members loaded: {load_s:.1f} s")
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    vacuum_s = time.perf_counter() - started
+    say(f"vacuum, analyze: {vacuum_s:.1f} s")
     # The communes admitted into have their figures counted once, as a registry in use has:
     # an admission then moves them (a commune's first change counts its book).
     in_use = communes[:ADMIT_COMMUNES]
@@ -306,6 +313,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         with transaction.atomic():
             figures_write(unit=commune, days=[dt.date(2020, 1, 1)])
     figures_s = time.perf_counter() - started
+    say(f"figures of {len(in_use)} registries: {figures_s:.1f} s")
     admit_into = [b for b in branches if b.parent_id in {c.pk for c in in_use}]
 
     # Year ends and days in both halves of a year (the members joined from 2000 to 2021).
@@ -313,6 +321,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
     for province in provinces[:3]:
         members_count(province, days[0])
     count_ms = timed(lambda i: members_count(provinces[i % PROVINCES], days[i % len(days)]), repeat)
+    say(f"{repeat} counts: {sum(count_ms) / 1000:.1f} s")
 
     def admit(i: int) -> None:
         member_admit(
@@ -328,6 +337,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         )
 
     admit_ms = timed(admit, repeat)
+    say(f"{repeat} admissions: {sum(admit_ms) / 1000:.1f} s")
 
     batch = list(rows(import_size, 10**9))
     # A list officers keep has distinct people: names made unique by a suffix word.
@@ -349,6 +359,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         consent_on=dt.date(2020, 1, 1),
     )
     import_s = time.perf_counter() - start
+    say(f"a list of {import_size:,} imported: {import_s:.1f} s")
 
     # Given names (one word, most members of a province have a word starting with one of
     # them) and "<family> thi" (two words), without diacritics.
@@ -358,11 +369,21 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         members_page(actor=actor, unit=provinces[i % PROVINCES], query=keys[i % len(keys)])
 
     search_ms = timed(search, search_repeat)
+    say(f"{search_repeat} searches: {sum(search_ms) / 1000:.1f} s")
     buffers = [_buffers(functools.partial(search, i)) for i in range(min(len(keys), search_repeat))]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database())")
+        else:
+            cursor.execute(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            )
+        size = cursor.fetchone()[0]
     return {
         "database": connection.vendor,
         "members": written,
         "load_s": round(load_s, 1),
+        "vacuum_s": round(vacuum_s, 1),
         "figures_s": round(figures_s, 1),
         "province_count_p50_ms": round(statistics.median(count_ms), 2),
         "admit_p50_ms": round(statistics.median(admit_ms), 2),
@@ -373,6 +394,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         # mean and largest over one search of each key.
         "name_search_buffers_mean": round(statistics.mean(buffers)) if buffers[0] else None,
         "name_search_buffers_max": max(buffers) if buffers[0] else None,
+        "database_mb": round(size / 2**20),
         "load_average": os.getloadavg()[0],
     }
 
@@ -416,9 +438,10 @@ def run(
             else:
                 env.pop("DATABASE_URL", None)
                 command = [sys.executable, str(ROOT / "scripts" / "with_postgres.py"), *command]
-            out = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+            # Its progress (stderr) shows as it goes; its result is its last line of stdout.
+            out = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
             if out.returncode != 0:
-                sys.stderr.write(out.stdout + out.stderr)
+                sys.stderr.write(out.stdout)
                 raise SystemExit(f"benchmark failed: {database}")
             result[database] = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps({database: result[database]}), flush=True)
