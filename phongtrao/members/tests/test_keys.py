@@ -22,6 +22,8 @@ from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.models import Enrolment, Member, MemberEvent
 from phongtrao.members.services import member_admit
 from phongtrao.members.tests.conftest import SYSTEM, person
+from phongtrao.orgs.models import Level
+from phongtrao.orgs.services import unit_create
 
 MISSING = 10**9
 TABLES = ("members_member", "members_enrolment", "members_memberevent")
@@ -157,7 +159,14 @@ def test_postgresql_checks_the_keys_per_statement_not_per_row(registry: dict[str
     # constraint locks them) until the transaction ends, so that no other transaction
     # deletes them meanwhile: the lock is in the row's xmax.
     member = _admitted(registry)
-    far = registry["c3"]
+    # A unit made here: rows of the shared tree may carry locks of the run's own transaction.
+    far = unit_create(
+        edition=registry["c3"].edition,
+        code="T-70301-9",
+        name="Chi hội Xa",
+        level=Level.BRANCH,
+        parent=registry["c3"],
+    )
 
     def locked(table: str, pk: int) -> bool:
         with connection.cursor() as cursor:
