@@ -41,11 +41,12 @@ operations = st.lists(
 counter = iter(range(10**9))
 
 
-def random_tree(shape: list[int]) -> list[Unit]:
-    """A province with units below it; each entry of `shape` picks the parent of one unit."""
+def random_tree(shape: list[int], root_level: int = Level.PROVINCE) -> list[Unit]:
+    """A unit (a province unless told) with units below it; each entry of `shape` picks the
+    parent of one unit."""
     old, _ = editions_ensure()
     run = next(counter)
-    root = unit_create(edition=old, code=f"P{run}", name="Gốc", level=Level.PROVINCE)
+    root = unit_create(edition=old, code=f"P{run}", name="Gốc", level=root_level)
     units = [root]
     for i, parent_pick in enumerate(shape):
         parent = units[parent_pick % len(units)]
@@ -258,12 +259,21 @@ def test_concurrent_saves_in_many_units_lose_no_roll_up(small_tree, indicators):
 
 @pytest.mark.django_db
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
-@given(shape=tree_shapes, ops=operations)
-def test_rebuild_gives_the_rows_the_incremental_path_keeps(shape, ops, indicators_by_code):
+@given(
+    shape=tree_shapes,
+    ops=operations,
+    # A chi hội as a root: units with a parent and no keeping ancestor.
+    root_level=st.sampled_from([Level.PROVINCE, Level.PROVINCE, Level.BRANCH]),
+    # One unit a chunk, a few, or all in one (the default's size at this scale).
+    chunk_units=st.sampled_from([None, 1, 4]),
+)
+def test_rebuild_gives_the_rows_the_incremental_path_keeps(
+    shape, ops, root_level, chunk_units, indicators_by_code
+):
     from phongtrao.analytics.models import Activity, Rollup
     from phongtrao.analytics.rebuild import rollups_rebuild
 
-    apply_history(random_tree(shape), ops, indicators_by_code)
+    apply_history(random_tree(shape, root_level), ops, indicators_by_code)
 
     def rows():
         rollups = {
@@ -275,5 +285,5 @@ def test_rebuild_gives_the_rows_the_incremental_path_keeps(shape, ops, indicator
         return rollups, activity
 
     incremental = rows()
-    rollups_rebuild()
+    rollups_rebuild(chunk_units)
     assert rows() == incremental
