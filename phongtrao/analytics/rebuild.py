@@ -14,12 +14,12 @@ database).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
-from phongtrao.catalog.models import TimeAggregation
+from phongtrao.catalog.models import Indicator, TimeAggregation
 from phongtrao.data.models import Period
 from phongtrao.data.rollups import (
     ROLLUP_MAX_LEVEL,
@@ -178,7 +178,7 @@ def _helper_tables(cursor: Any, chunk_units: int | None) -> _Plan:
 
     A unit's chunk is its group's: its nearest keeping ancestor, or for a unit with none its
     root (siblings share both, so a parent's and a keeper's contributions are whole in one
-    chunk); groups go into chunks in id order, about `chunk_units` units to a chunk.
+    chunk); groups go into chunks in id order, about `CHUNK_VALUES` values to a chunk.
     """
     codes = list(
         Period.objects.filter(datavalue__isnull=False).values_list("code", flat=True).distinct()
@@ -200,13 +200,22 @@ def _helper_tables(cursor: Any, chunk_units: int | None) -> _Plan:
         nearest = keeping[-1] if keeping else None
         group = chain[0] if nearest is None else nearest
         units.append((unit_id, nearest, chain[-1], len(chain) + 1, group))
+    # A chunk holds about `limit` values: each unit weighs the values per unit and a keeper
+    # also the most roll-up rows it can have (every indicator × container), which its lift
+    # reads. `chunk_units` (the tests): that many units, whatever their values.
     if chunk_units is None:
-        chunk_units = _chunk_units(cursor, len(units))
-    sizes = Counter(group for *_, group in units)
+        per_unit = _values_per_unit(cursor, len(units))
+        keeper_rows = Indicator.objects.count() * len(by_code)
+        limit = float(CHUNK_VALUES)
+    else:
+        per_unit, keeper_rows, limit = 1.0, 0, float(chunk_units)
+    sizes: dict[int, float] = defaultdict(float)
+    for unit_id, _, _, _, group in units:
+        sizes[group] += per_unit + (keeper_rows if levels[unit_id] <= ROLLUP_MAX_LEVEL else 0)
     chunk_of: dict[int, int] = {}
-    chunks, filled = 0, chunk_units
+    chunks, filled = 0, limit
     for group in sorted(sizes):
-        if filled >= chunk_units:
+        if filled >= limit:
             chunks, filled = chunks + 1, 0
         chunk_of[group] = chunks - 1
         filled += sizes[group]
@@ -233,8 +242,8 @@ def _helper_tables(cursor: Any, chunk_units: int | None) -> _Plan:
     return _Plan(chunks, _deepest_first(rollup_lifts), _deepest_first(activity_lifts))
 
 
-def _chunk_units(cursor: Any, units: int) -> int:
-    """Units per chunk for about `CHUNK_VALUES` values a chunk, from the values per unit."""
+def _values_per_unit(cursor: Any, units: int) -> float:
+    """The raw values per unit, about."""
     values = None
     if connection.vendor == "postgresql":
         # The planner's own estimate: the last count's density times the table's size now.
@@ -248,7 +257,7 @@ def _chunk_units(cursor: Any, units: int) -> int:
     if values is None:
         cursor.execute("SELECT COUNT(*) FROM data_datavalue")
         values = int(cursor.fetchone()[0])
-    return max(1, CHUNK_VALUES * max(units, 1) // max(values, 1))
+    return values / max(units, 1)
 
 
 def _unit_rows(table: str, alias: str, columns: str) -> str:
