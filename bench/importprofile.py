@@ -141,7 +141,9 @@ def profile(path: Path, fmt: str, cprofile: int = 0) -> dict[str, Any]:
                 profiler = cProfile.Profile() if cprofile else None
                 if profiler is not None:
                     profiler.enable()
-                summary = services.datavalueset_import(stream=stream, format=fmt, actor=actor)
+                summary = services.datavalueset_import(
+                    stream=stream, format=fmt, actor=actor, read_thread=True
+                )
                 if profiler is not None:
                     profiler.disable()
                     stats = pstats.Stats(profiler, stream=sys.stderr)

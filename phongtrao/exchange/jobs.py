@@ -105,6 +105,7 @@ def job_run(job_id: int) -> str:
                 progress=lambda n: progress.add("values_written", n),
                 on_read=lambda n: progress.add("values_read", n),
                 chunk_size=10_000,
+                read_thread=True,  # the worker: the file is parsed while the database writes
             )
     except BaseException as error:  # the row must say it failed, even on a worker's shutdown
         logger.exception("import job %s failed", job_id)

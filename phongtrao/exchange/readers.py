@@ -671,9 +671,11 @@ def read_ahead(
     size: int,
     convert: Callable[[Any], Any] = lambda item: item,
     finish: Callable[[list[Any]], Any] = lambda part: part,
+    thread: bool = True,
 ) -> Iterator[Any]:
     """`items` converted, `size` at a time (each part then given to `finish`, in the thread
-    too), the next part read by a thread meanwhile.
+    too), the next part read by a thread meanwhile. Without `thread` (a web process, which
+    starts none), the same parts read one after the other, by the caller.
 
     The caller works on one part (its database statements, which wait on the server and
     let the thread run) while the thread reads and converts the next: the file is parsed on
@@ -683,6 +685,9 @@ def read_ahead(
     stops the thread. The thread never touches the caller's connection; what it opens (a
     progress callback's) it closes.
     """
+    if not thread:
+        yield from _parts(items, size, convert, finish)
+        return
     parts: queue.Queue[tuple[Any, bool] | BaseException] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -723,6 +728,24 @@ def read_ahead(
             except queue.Empty:
                 pass
         reader.join()
+
+
+def _parts(
+    items: Iterator[Any],
+    size: int,
+    convert: Callable[[Any], Any],
+    finish: Callable[[list[Any]], Any],
+) -> Iterator[Any]:
+    """`read_ahead`'s parts, read by the caller."""
+    full = True
+    while full:
+        part = [convert(item) for _, item in zip(range(size), items, strict=False)]
+        full = len(part) == size
+        if not part:
+            return
+        finished = finish(part)
+        del part  # let the rows go while the caller works (`finish` may have kept less)
+        yield finished
 
 
 def stream_with_progress(stream: IO[bytes], callback: Callable[[int], None]) -> IO[bytes]:

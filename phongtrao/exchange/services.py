@@ -636,12 +636,14 @@ def _setwise_import(
     actor: Actor,
     atomic: bool,
     progress: Callable[[int], None] | None,
+    read_thread: bool = False,
 ) -> BulkResult:
     """Stage the raw values, resolve and check them in SQL, write them by `staged_write`.
 
     The file is staged a part at a time (`PART` values): each part is copied in, its new
     identifiers and value texts resolved, and its rows filled into the stage, while a thread
-    reads the next part (`read_ahead`): parsing runs beside the database's work.
+    reads the next part (`read_ahead`, with `read_thread`: never in a web process): parsing
+    runs beside the database's work.
 
     Conflicts are the per-value path's: a row the statements refuse is resolved again by
     `_Resolver.resolve`, which records the same conflict with the same words (conflicts
@@ -654,7 +656,7 @@ def _setwise_import(
     maps: _Maps | None = None
     copied = connection.vendor == "postgresql"
     finish = _copy_text if copied else _no_text
-    for count, part, text in read_ahead(raws, PART, _raw_row, finish):
+    for count, part, text in read_ahead(raws, PART, _raw_row, finish, read_thread):
         summary.read += count
         if resolver.on_read is not None:
             resolver.on_read(count)
@@ -967,6 +969,7 @@ def datavalueset_import(
     unit_allowed: Callable[[Unit], bool] | None = None,
     on_read: Callable[[int], None] | None = None,
     setwise: bool | None = None,
+    read_thread: bool = False,
 ) -> ImportSummary:
     """Import a dataValueSet from a binary stream; return DHIS2's import summary.
 
@@ -985,6 +988,8 @@ def datavalueset_import(
     A payload of `SETWISE_FROM` values or more goes the set-wise way (`_setwise_import`:
     staged, checked and written in SQL), a smaller one value by value; `setwise` forces
     one or the other. Both give the same summary and write the same rows.
+    `read_thread`: the set-wise path reads the file in a thread while the database works
+    (the worker's jobs and the commands pass it; a web process starts no thread).
     """
     fmt = Format(format)
     chosen = strategy_parse(str(strategy))
@@ -1014,7 +1019,12 @@ def datavalueset_import(
             head = list(islice(raws, SETWISE_FROM))
             if setwise if setwise is not None else len(head) >= SETWISE_FROM:
                 result = _setwise_import(
-                    resolver, chain(head, raws), actor=actor, atomic=atomic, progress=progress
+                    resolver,
+                    chain(head, raws),
+                    actor=actor,
+                    atomic=atomic,
+                    progress=progress,
+                    read_thread=read_thread,
                 )
             else:
                 values = resolver.values(chain(head, raws))

@@ -164,6 +164,7 @@ def _run(world: dict[str, Any], payload: bytes, setwise: bool, **options: Any) -
                 stream=io.BytesIO(payload),
                 format="dhis2-json",
                 setwise=setwise,
+                read_thread=setwise,  # as the worker reads a file
                 unit_allowed=lambda unit: unit.pk != world["forbidden"],
                 **options,
             )
@@ -328,11 +329,13 @@ def test_setwise_import_refuses_all_on_one_conflict_when_atomic(world: dict[str,
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("read_thread", [True, False])
 def test_setwise_import_of_a_file_broken_after_some_parts_writes_nothing(
-    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, read_thread: bool
 ) -> None:
-    """The parts read ahead by a thread: the reader's error, raised in that thread once some
-    parts were staged, reaches the import as a malformed file, and nothing is written."""
+    """The parts read ahead by a thread (a worker's) or one after the other (a web
+    process's): the reader's error, raised once some parts were staged, reaches the import
+    as a malformed file, and nothing is written."""
     monkeypatch.setattr(services, "PART", 2)
     rows = [
         {"de": 0, "ou": ou, "pe": pe, "value": "7", "coc": "", "deleted": False, "followup": False}
@@ -341,13 +344,21 @@ def test_setwise_import_of_a_file_broken_after_some_parts_writes_nothing(
     ]
     payload = _payload(world, rows)
     summary = datavalueset_import(
-        actor=SYSTEM, stream=io.BytesIO(payload[:-40]), format="dhis2-json", setwise=True
+        actor=SYSTEM,
+        stream=io.BytesIO(payload[:-40]),
+        format="dhis2-json",
+        setwise=True,
+        read_thread=read_thread,
     )
     assert summary.status == "ERROR" and summary.malformed
     assert not DataValue.objects.exists() and not DataValueAudit.objects.exists()
     # Whole, the same file imports, part by part.
     summary = datavalueset_import(
-        actor=SYSTEM, stream=io.BytesIO(payload), format="dhis2-json", setwise=True
+        actor=SYSTEM,
+        stream=io.BytesIO(payload),
+        format="dhis2-json",
+        setwise=True,
+        read_thread=read_thread,
     )
     assert summary.status == "SUCCESS", summary.as_dict()
     assert summary.imported == 6 == DataValue.objects.count()

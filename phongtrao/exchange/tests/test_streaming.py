@@ -126,6 +126,7 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch)
             format="dhis2-csv",
             on_read=memory.sample,
             progress=memory.sample,
+            read_thread=True,
         )
     peaks = memory.peaks
 

@@ -73,6 +73,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     strategy=options["strategy"],
                     atomic=options["atomic_mode"] == "ALL",
+                    read_thread=True,  # a command, not a web process
                 )
             except FormatError as error:
                 raise CommandError(str(error)) from None
