@@ -416,7 +416,8 @@ def _buffers(action: Callable[[], object]) -> int:
     statements: list[tuple[str, Any]] = []
 
     def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((sql, params))
+        if sql.lstrip().lstrip("(").split(None, 1)[0].upper() in {"SELECT", "WITH"}:
+            statements.append((sql, params))  # reads only (not `SET LOCAL jit = off`)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
