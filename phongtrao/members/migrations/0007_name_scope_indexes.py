@@ -17,6 +17,8 @@ A province's members are those whose `unit_path`'s second id is the province's:
 
 from django.db import migrations
 
+from phongtrao.members.keysql import on_postgresql
+
 SCOPE = "split_part(unit_path, '/', 3)"
 ORDER = "name_key, birth_date, id"
 # The path rides along (INCLUDE) so that the province's test is made on the index alone: an
@@ -44,16 +46,7 @@ PG_BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("members", "0006_enrolment_tally")]
 
-    operations = [migrations.RunPython(_run(PG_FORWARD), _run(PG_BACKWARD))]
+    operations = [migrations.RunPython(on_postgresql(PG_FORWARD), on_postgresql(PG_BACKWARD))]

@@ -29,6 +29,8 @@ compiling them would cost more than they do.
 from django.conf import settings
 from django.db import migrations
 
+from phongtrao.members.keysql import key_check, violation
+
 # (table, column, referenced table): the keys checked by triggers in place of constraints.
 KEYS = (
     ("members_member", "unit_id", "orgs_unit"),
@@ -45,28 +47,11 @@ REFERENCED = ("orgs_unit", "members_member", "auth_user")
 WHAT = {"orgs_unit": "unit", "members_member": "member", "auth_user": "user"}
 
 
-def _violation(table: str, text: str) -> str:
-    return (
-        f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', TABLE = '{table}', "
-        f"MESSAGE = '{text}';"
-    )
-
-
 def _added(table: str) -> list[str]:
     """The statement trigger of `table`'s new rows and the row trigger of its changed keys."""
     keys = [(column, referenced) for name, column, referenced in KEYS if name == table]
     checks = "".join(
-        f"""
-    SELECT COUNT(DISTINCT {column}) INTO wanted FROM {table}_added;
-    IF wanted > 0 THEN
-        PERFORM 1 FROM {referenced} r
-            WHERE r.id IN (SELECT {column} FROM {table}_added) FOR KEY SHARE OF r;
-        GET DIAGNOSTICS found = ROW_COUNT;
-        IF found < wanted THEN
-            {_violation(table, f'insert on table "{table}" violates its key {column}: '
-                        f'no such {WHAT[referenced]}')}
-        END IF;
-    END IF;"""
+        key_check(table, column, referenced, WHAT[referenced])
         for column, referenced in keys
     )
     changes = "".join(
@@ -74,7 +59,7 @@ def _added(table: str) -> list[str]:
     IF NEW.{column} IS DISTINCT FROM OLD.{column} AND NEW.{column} IS NOT NULL THEN
         PERFORM 1 FROM {referenced} r WHERE r.id = NEW.{column} FOR KEY SHARE OF r;
         IF NOT FOUND THEN
-            {_violation(table, f'update of table "{table}" violates its key {column}: '
+            {violation(table, f'update of table "{table}" violates its key {column}: '
                         f'no such {WHAT[referenced]}')}
         END IF;
     END IF;"""
@@ -111,7 +96,7 @@ def _kept(referenced: str) -> list[str]:
     statement = "".join(
         f"""
     IF EXISTS (SELECT 1 FROM {table} t WHERE t.{column} IN (SELECT id FROM {gone})) THEN
-        {_violation(referenced, f'delete on table "{referenced}" violates the key {column} '
+        {violation(referenced, f'delete on table "{referenced}" violates the key {column} '
                     f'of table "{table}": the {WHAT[referenced]} is still named there')}
     END IF;"""
         for table, column in keys
@@ -119,7 +104,7 @@ def _kept(referenced: str) -> list[str]:
     row = "".join(
         f"""
     IF EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = OLD.id) THEN
-        {_violation(referenced, f'update of table "{referenced}" violates the key {column} '
+        {violation(referenced, f'update of table "{referenced}" violates the key {column} '
                     f'of table "{table}": the {WHAT[referenced]} is still named there')}
     END IF;"""
         for table, column in keys

@@ -18,29 +18,9 @@ outside the noted runs. The other keys (units, users) are checked and locked as 
 
 from django.db import migrations
 
+from phongtrao.members.keysql import key_check, on_postgresql, violation
+
 NOTE = "members.new_ids"
-
-
-def _violation(table: str, text: str) -> str:
-    return (
-        f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', TABLE = '{table}', "
-        f"MESSAGE = '{text}';"
-    )
-
-
-def _key(table: str, column: str, referenced: str, what: str) -> str:
-    """0008's check of one key over the statement's new rows: all exist, all locked."""
-    return f"""
-    SELECT COUNT(DISTINCT {column}) INTO wanted FROM {table}_added;
-    IF wanted > 0 THEN
-        PERFORM 1 FROM {referenced} r
-            WHERE r.id IN (SELECT {column} FROM {table}_added) FOR KEY SHARE OF r;
-        GET DIAGNOSTICS found = ROW_COUNT;
-        IF found < wanted THEN
-            {_violation(table, f'insert on table "{table}" violates its key {column}: '
-                        f'no such {what}')}
-        END IF;
-    END IF;"""
 
 
 def _member_key(table: str) -> str:
@@ -59,7 +39,7 @@ def _member_key(table: str) -> str:
             found := found + locked;
         END IF;
         IF found < wanted THEN
-            {_violation(table, f'insert on table "{table}" violates its key member_id: '
+            {violation(table, f'insert on table "{table}" violates its key member_id: '
                         'no such member')}
         END IF;
     END IF;"""
@@ -93,53 +73,44 @@ NOTED = f"""
 FORWARD = [
     _function(
         "members_member",
-        _key("members_member", "unit_id", "orgs_unit", "unit")
-        + _key("members_member", "residence_unit_id", "orgs_unit", "unit")
+        key_check("members_member", "unit_id", "orgs_unit", "unit")
+        + key_check("members_member", "residence_unit_id", "orgs_unit", "unit")
         + NOTED,
     ),
     _function(
         "members_enrolment",
-        _member_key("members_enrolment") + _key("members_enrolment", "unit_id", "orgs_unit", "unit"),
+        _member_key("members_enrolment") + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
     ),
     _function(
         "members_memberevent",
         _member_key("members_memberevent")
-        + _key("members_memberevent", "from_unit_id", "orgs_unit", "unit")
-        + _key("members_memberevent", "to_unit_id", "orgs_unit", "unit")
-        + _key("members_memberevent", "actor_id", "auth_user", "user"),
+        + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
+        + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
+        + key_check("members_memberevent", "actor_id", "auth_user", "user"),
     ),
 ]
 BACKWARD = [
     _function(
         "members_member",
-        _key("members_member", "unit_id", "orgs_unit", "unit")
-        + _key("members_member", "residence_unit_id", "orgs_unit", "unit"),
+        key_check("members_member", "unit_id", "orgs_unit", "unit")
+        + key_check("members_member", "residence_unit_id", "orgs_unit", "unit"),
     ),
     _function(
         "members_enrolment",
-        _key("members_enrolment", "member_id", "members_member", "member")
-        + _key("members_enrolment", "unit_id", "orgs_unit", "unit"),
+        key_check("members_enrolment", "member_id", "members_member", "member")
+        + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
     ),
     _function(
         "members_memberevent",
-        _key("members_memberevent", "member_id", "members_member", "member")
-        + _key("members_memberevent", "from_unit_id", "orgs_unit", "unit")
-        + _key("members_memberevent", "to_unit_id", "orgs_unit", "unit")
-        + _key("members_memberevent", "actor_id", "auth_user", "user"),
+        key_check("members_memberevent", "member_id", "members_member", "member")
+        + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
+        + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
+        + key_check("members_memberevent", "actor_id", "auth_user", "user"),
     ),
 ]
-
-
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("members", "0009_enrolment_member_end")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD))]
