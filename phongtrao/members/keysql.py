@@ -15,6 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 RunPython = Callable[[Any, Any], None]
+# The members a transaction wrote, noted by the statement trigger of `members_member`
+# (0010): a setting local to the transaction, an int8multirange of their ids.
+NEW_MEMBERS = "members.new_ids"
 
 
 def on_postgresql(statements: Sequence[str]) -> RunPython:
@@ -55,4 +58,75 @@ def key_check(table: str, column: str, referenced: str, what: str) -> str:
     END IF;"""  # noqa: S608
 
 
-__all__ = ["key_check", "on_postgresql", "violation"]
+def keys_added_function(table: str, body: str) -> str:
+    """The statement trigger function `{table}_keys_added` (0010's form) running `body`, with
+    the variables the key checks use."""
+    return f"""
+CREATE OR REPLACE FUNCTION {table}_keys_added() RETURNS trigger LANGUAGE plpgsql
+SET jit = off AS $$
+DECLARE
+    wanted bigint;
+    found bigint;
+    locked bigint;
+    others bigint[];
+    new_ids int8multirange;
+    lo bigint;
+    hi bigint;
+BEGIN{body}
+    RETURN NULL;
+END $$"""
+
+
+def member_key_new_unlocked(table: str) -> str:
+    """PL/pgSQL of a statement trigger on `table` (0010): every `member_id` names a member,
+    looked up; those not written by this transaction (`NEW_MEMBERS`) are locked."""
+    noted = f"COALESCE(NULLIF(current_setting('{NEW_MEMBERS}', true), ''), '{{}}')"
+    fail = violation(table, f'insert on table "{table}" violates its key member_id: no such member')
+    return f"""
+    SELECT COUNT(DISTINCT member_id) INTO wanted FROM {table}_added;
+    IF wanted > 0 THEN
+        new_ids := {noted}::int8multirange;
+        SELECT COUNT(*) FILTER (WHERE r.id <@ new_ids),
+            array_agg(r.id) FILTER (WHERE NOT r.id <@ new_ids)
+            INTO found, others
+            FROM members_member r WHERE r.id IN (SELECT member_id FROM {table}_added);
+        IF others IS NOT NULL THEN
+            PERFORM 1 FROM members_member r WHERE r.id = ANY (others) FOR KEY SHARE OF r;
+            GET DIAGNOSTICS locked = ROW_COUNT;
+            found := found + locked;
+        END IF;
+        IF found < wanted THEN
+            {fail}
+        END IF;
+    END IF;"""  # noqa: S608
+
+
+def member_key_new_trusted(table: str) -> str:
+    """PL/pgSQL of a statement trigger on `table` (0011): every `member_id` names a member.
+    Those this transaction wrote (noted in `NEW_MEMBERS`, a note that a delete, an id change
+    or a truncation of members forgets) exist, and nobody else can delete them before it
+    commits: not looked up. The others are looked up and locked FOR KEY SHARE."""
+    noted = f"COALESCE(NULLIF(current_setting('{NEW_MEMBERS}', true), ''), '{{}}')"
+    fail = violation(table, f'insert on table "{table}" violates its key member_id: no such member')
+    return f"""
+    new_ids := {noted}::int8multirange;
+    SELECT array_agg(DISTINCT member_id) FILTER (WHERE NOT member_id <@ new_ids) INTO others
+        FROM {table}_added;
+    IF others IS NOT NULL THEN
+        PERFORM 1 FROM members_member r WHERE r.id = ANY (others) FOR KEY SHARE OF r;
+        GET DIAGNOSTICS found = ROW_COUNT;
+        IF found < cardinality(others) THEN
+            {fail}
+        END IF;
+    END IF;"""  # noqa: S608
+
+
+__all__ = [
+    "NEW_MEMBERS",
+    "key_check",
+    "keys_added_function",
+    "member_key_new_trusted",
+    "member_key_new_unlocked",
+    "on_postgresql",
+    "violation",
+]

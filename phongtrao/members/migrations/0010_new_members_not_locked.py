@@ -18,48 +18,13 @@ outside the noted runs. The other keys (units, users) are checked and locked as 
 
 from django.db import migrations
 
-from phongtrao.members.keysql import key_check, on_postgresql, violation
-
-NOTE = "members.new_ids"
-
-
-def _member_key(table: str) -> str:
-    """The member key: all exist; those not written by this transaction are locked."""
-    return f"""
-    SELECT COUNT(DISTINCT member_id) INTO wanted FROM {table}_added;
-    IF wanted > 0 THEN
-        new_ids := COALESCE(NULLIF(current_setting('{NOTE}', true), ''), '{{}}')::int8multirange;
-        SELECT COUNT(*) FILTER (WHERE r.id <@ new_ids),
-            array_agg(r.id) FILTER (WHERE NOT r.id <@ new_ids)
-            INTO found, others
-            FROM members_member r WHERE r.id IN (SELECT member_id FROM {table}_added);
-        IF others IS NOT NULL THEN
-            PERFORM 1 FROM members_member r WHERE r.id = ANY (others) FOR KEY SHARE OF r;
-            GET DIAGNOSTICS locked = ROW_COUNT;
-            found := found + locked;
-        END IF;
-        IF found < wanted THEN
-            {violation(table, f'insert on table "{table}" violates its key member_id: '
-                        'no such member')}
-        END IF;
-    END IF;"""
-
-
-def _function(table: str, body: str) -> str:
-    return f"""
-CREATE OR REPLACE FUNCTION {table}_keys_added() RETURNS trigger LANGUAGE plpgsql
-SET jit = off AS $$
-DECLARE
-    wanted bigint;
-    found bigint;
-    locked bigint;
-    others bigint[];
-    new_ids int8multirange;
-    lo bigint;
-    hi bigint;
-BEGIN{body}
-    RETURN NULL;
-END $$"""
+from phongtrao.members.keysql import NEW_MEMBERS as NOTE
+from phongtrao.members.keysql import (
+    key_check,
+    keys_added_function,
+    member_key_new_unlocked,
+    on_postgresql,
+)
 
 
 NOTED = f"""
@@ -71,36 +36,37 @@ NOTED = f"""
     END IF;"""
 
 FORWARD = [
-    _function(
+    keys_added_function(
         "members_member",
         key_check("members_member", "unit_id", "orgs_unit", "unit")
         + key_check("members_member", "residence_unit_id", "orgs_unit", "unit")
         + NOTED,
     ),
-    _function(
+    keys_added_function(
         "members_enrolment",
-        _member_key("members_enrolment") + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
+        member_key_new_unlocked("members_enrolment")
+        + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
     ),
-    _function(
+    keys_added_function(
         "members_memberevent",
-        _member_key("members_memberevent")
+        member_key_new_unlocked("members_memberevent")
         + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
         + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
         + key_check("members_memberevent", "actor_id", "auth_user", "user"),
     ),
 ]
 BACKWARD = [
-    _function(
+    keys_added_function(
         "members_member",
         key_check("members_member", "unit_id", "orgs_unit", "unit")
         + key_check("members_member", "residence_unit_id", "orgs_unit", "unit"),
     ),
-    _function(
+    keys_added_function(
         "members_enrolment",
         key_check("members_enrolment", "member_id", "members_member", "member")
         + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
     ),
-    _function(
+    keys_added_function(
         "members_memberevent",
         key_check("members_memberevent", "member_id", "members_member", "member")
         + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")

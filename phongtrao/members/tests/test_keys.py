@@ -225,6 +225,40 @@ def test_postgresql_notes_the_members_a_transaction_writes(registry: dict[str, A
 
 
 @pytest.mark.django_db
+def test_postgresql_trusts_the_note_until_a_member_is_taken_away(
+    registry: dict[str, Any],
+) -> None:
+    """Rows naming the members this transaction wrote do not look them up (0011); once a
+    member is deleted the note is forgotten, and a row naming her is refused."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: the key triggers' note")
+    branch = registry["branch"]
+    rows = [person(f"Lê Thị Mai {i}", unit_id=branch.pk, unit_path=branch.path) for i in range(3)]
+
+    def lookups() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_numscans('members_member_pkey'::regclass)")
+            return int(cursor.fetchone()[0])
+
+    members_bulk_write(actor=SYSTEM, rows=rows, purpose="x", consent_on=dt.date(2020, 1, 1))
+    ids = sorted(Member.objects.values_list("pk", flat=True))
+    before = lookups()
+    with connection.cursor() as cursor:
+        cursor.execute(*_event(ids[1], None, None))
+    assert lookups() == before  # a member written by this transaction: not looked up
+    Enrolment.objects.filter(member_id=ids[0]).delete()
+    MemberEvent.objects.filter(member_id=ids[0]).delete()
+    Member.objects.filter(pk=ids[0]).delete()
+    assert _noted() == ""
+    _refused(*_event(ids[0], None, None))
+    # The others are looked up again, and found.
+    before = lookups()
+    with connection.cursor() as cursor:
+        cursor.execute(*_event(ids[2], None, None))
+    assert lookups() > before
+
+
+@pytest.mark.django_db
 def test_a_member_has_one_open_enrolment(registry: dict[str, Any]) -> None:
     member = _admitted(registry)
     enrolment = (
