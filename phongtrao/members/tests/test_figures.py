@@ -6,11 +6,12 @@ import datetime as dt
 import random
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from phongtrao.data.models import DataValue
-from phongtrao.members.bulk import duplicates_in, members_import
+from phongtrao.members.bulk import ImportRejected, duplicates_in, members_import
 from phongtrao.members.figures import REGISTRY_CODES, figures_count, figures_write
 from phongtrao.members.models import Member, RegistryUnit
 from phongtrao.members.services import (
@@ -235,3 +236,34 @@ def test_import_finds_duplicates_as_admitting_does(registry):
     problems = duplicates_in(rows)
     assert [(p.index, "Xã B" in p.message) for p in problems] == [(0, True), (2, True)]
     assert "CCCD" in problems[1].message
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_that_is_its_own_transaction_rolls_back_on_a_namesake(registry):
+    """The list import of a task (the caller's whole transaction) looks for namesakes while it
+    writes, on PostgreSQL on a connection of its own: one found rolls the whole list back,
+    members and figures; without it the list is written."""
+    kept = member_admit(actor=SYSTEM, unit=registry["c2"], data=person(), **CONSENT)
+    branch = registry["branch"]
+    placed = {"unit_id": branch.pk, "unit_path": branch.path}
+    good = [
+        MemberData(f"Phan Thị Mới {i}", dt.date(1990, 1, 1 + i), dt.date(2023, 1, 2), **placed)
+        for i in range(5)
+    ]
+    twin = MemberData("NGUYEN THI HOA", kept.birth_date, dt.date(2023, 1, 2), **placed)
+    members, figures = Member.objects.count(), stored(registry["c1"])
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ImportRejected) as rejected:
+        members_import(
+            actor=SYSTEM, unit=registry["c1"], rows=[*good, twin], numbers=range(2, 8), **CONSENT
+        )
+    assert rejected.value.problems == [(7, "Đã có hội viên cùng họ tên và ngày sinh tại Xã B.")]
+    assert (Member.objects.count(), stored(registry["c1"])) == (members, figures)
+    looked_here = any(
+        "m.birth_date = w.birth_date" in query["sql"] for query in queries.captured_queries
+    )
+    assert looked_here == (connection.vendor != "postgresql")
+    assert (
+        members_import(actor=SYSTEM, unit=registry["c1"], rows=good, numbers=range(2, 7), **CONSENT)
+        == 5
+    )
+    assert Member.objects.count() == members + 5
