@@ -170,28 +170,31 @@ def _namesakes_meanwhile(
         side.close()
 
 
-def _listed(
-    rows: Sequence[MemberData],
-) -> tuple[list[RowProblem], dict[tuple[str, dt.date], int], dict[str, int]]:
-    """The rows that repeat an earlier row of the list; the first row of each (name key,
-    birth date) pair and of each citizen ID."""
-    problems: list[RowProblem] = []
-    seen_keys: dict[tuple[str, dt.date], int] = {}
-    seen_ids: dict[str, int] = {}
+@dataclass(frozen=True)
+class _Listed:
+    """What a list says of itself: the rows repeating an earlier row, and the first row of
+    each (name key, birth date) pair and of each citizen ID."""
+
+    problems: list[RowProblem]
+    keys: dict[tuple[str, dt.date], int]
+    ids: dict[str, int]
+
+
+def _listed(rows: Sequence[MemberData]) -> _Listed:
+    listed = _Listed(problems=[], keys={}, ids={})
     for index, row in enumerate(rows):
         key = (name_key(row.full_name), row.birth_date)
-        if key in seen_keys:
-            problems.append(
-                RowProblem(index, f"Trùng họ tên và ngày sinh với dòng {seen_keys[key] + 1}.")
+        if key in listed.keys:
+            listed.problems.append(
+                RowProblem(index, f"Trùng họ tên và ngày sinh với dòng {listed.keys[key] + 1}.")
             )
-        seen_keys.setdefault(key, index)
+        listed.keys.setdefault(key, index)
         if row.citizen_id:
-            if row.citizen_id in seen_ids:
-                problems.append(
-                    RowProblem(index, f"Trùng số CCCD với dòng {seen_ids[row.citizen_id] + 1}.")
-                )
-            seen_ids.setdefault(row.citizen_id, index)
-    return problems, seen_keys, seen_ids
+            if row.citizen_id in listed.ids:
+                first = listed.ids[row.citizen_id]
+                listed.problems.append(RowProblem(index, f"Trùng số CCCD với dòng {first + 1}."))
+            listed.ids.setdefault(row.citizen_id, index)
+    return listed
 
 
 def _ids_taken(seen_ids: dict[str, int]) -> list[RowProblem]:
@@ -233,10 +236,13 @@ def duplicates_in(rows: Sequence[MemberData]) -> list[RowProblem]:
     The officer either fixes the file or admits that person on her own, the namesake
     confirmed.
     """
-    problems, seen_keys, seen_ids = _listed(rows)
+    return _duplicates(_listed(rows))
+
+
+def _duplicates(listed: _Listed) -> list[RowProblem]:
     # In name order: the look-ups walk the name index forward rather than anywhere in it.
-    problems += _namesake_problems(_namesakes_now(sorted(seen_keys)), seen_keys)
-    problems += _ids_taken(seen_ids)
+    found = _namesakes_now(sorted(listed.keys))
+    problems = listed.problems + _namesake_problems(found, listed.keys) + _ids_taken(listed.ids)
     return sorted(problems, key=lambda p: p.index)
 
 
@@ -423,25 +429,20 @@ def members_import(
         raise PermissionDenied("Danh sách có hội viên ngoài đơn vị của bạn.")
     meanwhile = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        problems, seen_keys, seen_ids = _listed(rows)
-        problems += _ids_taken(seen_ids)
-        # In name order: the look-ups walk the name index forward rather than anywhere in it.
-        keys = sorted(seen_keys)
-        if problems or not meanwhile:  # every problem of a wrong list is told at once
-            problems += _namesake_problems(_namesakes_now(keys), seen_keys)
+        listed = _listed(rows)
+        if meanwhile and not listed.problems and not _ids_taken(listed.ids):
+            with _namesakes_meanwhile(sorted(listed.keys)) as namesakes:
+                written = members_bulk_write(
+                    actor=actor, rows=rows, purpose=purpose, consent_on=consent_on
+                )
+                problems = _namesake_problems(namesakes(), listed.keys)
             if problems:
-                raise ImportRejected(_numbered(problems, numbers))
-            return members_bulk_write(
-                actor=actor, rows=rows, purpose=purpose, consent_on=consent_on
-            )
-        with _namesakes_meanwhile(keys) as namesakes:
-            written = members_bulk_write(
-                actor=actor, rows=rows, purpose=purpose, consent_on=consent_on
-            )
-            problems = _namesake_problems(namesakes(), seen_keys)
+                raise ImportRejected(_numbered(problems, numbers))  # the write rolls back
+            return written
+        problems = _duplicates(listed)  # every problem of a wrong list, told at once
         if problems:
-            raise ImportRejected(_numbered(problems, numbers))  # the write rolls back
-        return written
+            raise ImportRejected(_numbered(problems, numbers))
+        return members_bulk_write(actor=actor, rows=rows, purpose=purpose, consent_on=consent_on)
 
 
 def _numbered(problems: list[RowProblem], numbers: Sequence[int]) -> list[tuple[int, str]]:
