@@ -8,6 +8,7 @@ from typing import TypedDict, Unpack, overload
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -81,9 +82,10 @@ def members_page(
 ) -> list[Member]:
     """`members_list(…)[offset : offset + limit]`: the same members in the same order.
 
-    A name search at a province's scope on PostgreSQL reads the page by merging the name
-    indexes of migration 0007 (`_province_page`): a bounded number of index entries, however
-    many members of the province match. Anything else is the list's own query.
+    A name search at a province's or the country's scope on PostgreSQL reads the page by
+    merging the name indexes of migration 0007 (`_province_page`, `_country_page`): a bounded
+    number of index entries, however many members match. Anything else is the list's own
+    query.
     """
     members = members_list(actor=actor, unit=unit, **filters)
     return _page(members, unit, filters, offset, limit)
@@ -93,19 +95,26 @@ def _page(
     members: QuerySet[Member], unit: Unit, filters: MemberFilters, offset: int, limit: int
 ) -> list[Member]:
     """`members[offset : offset + limit]` for the list `members_list(…, **filters)` of `unit`
-    (its access check done): see `members_page`."""
+    (its access checked): see `members_page`."""
     query = filters.get("query", "")
     key = name_key(query)
+    depth = unit.path.count("/")
     if (
         connection.vendor != "postgresql"
         or not key
-        or unit.path.count("/") != PROVINCE_SLASHES
+        or depth not in (COUNTRY_SLASHES, PROVINCE_SLASHES)
         or any(ch.isdigit() for ch in query)  # a card number: the list's query asks it
         or filters.get("active_on") is not None  # by enrolments: the list's query
     ):
         return list(members[offset : offset + limit])
     equal = {field: str(value) for field, value in _equal(filters).items()}
-    ids = _province_page(str(unit.pk), key, equal, offset + limit)
+    if depth == PROVINCE_SLASHES:
+        ids = _province_page(str(unit.pk), key, equal, offset + limit)
+    else:
+        # A member belongs to a commune or below: her path's second id is a child of the
+        # country's unit (a province, of any edition of the structure).
+        provinces = Unit.objects.filter(parent=unit).values_list("pk", flat=True)
+        ids = _country_page([str(pk) for pk in provinces], key, equal, offset + limit)
     page = ids[offset : offset + limit]
     if not page:
         return []
@@ -120,8 +129,8 @@ def _page(
 
 class MembersFound:
     """A list for Django's Paginator: counted by the list's query (`members_list`), its pages
-    read as `members_page` reads them (a province's name search merges the name indexes),
-    the actor's access checked once."""
+    read as `members_page` reads them (a province's or the country's name search merges the
+    name indexes), the actor's access checked once."""
 
     ordered = True
 
@@ -149,7 +158,9 @@ class MembersFound:
         return _page(self.members, self.unit, self.filters, start, max(0, part.stop - start))
 
 
-# A province's path is "/<country>/<province>/": its members' paths share the second id.
+# The country's path is "/<country>/"; a province's is "/<country>/<province>/": its members'
+# paths share the second id.
+COUNTRY_SLASHES = 2
 PROVINCE_SLASHES = 3
 SCOPE = "split_part(unit_path, '/', 3)"
 ORDER = "name_key, birth_date, id"
@@ -189,54 +200,97 @@ def _province_page(scope: str, key: str, filters: dict[str, str], count: int) ->
     Each stream reads at most what the merge takes from it, plus one descent. SQL made of
     fixed names and numbers only; every value is a parameter.
     """
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _jit_off(cursor)
+        found, params = _found(cursor, key, "%s", [scope])
+        sql, tail = _first(found, filters, "found.id")
+        cursor.execute(sql, [*params, *tail, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _country_page(provinces: list[str], key: str, filters: dict[str, str], count: int) -> list[int]:
+    """The ids of the first `count` members of the country whose name has a word starting
+    with `key`, by (name, birth date, id), matching `filters`; `provinces`: the ids of the
+    country's children, which every member's path names second.
+
+    The country's first `count` are among each province's first `count`: the province's
+    merge (`_province_page`, its vocabulary read once) runs for each province in one
+    statement (LATERAL, planned once), and the provinces' pages are sorted together. Each
+    province reads what its own search reads; none reads the rest of its members.
+    """
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        _jit_off(cursor)
+        found, params = _found(cursor, key, "p.scope", [])
+        first, tail = _first(found, filters, "found.name_key, found.birth_date, found.id")
+        sql = (
+            f"SELECT page.id FROM unnest(%s::text[]) AS p (scope) "  # noqa: S608
+            f"CROSS JOIN LATERAL ({first}) AS page "
+            f"ORDER BY page.name_key, page.birth_date, page.id LIMIT %s"
+        )
+        cursor.execute(sql, [provinces, *params, *tail, count, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _jit_off(cursor: CursorWrapper) -> None:
+    # The merge reads a bounded number of index entries, but the planner costs each stream
+    # by the table's size, and past `jit_above_cost` PostgreSQL compiles the statement: at
+    # 20 million members about 200 ms for a read of about 500 buffers.
+    cursor.execute("SET LOCAL jit = off")
+
+
+def _found(
+    cursor: CursorWrapper, key: str, scope: str, scope_params: list[str]
+) -> tuple[str, list[str]]:
+    """The SQL of a province's members whose name has a word starting with `key`, in name
+    order, one row each (name_key, birth_date, id), and its parameters: the streams of
+    `_province_page` merged. `scope` is the SQL of the province's id (a placeholder, whose
+    parameters are `scope_params`, or a column of an outer query)."""
     words = key.split(" ")
     first = words[0]
     pattern = _like(key) + "%"
     later = "% " + _like(key) + "%"
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # The merge reads a bounded number of index entries, but the planner costs each stream
-        # by the table's size, and past `jit_above_cost` PostgreSQL compiles the statement:
-        # at 20 million members about 200 ms for a read of about 500 buffers.
-        cursor.execute("SET LOCAL jit = off")
-        if len(words) > 1:
-            vocabulary = [(j, first) for j in WORDS]
-        else:
-            parts, params = [], []
-            for j in WORDS:
-                partial = f" AND {_word(j)} <> ''" if j == 4 else ""
-                parts.append(VOCABULARY.format(j=j, word=_word(j), partial=partial))
-                params += [pattern, pattern]
-            cursor.execute(" UNION ALL ".join(parts), params)
-            vocabulary = cursor.fetchall()
-        streams = [f"{SCOPE} = %s AND name_key LIKE %s"]
-        params = [scope, pattern]
-        for j, word in vocabulary:
-            condition = f"{_word(j)} = %s AND {SCOPE} = %s"
-            condition += f" AND {_word(j)} <> ''" if j == 4 else ""
-            streams.append(condition + (" AND ' ' || name_key LIKE %s" if len(words) > 1 else ""))
-            params += [word, scope, *([later] if len(words) > 1 else [])]
-        streams.append(f"{SCOPE} = %s AND {_word(5)} <> '' AND ' ' || name_key LIKE %s")
-        params += [scope, later]
-        union = " UNION ALL ".join(
-            f"(SELECT {ORDER} FROM members_member WHERE {s} ORDER BY {ORDER})"  # noqa: S608
-            for s in streams
-        )
-        # A member found by two streams comes twice, side by side in the merge: DISTINCT
-        # (a Unique node over the Merge Append) keeps one.
-        found = f"SELECT DISTINCT {ORDER} FROM ({union}) AS s"  # noqa: S608
-        if filters:
-            # Each member of the merge, in order, is read (by id) for the other fields, until
-            # `count` pass: a few more than `count` for a common value (active), more for rare.
-            tests = " AND ".join(f"m.{field} = %s" for field in filters)
-            sql = (
-                f"SELECT found.id FROM ({found}) AS found "  # noqa: S608
-                f"JOIN members_member AS m ON m.id = found.id WHERE {tests} "
-                "ORDER BY found.name_key, found.birth_date, found.id LIMIT %s"
-            )
-        else:
-            sql = f"SELECT id FROM ({found}) AS found ORDER BY {ORDER} LIMIT %s"  # noqa: S608
-        cursor.execute(sql, [*params, *filters.values(), count])
-        return [row[0] for row in cursor.fetchall()]
+    if len(words) > 1:
+        vocabulary = [(j, first) for j in WORDS]
+    else:
+        parts, vocabulary_params = [], []
+        for j in WORDS:
+            partial = f" AND {_word(j)} <> ''" if j == 4 else ""
+            parts.append(VOCABULARY.format(j=j, word=_word(j), partial=partial))
+            vocabulary_params += [pattern, pattern]
+        cursor.execute(" UNION ALL ".join(parts), vocabulary_params)
+        vocabulary = cursor.fetchall()
+    streams = [f"{SCOPE} = {scope} AND name_key LIKE %s"]
+    params = [*scope_params, pattern]
+    for j, word in vocabulary:
+        condition = f"{_word(j)} = %s AND {SCOPE} = {scope}"
+        condition += f" AND {_word(j)} <> ''" if j == 4 else ""
+        streams.append(condition + (" AND ' ' || name_key LIKE %s" if len(words) > 1 else ""))
+        params += [word, *scope_params, *([later] if len(words) > 1 else [])]
+    streams.append(f"{SCOPE} = {scope} AND {_word(5)} <> '' AND ' ' || name_key LIKE %s")
+    params += [*scope_params, later]
+    union = " UNION ALL ".join(
+        f"(SELECT {ORDER} FROM members_member WHERE {s} ORDER BY {ORDER})"  # noqa: S608
+        for s in streams
+    )
+    # A member found by two streams comes twice, side by side in the merge: DISTINCT
+    # (a Unique node over the Merge Append) keeps one.
+    return f"SELECT DISTINCT {ORDER} FROM ({union}) AS s", params  # noqa: S608
+
+
+def _first(found: str, filters: dict[str, str], columns: str) -> tuple[str, list[str]]:
+    """The SQL of the first rows (`columns`) of `found` matching `filters`, its LIMIT a
+    placeholder last, and the filters' parameters (after `found`'s)."""
+    if not filters:
+        return f"SELECT {columns} FROM ({found}) AS found ORDER BY {ORDER} LIMIT %s", []  # noqa: S608
+    # Each member of the merge, in order, is read (by id) for the other fields, until
+    # `count` pass: a few more than `count` for a common value (active), more for rare.
+    tests = " AND ".join(f"m.{field} = %s" for field in filters)
+    sql = (
+        f"SELECT {columns} FROM ({found}) AS found "  # noqa: S608
+        f"JOIN members_member AS m ON m.id = found.id WHERE {tests} "
+        "ORDER BY found.name_key, found.birth_date, found.id LIMIT %s"
+    )
+    return sql, list(filters.values())
 
 
 def name_search(key: str, *, card_number: str = "") -> Q:

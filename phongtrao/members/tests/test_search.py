@@ -1,6 +1,6 @@
 """A name search's page: the same members in the same order as the list's own query.
 
-On PostgreSQL a province's search reads its page by merging name indexes
+On PostgreSQL a province's or the country's search reads its page by merging name indexes
 (`selectors.members_page`); these tests pin it to the plain query (`members_list`) and both to
 the rule written out here in Python, on random names built to share prefixes across words.
 """
@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 from django.core.paginator import Paginator
 
+from phongtrao.accounts.models import Role
 from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.choices import EndKind, Status
-from phongtrao.members.models import Member
+from phongtrao.members.models import Member, RecordsGrant
 from phongtrao.members.names import name_key
 from phongtrao.members.selectors import MembersFound, members_list, members_page
 from phongtrao.members.services import MemberData
-from phongtrao.members.tests.conftest import SYSTEM
+from phongtrao.members.tests.conftest import SYSTEM, officer
+from phongtrao.members.tests.test_api import basic
 from phongtrao.orgs.models import Level
 from phongtrao.orgs.services import unit_create
 
@@ -135,13 +137,14 @@ def test_a_page_is_the_lists_query_and_the_rule(book):
 
 @pytest.mark.django_db
 def test_a_page_with_filters_is_the_lists_query(book):
-    for query in ("h", "hoa", "thi", "thu", "nguyen thi", "lan", "y", "ton nu"):
-        for status in (Status.ACTIVE, Status.DECEASED):
-            want = expected(book["province"], name_key(query), status)
-            page = members_page(actor=SYSTEM, unit=book["province"], query=query, status=status)
-            assert [m.pk for m in page] == want[:50], (query, status)
-            listed = members_list(actor=SYSTEM, unit=book["province"], query=query, status=status)
-            assert [m.pk for m in listed] == want, (query, status)
+    for unit in (book["province"], book["vn"]):
+        for query in ("h", "hoa", "thi", "thu", "nguyen thi", "lan", "y", "ton nu"):
+            for status in (Status.ACTIVE, Status.DECEASED):
+                want = expected(unit, name_key(query), status)
+                page = members_page(actor=SYSTEM, unit=unit, query=query, status=status)
+                assert [m.pk for m in page] == want[:50], (query, status, unit.name)
+                listed = members_list(actor=SYSTEM, unit=unit, query=query, status=status)
+                assert [m.pk for m in listed] == want, (query, status, unit.name)
 
 
 @pytest.mark.django_db
@@ -196,19 +199,76 @@ def test_a_province_search_on_postgresql_reads_the_page_in_four_queries(
         members_page(actor=SYSTEM, unit=book["province"], query="HV-0012")
 
 
+@pytest.mark.postgres  # the merged name indexes (SQLite reads the list's query)
+@pytest.mark.django_db
+def test_a_country_search_reads_every_province_in_one_statement(book, django_assert_num_queries):
+    # The country's provinces, JIT off, the vocabulary, the provinces' pages merged, the
+    # page's rows: as many statements whatever the number of provinces.
+    for more in range(3):
+        with django_assert_num_queries(5):
+            page = members_page(actor=SYSTEM, unit=book["vn"], query="hoa")
+        assert [m.pk for m in page] == expected(book["vn"], "hoa")[:50]
+        assert page
+        # A key of several words (a name's start, found in the other province) needs no
+        # vocabulary.
+        name = next(
+            n
+            for n in Member.objects.filter(unit_path__startswith=book["other"].path)
+            .values_list("name_key", flat=True)
+            .order_by("pk")
+            if " " in n
+        )
+        key = name[: name.rindex(" ") + 2]
+        with django_assert_num_queries(4):
+            page = members_page(actor=SYSTEM, unit=book["vn"], query=key, limit=3)
+        assert [m.pk for m in page] == expected(book["vn"], key)[:3]
+        assert page
+        unit_create(
+            edition=book["vn"].edition,
+            code=f"T-8{more}",
+            name=f"Tỉnh Thêm {more}",
+            level=Level.PROVINCE,
+            parent=book["vn"],
+        )
+
+
+@pytest.mark.django_db
+def test_the_api_without_an_org_unit_searches_the_country(client, book):
+    # A central officer granted the records: `filter=name:ilike:` finds the key anywhere in
+    # the name (without diacritics), across the provinces, in the registry's order.
+    user = officer("canbo_trung_uong", book["vn"], Role.VIEW)
+    RecordsGrant.objects.create(user=user, purpose="Kiểm tra", granted_by="kiểm thử")
+    everyone = list(Member.objects.filter(unit_path__startswith=book["vn"].path))
+    everyone.sort(key=lambda m: (m.name_key.encode(), m.birth_date, m.pk))
+    assert {m.unit_path.split("/")[2] for m in everyone} == {
+        str(book["province"].pk),
+        str(book["other"].pk),
+    }
+    for query in ("hoa", "Nguyễn Thị", "oa", "thu", "an", "y ni", "zz"):
+        want = [m.uid for m in everyone if name_key(query) in m.name_key]
+        for number in (1, 2):
+            body = client.get(
+                "/api/members",
+                {"filter": f"name:ilike:{query}", "fields": "id", "pageSize": 20, "page": number},
+                **basic("canbo_trung_uong"),
+            ).json()
+            assert body["pager"]["total"] == len(want), query
+            assert [m["id"] for m in body["members"]] == want[20 * (number - 1) : 20 * number]
+
+
 @pytest.mark.django_db
 def test_the_registry_pages_read_the_same_members(book):
     # The unit page's Paginator counts by the list's query and reads each page by
     # `members_page`: every page holds the list's members in its order.
-    for query, status in (("h", ""), ("thi", Status.ACTIVE), ("", "")):
-        found = MembersFound(actor=SYSTEM, unit=book["province"], query=query, status=status)
-        listed = [
-            m.pk
-            for m in members_list(actor=SYSTEM, unit=book["province"], query=query, status=status)
-        ]
-        pages = Paginator(found, 7)
-        assert pages.count == len(listed)
-        read = [m.pk for number in pages.page_range for m in pages.page(number).object_list]
-        assert read == listed
-        assert [m.pk for m in found] == listed
-        assert found[2].pk == listed[2]
+    for unit in (book["province"], book["vn"]):
+        for query, status in (("h", ""), ("thi", Status.ACTIVE), ("", "")):
+            found = MembersFound(actor=SYSTEM, unit=unit, query=query, status=status)
+            listed = [
+                m.pk for m in members_list(actor=SYSTEM, unit=unit, query=query, status=status)
+            ]
+            pages = Paginator(found, 7)
+            assert pages.count == len(listed)
+            read = [m.pk for number in pages.page_range for m in pages.page(number).object_list]
+            assert read == listed
+            assert [m.pk for m in found] == listed
+            assert found[2].pk == listed[2]
