@@ -12,8 +12,10 @@ PostgreSQL), then times
 - *name search*: the first page (50 by name) of a province's members for a name typed
   without diacritics (`members_page`, as the registry's page reads it), `--search-repeat`
   times (its own count: at 20 million a slow search must not hold the run for an hour), and
-  the shared buffers each search read (PostgreSQL: `pg_stat_database`, exact whatever the
-  load; the whole server's, so alone).
+  the shared buffers each search read (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) of each of its
+  statements, exact whatever the load);
+- *country search*: the same keys at the country's scope, active members (the registry's
+  page for a central officer granted the records), each key once, and its buffers.
 Prints one JSON line. `bench/members.py --run PG_MEMBERS SQLITE_MEMBERS` runs it on a
 throw-away PostgreSQL (`scripts/with_postgres.py`) and a temporary SQLite file and prints, last,
 `{"postgresql": {...}, "sqlite": {...}}`; `make bench-members` runs 20 million / 1 million.
@@ -224,6 +226,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
 
     from phongtrao.members.access import SystemActor
     from phongtrao.members.bulk import members_bulk_write, members_import
+    from phongtrao.members.choices import Status
     from phongtrao.members.figures import figures_write, members_count
     from phongtrao.members.models import RegistryUnit
     from phongtrao.members.names import name_key
@@ -377,6 +380,15 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
     search_ms = timed(search, search_repeat)
     say(f"{search_repeat} searches: {sum(search_ms) / 1000:.1f} s")
     buffers = [_buffers(functools.partial(search, i)) for i in range(min(len(keys), search_repeat))]
+
+    # The country's search as the registry's page reads it for a central officer granted the
+    # records (its first page of active members, the page's default), each key once.
+    def country(i: int) -> None:
+        members_page(actor=actor, unit=root[0], query=keys[i % len(keys)], status=Status.ACTIVE)
+
+    country_ms = timed(country, len(keys))
+    say(f"{len(keys)} searches of the country: {sum(country_ms) / 1000:.1f} s")
+    country_buffers = [_buffers(functools.partial(country, i)) for i in range(len(keys))]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_database_size(current_database())")
@@ -401,6 +413,12 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
         # mean and largest over one search of each key.
         "name_search_buffers_mean": round(statistics.mean(buffers)) if buffers[0] else None,
         "name_search_buffers_max": max(buffers) if buffers[0] else None,
+        "country_search_p50_ms": round(statistics.median(country_ms), 2),
+        "country_search_p95_ms": round(percentile(country_ms, 95), 2),
+        "country_search_buffers_mean": (
+            round(statistics.mean(country_buffers)) if country_buffers[0] else None
+        ),
+        "country_search_buffers_max": max(country_buffers) if country_buffers[0] else None,
         "database_mb": round(size / 2**20),
         "load_average": os.getloadavg()[0],
     }
