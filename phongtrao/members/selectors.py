@@ -217,18 +217,40 @@ def _country_page(provinces: list[str], key: str, filters: dict[str, str], count
     merge (`_province_page`, its vocabulary read once) runs for each province in one
     statement (LATERAL, planned once), and the provinces' pages are sorted together. Each
     province reads what its own search reads; none reads the rest of its members.
+
+    With filters, each province would test its own `count` (a row read by id each: most of
+    the search's buffers). Most members pass a page's filters (active, the page's default):
+    the country's first `2 × count` are merged without them and tested together; when
+    `count` of them pass (or no more match), they are the page. Else the provinces' pages
+    are merged with the filters.
     """
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _jit_off(cursor)
         found, params = _found(cursor, key, "p.scope", [])
-        first, tail = _first(found, filters, "found.name_key, found.birth_date, found.id")
-        sql = (
-            f"SELECT page.id FROM unnest(%s::text[]) AS p (scope) "  # noqa: S608
-            f"CROSS JOIN LATERAL ({first}) AS page "
-            f"ORDER BY page.name_key, page.birth_date, page.id LIMIT %s"
+
+        def merged(tested: dict[str, str], limit: int) -> list[int]:
+            first, tail = _first(found, tested, "found.name_key, found.birth_date, found.id")
+            sql = (
+                f"SELECT page.id FROM unnest(%s::text[]) AS p (scope) "  # noqa: S608
+                f"CROSS JOIN LATERAL ({first}) AS page "
+                f"ORDER BY page.name_key, page.birth_date, page.id LIMIT %s"
+            )
+            cursor.execute(sql, [provinces, *params, *tail, limit, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+        if not filters:
+            return merged({}, count)
+        wider = merged({}, 2 * count)
+        tests = " AND ".join(f"{field} = %s" for field in filters)
+        cursor.execute(
+            f"SELECT id FROM members_member WHERE id = ANY(%s) AND {tests}",  # noqa: S608
+            [wider, *filters.values()],
         )
-        cursor.execute(sql, [provinces, *params, *tail, count, count])
-        return [row[0] for row in cursor.fetchall()]
+        passed = {row[0] for row in cursor.fetchall()}
+        page = [pk for pk in wider if pk in passed]
+        if len(page) >= count or len(wider) < 2 * count:
+            return page[:count]
+        return merged(filters, count)
 
 
 def _jit_off(cursor: CursorWrapper) -> None:
