@@ -8,14 +8,14 @@ latest correction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from phongtrao import expressions
-from phongtrao.analytics.selectors import unit_report, unit_totals
+from phongtrao.analytics.selectors import ReportRow, unit_report, unit_totals
 from phongtrao.catalog.models import Indicator
 from phongtrao.emulation import scoring
 from phongtrao.emulation.models import (
@@ -233,30 +233,62 @@ class Computed:
     basis: str
 
 
-def criterion_compute(criterion: Criterion, unit: Unit, year: int) -> Computed:
-    """Points of an indicator-based criterion for a unit, from its totals and targets."""
-    if criterion.method == Method.FORMULA:
-        expr = expressions.parse(criterion.formula)
-        by_code = {i.code: i for i in Indicator.objects.filter(code__in=expr.codes)}
-        inputs: dict[expressions.Ref, Decimal | None] = {}
-        offsets: dict[int, list[expressions.Ref]] = defaultdict(list)
+def criteria_compute(criteria: Sequence[Criterion], unit: Unit, year: int) -> dict[int, Computed]:
+    """Points of the indicator-based criteria for a unit, from its totals and targets:
+    {criterion id: Computed}. Hand-scored criteria are left out.
+
+    The figures are read together, whatever the number of criteria: one report
+    (`unit_report`) for the criteria on an indicator and this year's figures the formulas
+    name, one read of totals for each other year a formula names (`CODE[-1]`).
+    """
+    on_indicator = [c for c in criteria if c.method in (Method.LINEAR, Method.STEPPED)]
+    formulas = {c.pk: expressions.parse(c.formula) for c in criteria if c.method == Method.FORMULA}
+    codes = {code for expr in formulas.values() for code in expr.codes}
+    by_code = {i.code: i for i in Indicator.objects.filter(code__in=codes)} if codes else {}
+    by_offset: dict[int, dict[int, Indicator]] = defaultdict(dict)
+    for expr in formulas.values():
         for ref in expr.references:
-            offsets[ref.offset].append(ref)
-        for offset, refs in offsets.items():
-            wanted = [by_code[r.code] for r in refs]
-            totals = unit_totals(unit, str(year + offset), wanted)
-            for ref in refs:
-                total = totals[by_code[ref.code].pk]
-                inputs[ref] = total.value if total.count else None
-        value = expr.evaluate(inputs, missing_as_zero=False)
-        if value is None:
-            return Computed(ZERO, ZERO, "Chưa đủ số liệu để tính công thức")
-        points, bonus = scoring.points_split(
-            value, max_points=criterion.max_points, bonus_max=criterion.bonus_max
-        )
-        return Computed(points, bonus, f"{criterion.formula} = {format_number(value, 2)}")
-    assert criterion.indicator is not None
-    row = unit_report(unit, str(year), [criterion.indicator])[0]
+            indicator = by_code[ref.code]
+            by_offset[ref.offset][indicator.pk] = indicator
+    # figures[(indicator id, offset)]: the total, None when nobody reported.
+    figures: dict[tuple[int, int], Decimal | None] = {}
+    rows: dict[int, ReportRow] = {}
+    if on_indicator:
+        wanted = {c.indicator.pk: c.indicator for c in on_indicator if c.indicator is not None}
+        wanted.update(by_offset.pop(0, {}))  # read with the report: no query more
+        for row in unit_report(unit, str(year), list(wanted.values())):
+            rows[row.indicator.pk] = row
+            figures[(row.indicator.pk, 0)] = row.value if row.count else None
+    for offset, indicators in by_offset.items():
+        totals = unit_totals(unit, str(year + offset), list(indicators.values()))
+        for pk, total in totals.items():
+            figures[(pk, offset)] = total.value if total.count else None
+    result: dict[int, Computed] = {}
+    for criterion in on_indicator:
+        assert criterion.indicator is not None
+        result[criterion.pk] = _on_indicator(criterion, rows[criterion.indicator.pk])
+    for criterion in criteria:
+        if criterion.pk in formulas:
+            expr = formulas[criterion.pk]
+            inputs = {ref: figures[(by_code[ref.code].pk, ref.offset)] for ref in expr.references}
+            result[criterion.pk] = _by_formula(
+                criterion, expr.evaluate(inputs, missing_as_zero=False)
+            )
+    return result
+
+
+def _by_formula(criterion: Criterion, value: Decimal | None) -> Computed:
+    """Points of a formula criterion from the formula's value (None: figures missing)."""
+    if value is None:
+        return Computed(ZERO, ZERO, "Chưa đủ số liệu để tính công thức")
+    points, bonus = scoring.points_split(
+        value, max_points=criterion.max_points, bonus_max=criterion.bonus_max
+    )
+    return Computed(points, bonus, f"{criterion.formula} = {format_number(value, 2)}")
+
+
+def _on_indicator(criterion: Criterion, row: ReportRow) -> Computed:
+    """Points of a linear or stepped criterion from its indicator's report row."""
     if row.achievement_pct is None:
         return Computed(ZERO, ZERO, "Chưa có chỉ tiêu giao cho đơn vị")
     pct = row.achievement_pct if row.count else ZERO
@@ -282,7 +314,7 @@ def _group_totals(
     points: dict[int, Decimal] = defaultdict(Decimal)
     bonus: dict[int, Decimal] = defaultdict(Decimal)
     must_missed = []
-    for score in assessment.scores.select_related("criterion"):
+    for score in assessment.scores.select_related("criterion__group"):
         criterion = score.criterion
         p, b = overrides.get(criterion.pk, (score.points, score.bonus))
         points[criterion.group_id] += p

@@ -25,8 +25,8 @@ from phongtrao.emulation.models import (
 )
 from phongtrao.emulation.selectors import (
     assessment_outcome,
+    criteria_compute,
     criteria_of,
-    criterion_compute,
 )
 from phongtrao.emulation.services.common import (
     MAX_EVIDENCE_BYTES,
@@ -94,22 +94,40 @@ def assessment_start(*, criteria_set: CriteriaSet, unit: Unit, actor: Actor) -> 
 
 
 def _scores_refresh(assessment: Assessment) -> None:
-    """Create missing score rows and recompute the indicator-based ones, then the totals."""
+    """Create missing score rows and recompute the indicator-based ones, then the totals.
+
+    The criteria's figures are read together (`criteria_compute`) and the rows written
+    set-wise: as many queries for forty criteria as for one.
+    """
     criteria_set = assessment.criteria_set
+    if Assessment.objects.filter(pk=assessment.pk, status=Status.PUBLISHED).exists():
+        raise PublishedError()  # as `Score.save` refuses, once for the rows written below
     existing = {s.criterion_id: s for s in assessment.scores.all()}
-    for criterion in criteria_of(criteria_set):
+    criteria = criteria_of(criteria_set)
+    computed = criteria_compute(criteria, assessment.unit, criteria_set.year)
+    created: list[Score] = []
+    changed: list[Score] = []
+    for criterion in criteria:
         score = existing.get(criterion.pk)
+        fresh = computed.get(criterion.pk)
         if score is None:
             score = Score(assessment=assessment, criterion=criterion)
-        if criterion.method != Method.HAND:
-            computed = criterion_compute(criterion, assessment.unit, criteria_set.year)
+            created.append(score)
+        elif fresh is None or (
+            (score.self_points, score.self_bonus, score.basis)
+            == (fresh.points, fresh.bonus, fresh.basis)
+        ):
+            continue
+        else:
+            changed.append(score)
+        if fresh is not None:
             score.self_points, score.self_bonus, score.basis = (
-                computed.points,
-                computed.bonus,
-                computed.basis,
+                fresh.points,
+                fresh.bonus,
+                fresh.basis,
             )
-        if score.pk is None or criterion.method != Method.HAND:
-            score.save()
+    Score.objects.bulk_create(created)
+    Score.objects.bulk_update(changed, ["self_points", "self_bonus", "basis"])
     _totals_store(assessment)
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from phongtrao.audit.models import AuditAction, AuditLog
 from phongtrao.data.services import datavalues_save, period_get, target_set
@@ -168,6 +170,77 @@ def test_points_from_indicators_against_targets_with_caps_and_bonus(small_tree, 
         D(3),
         D(30),
     )
+
+
+def test_a_refresh_reads_the_figures_once_whatever_the_number_of_criteria(small_tree, indicators):
+    """Indicator points are recomputed at every start and submission: the criteria's figures
+    are read together and their rows written set-wise, so twice the criteria cost no query
+    more (the figures and the targets read once, one more read per year a formula names)."""
+    c1 = small_tree["c1"]
+    year, last_year = period_get("2023"), period_get("2022")
+    values = {"HV_KETNAP": 130, "HV_GIAM": 0, "TH_HD": 45, "HV_TONG": 1000}
+    datavalues_save(
+        actor=SYSTEM,
+        unit=c1,
+        period=year,
+        values={indicators[code]: D(value) for code, value in values.items()},
+    )
+    datavalues_save(actor=SYSTEM, unit=c1, period=last_year, values={indicators["HV_TONG"]: D(800)})
+    target_set(actor=SYSTEM, indicator=indicators["HV_PTM"], unit=c1, value=D(100), period=year)
+    criteria_set = criteria_set_create(
+        actor=SYSTEM, grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
+    )
+    group = group_add(
+        actor=SYSTEM, criteria_set=criteria_set, number=1, name="Nhóm", max_points=D(60)
+    )
+    numbers = iter(range(1, 100))
+
+    def add(indicator: str, formula: str) -> None:
+        for method, extra in (
+            (Method.LINEAR, {"indicator": indicators[indicator]}),
+            (Method.STEPPED, {"indicator": indicators["TH_HD"], "steps": [[50, 4], [80, 7]]}),
+            (Method.FORMULA, {"formula": formula}),
+        ):
+            criterion_add(
+                actor=SYSTEM,
+                group=group,
+                number=next(numbers),
+                name=method.label,
+                max_points=D(7),
+                method=method,
+                **extra,
+            )
+
+    def refresh_with_target(value: int) -> tuple[int, list[Score]]:
+        """A new target for TH_HD (the stepped points move), then the scores refreshed."""
+        target_set(
+            actor=SYSTEM, indicator=indicators["TH_HD"], unit=c1, value=D(value), period=year
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assessment = assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)
+        scores = list(assessment.scores.select_related("criterion").order_by("criterion__number"))
+        return len(queries), scores
+
+    add("HV_PTM", "HV_KETNAP / HV_TONG[-1] * 100")
+    assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)  # the rows made
+    three, scores = refresh_with_target(60)  # 45/60 = 75%: the 50% step
+    assert [(s.self_points, s.basis) for s in scores] == [
+        (D(7), "130/100 (đạt 130,0% chỉ tiêu)"),
+        (D(4), "45/60 (đạt 75,0% chỉ tiêu)"),
+        (D(7), "HV_KETNAP / HV_TONG[-1] * 100 = 16,25"),
+    ]
+    add("GIAMNGHEO", "HV_KETNAP / HV_TONG * 100")
+    assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)
+    six, scores = refresh_with_target(50)  # 45/50 = 90%: the 80% step, for both
+    assert [(s.self_points, s.basis) for s in scores] == [
+        (D(7), "130/100 (đạt 130,0% chỉ tiêu)"),
+        (D(7), "45/50 (đạt 90,0% chỉ tiêu)"),
+        (D(7), "HV_KETNAP / HV_TONG[-1] * 100 = 16,25"),
+        (D(0), "Chưa có chỉ tiêu giao cho đơn vị"),
+        (D(7), "45/50 (đạt 90,0% chỉ tiêu)"),
+        (D(7), "HV_KETNAP / HV_TONG * 100 = 13,00"),
+    ]
+    assert six == three
 
 
 def test_the_round_self_assessment_check_council_publication(small_tree, people):
