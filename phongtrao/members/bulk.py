@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import select
+import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from phongtrao.orgs.models import Unit, uid_from
 
 CHUNK = 20_000
 DUPLICATE_BATCH = 2_000  # pairs per query on SQLite: 4,000 parameters, under its limit
+SQLITE_ROWS_PER_INSERT = 500  # rows per INSERT on SQLite, within its parameter limit
 
 
 @dataclass(frozen=True)
@@ -68,18 +70,28 @@ STATUS_OF_END = {EndKind.LEFT: Status.LEFT, EndKind.DECEASED: Status.DECEASED}
 
 
 def rows_insert(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert rows fast: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert rows fast: COPY on PostgreSQL, statements of many rows on SQLite.
+
+    On SQLite each statement pays for itself (its indexes' cursors, the triggers' upkeep:
+    the FTS5 name index writes out what it gathered at every statement's end); row by row
+    (`executemany`) the registry's 181,941 demo members cost 7.2 s of CPU, 500 rows to a
+    statement 2.5 s.
+    """
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        else:
-            marks = ", ".join("%s" for _ in columns)
-            cursor.executemany(
-                f"INSERT INTO {table} ({quoted}) VALUES ({marks})",  # noqa: S608
-                list(rows),
+            return
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        size = max(1, min(SQLITE_ROWS_PER_INSERT, limit // len(columns)))
+        one = "(" + ", ".join("%s" for _ in columns) + ")"
+        iterator = iter(rows)
+        while part := list(islice(iterator, size)):
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([one] * len(part))}",  # noqa: S608
+                [value for row in part for value in row],
             )
 
 
