@@ -99,22 +99,31 @@ def raw_indicators(
 ) -> tuple[list[Indicator], dict[str, Indicator]]:
     """The raw indicators needed to compute these (derived ones expanded), and all by code.
 
-    The catalog is read only when a formula names an indicator not asked for.
+    The catalog is read only when a formula names an indicator not asked for: those
+    indicators alone, in one query (one more per level of formulas over formulas).
     """
-    by_code = {i.code: i for i in indicators}
+    asked = {i.code: i for i in indicators}
+    by_code = dict(asked)
+    found = list(asked.values())
+    while missing := _named(found) - by_code.keys():
+        found = list(Indicator.objects.filter(code__in=sorted(missing)))
+        by_code.update({i.code: i for i in found})
     wanted: dict[str, Indicator] = {}
-    pending = list(by_code.values())
+    pending = list(asked.values())
     while pending:
         indicator = pending.pop()
         if indicator.code in wanted:
             continue
         wanted[indicator.code] = indicator
         if indicator.formula:
-            for ref in expressions.parse(indicator.formula).references:
-                if ref.code not in by_code:
-                    by_code.update({i.code: i for i in Indicator.objects.all()})
+            for ref in formula_expr(indicator.formula).references:
                 pending.append(by_code[ref.code])
     return [i for i in wanted.values() if not i.formula], by_code
+
+
+def _named(indicators: Iterable[Indicator]) -> set[str]:
+    """The codes the formulas of these indicators name."""
+    return {ref.code for i in indicators if i.formula for ref in formula_expr(i.formula).references}
 
 
 @functools.lru_cache(maxsize=512)
