@@ -10,6 +10,10 @@ from django.conf import settings
 from django.db import models
 
 UID_ALPHABET = string.ascii_letters + string.digits
+# Byte b → UID_ALPHABET[b % 62] (the uid's last 10 characters), ascii_letters[b % 52] (its
+# first): a translation of the digest's bytes, at C speed (the demo registry makes 180,000).
+_UID_REST = bytes(ord(UID_ALPHABET[b % len(UID_ALPHABET)]) for b in range(256))
+_UID_FIRST = bytes(ord(string.ascii_letters[b % len(string.ascii_letters)]) for b in range(256))
 
 
 def uid_from(seed: str) -> str:
@@ -19,9 +23,7 @@ def uid_from(seed: str) -> str:
     exchange files written on one installation import on another.
     """
     digest = hashlib.sha256(seed.encode()).digest()
-    first = string.ascii_letters[digest[0] % len(string.ascii_letters)]
-    rest = "".join(UID_ALPHABET[b % len(UID_ALPHABET)] for b in digest[1:11])
-    return first + rest
+    return (digest[:1].translate(_UID_FIRST) + digest[1:11].translate(_UID_REST)).decode()
 
 
 class Level(models.IntegerChoices):
