@@ -3,7 +3,7 @@
 Rows are checked before anything is written (the caller's reader does the per-row checks,
 `members_bulk_admit` the duplicates inside the batch and against the country's registry),
 then members, their enrolments and their history are written set-wise in one transaction:
-COPY on PostgreSQL, executemany on SQLite, ids assigned by us so the three tables are
+COPY on PostgreSQL, statements of 500 rows on SQLite, ids assigned by us so the three tables are
 written without reading anything back. The figures of each registry touched move once, by
 what the rows add (`figures.figures_shift`): the same values as admitting them one by one.
 """
