@@ -42,6 +42,7 @@ from phongtrao.emulation.services import (
     proposals_generate,
     scores_self_set,
 )
+from phongtrao.emulation.services.assessment import _scores_refresh
 from phongtrao.orgs.models import Level
 
 from .conftest import SYSTEM, hand_set, scored
@@ -185,7 +186,6 @@ def test_a_refresh_reads_the_figures_once_whatever_the_number_of_criteria(small_
         period=year,
         values={indicators[code]: D(value) for code, value in values.items()},
     )
-    datavalues_save(actor=SYSTEM, unit=c1, period=last_year, values={indicators["HV_TONG"]: D(800)})
     target_set(actor=SYSTEM, indicator=indicators["HV_PTM"], unit=c1, value=D(100), period=year)
     criteria_set = criteria_set_create(
         actor=SYSTEM, grader=small_tree["province"], year=2023, level=Level.COMMUNE, name="Bộ"
@@ -222,7 +222,13 @@ def test_a_refresh_reads_the_figures_once_whatever_the_number_of_criteria(small_
         return len(queries), scores
 
     add("HV_PTM", "HV_KETNAP / HV_TONG[-1] * 100")
-    assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)  # the rows made
+    assessment = assessment_start(actor=SYSTEM, criteria_set=criteria_set, unit=c1)
+    assert [s.basis for s in assessment.scores.order_by("criterion__number")] == [
+        "130/100 (đạt 130,0% chỉ tiêu)",
+        "Chưa có chỉ tiêu giao cho đơn vị",
+        "Chưa đủ số liệu để tính công thức",  # nothing reported for 2022 yet
+    ]
+    datavalues_save(actor=SYSTEM, unit=c1, period=last_year, values={indicators["HV_TONG"]: D(800)})
     three, scores = refresh_with_target(60)  # 45/60 = 75%: the 50% step
     assert [(s.self_points, s.basis) for s in scores] == [
         (D(7), "130/100 (đạt 130,0% chỉ tiêu)"),
@@ -241,6 +247,10 @@ def test_a_refresh_reads_the_figures_once_whatever_the_number_of_criteria(small_
         (D(7), "HV_KETNAP / HV_TONG * 100 = 13,00"),
     ]
     assert six == three
+    # Published since it was read (by another officer, say): nothing is written.
+    Assessment.objects.filter(pk=assessment.pk).update(status=Status.PUBLISHED)
+    with pytest.raises(PublishedError):
+        _scores_refresh(assessment)
 
 
 def test_the_round_self_assessment_check_council_publication(small_tree, people):
