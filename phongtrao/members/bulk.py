@@ -1,11 +1,13 @@
 """Many members at once: list imports, the demo registry, the benchmark.
 
-Rows are checked before anything is written (the caller's reader does the per-row checks,
-`members_bulk_admit` the duplicates inside the batch and against the country's registry),
-then members, their enrolments and their history are written set-wise in one transaction:
-COPY on PostgreSQL, statements of 500 rows on SQLite, ids assigned by us so the three tables are
-written without reading anything back. The figures of each registry touched move once, by
-what the rows add (`figures.figures_shift`): the same values as admitting them one by one.
+Rows are checked before they are kept (the caller's reader does the per-row checks,
+`members_import` the duplicates inside the list and against the country's registry: the
+registry's namesakes looked for while the list is written, on PostgreSQL, a namesake found
+rolling the write back); members, their enrolments and their history are written set-wise in
+one transaction: COPY on PostgreSQL, statements of 500 rows on SQLite, ids assigned by us so
+the three tables are written without reading anything back. The figures of each registry
+touched move once, by what the rows add (`figures.figures_shift`): the same values as
+admitting them one by one.
 """
 
 from __future__ import annotations
