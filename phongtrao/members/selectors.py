@@ -18,7 +18,7 @@ from phongtrao.members.choices import Status
 from phongtrao.members.models import Enrolment, Member
 from phongtrao.members.names import mask_tail, name_key
 from phongtrao.members.services import member_read_log
-from phongtrao.orgs.models import Unit
+from phongtrao.orgs.models import Level, Unit
 
 NOT_FOUND = "Không tìm thấy hội viên."
 
@@ -127,19 +127,35 @@ def _page(
     )
 
 
+# The registry page counts a list above a commune up to this many members ("hơn 10.000 hội
+# viên" beyond it): one statement that stops at the cap + 1st match, however many match.
+COUNT_CAP = 10_000
+
+
 class MembersFound:
     """A list for Django's Paginator: counted by the list's query (`members_list`), its pages
     read as `members_page` reads them (a province's or the country's name search merges the
-    name indexes), the actor's access checked once."""
+    name indexes), the actor's access checked once.
+
+    Above a commune the count stops at `COUNT_CAP`: `count()` is then the cap (the pager's
+    last page is the cap's) and `capped` is True. A commune's or a branch's list is counted
+    exactly (a commune's members are few: the count is cheap)."""
 
     ordered = True
 
     def __init__(self, *, actor: Actor, unit: Unit, **filters: Unpack[MemberFilters]) -> None:
         self.unit, self.filters = unit, filters
         self.members = members_list(actor=actor, unit=unit, **filters)
+        self.cap = COUNT_CAP if unit.level < Level.COMMUNE else None
+        self.capped = False
 
     def count(self) -> int:
-        return self.members.count()
+        if self.cap is None:
+            return self.members.count()
+        # COUNT(*) over the list's first cap + 1 matches (no order: any cap + 1 will do).
+        found = self.members.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
     def __len__(self) -> int:
         return self.count()
@@ -380,6 +396,7 @@ def status_counts(unit: Unit) -> dict[str, int]:
 
 
 __all__ = [
+    "COUNT_CAP",
     "NOT_FOUND",
     "MemberFilters",
     "MembersFound",

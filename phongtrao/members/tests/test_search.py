@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from phongtrao.accounts.models import Role
+from phongtrao.members import selectors
 from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.choices import EndKind, Status
 from phongtrao.members.models import Member, RecordsGrant
@@ -279,3 +282,70 @@ def test_the_registry_pages_read_the_same_members(book):
             assert read == listed
             assert [m.pk for m in found] == listed
             assert found[2].pk == listed[2]
+
+
+@pytest.mark.django_db
+def test_a_count_above_a_commune_stops_at_the_cap(book, monkeypatch):
+    # Above a commune the page counts at most COUNT_CAP members (one statement, a LIMIT of
+    # cap + 1): beyond it, the count is the cap, `capped` is set and the pager ends at the
+    # cap's last page, holding the list's members up to the cap in its order.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    for unit in (book["province"], book["vn"]):
+        for query, status in (("h", ""), ("thi", Status.ACTIVE), ("", "")):
+            listed = [
+                m.pk for m in members_list(actor=SYSTEM, unit=unit, query=query, status=status)
+            ]
+            assert len(listed) > 10
+            found = MembersFound(actor=SYSTEM, unit=unit, query=query, status=status)
+            with CaptureQueriesContext(connection) as counted:
+                assert found.count() == 10
+            assert found.capped
+            assert len(counted) == 1 and "LIMIT 11" in counted[0]["sql"]
+            pages = Paginator(MembersFound(actor=SYSTEM, unit=unit, query=query, status=status), 7)
+            assert (pages.count, pages.num_pages) == (10, 2)
+            read = [m.pk for number in pages.page_range for m in pages.page(number).object_list]
+            assert read == listed[:10]
+            assert pages.get_page(99).number == 2 and not pages.get_page(2).has_next()
+    # At the cap exactly, or below it, the count is exact.
+    key_only = [m.pk for m in members_list(actor=SYSTEM, unit=book["province"], query="thu")]
+    monkeypatch.setattr(selectors, "COUNT_CAP", len(key_only))
+    found = MembersFound(actor=SYSTEM, unit=book["province"], query="thu")
+    assert (found.count(), found.capped) == (len(key_only), False)
+
+
+@pytest.mark.django_db
+def test_a_communes_count_is_exact(book, monkeypatch):
+    # A commune's (or a branch's) list is counted exactly, however small the cap.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for unit in (book["c1"], book["branch"]):
+        for query in ("", "h"):
+            listed = list(members_list(actor=SYSTEM, unit=unit, query=query))
+            assert len(listed) > 3
+            found = MembersFound(actor=SYSTEM, unit=unit, query=query)
+            pages = Paginator(found, 2)
+            assert pages.count == len(listed) and not found.capped
+            assert [m.pk for m in pages.page(pages.num_pages).object_list] == [
+                m.pk for m in listed[2 * (pages.num_pages - 1) :]
+            ]
+
+
+@pytest.mark.django_db
+def test_the_registry_page_says_when_there_are_more_than_the_cap(client, book, monkeypatch):
+    # The page says "hơn 10 hội viên" and why the pager ends; a commune's page its exact count.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    user = officer("canbo_trung_uong", book["vn"], Role.VIEW)
+    RecordsGrant.objects.create(user=user, purpose="Kiểm tra", granted_by="kiểm thử")
+    client.login(username="canbo_trung_uong", password="x")
+    for unit in (book["vn"], book["province"]):
+        text = client.get(f"/hoi-vien/{unit.uid}/", {"q": "h", "status": ""}).content.decode()
+        assert "Trang 1/1 · hơn 10 hội viên" in text
+        assert "Danh sách chỉ hiển thị 10 hội viên đầu tiên (1 trang)" in text
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10_000)
+    text = client.get(f"/hoi-vien/{book['vn'].uid}/", {"q": "", "status": ""}).content.decode()
+    assert f"Trang 1/6 · {Member.objects.count()} hội viên</span>" in text
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    commune = list(members_list(actor=SYSTEM, unit=book["c1"], query="h"))
+    assert len(commune) > 10
+    text = client.get(f"/hoi-vien/{book['c1'].uid}/", {"q": "h", "status": ""}).content.decode()
+    assert f"· {len(commune)} hội viên</span>" in text
+    assert "hơn" not in text.split('class="pager"')[1]
