@@ -15,7 +15,9 @@ PostgreSQL), then times
   the shared buffers each search read (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) of each of its
   statements, exact whatever the load);
 - *country search*: the same keys at the country's scope, active members (the registry's
-  page for a central officer granted the records), each key once, and its buffers.
+  page for a central officer granted the records), each key once, and its buffers;
+- *country count*: the registry page's count of that search (`MembersFound.count`: up to
+  `COUNT_CAP` above a commune, one statement), each key once, and its buffers.
 Prints one JSON line. `bench/members.py --run PG_MEMBERS SQLITE_MEMBERS` runs it on a
 throw-away PostgreSQL (`scripts/with_postgres.py`) and a temporary SQLite file and prints, last,
 `{"postgresql": {...}, "sqlite": {...}}`; `make bench-members` runs 20 million / 1 million.
@@ -230,7 +232,7 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
     from phongtrao.members.figures import figures_write, members_count
     from phongtrao.members.models import RegistryUnit
     from phongtrao.members.names import name_key
-    from phongtrao.members.selectors import members_page
+    from phongtrao.members.selectors import MembersFound, members_page
     from phongtrao.members.services import MemberData, member_admit
     from phongtrao.orgs.models import Level, Unit
     from phongtrao.orgs.services import editions_ensure
@@ -389,6 +391,17 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
     country_ms = timed(country, len(keys))
     say(f"{len(keys)} searches of the country: {sum(country_ms) / 1000:.1f} s")
     country_buffers = [_buffers(functools.partial(country, i)) for i in range(len(keys))]
+
+    # The registry page's count of that search (capped at COUNT_CAP above a commune: one
+    # statement), each key once.
+    def counted(i: int) -> None:
+        MembersFound(
+            actor=actor, unit=root[0], query=keys[i % len(keys)], status=Status.ACTIVE
+        ).count()
+
+    count_page_ms = timed(counted, len(keys))
+    say(f"{len(keys)} counts of the country's search: {sum(count_page_ms) / 1000:.1f} s")
+    count_page_buffers = [_buffers(functools.partial(counted, i)) for i in range(len(keys))]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_database_size(current_database())")
@@ -419,6 +432,12 @@ def measure(members: int, repeat: int, import_size: int, search_repeat: int) -> 
             round(statistics.mean(country_buffers)) if country_buffers[0] else None
         ),
         "country_search_buffers_max": max(country_buffers) if country_buffers[0] else None,
+        "country_count_p50_ms": round(statistics.median(count_page_ms), 2),
+        "country_count_p95_ms": round(percentile(count_page_ms, 95), 2),
+        "country_count_buffers_mean": (
+            round(statistics.mean(count_page_buffers)) if count_page_buffers[0] else None
+        ),
+        "country_count_buffers_max": max(count_page_buffers) if count_page_buffers[0] else None,
         "database_mb": round(size / 2**20),
         "load_average": os.getloadavg()[0],
     }

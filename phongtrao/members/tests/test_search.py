@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from phongtrao.accounts.models import Role
-from phongtrao.members import selectors
+from phongtrao.members import selectors, views
 from phongtrao.members.bulk import members_bulk_write
 from phongtrao.members.choices import EndKind, Status
 from phongtrao.members.models import Member, RecordsGrant
@@ -349,3 +349,16 @@ def test_the_registry_page_says_when_there_are_more_than_the_cap(client, book, m
     text = client.get(f"/hoi-vien/{book['c1'].uid}/", {"q": "h", "status": ""}).content.decode()
     assert f"· {len(commune)} hội viên</span>" in text
     assert "hơn" not in text.split('class="pager"')[1]
+
+
+@pytest.mark.django_db
+def test_an_export_above_its_size_is_refused(client, book, monkeypatch):
+    # The export's size check counts at most MAX_EXPORT + 1 active members.
+    user = officer("canbo_trung_uong", book["vn"], Role.VIEW)
+    RecordsGrant.objects.create(user=user, purpose="Kiểm tra", granted_by="kiểm thử")
+    client.login(username="canbo_trung_uong", password="x")
+    active = Member.objects.filter(unit_path__startswith=book["far"].path, status=Status.ACTIVE)
+    monkeypatch.setattr(views, "MAX_EXPORT", active.count())
+    assert client.get(f"/hoi-vien/{book['far'].uid}/danh-sach.xlsx").status_code == 200
+    monkeypatch.setattr(views, "MAX_EXPORT", active.count() - 1)
+    assert client.get(f"/hoi-vien/{book['far'].uid}/danh-sach.xlsx").status_code == 403
