@@ -1,8 +1,9 @@
-"""The SQL that the registry's PostgreSQL-only migrations build (0007, 0008, 0010).
+"""The SQL that the registry's PostgreSQL-only migrations build (0007, 0008, 0010, 0011).
 
-Migrations `members/0008` and `0010` write the key triggers that stand in for the registry's
-foreign keys on PostgreSQL, and both check a key over a statement's new rows the same way;
-0007, 0008 and 0010 run their statements on PostgreSQL only. The builders live here once.
+Migrations `members/0008`, `0010` and `0011` write the key triggers that stand in for the
+registry's foreign keys on PostgreSQL, and check a key over a statement's new rows the same
+way; 0007, 0008, 0010 and 0011 run their statements on PostgreSQL only. The builders live
+here once.
 
 History: a migration that has run must run the same SQL on every later database. What these
 functions return is what those migrations ran; change it only by adding a builder (and a
