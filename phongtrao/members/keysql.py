@@ -122,12 +122,39 @@ def member_key_new_trusted(table: str) -> str:
     END IF;"""  # noqa: S608
 
 
+def member_key_looked_up(table: str) -> str:
+    """PL/pgSQL of a statement trigger on `table` (0008): every `member_id` names a member,
+    each looked up and locked."""
+    return key_check(table, "member_id", "members_member", "member")
+
+
+def rows_of_members_functions(member_key: Callable[[str], str]) -> list[str]:
+    """The key trigger functions of enrolments and history rows, their member checked by
+    `member_key` (one of the `member_key_*` builders), their units and users by `key_check`."""
+    return [
+        keys_added_function(
+            "members_enrolment",
+            member_key("members_enrolment")
+            + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
+        ),
+        keys_added_function(
+            "members_memberevent",
+            member_key("members_memberevent")
+            + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
+            + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
+            + key_check("members_memberevent", "actor_id", "auth_user", "user"),
+        ),
+    ]
+
+
 __all__ = [
     "NEW_MEMBERS",
     "key_check",
     "keys_added_function",
     "member_key_new_trusted",
+    "member_key_looked_up",
     "member_key_new_unlocked",
     "on_postgresql",
+    "rows_of_members_functions",
     "violation",
 ]

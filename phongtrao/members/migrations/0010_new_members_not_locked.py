@@ -22,8 +22,10 @@ from phongtrao.members.keysql import NEW_MEMBERS as NOTE
 from phongtrao.members.keysql import (
     key_check,
     keys_added_function,
+    member_key_looked_up,
     member_key_new_unlocked,
     on_postgresql,
+    rows_of_members_functions,
 )
 
 
@@ -42,18 +44,7 @@ FORWARD = [
         + key_check("members_member", "residence_unit_id", "orgs_unit", "unit")
         + NOTED,
     ),
-    keys_added_function(
-        "members_enrolment",
-        member_key_new_unlocked("members_enrolment")
-        + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
-    ),
-    keys_added_function(
-        "members_memberevent",
-        member_key_new_unlocked("members_memberevent")
-        + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
-        + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
-        + key_check("members_memberevent", "actor_id", "auth_user", "user"),
-    ),
+    *rows_of_members_functions(member_key_new_unlocked),
 ]
 BACKWARD = [
     keys_added_function(
@@ -61,18 +52,7 @@ BACKWARD = [
         key_check("members_member", "unit_id", "orgs_unit", "unit")
         + key_check("members_member", "residence_unit_id", "orgs_unit", "unit"),
     ),
-    keys_added_function(
-        "members_enrolment",
-        key_check("members_enrolment", "member_id", "members_member", "member")
-        + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
-    ),
-    keys_added_function(
-        "members_memberevent",
-        key_check("members_memberevent", "member_id", "members_member", "member")
-        + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
-        + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
-        + key_check("members_memberevent", "actor_id", "auth_user", "user"),
-    ),
+    *rows_of_members_functions(member_key_looked_up),
 ]
 
 

@@ -14,33 +14,15 @@ from django.db import migrations
 
 from phongtrao.members.keysql import (
     NEW_MEMBERS,
-    key_check,
-    keys_added_function,
     member_key_new_trusted,
     member_key_new_unlocked,
     on_postgresql,
+    rows_of_members_functions,
 )
 
 
-def _functions(member_key):
-    return [
-        keys_added_function(
-            "members_enrolment",
-            member_key("members_enrolment")
-            + key_check("members_enrolment", "unit_id", "orgs_unit", "unit"),
-        ),
-        keys_added_function(
-            "members_memberevent",
-            member_key("members_memberevent")
-            + key_check("members_memberevent", "from_unit_id", "orgs_unit", "unit")
-            + key_check("members_memberevent", "to_unit_id", "orgs_unit", "unit")
-            + key_check("members_memberevent", "actor_id", "auth_user", "user"),
-        ),
-    ]
-
-
 FORWARD = [
-    *_functions(member_key_new_trusted),
+    *rows_of_members_functions(member_key_new_trusted),
     f"""
 CREATE FUNCTION members_member_note_forget() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -54,7 +36,7 @@ END $$""",
 BACKWARD = [
     "DROP TRIGGER members_member_note_forgotten ON members_member",
     "DROP FUNCTION members_member_note_forget()",
-    *_functions(member_key_new_unlocked),
+    *rows_of_members_functions(member_key_new_unlocked),
 ]
 
 
