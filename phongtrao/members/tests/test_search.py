@@ -176,6 +176,19 @@ def test_names_are_ordered_word_by_word_on_every_engine(small_tree):
     ]
 
 
+def _words_start(unit: Any) -> str:
+    """A key of several words: the first name of several words in `unit`'s subtree, cut after
+    the first letter of its last word."""
+    name = next(
+        n
+        for n in Member.objects.filter(unit_path__startswith=unit.path)
+        .values_list("name_key", flat=True)
+        .order_by("pk")
+        if " " in n
+    )
+    return name[: name.rindex(" ") + 2]
+
+
 @pytest.mark.postgres  # the merged name indexes (SQLite reads the list's query)
 @pytest.mark.django_db
 def test_a_province_search_on_postgresql_reads_the_page_in_four_queries(
@@ -188,15 +201,9 @@ def test_a_province_search_on_postgresql_reads_the_page_in_four_queries(
     assert [m.pk for m in page] == expected(book["province"], "hoa")[:50]
     assert page
     # A key of several words needs no vocabulary; a card number takes the list's query.
-    name = next(
-        n
-        for n in Member.objects.filter(unit_path__startswith=book["province"].path)
-        .values_list("name_key", flat=True)
-        .order_by("pk")
-        if " " in n
-    )
+    key = _words_start(book["province"])
     with django_assert_num_queries(3):
-        page = members_page(actor=SYSTEM, unit=book["province"], query=name[: name.rindex(" ") + 2])
+        page = members_page(actor=SYSTEM, unit=book["province"], query=key)
     assert page
     with django_assert_num_queries(1):
         members_page(actor=SYSTEM, unit=book["province"], query="HV-0012")
@@ -214,14 +221,7 @@ def test_a_country_search_reads_every_province_in_one_statement(book, django_ass
         assert page
         # A key of several words (a name's start, found in the other province) needs no
         # vocabulary.
-        name = next(
-            n
-            for n in Member.objects.filter(unit_path__startswith=book["other"].path)
-            .values_list("name_key", flat=True)
-            .order_by("pk")
-            if " " in n
-        )
-        key = name[: name.rindex(" ") + 2]
+        key = _words_start(book["other"])
         with django_assert_num_queries(4):
             page = members_page(actor=SYSTEM, unit=book["vn"], query=key, limit=3)
         assert [m.pk for m in page] == expected(book["vn"], key)[:3]
