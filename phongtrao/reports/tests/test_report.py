@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -160,25 +159,6 @@ def test_a_unit_without_figures_is_refused_unless_a_draft_is_asked(report_tree):
     draft = run_report("T-70201", "2023", "--draft")
     assert "# BÁO CÁO (DỰ THẢO)" in draft and "Chưa có số liệu." in draft
     assert "đạt" not in draft.split("## Phụ lục")[0]
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--format", "txt"], "Định dạng “txt” không được hỗ trợ"),
-        (["--date", "2023-13-45"], "Ngày ban hành “2023-13-45” không hợp lệ"),
-    ],
-)
-def test_bad_options_get_a_vietnamese_message_on_the_command_line(args, message, settings):
-    done = subprocess.run(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), "report", "70", "2023", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode != 0
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr and "usage:" not in done.stderr
 
 
 def test_the_date_is_the_day_of_submission_or_approval_or_left_blank(report_tree):
