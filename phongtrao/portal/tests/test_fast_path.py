@@ -268,17 +268,17 @@ def test_an_invalidation_on_another_server_reaches_it_through_the_shared_cache(
     portal, trusted, redis_url, settings
 ):
     from config.settings import shared_cache
-    from phongtrao.portal.tests.test_page_cache import _on_another_server
+    from phongtrao.tests.servers import app_server
 
     previous = settings.CACHES
     settings.CACHES = shared_cache(redis_url)
     try:
         _warm("/rss/")
         assert _fast(Client(HTTP_USER_AGENT=BROWSER_UA).get("/rss/"))
-        _on_another_server(
-            "from phongtrao.portal.pagecache import pages_invalidate; pages_invalidate()",
-            redis_url,
-        )
+        with app_server(redis_url) as another:
+            another.run(
+                "from phongtrao.portal.pagecache import pages_invalidate; pages_invalidate()"
+            )
         response = Client(HTTP_USER_AGENT=BROWSER_UA).get("/rss/")
         assert not _fast(response) and response["X-Portal-Cache"] == "miss"
     finally:

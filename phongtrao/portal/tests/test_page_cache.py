@@ -4,10 +4,7 @@ request, and a new generation on every publication, unpublication, edit, move or
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,6 +18,7 @@ from phongtrao.portal.models import ArticlePage, ArticleStats, Comment, PagesGen
 from phongtrao.portal.pagecache import generation, new_generation, pages_invalidate, settled
 from phongtrao.portal.services import comments_moderate
 from phongtrao.portal.tests.site import BROWSER_UA, SEED_AT, article
+from phongtrao.tests.servers import app_server
 
 MOBILE_UA = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -296,20 +294,6 @@ def test_an_approved_comment_shows_at_once(portal, cms_editor):
     assert "Bài viết rất hay." in html and 'Bình luận <span class="muted">(1)' in html
 
 
-def _on_another_server(code: str, cache_url: str) -> str:
-    """Run `code` in another process configured as another app server of the cluster."""
-    env = dict(os.environ, PHONGTRAO_CACHE_URL=cache_url, DJANGO_SETTINGS_MODULE="config.settings")
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        env=env,
-        cwd=django_settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_an_invalidation_holds_on_every_server_sharing_the_cache(portal, redis_url, settings):
     previous = settings.CACHES
     settings.CACHES = shared_cache(redis_url)
@@ -321,17 +305,16 @@ def test_an_invalidation_holds_on_every_server_sharing_the_cache(portal, redis_u
 
 def _invalidations_across_servers(portal, redis_url):
     guest = Client(HTTP_USER_AGENT=BROWSER_UA)
-    assert guest.get("/")["X-Portal-Cache"] == "miss"
-    assert guest.get("/")["X-Portal-Cache"] == "hit"
-    # An editor publishes on another server: this one renders the page again.
-    _on_another_server(
-        "from phongtrao.portal.pagecache import pages_invalidate; pages_invalidate()", redis_url
-    )
-    assert guest.get("/")["X-Portal-Cache"] == "miss"
-    # And the other way round: a change published here moves the generation there.
-    portal["newer"].unpublish()
-    there = _on_another_server(
-        "from phongtrao.portal.pagecache import generation; print(generation())", redis_url
-    )
+    with app_server(redis_url) as another:
+        assert guest.get("/")["X-Portal-Cache"] == "miss"
+        assert guest.get("/")["X-Portal-Cache"] == "hit"
+        # An editor publishes on another server: this one renders the page again.
+        another.run("from phongtrao.portal.pagecache import pages_invalidate; pages_invalidate()")
+        assert guest.get("/")["X-Portal-Cache"] == "miss"
+        # And the other way round: a change published here moves the generation there.
+        portal["newer"].unpublish()
+        there = another.run(
+            "from phongtrao.portal.pagecache import generation; print(generation())"
+        )
     assert there == generation()
     assert "Tin mới hơn trong chuyên mục" not in guest.get("/").content.decode()
