@@ -21,10 +21,10 @@ from phongtrao.orgs.models import Edition, Kind, Level, Unit, uid_from
 from phongtrao.orgs.services import unit_create
 from phongtrao.tests.memory import traced
 
-N_INDICATORS, N_UNITS, N_MONTHS = 20, 100, 100  # 200,000 values read
-# The import writes 20 x 40 x 100 = 80,000 values: eight chunks of 10,000 (the set-wise path's
-# chunk) show a flat reading and a bounded write as well as 20 chunks did, on 40 units and 100
-# periods of keys, at less than half the cost (it was ~40 s on PostgreSQL).
+N_INDICATORS, N_UNITS, N_MONTHS = 20, 100, 40  # 80,000 values read
+# The import writes 20 x 40 x 40 = 32,000 values: eight parts of 4,000 show a flat reading
+# and a bounded write as well as eight of 10,000 did (one part is ~1.7 MB parsed: holding
+# them all would grow the peak eightfold), at two fifths of the cost.
 IMPORT_UNITS = 40
 
 
@@ -88,7 +88,9 @@ def write_json(path: Path, indicators: list[str], units: list[str]) -> None:
 
 
 def test_json_and_csv_are_read_in_constant_memory(tmp_path):
-    """Traced over the first 60,000 values (tracing is slow), then read to the end."""
+    """Traced over the first 30,000 values (tracing is slow), then read to the end. Holding
+    the values read would grow the peak by ~4 MB every 10,000; holding the file would cost
+    at least its size from the first sample on."""
     indicators = [f"BigInd{i:05d}" for i in range(N_INDICATORS)]
     units = [f"BigUnit{i:04d}" for i in range(N_UNITS)]
     for fmt, writer in ((Format.JSON, write_json), (Format.CSV, write_csv)):
@@ -97,25 +99,25 @@ def test_json_and_csv_are_read_in_constant_memory(tmp_path):
         count = 0
         with traced() as memory, path.open("rb") as stream:
             for count, _ in enumerate(reader_for(fmt, stream), start=1):
-                if count % 20_000 == 0:
+                if count % 10_000 == 0:
                     memory.sample()
                     if len(memory.peaks) == 3:
                         memory.stop()
         peaks = memory.peaks
 
         assert count == N_INDICATORS * N_UNITS * N_MONTHS
-        # Holding the file would cost at least its size (9 MB of CSV, 18 MB of JSON), and
+        # Holding the file would cost at least its size (3.7 MB of CSV, 7.4 MB of JSON), and
         # several times that as parsed values.
-        assert peaks[-1] < 1_500_000 < path.stat().st_size / 6, (fmt, peaks)
+        assert peaks[-1] < 1_500_000 < path.stat().st_size / 2, (fmt, peaks)
         assert peaks[-1] < peaks[0] * 1.1, (fmt, peaks)
 
 
 @pytest.mark.django_db
 def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch):
-    """Memory follows the part, not the file: read 10,000 values at a time here (two parts
+    """Memory follows the part, not the file: read 4,000 values at a time here (two parts
     held at most: one staged, the next read meanwhile) into the staging table (the set-wise
     path), checked and written by statements."""
-    monkeypatch.setattr(services, "PART", 10_000)
+    monkeypatch.setattr(services, "PART", 4_000)
     indicators, units = big_catalog
     path = tmp_path / "big.csv"
     write_csv(path, indicators, units)
@@ -130,10 +132,10 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch)
         )
     peaks = memory.peaks
 
-    assert (summary.status, summary.imported) == ("SUCCESS", 80_000)
-    assert DataValue.objects.count() == 80_000
-    assert len(peaks) == 9  # every 10,000 values read, and once written
-    # Holding the 80,000 parsed values would take well over 20 MB. Reading stays flat;
+    assert (summary.status, summary.imported) == ("SUCCESS", 32_000)
+    assert DataValue.objects.count() == 32_000
+    assert len(peaks) == 9  # every 4,000 values read, and once written
+    # Holding the 32,000 parsed values would take over 13 MB. Reading stays flat;
     # writing keeps only per-unit and per-period keys (a few MB on PostgreSQL's driver).
     assert peaks[-2] < peaks[1] * 1.25, peaks
     assert peaks[-1] < 10_000_000, peaks
@@ -143,8 +145,8 @@ def test_large_csv_imports_in_bounded_memory(tmp_path, big_catalog, monkeypatch)
 def test_a_file_of_one_value_per_place_imports_in_bounded_memory(big_catalog, monkeypatch):
     """A file giving one value per unit and month has as many (orgUnit, period) places as
     values: the set-wise path asks the database which of a part's places are new, so the
-    memory held follows the part (5,000 values here), not the file (30,000 places)."""
-    monkeypatch.setattr(services, "PART", 5_000)
+    memory held follows the part (2,500 values here), not the file (15,000 places)."""
+    monkeypatch.setattr(services, "PART", 2_500)
     indicators, units = big_catalog
     root = Unit.objects.get(code="BIG")
     branches = Unit.objects.bulk_create(
@@ -167,7 +169,7 @@ def test_a_file_of_one_value_per_place_imports_in_bounded_memory(big_catalog, mo
     body = {
         "dataValues": [
             {"dataElement": indicators[0], "period": period, "orgUnit": b.uid, "value": "1"}
-            for period in months()[:30]
+            for period in months()[:15]
             for b in branches
         ]
     }
@@ -179,7 +181,7 @@ def test_a_file_of_one_value_per_place_imports_in_bounded_memory(big_catalog, mo
         )
     peaks = memory.peaks
 
-    assert (summary.status, summary.imported) == ("SUCCESS", 30_000)
-    assert len(peaks) == 6  # every 5,000 values read
-    # Holding the places met so far grew by about 1 MB a part.
+    assert (summary.status, summary.imported) == ("SUCCESS", 15_000)
+    assert len(peaks) == 6  # every 2,500 values read
+    # Holding the places met so far would grow it by about 0.5 MB a part (from ~3.3 MB).
     assert peaks[-1] < peaks[1] * 1.25, peaks
