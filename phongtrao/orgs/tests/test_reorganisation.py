@@ -259,13 +259,10 @@ def test_reorganisations_keep_the_past_and_new_units_sum_their_sources(
         for asked in ASKED:
             got = unit_totals(unit, asked, wanted)
             assert got == unit_totals_naive(unit, asked, wanted)
+            of_sources = [(unit_totals(s.predecessor, asked, wanted), s.weight) for s in sources]
             for indicator in wanted:
                 expected = sum(
-                    (
-                        unit_totals(s.predecessor, asked, [indicator])[indicator.pk].value
-                        * s.weight
-                        for s in sources
-                    ),
+                    (totals[indicator.pk].value * weight for totals, weight in of_sources),
                     Decimal(0),
                 )
                 # Estimates of whole-number indicators are rounded once per total.
