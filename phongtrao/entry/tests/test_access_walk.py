@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import SESSION_KEY
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from phongtrao.actors import SYSTEM
@@ -81,7 +81,13 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
         "edition": "2025",
     }
     secrets = ("987.654", "987654", "Xã A")
-    client.force_login(people["xa2"])
+    session = ""  # the session cookie of the last sign-in
+
+    def sign_in() -> None:
+        nonlocal session
+        client.force_login(people["xa2"])
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+
     walked = []
     for pattern in _patterns(get_resolver()):
         path = _url(pattern, params)
@@ -103,9 +109,10 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
                 "filter": f"ou:{c1.uid}",
             }
             # Signed in again whenever a request ended the session (POST /dang-xuat/ would
-            # otherwise leave the rest of the walk anonymous).
-            if client.session.get(SESSION_KEY) != str(people["xa2"].pk):
-                client.force_login(people["xa2"])
+            # otherwise leave the rest of the walk anonymous): ending it changes the cookie.
+            cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+            if cookie is None or cookie.value != session:
+                sign_in()
             response = getattr(client, method)(path, data)
             body = response.content.decode(errors="replace") if hasattr(response, "content") else ""
             where = f"{method.upper()} {path}"
@@ -117,7 +124,7 @@ def test_another_districts_officer_gets_nothing_anywhere(client, people, commune
                 if response.status_code == 409:
                     # A DHIS2 path refuses the walk's other parameters first (strict
                     # parameters); asked plainly, it must still refuse the unit.
-                    client.force_login(people["xa2"])
+                    sign_in()
                     response = getattr(client, method)(path)
                     body = response.content.decode(errors="replace")
                 assert response.status_code in DENIED, f"{where}: {response.status_code}"
