@@ -267,3 +267,41 @@ def target_set(
     )
     figures_changed()  # achievement on the dashboards
     return target
+
+
+@transaction.atomic
+def targets_set(
+    *,
+    indicator: Indicator,
+    period: Period,
+    values: Mapping[Unit, Decimal],
+    actor: Actor,
+    note: str = "",
+) -> list[Target]:
+    """Set the indicator's targets of many units for a period at once, as `target_set` sets
+    one: every value checked first (nothing written if one is refused), the units' targets
+    read in one query, then created or changed set-wise."""
+    for value in values.values():
+        message = check_value(indicator, value)
+        if message:
+            raise ValidationError({indicator.code: [message]})
+    found = {
+        t.unit_id: t
+        for t in Target.objects.select_for_update().filter(
+            indicator=indicator, period=period, unit__in=list(values)
+        )
+    }
+    by, now = person(actor), timezone.now()
+    targets, new = [], []
+    for unit, value in values.items():
+        target = found.get(unit.pk)
+        if target is None:
+            target = Target(indicator=indicator, unit=unit, period=period)
+            new.append(target)
+        target.value, target.note, target.updated_by, target.updated_at = value, note, by, now
+        targets.append(target)
+    Target.objects.bulk_create(new)
+    changed = [t for t in targets if t.unit_id in found]
+    Target.objects.bulk_update(changed, ["value", "note", "updated_by", "updated_at"])
+    figures_changed()  # achievement on the dashboards
+    return targets

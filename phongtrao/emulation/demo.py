@@ -21,9 +21,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 
 from phongtrao.actors import DEMO
+from phongtrao.catalog.models import Indicator
 from phongtrao.catalog.selectors import indicators_by_code
-from phongtrao.data.models import DataValue, Target
-from phongtrao.data.services import period_get, target_set
+from phongtrao.data.models import DataValue, Period, Target
+from phongtrao.data.services import period_get, targets_set
 from phongtrao.demo.binh_phuoc import demo_communes, demo_province
 from phongtrao.emulation.models import (
     Award,
@@ -153,19 +154,28 @@ def _targets_assign(units: Sequence[Unit], code: str, total: int, by: str, year:
         ).only("unit_id", "value")
     }
     whole = sum(weights.values(), D(0))
+    kept = _with_target(indicators[code], period, units)
+    values = {}
     for unit in units:
-        if Target.objects.filter(indicator=indicators[code], unit=unit, period=period).exists():
-            continue
-        share = weights.get(unit.pk, D(0)) * total / whole if whole else D(0)
-        value = max(share.quantize(D(1), rounding=ROUND_HALF_UP), D(1))
-        target_set(
-            actor=DEMO,
-            indicator=indicators[code],
-            unit=unit,
-            value=value,
-            period=period,
-            note=f"Chỉ tiêu tỉnh giao năm {year} (dữ liệu mẫu)",
+        if unit.pk not in kept:
+            share = weights.get(unit.pk, D(0)) * total / whole if whole else D(0)
+            values[unit] = max(share.quantize(D(1), rounding=ROUND_HALF_UP), D(1))
+    targets_set(
+        actor=DEMO,
+        indicator=indicators[code],
+        period=period,
+        values=values,
+        note=f"Chỉ tiêu tỉnh giao năm {year} (dữ liệu mẫu)",
+    )
+
+
+def _with_target(indicator: Indicator, period: Period, units: Sequence[Unit]) -> set[int]:
+    """The units that have a target of the indicator for the period already (kept as is)."""
+    return set(
+        Target.objects.filter(indicator=indicator, period=period, unit__in=units).values_list(
+            "unit_id", flat=True
         )
+    )
 
 
 def _district_targets(districts: Sequence[Unit], communes: Sequence[Unit], year: int) -> None:
@@ -178,21 +188,21 @@ def _district_targets(districts: Sequence[Unit], communes: Sequence[Unit], year:
             t.unit_id: t.value
             for t in Target.objects.filter(indicator=indicator, period=period, unit__in=communes)
         }
+        kept = _with_target(indicator, period, districts)
+        values = {}
         for district in districts:
-            if Target.objects.filter(indicator=indicator, unit=district, period=period).exists():
-                continue
             value = sum(
                 (by_commune.get(c.pk, D(0)) for c in communes if c.parent_id == district.pk), D(0)
             )
-            if value:
-                target_set(
-                    actor=DEMO,
-                    indicator=indicator,
-                    unit=district,
-                    value=value,
-                    period=period,
-                    note=f"Tổng chỉ tiêu các cơ sở năm {year} (dữ liệu mẫu)",
-                )
+            if value and district.pk not in kept:
+                values[district] = value
+        targets_set(
+            actor=DEMO,
+            indicator=indicator,
+            period=period,
+            values=values,
+            note=f"Tổng chỉ tiêu các cơ sở năm {year} (dữ liệu mẫu)",
+        )
 
 
 def _criteria_build(criteria_set: CriteriaSet, *, level: int) -> None:
