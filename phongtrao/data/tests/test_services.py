@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 
 from phongtrao.actors import SYSTEM
 from phongtrao.analytics.selectors import unit_totals
-from phongtrao.data.models import DataValueAudit
+from phongtrao.data.models import DataValueAudit, Target
 from phongtrao.data.services import (
     ValueConflict,
     datavalue_save,
     datavalues_save,
     period_get,
     target_set,
+    targets_set,
 )
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +202,36 @@ def test_target_for_a_period_or_a_phase(small_tree, indicators):
             unit=small_tree["province"],
             value=Decimal(1),
         )
+
+
+def test_targets_of_many_units_are_set_at_once_or_not_at_all(small_tree, indicators):
+    ptm, period = indicators["HV_PTM"], period_get("2023")
+    c1, c2, c3 = small_tree["c1"], small_tree["c2"], small_tree["c3"]
+    targets_set(
+        actor=SYSTEM, indicator=ptm, period=period, values={c1: Decimal(30), c2: Decimal(20)}
+    )
+
+    targets_set(
+        actor=SYSTEM,
+        indicator=ptm,
+        period=period,
+        values={c2: Decimal(25), c3: Decimal(10)},
+        note="Nghị quyết Đại hội",
+    )
+
+    stored = {
+        t.unit_id: (t.value, t.note) for t in Target.objects.filter(indicator=ptm, period=period)
+    }
+    assert stored == {
+        c1.pk: (Decimal(30), ""),
+        c2.pk: (Decimal(25), "Nghị quyết Đại hội"),
+        c3.pk: (Decimal(10), "Nghị quyết Đại hội"),
+    }
+    with pytest.raises(ValidationError, match="âm"):
+        targets_set(
+            actor=SYSTEM, indicator=ptm, period=period, values={c1: Decimal(5), c2: Decimal(-1)}
+        )
+    assert Target.objects.get(indicator=ptm, period=period, unit=c1).value == 30
 
 
 def test_bad_period_codes_are_refused():
