@@ -150,6 +150,7 @@ def scores_self_set(
     if assessment.status != Status.DRAFT:
         raise ValidationError("Bản tự chấm đã gửi cấp trên; chỉ sửa được khi bị trả lại.")
     scores = {s.criterion_id: s for s in assessment.scores.select_related("criterion__group")}
+    typed: list[Score] = []
     for criterion_id, (points_text, bonus_text, note) in values.items():
         score = scores.get(criterion_id)
         if score is None:
@@ -161,7 +162,9 @@ def scores_self_set(
         bonus = points_parse(bonus_text or "0", f"Tiêu chí {criterion.label}")
         points_check(criterion, points, bonus)
         score.self_points, score.self_bonus, score.note = points, bonus, note.strip()
-        score.save()
+        typed.append(score)
+    # Written together once all are checked (the assessment is locked and unpublished).
+    Score.objects.bulk_update(typed, ["self_points", "self_bonus", "note"])
     _totals_store(assessment)
     audit(actor, AuditAction.SELF_SCORE, assessment_name(assessment))
     return assessment
@@ -192,13 +195,17 @@ def evidence_add(*, score: Score, file: UploadedFile, actor: Actor) -> Evidence:
 
 
 def _totals_store(assessment: Assessment) -> scoring.Outcome:
+    """The assessment's points from its scores, stored (its three columns only: every
+    caller has checked that it is not published)."""
     outcome = assessment_outcome(assessment)
     assessment.base_points, assessment.bonus_points, assessment.total = (
         outcome.base,
         outcome.bonus,
         outcome.total,
     )
-    assessment.save()
+    Assessment.objects.filter(pk=assessment.pk).update(
+        base_points=outcome.base, bonus_points=outcome.bonus, total=outcome.total
+    )
     return outcome
 
 
