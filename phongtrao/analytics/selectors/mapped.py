@@ -34,6 +34,10 @@ MAPPED_SOURCE_COLUMNS = (
 )
 
 
+#: The period of a value, read with it (`_own_contributions_many`).
+PERIOD_COLUMNS = ("period__code", "period__period_type", "period__start", "period__end")
+
+
 def mapped_rows(mappings: QuerySet[UnitMapping]) -> Iterator[tuple[int, MappedSource]]:
     """(target unit id, source) of each of these mapping rows, in one query, in the tree's
     order of the sources (so what is listed from them comes in a stable order)."""
@@ -171,9 +175,17 @@ def _own_contributions_many(
         indicator_id__in=list(by_id),
         period__start__gte=period.start,
         period__end__lte=period.end,
-    ).select_related("period")
-    for row in rows:
-        values[(row.unit_id, row.indicator_id)].append((row.period, row.value))
+    ).values_list("unit_id", "indicator_id", "value", "period_id", *PERIOD_COLUMNS)
+    # Plain rows (a value read as a model instance cost more than its sum), each period
+    # made once.
+    periods: dict[int, Period] = {}
+    for unit_id, indicator_id, value, period_id, code, kind, start, end in rows:
+        inner = periods.get(period_id)
+        if inner is None:
+            inner = periods[period_id] = Period(
+                id=period_id, code=code, period_type=kind, start=start, end=end
+            )
+        values[(unit_id, indicator_id)].append((inner, value))
     result: dict[int, dict[int, tuple[Decimal, int]]] = defaultdict(dict)
     for (unit_id, indicator_id), pairs in values.items():
         result[unit_id][indicator_id] = contribution(
