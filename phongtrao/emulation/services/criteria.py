@@ -238,8 +238,14 @@ def cluster_set(
         names = ", ".join(m.unit.name for m in elsewhere.select_related("unit"))
         raise ValidationError(f"Đơn vị đã thuộc cụm khác: {names}.")
     ClusterMember.objects.filter(cluster=cluster).exclude(unit__in=members).delete()
-    for unit in members:
-        ClusterMember.objects.get_or_create(cluster=cluster, unit=unit)
+    there = set(ClusterMember.objects.filter(cluster=cluster).values_list("unit_id", flat=True))
+    ClusterMember.objects.bulk_create(
+        [
+            ClusterMember(cluster=cluster, unit=unit)
+            for unit in dict.fromkeys(members)
+            if unit.pk not in there
+        ]
+    )
     audit(
         actor,
         AuditAction.EMULATION_SETUP,
