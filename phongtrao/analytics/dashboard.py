@@ -290,6 +290,7 @@ __all__ = [
     "dashboard_trend",
     "dashboard_units_below",
     "headline_indicators",
+    "trend_figures",
     "validity_window",
 ]
 
@@ -323,7 +324,21 @@ def dashboard_figures(unit: Unit, period: Period, indicator: Indicator) -> Dashb
     figures = DashboardFigures(
         key_figures=dashboard_key_figures(unit, period),
         units_below=dashboard_units_below(unit, period, indicator),
-        trend=dashboard_trend(unit, period, indicator),
+        trend=trend_figures(unit, period, indicator),
     )
     cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
+
+
+def trend_figures(unit: Unit, period: Period | str, indicator: Indicator) -> list[TrendPoint]:
+    """`dashboard_trend` from Django's cache under the figures' version, as `dashboard_figures`:
+    the dashboard and the report's membership chart show the same five years of the same
+    unit, and whichever is opened second reads them from there."""
+    code = period.code if isinstance(period, Period) else period
+    key = f"phongtrao:trend:{figures_version()}:{unit.pk}:{code}:{indicator.pk}"
+    found = cache.get(key)
+    if isinstance(found, list):
+        return found
+    points = dashboard_trend(unit, code, indicator)
+    cache.set(key, points, DASHBOARD_CACHE_SECONDS)
+    return points

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from phongtrao import periods
+from phongtrao.analytics.dashboard import TREND_YEARS as DASHBOARD_TREND_YEARS
+from phongtrao.analytics.dashboard import trend_figures
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.orgs.models import Unit
@@ -78,10 +80,15 @@ def membership_trend(unit: Unit, period: periods.Period) -> Chart | None:
         else period.start.year - 1
     )
     points: list[tuple[str, Decimal]] = []
-    for year in range(last - TREND_YEARS + 1, last + 1):
-        total = unit_totals(unit, str(year), [indicator])[indicator.pk]
-        if total.count:
-            points.append((str(year), total.value))
+    if period.period_type == periods.PeriodType.YEARLY and TREND_YEARS == DASHBOARD_TREND_YEARS:
+        # The dashboard's trend of the same unit and year (cached for whichever comes second).
+        trend = trend_figures(unit, period.code, indicator)
+        points = [(p.period.code, p.value) for p in trend if p.count]
+    else:
+        for year in range(last - TREND_YEARS + 1, last + 1):
+            total = unit_totals(unit, str(year), [indicator])[indicator.pk]
+            if total.count:
+                points.append((str(year), total.value))
     if len(points) < 2:
         return None
     return Chart(

@@ -32,6 +32,40 @@ def test_a_repeated_dashboard_is_served_from_the_cache(
     assert again == first
 
 
+def test_the_report_chart_reads_the_dashboards_trend_and_a_write_refreshes_it(
+    small_tree, indicators, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from phongtrao import periods
+    from phongtrao.reports.charts import membership_trend
+
+    members, province = indicators["HV_TONG"], small_tree["province"]
+    for year, value in (("2022", 90), ("2023", 100)):
+        datavalue_save(
+            actor=SYSTEM,
+            indicator=members,
+            unit=small_tree["c1"],
+            period=period_get(year),
+            value=Decimal(value),
+        )
+    dashboard_figures(province, period_get("2023"), members)
+
+    # The catalog read for HV_TONG only: the five years come from the dashboard's cache.
+    with django_assert_max_num_queries(1):
+        chart = membership_trend(province, periods.parse("2023"))
+
+    assert chart is not None and chart.labels == ("2022", "2023") and chart.values == (90, 100)
+    with django_capture_on_commit_callbacks(execute=True):
+        datavalue_save(
+            actor=SYSTEM,
+            indicator=members,
+            unit=small_tree["c3"],
+            period=period_get("2023"),
+            value=Decimal(5),
+        )
+    chart = membership_trend(province, periods.parse("2023"))
+    assert chart is not None and chart.values == (90, 105)
+
+
 def test_a_saved_value_shows_on_the_cached_dashboard_at_once(
     small_tree, indicators, django_capture_on_commit_callbacks
 ):
