@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import string
+import time
 from copy import copy
 from typing import Any, NamedTuple
 
@@ -46,11 +48,8 @@ from phongtrao.members.models import (
     Transfer,
 )
 from phongtrao.members.names import name_clean, name_key
-from phongtrao.orgs.models import UID_ALPHABET, Level, Unit
+from phongtrao.orgs.models import Level, Unit
 
-# Random bytes to uid characters: any byte to a letter (the first), or to a letter or digit.
-UID_FIRST = bytes(ord(UID_ALPHABET[b % 52]) for b in range(256))
-UID_REST = bytes(ord(UID_ALPHABET[b % 62]) for b in range(256))
 MIN_AGE = 18
 CITIZEN_ID = re.compile(r"\d{12}")
 PHONE = re.compile(r"0\d{9}")
@@ -67,20 +66,52 @@ class DuplicateMember(ValidationError):
         self.blocking = blocking
 
 
-def uids_new(count: int) -> list[str]:
-    """`count` fresh DHIS2-form uids (a letter, then 10 letters or digits).
+# A member's uid (`uids_new`): the hour it was made (a lower-case letter, then three lower-case
+# letters or digits: the same order under every collation), then a run of seven characters.
+UID_HOUR_FIRST = string.ascii_lowercase
+UID_HOUR_REST = string.digits + string.ascii_lowercase
+UID_EPOCH = 1_577_836_800  # 2020-01-01 00:00 UTC; 26 × 36³ hours from it reach the year 2158
+UID_RUN = string.digits + string.ascii_uppercase + string.ascii_lowercase  # in byte order
+UID_RUN_WIDTH = 7
+UID_RUNS = len(UID_RUN) ** UID_RUN_WIDTH
 
-    From one read of the system's random source (imports make one per member); the small
-    bias of `% 62` does not matter for an identifier.
+
+def _digits(number: int, alphabet: str, width: int) -> str:
+    """`number` written in `width` digits of `alphabet` (most significant first)."""
+    text = ""
+    for _ in range(width):
+        number, digit = divmod(number, len(alphabet))
+        text = alphabet[digit] + text
+    return text
+
+
+def uids_new(count: int, *, now: float | None = None) -> list[str]:
+    """`count` fresh DHIS2-form uids (a letter, then 10 letters or digits), in order.
+
+    Four characters of the hour they are made in, then seven counting up from a random start
+    (`secrets`): the uids of one list follow each other, and those of an hour sit together
+    after the earlier hours', so each member written lands beside the last one in the uid's
+    unique index rather than on a random page of it, which the server's cache may not hold
+    (a registry of millions). Two lists of 100,000 made in the same hour overlap with a
+    chance of 6 in 100 million; an admission's uid meets such a list's with 3 in 100 million.
     """
-    raw = secrets.token_bytes(11 * count)
-    firsts = raw[::11].translate(UID_FIRST).decode()
-    rests = raw.translate(UID_REST).decode()
-    return [firsts[i] + rests[11 * i + 1 : 11 * i + 11] for i in range(count)]
+    hours = int((time.time() if now is None else now) - UID_EPOCH) // 3600
+    first, rest = divmod(hours, len(UID_HOUR_REST) ** 3)
+    hour = UID_HOUR_FIRST[first % len(UID_HOUR_FIRST)] + _digits(rest, UID_HOUR_REST, 3)
+    number = secrets.randbelow(UID_RUNS - count + 1)
+    end = number + count
+    uids: list[str] = []
+    while number < end:  # the run's last character cycles; the six before it are written once
+        high, low = divmod(number, len(UID_RUN))
+        head = hour + _digits(high, UID_RUN, UID_RUN_WIDTH - 1)
+        last = UID_RUN[low : low + end - number]
+        uids += [head + character for character in last]
+        number += len(last)
+    return uids
 
 
 def uid_new() -> str:
-    """A fresh DHIS2-form uid: a letter, then 10 letters or digits."""
+    """A fresh DHIS2-form uid: a letter, then 10 letters or digits (see `uids_new`)."""
     return uids_new(1)[0]
 
 

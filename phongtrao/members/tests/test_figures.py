@@ -20,6 +20,7 @@ from phongtrao.members.services import (
     member_leave,
     member_transfer_request,
     transfer_accept,
+    uids_new,
 )
 from phongtrao.orgs.models import Level
 from phongtrao.orgs.services import unit_create
@@ -210,6 +211,23 @@ def test_import_gives_what_admitting_one_by_one_gives(registry):
     first = {(code, period): count for (code, period), count in stored(registry["c1"]).items()}
     assert first == stored(registry["c2"])
     assert first == counted(registry["c1"], 2020)
+
+
+def test_an_imported_lists_uids_follow_each_other(registry):
+    """The members of a list get one run of uids of this hour (`uids_new`), in the order
+    their rows are written: in the uid's index each lands beside the one before."""
+    before = uids_new(1)[0][:4]
+    members_import(
+        actor=SYSTEM,
+        unit=registry["c1"],
+        rows=_rows(registry["c1"], 30, seed=5),
+        numbers=list(range(2, 32)),
+        **CONSENT,
+    )
+    listed = Member.objects.filter(unit=registry["c1"])
+    by_id = list(listed.order_by("id").values_list("uid", flat=True))
+    assert len(set(by_id)) == 30 and {uid[:4] for uid in by_id} <= {before, uids_new(1)[0][:4]}
+    assert by_id == sorted(by_id)
 
 
 def test_import_finds_duplicates_as_admitting_does(registry):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,7 @@ from phongtrao.members.services import (
     member_transfer_request,
     transfer_accept,
     transfer_reject,
+    uids_new,
 )
 from phongtrao.orgs.models import Level
 from phongtrao.orgs.services import unit_create
@@ -274,3 +276,30 @@ def test_search_finds_full_names_typed_without_diacritics_through_the_name_index
     assert members_list(actor=officer, unit=registry["c1"], query="HV-0012").count() == 1
     member_erase(actor=officer, member=lan, reason="Đơn ngày 01/02/2024")
     assert members_list(actor=officer, unit=registry["c1"], query="nguyen thi lan").count() == 0
+
+
+DHIS2_UID = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
+
+
+def test_new_uids_are_the_hour_then_a_run(registry):
+    """A uid is the hour it was made in, then a run counting up from a random start: valid
+    for DHIS2's clients, each run in order, a later hour's after every earlier hour's (also
+    where the hour's first letter turns), so a member written lands beside the last one in
+    the uid's index rather than anywhere in it."""
+    epoch = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp()
+    turn = epoch + 3600 * 36**3  # the first hour whose uids begin with "b"
+    hours = [turn - 7200, turn - 3600, turn, turn + 1800, turn + 3600, turn + 86400 * 365]
+    made = [uids_new(150, now=hour) for hour in hours]
+    for run in made:
+        assert all(DHIS2_UID.fullmatch(uid) for uid in run)
+        assert run == sorted(run) and len(set(run)) == len(run)
+        assert {uid[:4] for uid in run} == {run[0][:4]}
+    assert [run[0][:4] for run in made] == ["azzy", "azzz", "b000", "b000", "b001", "b6rc"]
+    assert [uid for run in made[:3] for uid in run] == sorted(u for run in made[:3] for u in run)
+    assert max(made[2] + made[3]) < min(made[4])
+    assert made[2][0][4:] != made[3][0][4:]  # a random start for each run
+
+    # An admitted member's uid is one of them, made in this hour.
+    before = uids_new(1)[0][:4]
+    member = admit(registry["officer_a"], registry["branch"])
+    assert DHIS2_UID.fullmatch(member.uid) and member.uid[:4] in {before, uids_new(1)[0][:4]}
