@@ -230,6 +230,29 @@ def test_an_imported_lists_uids_follow_each_other(registry):
     assert by_id == sorted(by_id)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's writers take turns")
+def test_a_list_never_takes_the_id_of_an_admission_under_way(registry):
+    """An admission under way has taken her id from the sequence, her row not yet seen by
+    others (not committed): a list written meanwhile must not give that id to one of its
+    members, or one of the two fails. The largest id plus one was that id."""
+    member_admit(actor=SYSTEM, unit=registry["c1"], data=person("Hà Thị Trước"), **CONSENT)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id'))")
+        held = cursor.fetchone()[0]  # the admission under way, her row not yet committed
+    members_import(
+        actor=SYSTEM,
+        unit=registry["c2"],
+        rows=_rows(registry["c2"], 30, seed=6),
+        numbers=list(range(2, 32)),
+        **CONSENT,
+    )
+    ids = set(Member.objects.filter(unit=registry["c2"]).values_list("id", flat=True))
+    assert len(ids) == 30 and held not in ids
+    # The next admission comes after both.
+    after = member_admit(actor=SYSTEM, unit=registry["c1"], data=person("Hà Thị Sau"), **CONSENT)
+    assert after.pk > max(ids | {held})
+
+
 def test_import_finds_duplicates_as_admitting_does(registry):
     """Set-wise duplicate check: the same name and birth date as an active member, or the
     same citizen ID as any, is a problem of the row; a namesake who left is not."""
