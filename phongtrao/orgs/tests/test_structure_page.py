@@ -119,6 +119,7 @@ def test_the_page_is_refused_outside_the_subtree_and_bounded_in_queries(
 
 
 @pytest.mark.slow
+@pytest.mark.one_engine
 @pytest.mark.parametrize("username", ["canbo_tinh", "canbo_huyen", "canbo_xa", "canbo_xa2"])
 def test_every_demo_officer_reaches_the_2025_structure(binh_phuoc_demo, client, username):
     from phongtrao.demo.services import demo_users_ensure
