@@ -88,7 +88,8 @@ check: $(STAMP)
 # The suites run under coverage.py (a data file per run, .coverage.<run>.*, combined by
 # `make test`), with Hypothesis' smaller `ci` profile (conftest.py); each prints its 25
 # slowest steps.
-SUITES := test-sqlite-own test-sqlite-shared test-postgres-own test-postgres-shared
+# The longest first (PostgreSQL's shared run): make starts the jobs in this order.
+SUITES := test-postgres-shared test-postgres-own test-sqlite-own test-sqlite-shared
 $(SUITES): export HYPOTHESIS_PROFILE := ci
 
 # `make test` checks the system packages once, before the suites (SYSTEM_PACKAGES= below).
@@ -161,10 +162,12 @@ test-collect: $(STAMP)
 # are migrated beside lint and check; each job's output is printed whole when it ends. Then
 # the line coverage of all runs together. The system packages are checked here, first: as a
 # prerequisite of the suites in the parallel run, the phony target kept them waiting while
-# lint and check took the slots.
+# lint and check took the slots. Six slots: with four, lint (mypy, ~30 s of CPU) held one
+# when the templates were ready, and the last suite, PostgreSQL's shared run, the longest,
+# waited for it.
 test: $(STAMP) system-packages
 	rm -rf .coverage .coverage.* $(TEMPLATES) .test-reports
-	$(PG) env -u PYTHONDONTWRITEBYTECODE $(MAKE) -j4 --output-sync=target SYSTEM_PACKAGES= PG= \
+	$(PG) env -u PYTHONDONTWRITEBYTECODE $(MAKE) -j6 --output-sync=target SYSTEM_PACKAGES= PG= \
 		SQLITE_TEMPLATE=$(TEMPLATES)/sqlite.sqlite3 PG_TEMPLATE=phongtrao_template \
 		COLLECTED=test-collect \
 		$(SUITES) lint check
