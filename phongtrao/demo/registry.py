@@ -68,9 +68,10 @@ class RegistryLoadResult:
 
 def _below(bits: Callable[[int], int], n: int) -> int:
     """A number in [0, n) from the generator's bits, drawn as `random.Random` draws for
-    `choice`, `randrange` and `randint` (fewer bits when they fall outside, then again): the
-    same members as those calls gave, a third of the demo's load cheaper without their
-    layers (and independent of them: only `getrandbits`' output is fixed across Pythons)."""
+    `choice`, `randrange` and `randint` (as many bits as `n` needs, drawn again while the
+    number falls outside): the same members as those calls gave, the registry's draws about
+    a fifth cheaper without their layers (and independent of them: only `getrandbits`'
+    output is fixed across Pythons)."""
     k = n.bit_length()
     r = bits(k)
     while r >= n:
