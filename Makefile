@@ -100,28 +100,27 @@ SYSTEM_PACKAGES ?= system-packages
 # (`shared_data`, `transactional`: marked by conftest.py; the replica's tests are among them).
 # Tests that never open a database (`engine_independent`) run once, in SQLite's first run;
 # those driving Chromium (`browser`), once, in PostgreSQL's shared run (SQLite's when they
-# run on SQLite only, `sqlite_only`); the walk over every page of the shared demo
-# (`one_engine`: ~35 s of wall in a shared run; the views under it run on both engines in the
-# other tests) once, in SQLite's shared run.
+# run on SQLite only, `sqlite_only`); so do the walks over every page and the API's fuzzing
+# on the shared demo (`one_engine`: together ~35 s of CPU on SQLite; the views under them run on
+# both engines in the other tests).
 # Alone, each PostgreSQL run has a throw-away server of its own (PG); `make test` starts one
 # server for both (PG= below), whose test databases are named after the run.
 # Tests that need PostgreSQL (`postgres`) run in its shared run.
 OWN := not shared_data and not transactional
 SHARED := shared_data or transactional
-# Coverage: SQLite's two runs hold every test but those that run on PostgreSQL only (the
-# browser's, `postgres`) and measure every line; PostgreSQL's two runs measure only the code
-# that differs by engine (ENGINE_CODE: the modules that name one or its features; the
-# migrations are measured on both engines as the templates are made), the only lines the
-# same tests can reach there that SQLite's runs don't; the rest is left out (ENGINE_OMIT).
-# Tracing costs about two thirds more CPU per test: PostgreSQL's shared run, the longest (the
-# browser's tests, the demo's load on the server), traces the least.
+# Coverage: SQLite's own run and PostgreSQL's shared run hold every test once between them and
+# measure every line. The two other runs are the same tests on the other engine: they measure
+# only the code that differs by engine (ENGINE_CODE: the modules that name one or its
+# features; the migrations are measured on both engines as the templates are made), the only
+# lines they can reach that the first two don't; the rest is left out (ENGINE_OMIT). Tracing
+# costs about two thirds more CPU per test; the total is the same (`make test` prints it).
 COMMA := ,
 CODE := $(shell find phongtrao config -name '*.py' -not -path '*/tests/*' -not -path '*/migrations/*')
 ENGINE_CODE := $(shell grep -liE 'vendor|postgres|sqlite|connection\.features' $(CODE))
 ENGINE_OMIT := */tests/*,*/migrations/*,$(subst $() ,$(COMMA),$(strip $(filter-out $(ENGINE_CODE),$(CODE))))
 # Each run's times, test by test, in .test-reports/<run>.xml (JUnit's format).
 COVERED = env COVERAGE_FILE=.coverage.$@ $(VENV)/bin/coverage run $(if $(ENGINE_ONLY),--omit='$(ENGINE_OMIT)') -m pytest --durations=25 --junitxml=.test-reports/$@.xml
-test-postgres-own test-postgres-shared: ENGINE_ONLY := 1
+test-sqlite-shared test-postgres-own: ENGINE_ONLY := 1
 PG ?= $(PY) scripts/with_postgres.py --replica
 # Set by `make test`: the migrated templates the runs' databases are copied from
 # (phongtrao/tests/databases.py); empty, a run migrates its own.
@@ -134,11 +133,11 @@ PG_RUN = $(PG) env PHONGTRAO_TEST_TEMPLATE=$(PG_TEMPLATE) PHONGTRAO_TEST_RUN=$(s
 test-sqlite-own: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE) $(COLLECTED)
 	$(SQLITE_RUN) $(COVERED) -m "$(OWN)"
 test-sqlite-shared: $(STAMP) $(SYSTEM_PACKAGES) $(SQLITE_TEMPLATE) $(COLLECTED)
-	$(SQLITE_RUN) $(COVERED) -m "($(SHARED)) and (not browser or sqlite_only)"
+	$(SQLITE_RUN) $(COVERED) -m "($(SHARED)) and (not browser or sqlite_only) and not one_engine"
 test-postgres-own: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres) $(COLLECTED)
 	$(PG_RUN) $(COVERED) -m "not engine_independent and $(OWN) and not postgres"
 test-postgres-shared: $(STAMP) $(SYSTEM_PACKAGES) $(if $(PG_TEMPLATE),test-template-postgres) $(COLLECTED)
-	$(PG_RUN) $(COVERED) -m "($(SHARED) or postgres) and not one_engine"
+	$(PG_RUN) $(COVERED) -m "$(SHARED) or postgres"
 test-sqlite: test-sqlite-own test-sqlite-shared
 test-postgres: test-postgres-own test-postgres-shared
 

@@ -49,6 +49,7 @@ def test_schema_is_served_as_openapi_3_json(client):
     assert "/api/analytics" in response.json()["paths"]
 
 
+@pytest.mark.one_engine
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_schemathesis_finds_no_server_error(live_server, api_people, small_tree, indicators):
     import schemathesis
