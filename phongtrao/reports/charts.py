@@ -19,8 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from phongtrao import periods
-from phongtrao.analytics.dashboard import TREND_YEARS as DASHBOARD_TREND_YEARS
-from phongtrao.analytics.dashboard import trend_figures
+from phongtrao.analytics.dashboard import TREND_YEARS, trend_figures
 from phongtrao.analytics.selectors import unit_totals
 from phongtrao.catalog.selectors import indicators_by_code
 from phongtrao.orgs.models import Unit
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 
 #: The indicator the trend and the units-below chart show.
 KEY_INDICATOR = "HV_TONG"
-#: Years of the membership trend.
-TREND_YEARS = 5
 #: Fonts with every Vietnamese letter (fonts-dejavu; Liberation Sans lacks some, e.g. "ủ").
 FONTS = ["DejaVu Sans", "Liberation Sans"]
 BLUE = "#1f4e79"
@@ -80,7 +77,7 @@ def membership_trend(unit: Unit, period: periods.Period) -> Chart | None:
         else period.start.year - 1
     )
     points: list[tuple[str, Decimal]] = []
-    if period.period_type == periods.PeriodType.YEARLY and TREND_YEARS == DASHBOARD_TREND_YEARS:
+    if period.period_type == periods.PeriodType.YEARLY:
         # The dashboard's trend of the same unit and year (cached for whichever comes second).
         trend = trend_figures(unit, period.code, indicator)
         points = [(p.period.code, p.value) for p in trend if p.count]
